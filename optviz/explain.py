@@ -1,0 +1,81 @@
+"""One source of explanations: what each optimizer and each Keras 2.2.4 argument does.
+
+Used for every help tooltip in the app and for the teaching page, so the words stay the same everywhere.
+"""
+
+from __future__ import annotations
+
+#: A sentence or two per optimizer, keyed by Keras' lowercase name.
+OPTIMIZER_SUMMARIES: dict[str, str] = {
+    "sgd": "Stochastic gradient descent: step against the gradient, optionally with momentum "
+    "(a running velocity) and Nesterov's variant.",
+    "rmsprop": "Divides each coordinate's step by a running root-mean-square of its recent gradients, "
+    "so steep and flat directions move at similar speeds.",
+    "adagrad": "Divides each coordinate's step by the root of the sum of all its squared gradients so far: "
+    "steps shrink over time, fastest where gradients were large.",
+    "adadelta": "Like RMSprop, but scales each step by a running RMS of past updates, so it needs no learning "
+    "rate in theory; Keras still multiplies by lr (default 1.0).",
+    "adam": "Momentum on the gradient (first moment m) divided by the root of a running average of squared "
+    "gradients (second moment v), both bias-corrected for their zero start.",
+    "adamax": "Adam with the infinity norm: v is replaced by u, a decaying running maximum of |g|.",
+    "nadam": "Adam with Nesterov momentum: the step looks ahead using a momentum schedule mu_t that warms up "
+    "over time (schedule_decay).",
+}
+
+#: One sentence per Keras argument.
+ARGUMENT_HELP: dict[str, str] = {
+    "lr": "Learning rate: how far each step goes along the (scaled) gradient.",
+    "momentum": "Fraction of the previous velocity kept at each step (0 = plain gradient descent); "
+    "higher values roll through flat regions and oscillate more.",
+    "nesterov": "Nesterov momentum: apply the velocity once more, as a look-ahead (Keras: p + momentum*v - lr*g).",
+    "rho": "Decay of the running average of squared gradients (and, for Adadelta, of squared updates); "
+    "closer to 1 means a longer memory.",
+    "epsilon": "Small constant added to the denominator so it is never zero; larger values damp the adaptive "
+    "scaling (Keras default 1e-7).",
+    "decay": "Learning-rate decay per update: lr / (1 + decay * iterations), with the counter before the step.",
+    "beta_1": "Decay of the first moment (the running mean of gradients): the momentum of Adam-type optimizers.",
+    "beta_2": "Decay of the second moment (running mean of squared gradients; Adamax: of the max of |g|).",
+    "amsgrad": "AMSGrad: divide by the largest second moment seen so far, so the effective step never grows.",
+    "schedule_decay": "How fast Nadam's momentum schedule mu_t warms up towards beta_1 (0.004 in Keras).",
+    "clipnorm": "If the gradient's global norm (over all tensors) exceeds this, scale it down to this norm "
+    "(0 or empty = off). Applied before clipvalue.",
+    "clipvalue": "Clip every gradient element to [-clipvalue, clipvalue] (0 or empty = off).",
+}
+
+#: Where Keras 2.2.4 departs from the papers or from later frameworks (from the spec).
+KERAS_NOTES: dict[str, list[str]] = {
+    "sgd": [
+        "Nesterov is written as p + momentum*v_new - lr*g (the gradient is not taken at a look-ahead point).",
+        "decay is per update (batch), not per epoch, and uses the counter before the step.",
+    ],
+    "rmsprop": [
+        "epsilon is added outside the square root and uses the new accumulator.",
+        "No momentum and no centred variant (tf.keras added both).",
+    ],
+    "adagrad": [
+        "Accumulators start at 0 (tf.keras starts at 0.1), so the first step is about lr * sign(g).",
+        "epsilon is added outside the square root.",
+    ],
+    "adadelta": [
+        "The default lr is 1.0 and multiplies the step (the paper has no learning rate; tf.keras uses 0.001).",
+        "epsilon sits inside both square roots; the update uses the old delta accumulator, which is "
+        "updated afterwards with the lr-free update.",
+    ],
+    "adam": [
+        "Bias correction is folded into the learning rate: lr_t = lr*sqrt(1-beta_2^t)/(1-beta_1^t).",
+        "epsilon is added to sqrt(v) after that folding ('epsilon hat'), not to the bias-corrected "
+        "sqrt(v_hat) as in the paper's Algorithm 1.",
+        "AMSGrad keeps the maximum of the uncorrected v.",
+    ],
+    "adamax": ["epsilon is added to u, which the paper does not have."],
+    "nadam": [
+        "No lr decay argument at all; default lr 0.002.",
+        "The momentum schedule product m_schedule is carried across steps; 0.96 is rounded to float32.",
+        "m and v use the plain beta_1 and beta_2, not mu_t.",
+    ],
+}
+
+
+def argument_help(name: str) -> str:
+    """The help sentence for a Keras argument (empty if unknown)."""
+    return ARGUMENT_HELP.get(name, "")

@@ -1,0 +1,195 @@
+"""Lanes: one optimizer with its Keras arguments, and the ``o=`` text format used in shareable URLs.
+
+``adam:lr=0.01,amsgrad=1`` is Adam with lr 0.01 and AMSGrad on; omitted arguments take the Keras
+2.2.4 defaults; booleans are 1/0. Also the widget ranges every page uses and Keras code snippets.
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import optimizers
+
+#: Colours given to lanes in order (colour-blind-safe Okabe-Ito, then extras).
+PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#000000")
+
+#: Display names of the optimizers, keyed by Keras' lowercase name.
+DISPLAY_NAMES = {name: cls.__name__ for name, cls in optimizers.OPTIMIZERS.items()}
+
+
+@dataclass(frozen=True)
+class ArgumentRange:
+    """How a page offers an argument: bounds, log or linear scale, and whether 0/None means off."""
+
+    low: float
+    high: float
+    log: bool = False
+    optional: bool = False  # clipnorm / clipvalue: None (off) allowed
+
+
+ARGUMENT_RANGES: dict[str, ArgumentRange] = {
+    "lr": ArgumentRange(1e-5, 10.0, log=True),
+    "momentum": ArgumentRange(0.0, 0.999),
+    "rho": ArgumentRange(0.0, 0.999),
+    "epsilon": ArgumentRange(1e-10, 1.0, log=True),
+    "decay": ArgumentRange(0.0, 1.0),
+    "beta_1": ArgumentRange(0.0, 0.999),
+    "beta_2": ArgumentRange(0.0, 0.9999),
+    "schedule_decay": ArgumentRange(0.0, 0.1),
+    "clipnorm": ArgumentRange(0.0, 100.0, optional=True),
+    "clipvalue": ArgumentRange(0.0, 100.0, optional=True),
+}
+
+BOOLEAN_ARGUMENTS = ("nesterov", "amsgrad")
+
+
+def keras_arguments(name: str) -> dict[str, Any]:
+    """Keras 2.2.4 arguments of optimizer ``name`` with their defaults, in Keras order (epsilon resolved),
+    then ``clipnorm`` and ``clipvalue`` (default None = off)."""
+    cls = _class(name)
+    arguments = {}
+    for parameter in inspect.signature(cls).parameters.values():
+        default = parameter.default
+        if parameter.name == "epsilon" and default is None:
+            default = optimizers.DEFAULT_EPSILON
+        arguments[parameter.name] = default
+    return arguments
+
+
+def _class(name: str) -> type[optimizers.Optimizer]:
+    cls = optimizers.OPTIMIZERS.get(str(name).lower())
+    if cls is None:
+        raise ValueError(f"unknown optimizer {name!r}; choose one of {', '.join(optimizers.OPTIMIZERS)}")
+    return cls
+
+
+@dataclass(frozen=True)
+class Lane:
+    """An optimizer name and the arguments that differ from the Keras defaults."""
+
+    optimizer: str
+    config: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
+
+    @classmethod
+    def create(cls, optimizer: str, **config: Any) -> Lane:
+        """A checked lane: unknown names, unknown arguments and invalid values raise ``ValueError``."""
+        name = str(optimizer).lower()
+        defaults = keras_arguments(name)
+        for key in config:
+            if key not in defaults:
+                raise ValueError(f"{DISPLAY_NAMES[name]} has no argument {key!r}; it takes {', '.join(defaults)}")
+        kept = tuple((k, _normalise(config[k])) for k in defaults if k in config and _differs(config[k], defaults[k]))
+        lane = cls(name, kept)
+        lane.build()  # raises ValueError with the optimizer's own message
+        return lane
+
+    @property
+    def arguments(self) -> dict[str, Any]:
+        """All arguments, defaults filled in."""
+        return {**keras_arguments(self.optimizer), **dict(self.config)}
+
+    @property
+    def display_name(self) -> str:
+        return DISPLAY_NAMES[self.optimizer]
+
+    def build(self) -> optimizers.Optimizer:
+        """The optviz optimizer for this lane."""
+        return _class(self.optimizer)(**dict(self.config))
+
+    def label(self) -> str:
+        """Short human label, e.g. ``Adam lr=0.01, amsgrad``."""
+        parts = [k if v is True else f"{k}={_format_value(v)}" for k, v in self.config]
+        return f"{self.display_name} {', '.join(parts)}".strip()
+
+    def to_text(self) -> str:
+        """The URL form, e.g. ``adam:lr=0.01,amsgrad=1``."""
+        if not self.config:
+            return self.optimizer
+        return self.optimizer + ":" + ",".join(f"{k}={_format_value(v, url=True)}" for k, v in self.config)
+
+    def keras_code(self, modern: bool = False) -> str:
+        """``keras.optimizers.Adam(lr=0.01, amsgrad=True)``; ``modern`` uses ``learning_rate=``."""
+        parts = []
+        for key, value in self.config:
+            if value is None:
+                continue
+            name = "learning_rate" if (modern and key == "lr") else key
+            parts.append(f"{name}={value!r}" if isinstance(value, bool) else f"{name}={_format_value(value)}")
+        return f"keras.optimizers.{self.display_name}({', '.join(parts)})"
+
+
+def _normalise(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    return float(value)
+
+
+def _differs(value: Any, default: Any) -> bool:
+    if value is None or default is None:
+        return value is not default
+    if isinstance(default, bool):
+        return bool(value) != default
+    return not math.isclose(float(value), float(default), rel_tol=1e-12, abs_tol=0.0)
+
+
+def _format_value(value: Any, url: bool = False) -> str:
+    if isinstance(value, bool):
+        return ("1" if value else "0") if url else str(value)
+    if value is None:
+        return "0" if url else "None"
+    return f"{value:.6g}"
+
+
+def parse_lane(text: str) -> Lane:
+    """Parse ``"adam:lr=0.01,amsgrad=1"``; raises ``ValueError`` saying what is wrong."""
+    text = str(text).strip()
+    if not text:
+        raise ValueError("empty optimizer lane")
+    name, _, rest = text.partition(":")
+    name = name.strip().lower()
+    defaults = keras_arguments(name)
+    config: dict[str, Any] = {}
+    for item in filter(None, (part.strip() for part in rest.split(","))):
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep:
+            raise ValueError(f"{item!r} in lane {text!r} is not key=value")
+        if key not in defaults:
+            raise ValueError(f"{DISPLAY_NAMES[name]} has no argument {key!r}; it takes {', '.join(defaults)}")
+        config[key] = _parse_value(key, raw.strip(), defaults[key])
+    return Lane.create(name, **config)
+
+
+def _parse_value(key: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(f"{key} must be 1 or 0, got {raw!r}")
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{key} must be a number, got {raw!r}") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{key} must be a finite number, got {raw!r}")
+    if key in ("clipnorm", "clipvalue") and value == 0:
+        return None
+    return value
+
+
+def parse_lanes(texts: list[str], limit: int = 6) -> tuple[list[Lane], list[str]]:
+    """Parse several lanes, keeping the good ones: ``(lanes, problems)`` with one message per bad lane."""
+    lanes, problems = [], []
+    for text in texts:
+        if len(lanes) >= limit:
+            problems.append(f"only {limit} optimizer lanes are allowed; ignored {text!r}")
+            continue
+        try:
+            lanes.append(parse_lane(text))
+        except ValueError as error:
+            problems.append(f"ignored lane {text!r}: {error}")
+    return lanes, problems

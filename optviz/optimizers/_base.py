@@ -1,0 +1,317 @@
+"""What every Keras 2.2.4 optimizer shares: argument checks, the runs axis, clipping, lr decay.
+
+An optimizer holds only its hyperparameters. ``init(params)`` builds a state record and
+``update(params, grads, state)`` returns new params and a new state without touching its inputs.
+``update_inplace`` is the same rule writing into buffers the caller owns (the runner uses it).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from typing import Any, ClassVar, NamedTuple
+
+import numpy as np
+
+DEFAULT_EPSILON = 1e-7  # keras.backend.epsilon() in Keras 2.2.4
+
+Params = list[np.ndarray]
+
+_ONES_CACHE: dict[int, np.ndarray] = {}
+
+
+def _read_only_ones(runs: int) -> np.ndarray:
+    """A shared, read-only ``ones(runs)``: the clip factor when clipping is off."""
+    ones = _ONES_CACHE.get(runs)
+    if ones is None:
+        ones = np.ones(runs)
+        ones.flags.writeable = False
+        _ONES_CACHE[runs] = ones
+    return ones
+
+
+class Bound(NamedTuple):
+    """An allowed interval for a hyperparameter, written for error messages."""
+
+    low: float
+    high: float = math.inf
+    low_open: bool = False
+    high_open: bool = True
+
+    def contains(self, values: np.ndarray) -> np.ndarray:
+        above = values > self.low if self.low_open else values >= self.low
+        below = values < self.high if self.high_open else values <= self.high
+        return above & below
+
+    def describe(self) -> str:
+        if self.high == math.inf:
+            return f"{'>' if self.low_open else '>='} {self.low:g}"
+        left = "(" if self.low_open else "["
+        right = ")" if self.high_open else "]"
+        return f"in {left}{self.low:g}, {self.high:g}{right}"
+
+
+POSITIVE = Bound(0.0, low_open=True)
+NON_NEGATIVE = Bound(0.0)
+UNIT_INTERVAL = Bound(0.0, 1.0)  # [0, 1)
+CLIP_THRESHOLD = Bound(0.0, math.inf, high_open=False)  # 0 = off, inf = never fires
+
+
+def check_hyperparameter(name: str, value: Any, bound: Bound) -> float | np.ndarray:
+    """Validate a scalar or per-run (1-D) hyperparameter; return a float or a read-only float64 array."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"{name} must be a number or a 1-D array of numbers, got {value!r}")
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a number or a 1-D array of numbers, got {value!r}") from None
+    if array.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or a 1-D array (one value per run), got shape {array.shape}")
+    if array.ndim == 1 and array.size == 0:
+        raise ValueError(f"{name} must not be an empty array")
+    ok = bound.contains(array)  # NaN fails every comparison
+    if not np.all(ok):
+        if array.ndim == 0:
+            raise ValueError(f"{name} must be {bound.describe()}, got {float(array):g}")
+        run = int(np.flatnonzero(~ok)[0])
+        raise ValueError(f"{name} must be {bound.describe()}, got {array[run]:g} at run {run}")
+    if array.ndim == 0:
+        return float(array)
+    array = array.copy()
+    array.flags.writeable = False
+    return array
+
+
+def expand(value: float | np.ndarray, shape: tuple[int, ...]) -> float | np.ndarray:
+    """A scalar or per-run ``(R,)`` value made ready to combine with a tensor of ``shape (R, ...)``.
+
+    Floats pass through. Per-run values become ``(R, 1, ..., 1)``, or a materialised ``(R, ...)`` copy
+    when the trailing size is tiny: NumPy arithmetic broadcasting over an inner axis of 2 (a 2-D
+    point) is about 8x slower than on equal shapes.
+    """
+    if isinstance(value, float):
+        return value
+    value = np.asarray(value, dtype=np.float64)
+    if value.ndim == 0:
+        return float(value)
+    trailing = math.prod(shape[1:])
+    if 1 < trailing <= 16:
+        return np.repeat(value, trailing).reshape(shape)
+    return value.reshape(value.shape + (1,) * (len(shape) - 1))
+
+
+_SCRATCH = threading.local()
+
+
+def scratch(shape: tuple[int, ...], slot: int) -> np.ndarray:
+    """A reusable work buffer of ``shape`` for this thread (``slot`` tells apart buffers used together).
+
+    Update rules write their temporaries here instead of allocating new arrays every step: on this
+    workload (memory-bound element-wise arithmetic) fresh allocations cost as much as the maths.
+    """
+    buffers = getattr(_SCRATCH, "buffers", None)
+    if buffers is None:
+        buffers = _SCRATCH.buffers = {}
+    buffer = buffers.get((shape, slot))
+    if buffer is None:
+        if len(buffers) > 64:  # bound what a thread keeps when shapes keep changing
+            buffers.clear()
+        buffer = buffers[(shape, slot)] = np.empty(shape)
+    return buffer
+
+
+def clip_gradients(
+    grads: Sequence[np.ndarray], clipnorm: float | np.ndarray | None, clipvalue: float | np.ndarray | None, runs: int
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Keras 2.2.4 clipping: one global norm per run over all tensors (``clipnorm``), then ``clipvalue``.
+
+    Returns the clipped gradients (new arrays where clipping is on, the inputs otherwise) and the
+    per-run clip factor ``|clipped| / |raw|`` (exactly ``clipnorm / norm`` when only clipnorm fires,
+    1 where nothing fired).
+    """
+    grads = list(grads)
+    if clipnorm is None and clipvalue is None:
+        return grads, _read_only_ones(runs)
+    raw_norm = global_norm(grads)
+    factor = np.ones(runs)
+    if clipnorm is not None:
+        # Keras: if n >= c: g * c / n; c <= 0 is "off", n == 0 never fires.
+        fire = (raw_norm >= clipnorm) & (raw_norm > 0) & (np.asarray(clipnorm) > 0)
+        if fire.any():
+            factor = np.where(fire, clipnorm / np.where(fire, raw_norm, 1.0), 1.0)
+            grads = [g * expand(factor, g.shape) for g in grads]
+    if clipvalue is not None:
+        active = np.asarray(clipvalue) > 0
+        if np.all(active):
+            limit = clipvalue
+        else:  # clipvalue 0 means "off" for that run
+            limit = np.where(active, clipvalue, np.inf)
+        limits = [expand(limit, g.shape) for g in grads]
+        clipped = [np.clip(g, -lim, lim) for g, lim in zip(grads, limits, strict=True)]
+        if any(c is not g and not np.array_equal(c, g) for c, g in zip(clipped, grads, strict=True)):
+            final_norm = global_norm(clipped)
+            factor = np.where(raw_norm > 0, final_norm / np.where(raw_norm > 0, raw_norm, 1.0), 1.0)
+        grads = clipped
+    return grads, factor
+
+
+def global_norm(tensors: Sequence[np.ndarray]) -> np.ndarray:
+    """Per-run L2 norm over all tensors: ``sqrt(sum_i sum(g_i**2))``, shape ``(R,)``."""
+    total = None
+    for tensor in tensors:
+        flat = tensor.reshape(tensor.shape[0], -1)
+        squares = np.einsum("ij,ij->i", flat, flat)
+        total = squares if total is None else total + squares
+    return np.sqrt(total)
+
+
+def copy_state(state: NamedTuple) -> NamedTuple:
+    """A copy of a state record whose arrays can be written without touching the original."""
+    fields = {}
+    for name, value in state._asdict().items():
+        if isinstance(value, tuple):
+            fields[name] = tuple(np.array(v, dtype=np.float64) for v in value)
+        elif isinstance(value, np.ndarray) and name != "clip_factor":
+            fields[name] = np.array(value, dtype=np.float64)
+        else:
+            fields[name] = value
+    return type(state)(**fields)
+
+
+class Optimizer:
+    """Base class: holds hyperparameters, checks them, clips gradients, decays lr.
+
+    Subclasses declare ``_bounds`` (Keras argument name -> allowed interval) and implement
+    ``_init_slots`` and ``_apply`` (the update rule, writing into ``params`` and the state's arrays).
+    """
+
+    _bounds: ClassVar[dict[str, Bound]] = {}
+    _config_keys: ClassVar[tuple[str, ...]] = ()
+    has_decay: ClassVar[bool] = True
+
+    def __init__(self, clipnorm: Any = None, clipvalue: Any = None, **hyperparameters: Any) -> None:
+        self._clip_config: dict[str, Any] = {}
+        self._expanded: dict[tuple[str, tuple[int, ...]], np.ndarray] = {}
+        self._checked_runs: int | None = None
+        for name, value, bound in (("clipnorm", clipnorm, CLIP_THRESHOLD), ("clipvalue", clipvalue, CLIP_THRESHOLD)):
+            if value is None:
+                setattr(self, name, None)
+                continue
+            checked = check_hyperparameter(name, value, bound)
+            self._clip_config[name] = checked
+            # 0 means "off" (Keras 2.2.4); an all-zero array is off too.
+            setattr(self, name, None if np.all(np.asarray(checked) == 0) else checked)
+        for name, value in hyperparameters.items():
+            if name == "epsilon" and value is None:
+                value = DEFAULT_EPSILON
+            bound = self._bounds.get(name)
+            setattr(self, name, value if bound is None else check_hyperparameter(name, value, bound))
+        self._check_lengths()
+
+    # -- runs axis -------------------------------------------------------------------------
+    def _per_run_arrays(self) -> dict[str, np.ndarray]:
+        names = (*self._bounds, "clipnorm", "clipvalue")
+        return {n: getattr(self, n) for n in names if isinstance(getattr(self, n, None), np.ndarray)}
+
+    def _check_lengths(self, runs: int | None = None) -> None:
+        arrays = self._per_run_arrays()
+        lengths = {name: a.shape[0] for name, a in arrays.items()}
+        if runs is not None:
+            wrong = {n: length for n, length in lengths.items() if length != runs}
+            if wrong:
+                name, length = next(iter(wrong.items()))
+                raise ValueError(
+                    f"{name} has {length} values but the params have {runs} runs; give one value per run or a scalar"
+                )
+        elif len(set(lengths.values())) > 1:
+            listed = ", ".join(f"{n}: {length}" for n, length in lengths.items())
+            raise ValueError(f"per-run hyperparameters must all have the same length, got {listed}")
+
+    @staticmethod
+    def _runs_of(params: Sequence[np.ndarray]) -> int:
+        if isinstance(params, np.ndarray) or not isinstance(params, Sequence) or len(params) == 0:
+            raise TypeError("params must be a non-empty list of arrays, each with a leading runs axis")
+        runs = {np.shape(p)[0] if np.ndim(p) else None for p in params}
+        if None in runs or len(runs) != 1:
+            raise ValueError(
+                f"every params array needs the same leading runs axis, got shapes {[np.shape(p) for p in params]}"
+            )
+        return runs.pop()
+
+    # -- public API ------------------------------------------------------------------------
+    def init(self, params: Sequence[np.ndarray]) -> NamedTuple:
+        """A fresh state for ``params`` (a list of arrays shaped ``(R, ...)``)."""
+        runs = self._runs_of(params)
+        self._check_lengths(runs)
+        shapes = [np.shape(p) for p in params]
+        return self._init_slots(shapes, runs)
+
+    def update(
+        self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], state: NamedTuple
+    ) -> tuple[Params, NamedTuple]:
+        """One step: returns ``(new_params, new_state)``; the inputs are left untouched."""
+        new_params = [np.array(p, dtype=np.float64) for p in params]
+        return new_params, self.update_inplace(new_params, grads, copy_state(state))
+
+    def update_inplace(self, params: Params, grads: Sequence[np.ndarray], state: NamedTuple) -> NamedTuple:
+        """One step writing into ``params`` and the arrays of ``state`` (buffers the caller owns).
+
+        ``grads`` are never written. Returns the state record for the next step.
+        """
+        runs = self._runs_of(params)
+        if len(grads) != len(params):
+            raise ValueError(f"got {len(grads)} gradient arrays for {len(params)} params arrays")
+        if runs != self._checked_runs:
+            self._check_lengths(runs)
+            self._checked_runs = runs
+        grads, clip_factor = clip_gradients(grads, self.clipnorm, self.clipvalue, runs)
+        state = self._apply(params, grads, state)
+        return state._replace(iterations=state.iterations + 1, clip_factor=clip_factor)
+
+    def decayed_lr(self, iterations: int, shape: tuple[int, ...] | None = None) -> float | np.ndarray:
+        """Keras' inverse-time decay with the pre-step counter: ``lr * (1 / (1 + decay * iterations))``.
+
+        Per run ``(R,)``; with ``shape``, ready to combine with a tensor of that shape.
+        """
+        lr = self.lr if shape is None else self._hyper("lr", shape)
+        if not self.has_decay or iterations == 0 or not np.any(self.decay):
+            return lr
+        factor = 1.0 / (1.0 + self.decay * iterations)
+        return lr * (factor if shape is None else expand(factor, shape))
+
+    def _hyper(self, name: str, shape: tuple[int, ...]) -> float | np.ndarray:
+        """Hyperparameter ``name`` expanded for a tensor of ``shape`` (cached: hyperparameters never change)."""
+        value = getattr(self, name)
+        if isinstance(value, float):
+            return value
+        key = (name, shape)
+        expanded = self._expanded.get(key)
+        if expanded is None:
+            expanded = self._expanded[key] = expand(value, shape)
+        return expanded
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras 2.2.4 config keys (epsilon resolved); per-run arrays become lists."""
+        config = {key: getattr(self, key) for key in self._config_keys}
+        config.update(self._clip_config)
+        return {k: (v.tolist() if isinstance(v, np.ndarray) else v) for k, v in config.items()}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Optimizer:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
+        return f"{type(self).__name__}({args})"
+
+    # -- subclass hooks ----------------------------------------------------------------------
+    def _init_slots(self, shapes: list[tuple[int, ...]], runs: int) -> NamedTuple:
+        raise NotImplementedError
+
+    def _apply(self, params: Params, grads: list[np.ndarray], state: NamedTuple) -> NamedTuple:
+        raise NotImplementedError
+
+
+def zeros_like_shapes(shapes: list[tuple[int, ...]]) -> tuple[np.ndarray, ...]:
+    return tuple(np.zeros(shape) for shape in shapes)

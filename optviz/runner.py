@@ -1,0 +1,144 @@
+"""Run an optimizer for T steps on a batched 2-D (or D-dimensional) problem and record everything.
+
+One loop over steps; every step is vectorised over the R runs. A run that leaves the finite world
+(NaN/inf, or beyond ``bound``) is marked diverged at that step and stops moving; the others go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .noise import gaussian, run_keys
+from .optimizers import Optimizer
+
+#: ``value_and_grad(points (R, D)) -> (values (R,), grads (R, D))``
+ValueAndGrad = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+DEFAULT_BOUND = 1e6
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """What a run recorded. T steps, R runs, D coordinates.
+
+    Attributes:
+        positions: ``(T+1, R, D)``; entry k is the point after k updates (0 = start).
+        losses: ``(T+1, R)`` loss at each position.
+        grad_norms: ``(T+1, R)`` norm of the gradient the optimizer was given at each position
+            (noise included, before clipping).
+        clip_factors: ``(T, R)`` clip factor of each step (1 where clipping did not fire).
+        diverged_step: ``(R,)`` first step whose position or loss was not finite or out of bound, else -1.
+    """
+
+    positions: np.ndarray
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    clip_factors: np.ndarray
+    diverged_step: np.ndarray
+
+    @property
+    def diverged(self) -> np.ndarray:
+        """``(R,)`` True where the run diverged."""
+        return self.diverged_step >= 0
+
+    @property
+    def steps(self) -> int:
+        return self.positions.shape[0] - 1
+
+    @property
+    def clipped(self) -> np.ndarray:
+        """``(T, R)`` True where clipping changed the gradient."""
+        return self.clip_factors < 1.0
+
+
+def run(
+    optimizer: Optimizer,
+    value_and_grad: ValueAndGrad,
+    starts: np.ndarray,
+    steps: int,
+    *,
+    noise_sigma: float | np.ndarray = 0.0,
+    noise_seed: int | np.ndarray = 0,
+    bound: float = DEFAULT_BOUND,
+) -> Trajectory:
+    """Run ``optimizer`` for ``steps`` updates from ``starts (R, D)``.
+
+    Args:
+        optimizer: any optviz optimizer; per-run hyperparameters must have length R.
+        value_and_grad: batched loss and gradient.
+        starts: ``(R, D)`` start points.
+        steps: number of updates T >= 0.
+        noise_sigma: std of Gaussian noise added to the gradient, scalar or ``(R,)``.
+        noise_seed: int or ``(R,)`` ints; run r's noise depends only on its own seed.
+        bound: a coordinate beyond ``±bound`` counts as diverged.
+    """
+    starts = np.array(starts, dtype=np.float64, ndmin=2)
+    if starts.ndim != 2:
+        raise ValueError(f"starts must have shape (R, D), got {starts.shape}")
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps}")
+    steps = int(steps)
+    runs, dims = starts.shape
+    sigma = np.asarray(noise_sigma, dtype=np.float64)
+    if sigma.ndim > 1 or (sigma.ndim == 1 and sigma.shape[0] != runs) or not np.all(sigma >= 0):
+        raise ValueError(f"noise_sigma must be >= 0, as a scalar or one value per run ({runs}), got {noise_sigma!r}")
+    noisy = bool(np.any(sigma > 0))
+    sigma_column = sigma[:, None] if sigma.ndim == 1 else float(sigma)
+    keys = run_keys(noise_seed, runs) if noisy else None
+
+    positions = np.empty((steps + 1, runs, dims))
+    losses = np.empty((steps + 1, runs))
+    grad_norms = np.empty((steps + 1, runs))
+    clipping = getattr(optimizer, "clipnorm", None) is not None or getattr(optimizer, "clipvalue", None) is not None
+    clip_factors = np.empty((steps, runs)) if clipping else np.broadcast_to(1.0, (steps, runs))
+    diverged_step = np.full(runs, -1, dtype=np.int64)
+    positions[0] = starts
+    dead = np.zeros(runs, dtype=bool)
+    any_dead = False
+
+    state = optimizer.init([positions[0]])
+    with np.errstate(all="ignore"):
+        for k in range(steps + 1):
+            here = positions[k]
+            loss, grad = value_and_grad(here)
+            if noisy:
+                grad = grad + sigma_column * gaussian(keys, k, dims)
+            losses[k] = loss
+            squared_norm(grad, out=grad_norms[k])
+            if not np.isfinite(losses[k].sum()):  # one fast check; per-run work only when it fails
+                newly = ~np.isfinite(losses[k]) & ~dead
+                if newly.any():
+                    diverged_step[newly] = k
+                    dead |= newly
+                    any_dead = True
+            if k == steps:
+                break
+            following = positions[k + 1]
+            following[...] = here
+            state = optimizer.update_inplace([following], [grad], state)
+            if clipping:
+                clip_factors[k] = state.clip_factor
+            if any_dead:
+                following[dead] = here[dead]
+            if following.max() <= bound and following.min() >= -bound:  # NaN fails both
+                continue
+            out = ~(np.abs(following) <= bound).all(axis=1)
+            if out.any():
+                diverged_step[out] = k + 1
+                following[out] = here[out]
+                dead |= out
+                any_dead = True
+    np.sqrt(grad_norms, out=grad_norms)
+    return Trajectory(positions, losses, grad_norms, clip_factors, diverged_step)
+
+
+def squared_norm(vectors: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Row-wise ``sum(v**2)`` of ``(R, D)`` into ``out (R,)``, summing columns: NumPy's reductions
+    and einsum over a tiny inner axis are 4-8x slower than this for D = 2."""
+    np.multiply(vectors[:, 0], vectors[:, 0], out=out)
+    for column in range(1, vectors.shape[1]):
+        out += vectors[:, column] * vectors[:, column]
+    return out

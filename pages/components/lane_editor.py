@@ -1,0 +1,103 @@
+"""The optimizer-lane widgets every page shares: an optimizer and all its Keras 2.2.4 arguments.
+
+``lane_editor(initial, key)`` draws the widgets (seeded from ``initial`` the first time) and returns
+the lane they describe. Widget keys include the optimizer name, so switching optimizer shows that
+optimizer's Keras defaults and switching back restores what was set.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import streamlit as st
+
+from optviz.explain import OPTIMIZER_SUMMARIES, argument_help
+from optviz.lanes import ARGUMENT_RANGES, BOOLEAN_ARGUMENTS, DISPLAY_NAMES, Lane, keras_arguments
+
+OPTIMIZER_NAMES = list(DISPLAY_NAMES)
+
+
+def log_options(low: float, high: float, per_decade: int = 12, include: float | None = None) -> list[float]:
+    """Log-spaced slider stops from ``low`` to ``high`` (3 significant digits, distinct), plus ``include``."""
+    decades = math.log10(high / low)
+    values = np.logspace(math.log10(low), math.log10(high), round(decades * per_decade) + 1)
+    options = sorted({float(f"{v:.3g}") for v in values} | ({float(f"{include:.6g}")} if include else set()))
+    return options
+
+
+def _widget_key(key: str, optimizer: str, argument: str) -> str:
+    return f"{key}.{optimizer}.{argument}"
+
+
+def seed_lane_widgets(lane: Lane, key: str) -> None:
+    """Put ``lane``'s values into the widget state (used for URL loads and 'duplicate')."""
+    st.session_state[f"{key}.optimizer"] = lane.optimizer
+    for argument, value in lane.arguments.items():
+        st.session_state[_widget_key(key, lane.optimizer, argument)] = _widget_value(argument, value)
+
+
+def _widget_value(argument: str, value):
+    if argument in ("clipnorm", "clipvalue"):
+        return 0.0 if value is None else float(value)
+    return value
+
+
+def lane_editor(initial: Lane, key: str, columns: int = 2) -> Lane:
+    """Draw an optimizer selector and one widget per Keras argument; return the resulting lane."""
+    if f"{key}.optimizer" not in st.session_state:
+        seed_lane_widgets(initial, key)
+    optimizer = st.selectbox(
+        "Optimizer",
+        OPTIMIZER_NAMES,
+        key=f"{key}.optimizer",
+        format_func=DISPLAY_NAMES.get,
+        help=None,
+    )
+    st.caption(OPTIMIZER_SUMMARIES[optimizer])
+    defaults = keras_arguments(optimizer)
+    values = {}
+    cells = st.columns(columns)
+    for index, (argument, default) in enumerate(defaults.items()):
+        widget_key = _widget_key(key, optimizer, argument)
+        if widget_key not in st.session_state:
+            st.session_state[widget_key] = _widget_value(argument, default)
+        with cells[index % columns]:
+            values[argument] = _argument_widget(argument, widget_key)
+    config = {k: v for k, v in values.items() if v is not None}
+    try:
+        return Lane.create(optimizer, **config)
+    except ValueError as error:  # widgets are bounded, so this is a last resort
+        st.error(f"Invalid setting: {error}. Using the Keras defaults.")
+        return Lane(optimizer)
+
+
+def _argument_widget(argument: str, widget_key: str):
+    helptext = argument_help(argument)
+    if argument in BOOLEAN_ARGUMENTS:
+        return st.checkbox(argument, key=widget_key, help=helptext)
+    bounds = ARGUMENT_RANGES[argument]
+    current = st.session_state[widget_key]
+    if bounds.log:
+        options = log_options(bounds.low, bounds.high, include=current)
+        if current not in options:
+            st.session_state[widget_key] = min(options, key=lambda v: abs(math.log(v / current)))
+        return st.select_slider(
+            argument, options=options, key=widget_key, format_func=lambda v: f"{v:g}", help=helptext
+        )
+    if bounds.optional:
+        value = st.number_input(
+            f"{argument} (0 = off)",
+            min_value=0.0,
+            max_value=bounds.high,
+            step=0.1,
+            key=widget_key,
+            help=helptext,
+            format="%g",
+        )
+        return None if value == 0 else value
+    step = 0.0001 if argument in ("beta_2", "schedule_decay") else 0.001
+    st.session_state[widget_key] = min(max(float(current), bounds.low), bounds.high)
+    return st.slider(
+        argument, min_value=bounds.low, max_value=bounds.high, step=step, key=widget_key, help=helptext, format="%.4g"
+    )

@@ -1,0 +1,47 @@
+"""Home: what optviz is, what each page does, and the optimizers it covers."""
+
+import pandas as pd
+import streamlit as st
+
+from optviz.explain import OPTIMIZER_SUMMARIES
+from optviz.lanes import DISPLAY_NAMES, keras_arguments
+from pages.components.registry import available_pages
+
+st.title("optviz")
+st.markdown(
+    "**See how deep-learning optimizers behave.** optviz runs the optimizers of the classic Keras 2.2 API "
+    "(exactly as Keras 2.2.4 computes them, checked against real TensorFlow trajectories) on loss "
+    "surfaces and small networks, so you can **tune hyperparameters visually**, **learn what each "
+    "optimizer does**, and **compare optimizers side by side**."
+)
+
+st.subheader("Pages")
+pages = available_pages()
+if not pages:
+    st.info("No pages are installed yet in this checkout.")
+for page in pages:
+    st.page_link(page.path, label=page.title, icon=page.icon)
+    st.caption(page.description)
+
+st.subheader("Optimizers")
+st.markdown("Every argument of Keras 2.2.4, including `clipnorm` and `clipvalue` on each one:")
+rows = []
+for name, display in DISPLAY_NAMES.items():
+    arguments = ", ".join(f"{k}={v!r}" if v is not None else k for k, v in keras_arguments(name).items())
+    rows.append(
+        {"Optimizer": display, "Keras 2.2.4 arguments (defaults)": arguments, "What it does": OPTIMIZER_SUMMARIES[name]}
+    )
+st.table(pd.DataFrame(rows).set_index("Optimizer"))
+
+st.subheader("Use it from a notebook")
+st.code(
+    """from optviz import optimizers
+from optviz.runner import run
+from optviz.surfaces import get_surface
+
+surface = get_surface("rosenbrock")
+opt = optimizers.Adam(lr=[0.001, 0.01, 0.1])      # three runs, one lr each
+trajectory = run(opt, surface.value_and_grad, [surface.start] * 3, steps=500)
+trajectory.losses[-1]                              # final loss of each run""",
+    language="python",
+)

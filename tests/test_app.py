@@ -1,0 +1,16 @@
+"""AppTest: the app starts, routes, and the home page tells what optviz is."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from .conftest import APP
+
+
+def test_home_page_runs_and_lists_the_optimizers():
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "optviz"
+    table = at.table[0].value
+    assert list(table.index) == ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam"]
+    assert "lr=1.0" in table.loc["Adadelta", "Keras 2.2.4 arguments (defaults)"]

@@ -7,6 +7,7 @@
 
 Every continuous hyperparameter may be a scalar or one value per run (a 1-D array of length R).
 ``get``, ``serialize`` and ``deserialize`` follow Keras 2.2.4 (case-insensitive built-in names).
+``TFOptimizer`` and ``TorchOptimizer`` run a native framework optimizer on the same problems.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from .adagrad import Adagrad, AdagradState
 from .adam import Adam, AdamState
 from .adamax import Adamax, AdamaxState
 from .nadam import Nadam, NadamState
+from .native import NativeState, TFOptimizer, TorchOptimizer, is_tensorflow_optimizer
 from .rmsprop import RMSprop, RMSpropState
 from .sgd import SGD, SGDState
 
@@ -36,10 +38,13 @@ __all__ = [
     "AdamaxState",
     "Nadam",
     "NadamState",
+    "NativeState",
     "Optimizer",
     "RMSprop",
     "RMSpropState",
     "SGDState",
+    "TFOptimizer",
+    "TorchOptimizer",
     "clip_gradients",
     "deserialize",
     "get",
@@ -79,9 +84,12 @@ def deserialize(config: dict[str, Any]) -> Optimizer:
 
 
 def get(identifier: Any) -> Optimizer:
-    """A name (Keras defaults), a serialized dict, or an optimizer (returned as is)."""
+    """A name (Keras defaults), a serialized dict, an optimizer (returned as is), or a TensorFlow
+    optimizer instance (wrapped in ``TFOptimizer``, as Keras 2.2.4 does)."""
     if isinstance(identifier, Optimizer):
         return identifier
+    if is_tensorflow_optimizer(identifier):
+        return TFOptimizer(identifier)
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if isinstance(identifier, str):

@@ -1,0 +1,397 @@
+"""Step-by-step inspection of one optimizer on a 2-D surface: every number the update rule uses.
+
+``inspect_run`` runs one lane for T steps and records, for each step k (the k-th update, from
+``x_{k-1}`` to ``x_k``), the raw and clipped gradient, the update, the state the core keeps (moments,
+accumulators, Nadam's momentum schedule) before and after the step, and the scalars Keras derives
+from the counter (decayed lr, bias corrections, ``mu_t``). Everything is read from the core's state
+records and public helpers (``decayed_lr``, ``bias_correction``, ``bias_corrected_lr``,
+``momentum_cache``, ``clip_gradients``); nothing here re-implements an update rule. The formula
+templates (``optviz.inspection_formulas``) show the same numbers as Keras 2.2.4 combines them.
+
+``fork`` continues a recorded run from step k with other hyperparameters, adopting its state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from .lanes import Lane
+from .optimizers import Optimizer, clip_gradients
+from .optimizers.nadam import SCHEDULE_BASE
+
+#: ``value_and_grad(points (R, 2)) -> (values (R,), grads (R, 2))``
+ValueAndGrad = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+#: A coordinate beyond ±DIVERGENCE_BOUND (or a non-finite one) ends the recording, as in the runner.
+DIVERGENCE_BOUND = 1e6
+
+#: The state slots each optimizer keeps, as ``quantity name -> state field`` (after the step; the
+#: value before the step is recorded as ``<name>_prev``).
+STATE_SLOTS: dict[str, dict[str, str]] = {
+    "sgd": {"v": "moments"},
+    "rmsprop": {"a": "accumulators"},
+    "adagrad": {"a": "accumulators"},
+    "adadelta": {"a": "accumulators", "d": "delta_accumulators"},
+    "adam": {"m": "first_moments", "v": "second_moments", "vhat": "max_second_moments"},
+    "adamax": {"m": "first_moments", "u": "infinity_norms"},
+    "nadam": {"m": "first_moments", "v": "second_moments"},
+}
+
+#: Which recorded quantity is the optimizer's momentum (drawn as an arrow), and in which units.
+MOMENTUM = {
+    "sgd": ("v", "displacement"),
+    "adam": ("m", "gradient"),
+    "adamax": ("m", "gradient"),
+    "nadam": ("m", "gradient"),
+}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """How a recorded quantity is called and explained (``symbol`` is LaTeX)."""
+
+    symbol: str
+    description: str
+
+
+#: Every quantity the inspection can record. Per-optimizer meanings override the shared ones.
+QUANTITIES: dict[str, Quantity] = {
+    "x_prev": Quantity(r"x_{t-1}", "position before the step"),
+    "x": Quantity(r"x_t", "position after the step"),
+    "loss_prev": Quantity(r"f(x_{t-1})", "loss before the step"),
+    "loss": Quantity(r"f(x_t)", "loss after the step"),
+    "g_raw": Quantity(r"g^{\text{raw}}", "gradient at x_{t-1}, before clipping"),
+    "grad_norm": Quantity(r"\lVert g^{\text{raw}} \rVert", "global norm of the raw gradient"),
+    "norm_factor": Quantity(r"s", "clipnorm scale factor (1 = did not fire)"),
+    "g_normclip": Quantity(r"g^{\text{norm}}", "gradient after clipnorm"),
+    "g": Quantity(r"g_t", "gradient the optimizer used (after clipping)"),
+    "clip_factor": Quantity(r"\lVert g_t \rVert / \lVert g^{\text{raw}} \rVert", "clip factor (1 = no clipping)"),
+    "update": Quantity(r"\Delta x", "the step actually taken, x_t - x_{t-1}"),
+    "iterations": Quantity(r"t-1", "Keras' iterations counter before the step"),
+    "t": Quantity(r"t", "step number t = iterations + 1"),
+    "lr_eff": Quantity(r"\eta", "learning rate after decay: lr / (1 + decay * iterations)"),
+    "effective_lr": Quantity(r"|\Delta x| / |g_t|", "effective step size per coordinate: step per unit of gradient"),
+    "step_multiplier": Quantity(r"\eta_{\text{coord}}", "the optimizer's own per-coordinate multiplier"),
+    "v": Quantity(r"v_t", "second moment: running average of g^2"),
+    "v_prev": Quantity(r"v_{t-1}", "second moment before the step"),
+    "m": Quantity(r"m_t", "first moment: running average of g"),
+    "m_prev": Quantity(r"m_{t-1}", "first moment before the step"),
+    "vhat": Quantity(r"\hat v_t", "AMSGrad: largest v so far"),
+    "vhat_prev": Quantity(r"\hat v_{t-1}", "AMSGrad: largest v before the step"),
+    "a": Quantity(r"a_t", "accumulator of squared gradients"),
+    "a_prev": Quantity(r"a_{t-1}", "accumulator before the step"),
+    "d": Quantity(r"d_t", "Adadelta: running average of squared (lr-free) updates"),
+    "d_prev": Quantity(r"d_{t-1}", "Adadelta: update average before the step"),
+    "u": Quantity(r"u_t", "Adamax: decayed running max of |g|"),
+    "u_prev": Quantity(r"u_{t-1}", "Adamax: running max before the step"),
+    "bias_correction": Quantity(r"\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}", "Adam's bias correction, folded into lr"),
+    "lr_t": Quantity(r"\eta_t", "bias-corrected learning rate"),
+    "mu_t": Quantity(r"\mu_t", "Nadam: momentum schedule at t"),
+    "mu_next": Quantity(r"\mu_{t+1}", "Nadam: momentum schedule at t+1"),
+    "schedule_prev": Quantity(r"\Pi_{t-1}", "Nadam: m_schedule before the step (product of all mu so far)"),
+    "schedule": Quantity(r"\Pi_t", "Nadam: m_schedule after the step"),
+    "schedule_next": Quantity(r"\Pi_{t+1}", "Nadam: m_schedule * mu_{t+1}, used to correct m"),
+    "g_prime": Quantity(r"g'_t", "Nadam: bias-corrected gradient g / (1 - Pi_t)"),
+    "m_prime": Quantity(r"m'_t", "Nadam: bias-corrected first moment m / (1 - Pi_{t+1})"),
+    "v_prime": Quantity(r"v'_t", "Nadam: bias-corrected second moment v / (1 - beta_2^t)"),
+    "m_bar": Quantity(r"\bar m_t", "Nadam: the Nesterov mix of g' and m'"),
+}
+OPTIMIZER_QUANTITIES: dict[str, dict[str, Quantity]] = {
+    "sgd": {
+        "v": Quantity(r"v_t", "velocity (Keras' moment): momentum * v - lr * g"),
+        "v_prev": Quantity(r"v_{t-1}", "velocity before the step"),
+    },
+    "adadelta": {"u": Quantity(r"u_t", "Adadelta: the update before lr, g * sqrt(d + eps) / sqrt(a + eps)")},
+}
+
+
+def describe(optimizer: str, name: str) -> Quantity:
+    """The symbol and meaning of quantity ``name`` for ``optimizer`` (per-optimizer meanings first)."""
+    return OPTIMIZER_QUANTITIES.get(optimizer, {}).get(name) or QUANTITIES[name]
+
+
+@dataclass(frozen=True)
+class Inspection:
+    """One optimizer's run, step by step. T recorded steps, D = 2 coordinates.
+
+    Step k (1..T) is the k-th update; arrays are indexed by ``k - 1 - first_step`` (use ``index``).
+
+    Attributes:
+        lane: the optimizer and its Keras arguments.
+        first_step: steps already taken before this recording (0, or the fork step).
+        positions: ``(T+1, D)``; entry j is the point after ``first_step + j`` updates.
+        losses: ``(T+1,)`` loss at each position.
+        quantities: name -> ``(T,)`` (one number per step) or ``(T, D)`` (per coordinate).
+        states: ``T+1`` state records of the core (entry j: after ``first_step + j`` updates).
+        hyperparameters: every Keras argument of the lane, defaults filled in (epsilon resolved).
+        diverged_step: the step whose position left the finite world (recording stops there), else -1.
+        requested_steps: how many steps were asked for (more than recorded when the run diverged).
+    """
+
+    lane: Lane
+    first_step: int
+    positions: np.ndarray
+    losses: np.ndarray
+    quantities: dict[str, np.ndarray] = field(repr=False)
+    states: tuple[NamedTuple, ...] = field(repr=False)
+    hyperparameters: dict[str, Any] = field(repr=False)
+    diverged_step: int = -1
+    requested_steps: int = 0
+
+    @property
+    def optimizer(self) -> str:
+        return self.lane.optimizer
+
+    @property
+    def steps(self) -> int:
+        """Number of recorded steps T."""
+        return self.positions.shape[0] - 1
+
+    @property
+    def last_step(self) -> int:
+        """The number of the last recorded step (``first_step + T``)."""
+        return self.first_step + self.steps
+
+    def index(self, step: int) -> int:
+        """Array index of step ``step`` (``first_step + 1 .. last_step``); ``ValueError`` outside."""
+        if not self.first_step < step <= self.last_step:
+            raise ValueError(f"step must be in {self.first_step + 1}..{self.last_step}, got {step}")
+        return step - 1 - self.first_step
+
+    def values(self, step: int, coordinate: int | None = None) -> dict[str, float]:
+        """All numbers of step ``step``: hyperparameters, per-step scalars and, with ``coordinate``,
+        that coordinate's per-coordinate quantities (keys as in ``quantities``)."""
+        i = self.index(step)
+        values = {k: float(v) for k, v in self.hyperparameters.items() if isinstance(v, int | float) and v is not None}
+        for name, series in self.quantities.items():
+            if series.ndim == 1:
+                values[name] = float(series[i])
+            elif coordinate is not None:
+                values[name] = float(series[i, coordinate])
+        return values
+
+    def momentum(self) -> tuple[str, str] | None:
+        """``(quantity name, units)`` of the optimizer's momentum, or None if it keeps none."""
+        return MOMENTUM.get(self.optimizer)
+
+    def table(self, coordinate_names: tuple[str, str] = ("x", "y")) -> pd.DataFrame:
+        """The whole recorded state, one row per step; per-coordinate quantities get one column each."""
+        columns: dict[str, np.ndarray] = {"step": np.arange(self.first_step + 1, self.last_step + 1)}
+        for name, series in self.quantities.items():
+            if series.ndim == 1:
+                columns[name] = series
+            else:
+                for c, label in enumerate(coordinate_names):
+                    columns[f"{name}[{label}]"] = series[:, c]
+        return pd.DataFrame(columns).set_index("step")
+
+
+def inspect_run(lane: Lane, value_and_grad: ValueAndGrad, start: tuple[float, float], steps: int) -> Inspection:
+    """Run ``lane`` for ``steps`` updates from ``start`` and record every step (see ``Inspection``)."""
+    optimizer = lane.build()
+    position = np.array(start, dtype=np.float64).reshape(1, -1)
+    return _record(lane, optimizer, value_and_grad, position, optimizer.init([position]), 0, steps)
+
+
+def fork(
+    original: Inspection, value_and_grad: ValueAndGrad, step: int, lane: Lane, steps: int | None = None
+) -> tuple[Inspection, str]:
+    """Continue ``original`` from the state after ``step`` updates with ``lane``'s hyperparameters.
+
+    The fork adopts the position, the iterations counter and the moments/accumulators of the original
+    (so bias corrections and decay carry on). Switching to another optimizer cannot adopt its state:
+    that optimizer starts fresh at the fork point. Returns ``(fork, note)``; the note explains what
+    was adopted. ``steps`` defaults to running until the original's last requested step.
+    """
+    if not original.first_step <= step <= original.last_step:
+        raise ValueError(f"fork step must be in {original.first_step}..{original.last_step}, got {step}")
+    j = step - original.first_step
+    position = original.positions[j].reshape(1, -1).copy()
+    state = original.states[j]
+    optimizer = lane.build()
+    if steps is None:
+        steps = max(original.first_step + original.requested_steps - step, 0)
+    if lane.optimizer != original.optimizer:
+        note = (
+            f"{lane.display_name} cannot take over {original.lane.display_name}'s state: "
+            f"it starts fresh (zero state, t = 1) at the point reached after step {step}."
+        )
+        state = optimizer.init([position])
+        first = step
+    else:
+        state, note = adopt_state(state, original.lane, lane, optimizer, position)
+        first = step
+    return _record(lane, optimizer, value_and_grad, position, state, first, steps), note
+
+
+def adopt_state(
+    state: NamedTuple, old: Lane, new: Lane, optimizer: Optimizer, position: np.ndarray
+) -> tuple[NamedTuple, str]:
+    """The state of ``old`` made usable by ``new`` (same optimizer): AMSGrad's ``vhat`` appears as zeros
+    (so it tracks the max of v from now on) or is dropped."""
+    note = f"The fork keeps the state after step {state.iterations} (position, moments, counter t)."
+    if new.optimizer == "adam":
+        had, has = old.arguments["amsgrad"], new.arguments["amsgrad"]
+        if has and not had:
+            fresh = optimizer.init([position])
+            state = state._replace(max_second_moments=fresh.max_second_moments)
+            note += " AMSGrad's running max of v starts at 0 at the fork."
+        elif had and not has:
+            state = state._replace(max_second_moments=None)
+            note += " AMSGrad's running max of v is dropped."
+    return state, note
+
+
+def _record(
+    lane: Lane,
+    optimizer: Optimizer,
+    value_and_grad: ValueAndGrad,
+    position: np.ndarray,
+    state: NamedTuple,
+    first_step: int,
+    steps: int,
+) -> Inspection:
+    """The step loop: call the core's ``update`` and read what it did (one run, so R = 1)."""
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps}")
+    name = lane.optimizer
+    records: dict[str, list] = {}
+    positions, losses, states = [position[0].copy()], [], [state]
+    diverged = -1
+    with np.errstate(all="ignore"):
+        loss, grad = value_and_grad(position)
+        losses.append(float(loss[0]))
+        for _ in range(int(steps)):
+            params, new_state = optimizer.update([position], [grad], state)
+            new_position = params[0]
+            new_loss, new_grad = value_and_grad(new_position)
+            row = _step_quantities(name, optimizer, state, new_state, position, new_position, grad)
+            row["loss_prev"], row["loss"] = losses[-1], float(new_loss[0])
+            for key, value in row.items():
+                records.setdefault(key, []).append(value)
+            positions.append(new_position[0].copy())
+            losses.append(float(new_loss[0]))
+            states.append(new_state)
+            position, state, grad = new_position, new_state, new_grad
+            if not (np.all(np.isfinite(new_position)) and np.all(np.abs(new_position) <= DIVERGENCE_BOUND)):
+                diverged = first_step + len(positions) - 1
+                break
+    dims = positions[0].shape[0]
+    quantities = {
+        key: np.asarray(values, dtype=np.float64).reshape(len(values), *(() if np.ndim(values[0]) == 0 else (dims,)))
+        for key, values in records.items()
+    }
+    hyperparameters = dict(lane.arguments)
+    if name == "nadam":
+        hyperparameters["schedule_base"] = SCHEDULE_BASE  # Keras' 0.96, rounded to float32
+    return Inspection(
+        lane=lane,
+        first_step=first_step,
+        positions=np.array(positions),
+        losses=np.array(losses),
+        quantities=quantities,
+        states=tuple(states),
+        hyperparameters=hyperparameters,
+        diverged_step=diverged,
+        requested_steps=int(steps),
+    )
+
+
+def _per_run(value: Any) -> float:
+    """A per-run value of the single run as a float."""
+    return float(np.asarray(value, dtype=np.float64).reshape(-1)[0])
+
+
+def _step_quantities(
+    name: str,
+    optimizer: Optimizer,
+    before: NamedTuple,
+    after: NamedTuple,
+    position: np.ndarray,
+    new_position: np.ndarray,
+    raw_grad: np.ndarray,
+) -> dict[str, Any]:
+    """What step t did, read from the core's state records and helpers (``position``: (1, D))."""
+    iterations = before.iterations
+    t = iterations + 1
+    norm_clipped, norm_factor = clip_gradients([raw_grad], optimizer.clipnorm, None, 1)
+    clipped, _ = clip_gradients([raw_grad], optimizer.clipnorm, optimizer.clipvalue, 1)
+    g = clipped[0][0]
+    update = new_position[0] - position[0]
+    row: dict[str, Any] = {
+        "x_prev": position[0].copy(),
+        "x": new_position[0].copy(),
+        "g_raw": raw_grad[0].copy(),
+        "grad_norm": float(np.sqrt(np.sum(raw_grad[0] ** 2))),
+        "g": g.copy(),
+        "clip_factor": _per_run(after.clip_factor),
+        "update": update,
+        "iterations": float(iterations),
+        "t": float(t),
+        "lr_eff": _per_run(optimizer.decayed_lr(iterations)),
+    }
+    if optimizer.clipnorm is not None:
+        row["norm_factor"] = _per_run(norm_factor)
+        row["g_normclip"] = norm_clipped[0][0].copy()
+    for quantity, slot in STATE_SLOTS[name].items():
+        old, new = getattr(before, slot), getattr(after, slot)
+        if new is None:
+            continue
+        row[f"{quantity}_prev"] = np.array(old[0][0] if old is not None else np.zeros_like(g))
+        row[quantity] = np.array(new[0][0])
+    epsilon = getattr(optimizer, "epsilon", 0.0)
+    lr_eff = row["lr_eff"]
+    if name == "sgd":
+        multiplier = np.full_like(g, lr_eff)
+    elif name in ("rmsprop", "adagrad"):
+        multiplier = lr_eff / (np.sqrt(row["a"]) + epsilon)
+    elif name == "adadelta":
+        row["u"] = -update / lr_eff  # the core's lr-free update, recovered from its step
+        multiplier = lr_eff * np.sqrt(row["d_prev"] + epsilon) / np.sqrt(row["a"] + epsilon)
+    elif name == "adam":
+        row["bias_correction"] = _per_run(optimizer.bias_correction(iterations))
+        row["lr_t"] = _per_run(optimizer.bias_corrected_lr(iterations))
+        second = row["vhat"] if "vhat" in row else row["v"]
+        multiplier = row["lr_t"] / (np.sqrt(second) + epsilon)
+    elif name == "adamax":
+        row["lr_t"] = _per_run(optimizer.bias_corrected_lr(iterations))
+        multiplier = row["lr_t"] / (row["u"] + epsilon)
+    elif name == "nadam":
+        row.update(_nadam_quantities(optimizer, before, after, t, g, row))
+        multiplier = row["lr_eff"] / (np.sqrt(row["v_prime"]) + epsilon)
+    else:  # pragma: no cover - every Keras optimizer is listed above
+        raise ValueError(f"no inspection for optimizer {name!r}")
+    row["step_multiplier"] = np.asarray(multiplier, dtype=np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        row["effective_lr"] = np.where(g != 0, np.abs(update) / np.abs(g), np.nan)
+    return row
+
+
+def _nadam_quantities(
+    optimizer: Optimizer, before: NamedTuple, after: NamedTuple, t: int, g: np.ndarray, row: dict[str, Any]
+) -> dict[str, Any]:
+    """Nadam's schedule from ``momentum_cache`` and the state's ``momentum_schedule``, and the
+    bias-corrected terms Keras combines (for display)."""
+    mu_t, mu_next = _per_run(optimizer.momentum_cache(t)), _per_run(optimizer.momentum_cache(t + 1))
+    schedule_prev, schedule = _per_run(before.momentum_schedule), _per_run(after.momentum_schedule)
+    schedule_next = schedule_prev * mu_t * mu_next
+    beta_2 = _per_run(optimizer.beta_2)
+    g_prime = g / (1.0 - schedule)
+    m_prime = row["m"] / (1.0 - schedule_next)
+    v_prime = row["v"] / (1.0 - beta_2**t)
+    return {
+        "mu_t": mu_t,
+        "mu_next": mu_next,
+        "schedule_prev": schedule_prev,
+        "schedule": schedule,
+        "schedule_next": schedule_next,
+        "g_prime": g_prime,
+        "m_prime": m_prime,
+        "v_prime": v_prime,
+        "m_bar": (1.0 - mu_t) * g_prime + mu_next * m_prime,
+    }

@@ -12,8 +12,11 @@ import importlib
 import os
 from dataclasses import dataclass
 
+import numpy as np
+
 from .lanes import Lane, keras_arguments
 from .optimizers import Optimizer, TFOptimizer, TorchOptimizer
+from .runner import run
 
 FRAMEWORKS = {
     "keras224": "Keras 2.2.4 rules (optviz)",
@@ -262,8 +265,7 @@ DIFFERENCES: tuple[Difference, ...] = (
         "bowl",
         (0.01, 0.01),
         100,
-        "adagrad:lr=0.01",
-        framework_defaults=True,
+        None,
     ),
     Difference(
         "Hyperparameters held in float32",
@@ -284,6 +286,33 @@ DIFFERENCES: tuple[Difference, ...] = (
         "rosenbrock",
         (-1.2, 1.0),
         200,
-        "sgd:lr=0.001,clipnorm=1",
+        None,
     ),
 )
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One setting run several ways: trajectories keyed by framework, their translations, and deviations."""
+
+    trajectories: dict
+    translations: dict[str, Translation]
+
+    def deviation(self, framework: str) -> np.ndarray:
+        """``(T+1,)`` largest coordinate difference from the Keras 2.2.4 path at each step (run 0)."""
+        difference = self.trajectories[framework].positions[:, 0] - self.trajectories["keras224"].positions[:, 0]
+        return np.abs(difference).max(axis=1)
+
+
+def compare(
+    lane: Lane, value_and_grad, start, steps: int, frameworks: tuple[str, ...], framework_defaults: bool = False
+) -> Comparison:
+    """Run ``lane`` by Keras 2.2.4's rules and by each native framework from the same start."""
+    starts = np.array([start], dtype=np.float64)
+    trajectories = {"keras224": run(lane.build(), value_and_grad, starts, steps)}
+    translations = {}
+    for framework in frameworks:
+        translation = native_optimizer(lane, framework, framework_defaults)
+        translations[framework] = translation
+        trajectories[framework] = run(translation.optimizer, value_and_grad, starts, steps)
+    return Comparison(trajectories, translations)

@@ -6,6 +6,9 @@ import streamlit as st
 from optviz.explain import OPTIMIZER_SUMMARIES
 from optviz.lanes import DISPLAY_NAMES, keras_arguments
 from pages.components.registry import available_pages
+from pages.components.routing import route_through_app
+
+route_through_app()
 
 st.title("optviz")
 st.markdown(

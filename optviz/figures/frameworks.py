@@ -1,0 +1,112 @@
+"""Figures for the framework comparison: overlaid paths on the surface, deviation per step."""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..surfaces import Surface
+
+STYLES = {  # Keras drawn thick and solid, natives dashed/dotted on top, so identical paths stay visible
+    "keras224": dict(color="#222222", width=5, dash="solid"),
+    "tf_keras": dict(color="#E69F00", width=2.5, dash="dash"),
+    "tf_keras_legacy": dict(color="#009E73", width=2.5, dash="dash"),
+    "torch": dict(color="#CC79A7", width=2.5, dash="dot"),
+}
+
+
+def log_levels(values: np.ndarray) -> np.ndarray:
+    """``log10(1 + value - min)``: contour levels that show valleys as well as walls."""
+    finite = np.where(np.isfinite(values), values, np.nan)
+    return np.log10(1.0 + finite - np.nanmin(finite))
+
+
+def view_window(surface: Surface, paths: dict[str, np.ndarray]) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The surface's window, or a closer one around the paths when they cover only a small part of it."""
+    points = np.concatenate([p[np.isfinite(p).all(axis=1)] for p in paths.values()])
+    window = [surface.x_range, surface.y_range]
+    low, high = points.min(axis=0), points.max(axis=0)
+    extent = np.array([w[1] - w[0] for w in window])
+    if np.all(high - low < 0.25 * extent):
+        centre, half = (low + high) / 2, np.maximum((high - low) * 0.8, 0.05 * extent)
+        half[:] = half.max() * extent / extent.max()  # keep the window's aspect
+        window = [(centre[i] - half[i], centre[i] + half[i]) for i in range(2)]
+    return window[0], window[1]
+
+
+def paths_figure(surface: Surface, paths: dict[str, np.ndarray], labels: dict[str, str]) -> go.Figure:
+    """Contour of ``surface`` with one path per framework (``paths[name]``: ``(T+1, 2)``)."""
+    x_range, y_range = view_window(surface, paths)
+    xs, ys = np.linspace(*x_range, 120), np.linspace(*y_range, 120)
+    grid_x, grid_y = np.meshgrid(xs, ys)
+    with np.errstate(all="ignore"):
+        values = surface.value(np.column_stack([grid_x.ravel(), grid_y.ravel()])).reshape(grid_x.shape)
+    figure = go.Figure(
+        go.Contour(
+            x=xs,
+            y=ys,
+            z=log_levels(values),
+            colorscale="Blues",
+            reversescale=True,
+            showscale=False,
+            ncontours=25,
+            hoverinfo="skip",
+            line=dict(width=0.5),
+        )
+    )
+    for name, path in paths.items():
+        figure.add_trace(
+            go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name=labels[name], line=STYLES.get(name, {}))
+        )
+    start = next(iter(paths.values()))[0]
+    figure.add_trace(
+        go.Scatter(
+            x=[start[0]],
+            y=[start[1]],
+            mode="markers",
+            name="start",
+            marker=dict(symbol="circle-open", size=14, color="black", line=dict(width=2)),
+        )
+    )
+    if surface.minima:
+        minima = np.array(surface.minima)
+        figure.add_trace(
+            go.Scatter(
+                x=minima[:, 0],
+                y=minima[:, 1],
+                mode="markers",
+                name="minimum",
+                marker=dict(symbol="star", size=14, color="gold", line=dict(width=1)),
+            )
+        )
+    figure.update_layout(
+        height=520,
+        margin=dict(l=10, r=10, t=30, b=10),
+        legend=dict(orientation="h", y=-0.08),
+        xaxis=dict(range=x_range, title="x"),
+        yaxis=dict(range=y_range, title="y"),
+    )
+    return figure
+
+
+def deviation_figure(deviations: dict[str, np.ndarray], labels: dict[str, str]) -> go.Figure:
+    """Largest coordinate difference from the Keras 2.2.4 path at each step (log scale)."""
+    figure = go.Figure()
+    for name, deviation in deviations.items():
+        shown = np.where(deviation > 0, deviation, np.nan)  # exact agreement has no place on a log axis
+        figure.add_trace(
+            go.Scatter(
+                y=shown,
+                mode="lines",
+                name=labels[name],
+                line={k: v for k, v in STYLES.get(name, {}).items() if k != "width"},
+            )
+        )
+    figure.update_layout(
+        height=320,
+        margin=dict(l=10, r=10, t=30, b=10),
+        yaxis=dict(type="log", title="max |Δ| from Keras 2.2.4"),
+        xaxis=dict(title="step"),
+        legend=dict(orientation="h", y=-0.25),
+    )
+    return figure

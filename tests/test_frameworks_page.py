@@ -1,0 +1,82 @@
+"""AppTest for /frameworks: the URL drives the run, paths equal the core's, missing frameworks explain themselves."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optviz.lanes import parse_lane
+from optviz.runner import run
+from optviz.surfaces import get_surface
+
+from .conftest import ROOT
+
+PAGE = str(ROOT / "pages" / "frameworks.py")
+
+
+def decode(values):
+    if isinstance(values, dict):  # plotly >= 6 typed arrays
+        return np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"]).reshape(values.get("shape", -1))
+    return np.asarray(values, dtype=float)
+
+
+def figure(at, index=0):
+    return json.loads(at.get("plotly_chart")[index].proto.spec)
+
+
+def page(query: dict) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def test_url_sets_the_run_and_the_keras_path_equals_the_core():
+    pytest.importorskip("torch")
+    at = page({"o": "sgd:lr=0.0001,momentum=0.9", "surface": "rosenbrock", "start": "-1,1.5", "steps": "40"})
+    assert not at.exception
+    traces = {t.get("name"): t for t in figure(at)["data"]}
+    expected = run(
+        parse_lane("sgd:lr=0.0001,momentum=0.9").build(),
+        get_surface("rosenbrock").value_and_grad,
+        np.array([[-1.0, 1.5]]),
+        40,
+    ).positions[:, 0]
+    keras = traces["Keras 2.2.4 rules (optviz)"]
+    np.testing.assert_allclose(np.column_stack([decode(keras["x"]), decode(keras["y"])]), expected, rtol=1e-12)
+    torch_trace = traces["torch.optim"]  # SGD momentum: the same rule in torch
+    np.testing.assert_allclose(decode(torch_trace["x"]), decode(keras["x"]), atol=1e-10)
+    assert at.query_params["o"] == "sgd:lr=0.0001,momentum=0.9"
+
+
+def test_tampered_url_falls_back_with_notes():
+    at = page({"o": "adamw:lr=1", "surface": "nowhere", "start": "nan,2", "steps": "99999"})
+    assert not at.exception
+    notes = " ".join(w.value for w in at.warning)
+    assert "adamw" in notes and "nowhere" in notes and "start" in notes and "steps" in notes
+    assert at.session_state["fw.lane.optimizer"] == "adam"
+
+
+def test_show_me_loads_the_demo_setting():
+    pytest.importorskip("torch")
+    at = page({"steps": "20"})
+    at.button(key="fw.demo.0").click().run()  # Adagrad initial accumulator
+    assert not at.exception
+    assert at.query_params["o"] == "adagrad:lr=0.1"
+    assert at.query_params["surface"] == "bowl" and at.query_params["start"] == "0.3,0.2"
+
+
+def test_without_the_frameworks_the_page_explains_how_to_install_them(monkeypatch):
+    for module in ("torch", "tensorflow", "tf_keras"):
+        monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    at = page({"steps": "20"})
+    assert not at.exception
+    messages = " ".join(i.value for i in at.info)
+    assert "requirements-frameworks.txt" in messages and "torch" in messages and "tf" in messages
+    names = [t.get("name") for t in figure(at)["data"]]
+    assert "Keras 2.2.4 rules (optviz)" in names and "torch.optim" not in names

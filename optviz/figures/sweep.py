@@ -1,0 +1,344 @@
+"""Figures for hyperparameter sweeps: the metric heat map, metric-vs-argument curves, replayed paths.
+
+The heat map draws log axes in log10 coordinates (with readable tick labels), so every cell has the
+same width, and puts a transparent scatter of cell centres on top: a click on a heat map returns no
+point in Streamlit, a click on that scatter returns the cell's ``point_index`` (row * nx + column).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..runner import Trajectory
+from ..surfaces import Surface
+from ..sweep import METRICS, SweepResult
+
+DIVERGED_COLOUR = "#D62728"
+NOT_REACHED_COLOUR = "#B8B8B8"
+BEST_COLOUR = "#FFFFFF"
+SELECTED_COLOUR = "#FF00FF"
+COLOURSCALE = "Viridis"
+
+#: Index of the transparent click layer in the heat map's data.
+CLICK_TRACE = 2
+
+
+def format_value(value: float) -> str:
+    """Compact number for labels and hover: ``0.001``, ``2.5e-05``, ``0.95``."""
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    return f"{value:.3g}"
+
+
+def uses_log_colour(values: np.ndarray) -> bool:
+    """A log colour scale fits when every finite value is positive and they span more than two decades."""
+    finite = values[np.isfinite(values)]
+    return finite.size > 1 and bool(np.all(finite > 0)) and finite.max() / finite.min() > 100
+
+
+def _log_ticks(low: float, high: float) -> tuple[list[float], list[str]]:
+    """Tick positions (log10) and labels for a log range: decades, plus 2 and 5 when it spans little."""
+    first, last = math.floor(math.log10(low) - 1e-9), math.ceil(math.log10(high) + 1e-9)
+    multiples = (1,) if last - first > 3 else (1, 2, 5)
+    values = [m * 10.0**k for k in range(first, last + 1) for m in multiples]
+    values = [v for v in values if low * (1 - 1e-9) <= v <= high * (1 + 1e-9)]
+    if len(values) < 2:
+        values = [low, high]
+    if len(values) > 8:
+        values = values[:: math.ceil(len(values) / 8)]
+    return [math.log10(v) for v in values], [f"{v:g}" for v in values]
+
+
+def _axis_coordinates(values: np.ndarray, log: bool) -> np.ndarray:
+    return np.log10(values) if log else values
+
+
+def _axis_layout(title: str, values: np.ndarray, log: bool) -> dict:
+    if not log:
+        return dict(title=title)
+    tickvals, ticktext = _log_ticks(float(values[0]), float(values[-1]))
+    return dict(title=f"{title} (log scale)", tickvals=tickvals, ticktext=ticktext)
+
+
+def _cell_text(result: SweepResult) -> np.ndarray:
+    """Hover text per cell: both argument values and the metric (or why it has none)."""
+    metric = METRICS[result.metric].label
+    xs = result.x_values
+    ys = result.y_values
+    rows, columns = result.values.shape
+    text = np.empty((rows, columns), dtype=object)
+    for row in range(rows):  # hover strings only: a few thousand cells, not in any hot path
+        y_part = "" if ys is None else f"<br>{result.y.argument} = {ys[row]:.4g}"
+        for column in range(columns):
+            head = f"{result.x.argument} = {xs[column]:.4g}{y_part}<br>"
+            if result.diverged[row, column]:
+                text[row, column] = head + "<b>diverged</b>"
+            elif math.isnan(result.values[row, column]):
+                text[row, column] = head + f"{metric}: <b>never reached</b>"
+            else:
+                text[row, column] = head + f"{metric}: <b>{result.values[row, column]:.4g}</b>"
+    return text
+
+
+def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) -> go.Figure:
+    """Heat map of a 2-D sweep: metric colours (log where it fits), diverged and never-reached cells in
+    their own colours with legend entries, the best cell starred, ``selected`` outlined."""
+    if result.y is None:
+        raise ValueError("a heat map needs a Y axis; draw a 1-D sweep with metric_curves")
+    metric = METRICS[result.metric]
+    xs, ys = result.x_values, result.y_values
+    cx, cy = _axis_coordinates(xs, result.x.log), _axis_coordinates(ys, result.y.log)
+    values = result.values
+    log_colour = uses_log_colour(values)
+    with np.errstate(all="ignore"):
+        z = np.log10(values) if log_colour else values
+    colourbar = dict(title=dict(text=metric.label + (" (log)" if log_colour else ""), side="right"), len=0.75)
+    if log_colour:
+        finite = values[np.isfinite(values)]
+        colourbar["tickvals"], colourbar["ticktext"] = _log_ticks(float(finite.min()), float(finite.max()))
+    colourscale = COLOURSCALE if not metric.higher_is_better else COLOURSCALE + "_r"
+    figure = go.Figure()
+    figure.add_trace(
+        go.Heatmap(x=cx, y=cy, z=z, colorscale=colourscale, colorbar=colourbar, hoverinfo="skip", name=metric.label)
+    )
+    status = np.where(result.diverged, 1.0, np.where(result.not_reached, 0.0, np.nan))
+    figure.add_trace(
+        go.Heatmap(
+            x=cx,
+            y=cy,
+            z=status,
+            zmin=0,
+            zmax=1,
+            colorscale=[[0, NOT_REACHED_COLOUR], [1, DIVERGED_COLOUR]],
+            showscale=False,
+            hoverinfo="skip",
+            name="status",
+        )
+    )
+    grid_x, grid_y = np.meshgrid(cx, cy)
+    figure.add_trace(
+        go.Scatter(
+            x=grid_x.ravel(),
+            y=grid_y.ravel(),
+            mode="markers",
+            marker=dict(size=max(4, min(18, 600 // max(len(xs), len(ys)))), opacity=0, color="#000000"),
+            text=_cell_text(result).ravel(),
+            hovertemplate="%{text}<extra></extra>",
+            showlegend=False,
+            name="cells",
+        )
+    )
+    for label, colour, count in (
+        (f"diverged ({int(result.diverged.sum())} cells)", DIVERGED_COLOUR, int(result.diverged.sum())),
+        (f"never reached ({int(result.not_reached.sum())} cells)", NOT_REACHED_COLOUR, int(result.not_reached.sum())),
+    ):
+        if count:
+            figure.add_trace(_legend_swatch(label, colour))
+    best = result.best_cell()
+    if best is not None:
+        row, column = best
+        figure.add_trace(
+            go.Scatter(
+                x=[cx[column]],
+                y=[cy[row]],
+                mode="markers",
+                marker=dict(symbol="star", size=16, color=BEST_COLOUR, line=dict(color="#000000", width=1.5)),
+                name=f"best: {result.x.argument}={xs[column]:.3g}, {result.y.argument}={ys[row]:.3g}",
+                hoverinfo="skip",
+            )
+        )
+    if selected is not None:
+        row, column = selected
+        figure.add_trace(
+            go.Scatter(
+                x=[cx[column]],
+                y=[cy[row]],
+                mode="markers",
+                marker=dict(symbol="square-open", size=14, color=SELECTED_COLOUR, line=dict(width=2.5)),
+                name="replayed cell",
+                hoverinfo="skip",
+            )
+        )
+    figure.update_layout(
+        xaxis=_axis_layout(result.x.argument, xs, result.x.log),
+        yaxis=_axis_layout(result.y.argument, ys, result.y.log),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        margin=dict(l=60, r=10, t=60, b=50),
+        height=560,
+        clickmode="event+select",
+        dragmode=False,
+        hovermode="closest",
+    )
+    return figure
+
+
+def _legend_swatch(label: str, colour: str) -> go.Scatter:
+    return go.Scatter(
+        x=[None], y=[None], mode="markers", marker=dict(symbol="square", size=12, color=colour), name=label
+    )
+
+
+def metric_curves(curves: Sequence[tuple[str, str, SweepResult]]) -> go.Figure:
+    """1-D sweeps overlaid: the metric against the swept argument, one line per optimizer; diverged
+    settings as crosses along the top, each curve's best setting starred."""
+    if not curves:
+        raise ValueError("no curves to draw")
+    result0 = curves[0][2]
+    metric = METRICS[result0.metric]
+    all_values = np.concatenate([c[2].values.ravel() for c in curves])
+    log_y = uses_log_colour(all_values)
+    finite = all_values[np.isfinite(all_values)]
+    top = (finite.max() * (3 if log_y else 1) + (0 if log_y else 0.05 * np.ptp(finite))) if finite.size else 1.0
+    figure = go.Figure()
+    for label, colour, result in curves:
+        xs = result.x_values
+        values = result.values[0]
+        figure.add_trace(
+            go.Scatter(
+                x=xs,
+                y=values,
+                mode="lines+markers",
+                line=dict(color=colour, width=2.5),
+                marker=dict(size=5),
+                name=label,
+                hovertemplate=f"{label}<br>{result.x.argument} = %{{x:.4g}}<br>"
+                f"{metric.label}: %{{y:.4g}}<extra></extra>",
+            )
+        )
+        failed = result.diverged[0]
+        if failed.any():
+            figure.add_trace(
+                go.Scatter(
+                    x=xs[failed],
+                    y=np.full(int(failed.sum()), top),
+                    mode="markers",
+                    marker=dict(symbol="x", size=8, color=colour),
+                    name=f"{label}: diverged",
+                    legendgroup=label,
+                    showlegend=False,
+                    hovertemplate=f"{label}<br>{result.x.argument} = %{{x:.4g}}<br><b>diverged</b><extra></extra>",
+                )
+            )
+        best = result.best_cell()
+        if best is not None:
+            figure.add_trace(
+                go.Scatter(
+                    x=[xs[best[1]]],
+                    y=[values[best[1]]],
+                    mode="markers",
+                    marker=dict(symbol="star", size=15, color=colour, line=dict(color="#000000", width=1)),
+                    showlegend=False,
+                    hovertemplate=f"{label} best<br>{result.x.argument} = %{{x:.4g}}<br>"
+                    f"{metric.label}: %{{y:.4g}}<extra></extra>",
+                )
+            )
+    if any(c[2].diverged.any() for c in curves):
+        figure.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                marker=dict(symbol="x", size=8, color="#444444"),
+                name="× = diverged",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=[None], y=[None], mode="markers", marker=dict(symbol="star", size=12, color="#444444"), name="★ = best"
+        )
+    )
+    figure.update_layout(
+        xaxis=dict(title=result0.x.argument, type="log" if result0.x.log else "linear"),
+        yaxis=dict(title=metric.label, type="log" if log_y else "linear"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        margin=dict(l=60, r=10, t=60, b=50),
+        height=480,
+        hovermode="closest",
+    )
+    return figure
+
+
+def _contour_levels(values: np.ndarray) -> np.ndarray:
+    finite = np.where(np.isfinite(values), values, np.nan)
+    return np.log10(1.0 + finite - np.nanmin(finite))
+
+
+def paths_figure(
+    surface: Surface, paths: Sequence[tuple[str, str, Trajectory]], start: tuple[float, float] | None = None
+) -> go.Figure:
+    """Contour of ``surface`` with one replayed path per ``(label, colour, trajectory)`` (run 0 of each)."""
+    xs, ys, values = surface.grid(120)
+    figure = go.Figure(
+        go.Contour(
+            x=xs,
+            y=ys,
+            z=_contour_levels(values),
+            colorscale="Blues",
+            reversescale=True,
+            showscale=False,
+            ncontours=25,
+            hoverinfo="skip",
+            line=dict(width=0.5),
+            name="surface",
+        )
+    )
+    for label, colour, trajectory in paths:
+        path = trajectory.positions[:, 0, :]
+        end = "diverged" if trajectory.diverged[0] else f"final loss {trajectory.losses[-1, 0]:.3g}"
+        figure.add_trace(
+            go.Scatter(
+                x=path[:, 0],
+                y=path[:, 1],
+                mode="lines+markers",
+                line=dict(color=colour, width=2.5),
+                marker=dict(size=3),
+                name=f"{label} ({end})",
+                hovertemplate="step %{customdata}<br>x=%{x:.4g}, y=%{y:.4g}<extra></extra>",
+                customdata=np.arange(path.shape[0]),
+            )
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[path[-1, 0]],
+                y=[path[-1, 1]],
+                mode="markers",
+                marker=dict(symbol="circle", size=10, color=colour, line=dict(color="#000000", width=1)),
+                showlegend=False,
+                hoverinfo="skip",
+            )
+        )
+    if surface.minima:
+        minima = np.array(surface.minima)
+        figure.add_trace(
+            go.Scatter(
+                x=minima[:, 0],
+                y=minima[:, 1],
+                mode="markers",
+                marker=dict(symbol="star", size=14, color="#FFD700", line=dict(color="#000000", width=1)),
+                name="minimum",
+                hoverinfo="skip",
+            )
+        )
+    if start is not None:
+        figure.add_trace(
+            go.Scatter(
+                x=[start[0]],
+                y=[start[1]],
+                mode="markers",
+                marker=dict(symbol="diamond", size=11, color="#FFFFFF", line=dict(color="#000000", width=1.5)),
+                name="start",
+                hoverinfo="skip",
+            )
+        )
+    figure.update_layout(
+        xaxis=dict(title="x", range=list(surface.x_range), autorange=False),
+        yaxis=dict(title="y", range=list(surface.y_range), autorange=False),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        margin=dict(l=50, r=10, t=60, b=50),
+        height=560,
+    )
+    return figure

@@ -1,0 +1,334 @@
+"""Hyperparameter sweeps: every cell of a 1-D or 2-D grid of Keras arguments run as ONE batch.
+
+A sweep takes a base lane (an optimizer and its fixed arguments), one or two axes (a continuous
+Keras argument, a range, linear or log spacing, a count) and a task (a surface, a start point, a
+number of steps, optional gradient noise). Each cell's hyperparameters go to the optimizer as
+per-run arrays, so a 200 x 200 grid is one call of :func:`optviz.runner.run`. The result holds
+one metric value per cell, NaN where the run diverged (flagged) or never reached the tolerance.
+
+The axis text format ``lr:1e-4:1:log:60`` (argument, low, high, ``log``/``lin``, count) is the one
+the sweep page puts in its URL.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lanes import DISPLAY_NAMES, Lane, keras_arguments
+from .runner import Trajectory, run
+from .surfaces import Surface
+
+#: Continuous Keras arguments a sweep axis may vary.
+SWEEPABLE = ("lr", "momentum", "rho", "epsilon", "decay", "beta_1", "beta_2", "schedule_decay", "clipnorm", "clipvalue")
+
+#: Largest number of values on one axis of a surface sweep (200 x 200 = 40,000 runs).
+MAX_AXIS_COUNT = 200
+
+SCALES = ("log", "lin")
+
+
+@dataclass(frozen=True)
+class Metric:
+    """How a run is scored: lower is better for every surface metric."""
+
+    key: str
+    label: str
+    higher_is_better: bool = False
+
+
+METRICS: dict[str, Metric] = {
+    m.key: m
+    for m in (
+        Metric("final_loss", "final loss"),
+        Metric("best_loss", "best loss"),
+        Metric("steps_to_tol", "steps to reach the tolerance"),
+        Metric("distance", "distance to the nearest minimum"),
+    )
+}
+
+DEFAULT_TOLERANCE = 1e-3
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept argument: ``count`` values from ``low`` to ``high`` (both included), log or linear."""
+
+    argument: str
+    low: float
+    high: float
+    scale: str = "log"
+    count: int = 50
+
+    def __post_init__(self) -> None:
+        problem = axis_problem(self.argument, self.low, self.high, self.scale, self.count)
+        if problem:
+            raise ValueError(problem)
+
+    @property
+    def log(self) -> bool:
+        return self.scale == "log"
+
+    def values(self) -> np.ndarray:
+        """The ``(count,)`` grid values, ends exact."""
+        if self.count == 1:
+            return np.array([float(self.low)])
+        if self.log:
+            values = np.logspace(math.log10(self.low), math.log10(self.high), self.count)
+        else:
+            values = np.linspace(self.low, self.high, self.count)
+        values[0], values[-1] = self.low, self.high
+        return values
+
+    def to_text(self) -> str:
+        """The URL form, e.g. ``lr:0.0001:1:log:60``."""
+        return f"{self.argument}:{self.low:.6g}:{self.high:.6g}:{self.scale}:{self.count}"
+
+    def capped(self, limit: int) -> Axis:
+        """The same axis with at most ``limit`` values."""
+        return self if self.count <= limit else Axis(self.argument, self.low, self.high, self.scale, limit)
+
+
+def axis_problem(argument: str, low: float, high: float, scale: str, count: int) -> str | None:
+    """A sentence saying what is wrong with an axis, or None when it is usable."""
+    if argument not in SWEEPABLE:
+        return f"{argument!r} cannot be swept; choose one of {', '.join(SWEEPABLE)}"
+    if scale not in SCALES:
+        return f"spacing must be 'log' or 'lin', got {scale!r}"
+    if not (isinstance(count, int | np.integer) and not isinstance(count, bool)) or count < 1:
+        return f"{argument}: the number of values must be a whole number >= 1, got {count!r}"
+    try:
+        low, high = float(low), float(high)
+    except (TypeError, ValueError):
+        return f"{argument}: the range must be two numbers, got {low!r} and {high!r}"
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return f"{argument}: the range must be finite numbers, got {low:g} to {high:g}"
+    if count > 1 and low >= high:
+        return f"{argument}: the minimum must be below the maximum, got {low:g} to {high:g}"
+    if scale == "log" and low <= 0:
+        return f"{argument}: log spacing needs positive values, got a minimum of {low:g} (use linear spacing)"
+    return None
+
+
+def parse_axis(text: str) -> Axis:
+    """Parse ``"lr:1e-4:1:log:60"``; ``ValueError`` saying what is wrong."""
+    parts = [p.strip() for p in str(text).split(":")]
+    if len(parts) != 5:
+        raise ValueError(f"axis {text!r} must read argument:min:max:log|lin:count, e.g. lr:1e-4:1:log:60")
+    argument, low, high, scale, count = parts
+    try:
+        low_value, high_value = float(low), float(high)
+    except ValueError:
+        raise ValueError(f"axis {text!r}: min and max must be numbers") from None
+    try:
+        count_value = int(count)
+    except ValueError:
+        raise ValueError(f"axis {text!r}: the count must be a whole number") from None
+    return Axis(argument, low_value, high_value, scale.lower(), count_value)
+
+
+def check_axis_for(axis: Axis, lane: Lane) -> None:
+    """``ValueError`` unless ``lane``'s optimizer takes ``axis.argument`` and accepts both ends of its range."""
+    name = DISPLAY_NAMES[lane.optimizer]
+    if axis.argument not in keras_arguments(lane.optimizer):
+        takes = [a for a in keras_arguments(lane.optimizer) if a in SWEEPABLE]
+        raise ValueError(f"{name} has no argument {axis.argument!r}; it can sweep {', '.join(takes)}")
+    for value in (axis.low, axis.high):
+        try:
+            _with_arguments(lane, {axis.argument: value}).build()
+        except ValueError as error:
+            raise ValueError(
+                f"{name} does not accept {axis.argument} from {axis.low:g} to {axis.high:g}: {error}"
+            ) from None
+
+
+@dataclass(frozen=True)
+class Task:
+    """A run on a 2-D surface: start point, number of steps, optional seeded gradient noise."""
+
+    surface: Surface
+    start: tuple[float, float]
+    steps: int
+    noise: float = 0.0
+    seed: int = 0
+    tolerance: float = DEFAULT_TOLERANCE
+
+    def minimum_value(self) -> float:
+        """The loss at the best known minimum (0 when the surface lists none): the target of ``steps_to_tol``."""
+        if not self.surface.minima:
+            return 0.0
+        with np.errstate(all="ignore"):
+            return float(np.min(self.surface.value(np.array(self.surface.minima, dtype=np.float64))))
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """A metric per cell. Rows follow the Y axis (one row when there is none), columns the X axis.
+
+    Attributes:
+        values: ``(ny, nx)`` metric values; NaN where ``diverged`` or (steps metric) not reached.
+        diverged: ``(ny, nx)`` True where the run left the finite world.
+        final_loss: ``(ny, nx)`` last loss (NaN where diverged); breaks ties between equal metric values.
+    """
+
+    lane: Lane
+    x: Axis
+    y: Axis | None
+    metric: str
+    values: np.ndarray
+    diverged: np.ndarray
+    final_loss: np.ndarray
+
+    @property
+    def x_values(self) -> np.ndarray:
+        return self.x.values()
+
+    @property
+    def y_values(self) -> np.ndarray | None:
+        return None if self.y is None else self.y.values()
+
+    @property
+    def not_reached(self) -> np.ndarray:
+        """``(ny, nx)`` True where the run stayed finite but the metric has no value (tolerance never reached)."""
+        return np.isnan(self.values) & ~self.diverged
+
+    def best_cell(self) -> tuple[int, int] | None:
+        """``(row, column)`` of the best cell (ties: lower final loss, then first), None if no cell has a value."""
+        return best_index(self.values, self.final_loss, METRICS[self.metric].higher_is_better)
+
+    def cell_lane(self, row: int, column: int) -> Lane:
+        """The lane of one cell: the base lane with that cell's axis values."""
+        changes = {self.x.argument: float(self.x_values[column])}
+        if self.y is not None:
+            changes[self.y.argument] = float(self.y_values[row])
+        return _with_arguments(self.lane, changes)
+
+
+def best_index(values: np.ndarray, tie_break: np.ndarray, higher_is_better: bool = False) -> tuple[int, ...] | None:
+    """Index of the best finite value (ties broken by the lower ``tie_break``), None when all are NaN."""
+    flat = np.asarray(values, dtype=np.float64).ravel()
+    finite = np.isfinite(flat)
+    if not finite.any():
+        return None
+    score = np.where(finite, -flat if higher_is_better else flat, np.inf)
+    ties = np.where(np.isfinite(tie_break.ravel()), tie_break.ravel(), np.inf)
+    order = np.lexsort((np.arange(flat.size), ties, score))
+    return tuple(int(i) for i in np.unravel_index(order[0], values.shape))
+
+
+def _with_arguments(lane: Lane, changes: dict[str, float]) -> Lane:
+    config = {**dict(lane.config), **changes}
+    for key in ("clipnorm", "clipvalue"):
+        if key in config and config[key] == 0:
+            config[key] = None
+    return Lane.create(lane.optimizer, **config)
+
+
+def grid_hyperparameters(lane: Lane, x: Axis, y: Axis | None = None) -> dict[str, object]:
+    """The optimizer's constructor arguments for the grid: per-run ``(ny*nx,)`` arrays for the swept ones.
+
+    Run ``r`` is cell ``(r // nx, r % nx)``. ``ValueError`` when an axis does not fit the optimizer.
+    """
+    if y is not None and y.argument == x.argument:
+        raise ValueError(f"the X and Y axes must sweep different arguments, both are {x.argument}")
+    for axis in (x, y):
+        if axis is not None:
+            check_axis_for(axis, lane)
+    arguments = {k: v for k, v in lane.config}
+    xs = x.values()
+    rows = 1 if y is None else y.count
+    arguments[x.argument] = np.tile(xs, rows)
+    if y is not None:
+        arguments[y.argument] = np.repeat(y.values(), x.count)
+    return arguments
+
+
+def build_grid_optimizer(lane: Lane, x: Axis, y: Axis | None = None):
+    """The optimizer running every cell of the grid as one batch."""
+    cls = type(lane.build())
+    try:
+        return cls(**grid_hyperparameters(lane, x, y))
+    except ValueError as error:  # should be caught by check_axis_for; keep the message human anyway
+        raise ValueError(f"{DISPLAY_NAMES[lane.optimizer]} rejected the grid: {error}") from None
+
+
+def run_task(optimizer, task: Task, runs: int) -> Trajectory:
+    """Run ``runs`` copies of the task's start point (same noise in every run, so cells compare fairly)."""
+    starts = np.broadcast_to(np.asarray(task.start, dtype=np.float64), (runs, 2))
+    return run(optimizer, task.surface.value_and_grad, starts, task.steps, noise_sigma=task.noise, noise_seed=task.seed)
+
+
+def score(trajectory: Trajectory, task: Task, metric: str) -> np.ndarray:
+    """``(R,)`` metric per run; NaN where the run diverged or the tolerance was never reached."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
+    diverged = trajectory.diverged
+    losses = trajectory.losses
+    with np.errstate(all="ignore"):
+        if metric == "final_loss":
+            values = losses[-1].copy()
+        elif metric == "best_loss":
+            values = np.nanmin(np.where(np.isfinite(losses), losses, np.nan), axis=0)
+        elif metric == "steps_to_tol":
+            target = task.minimum_value() + task.tolerance
+            reached = losses <= target
+            values = np.where(reached.any(axis=0), reached.argmax(axis=0), np.nan).astype(np.float64)
+        else:
+            if not task.surface.minima:
+                raise ValueError(f"{task.surface.name} lists no known minimum, so the distance metric is not available")
+            minima = np.asarray(task.surface.minima, dtype=np.float64)
+            final = trajectory.positions[-1]
+            gaps = final[:, None, :] - minima[None, :, :]
+            values = np.sqrt(np.einsum("rmd,rmd->rm", gaps, gaps)).min(axis=1)
+    values[diverged] = np.nan
+    return values
+
+
+def run_sweep(lane: Lane, x: Axis, y: Axis | None, task: Task, metric: str) -> SweepResult:
+    """Run every cell of the grid as one batch and score it."""
+    optimizer = build_grid_optimizer(lane, x, y)
+    rows = 1 if y is None else y.count
+    trajectory = run_task(optimizer, task, rows * x.count)
+    values = score(trajectory, task, metric).reshape(rows, x.count)
+    diverged = trajectory.diverged.reshape(rows, x.count)
+    final_loss = np.where(trajectory.diverged, np.nan, trajectory.losses[-1]).reshape(rows, x.count)
+    return SweepResult(lane, x, y, metric, values, diverged, final_loss)
+
+
+def replay(lane: Lane, task: Task) -> Trajectory:
+    """One run of ``lane`` on the task (the path a clicked cell stands for)."""
+    return run_task(lane.build(), task, 1)
+
+
+@dataclass(frozen=True)
+class TunedOptimizer:
+    """One optimizer's 1-D sweep and its best setting (None everywhere when every setting diverged)."""
+
+    curve: SweepResult
+    best_setting: float | None
+    best_score: float | None
+    best_lane: Lane | None
+
+
+def tune(lanes: Sequence[Lane], axis: Axis, task: Task, metric: str) -> list[TunedOptimizer]:
+    """For each lane, sweep ``axis`` (one batch per lane) and keep the best setting by ``metric``."""
+    tuned = []
+    for lane in lanes:  # a handful of optimizer classes; each one's grid is one batch
+        curve = run_sweep(lane, axis, None, task, metric)
+        best = curve.best_cell()
+        if best is None:
+            tuned.append(TunedOptimizer(curve, None, None, None))
+            continue
+        setting, value = float(curve.x_values[best[1]]), float(curve.values[best])
+        tuned.append(TunedOptimizer(curve, setting, value, curve.cell_lane(*best)))
+    return tuned
+
+
+def tune_learning_rate(lanes: Sequence[Lane], lr_axis: Axis, task: Task, metric: str) -> list[TunedOptimizer]:
+    """The fair comparison: each optimizer at its own best lr on ``lr_axis`` (other arguments as in its lane)."""
+    if lr_axis.argument != "lr":
+        raise ValueError(f"the fair comparison sweeps lr, not {lr_axis.argument}")
+    return tune(lanes, lr_axis, task, metric)

@@ -1,0 +1,532 @@
+"""Hyperparameter sweeps: heat maps of a metric over two Keras arguments, click a cell to replay it,
+metric curves over one argument for several optimizers, and a fair comparison at each one's best lr.
+
+URL: ``?mode=map&surface=rosenbrock&start=-1.2,1&steps=300&opt=sgd:nesterov=1&x=lr:1e-4:1:log:60
+&y=momentum:0:0.99:lin:50&metric=final_loss`` (``opt`` repeats in the curves and fair modes).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from optviz.figures.sweep import CLICK_TRACE, format_value, metric_curves, paths_figure, sweep_heatmap
+from optviz.lanes import DISPLAY_NAMES, PALETTE, Lane, keras_arguments, parse_lane
+from optviz.surfaces import SURFACES, get_surface
+from optviz.sweep import (
+    DEFAULT_TOLERANCE,
+    MAX_AXIS_COUNT,
+    METRICS,
+    SWEEPABLE,
+    Axis,
+    Task,
+    axis_problem,
+    check_axis_for,
+    parse_axis,
+    replay,
+    run_sweep,
+    tune,
+    tune_learning_rate,
+)
+from pages.components.lane_editor import lane_editor
+from pages.components.registry import PAGES
+
+MODES = {
+    "map": "Map: two arguments",
+    "curves": "Curves: one argument, several optimizers",
+    "tune": "Fair comparison: each at its best lr",
+}
+MAX_STEPS = 2000
+DEFAULT_LANE = "sgd"
+DEFAULT_COMPARE = ("sgd:momentum=0.9", "rmsprop", "adam", "nadam")
+DEFAULT_RANGES = {  # argument -> (low, high, scale)
+    "lr": (1e-4, 1.0, "log"),
+    "momentum": (0.0, 0.99, "lin"),
+    "rho": (0.0, 0.99, "lin"),
+    "epsilon": (1e-10, 1.0, "log"),
+    "decay": (0.0, 1.0, "lin"),
+    "beta_1": (0.0, 0.99, "lin"),
+    "beta_2": (0.9, 0.9999, "lin"),
+    "schedule_decay": (0.0, 0.1, "lin"),
+    "clipnorm": (0.01, 100.0, "log"),
+    "clipvalue": (0.01, 100.0, "log"),
+}
+KEY = "sweep.w."  # widget keys kept across mode switches
+
+st.title("Hyperparameter sweeps")
+st.caption(
+    "Thousands of settings at once, each a full run on the surface: see where an optimizer converges, crawls or "
+    "blows up. Every cell of the grid runs in one vectorised batch. Click a cell to replay its path."
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a sweep depends on; round-trips through the URL."""
+
+    mode: str
+    surface: str
+    start: tuple[float, float]
+    steps: int
+    noise: float
+    metric: str
+    tolerance: float
+    lanes: tuple[Lane, ...]
+    x: Axis
+    y: Axis | None
+
+    def task(self) -> Task:
+        return Task(get_surface(self.surface), self.start, self.steps, self.noise, 0, self.tolerance)
+
+    def query(self) -> dict[str, str | list[str]]:
+        params: dict[str, str | list[str]] = {
+            "mode": self.mode,
+            "surface": self.surface,
+            "start": f"{self.start[0]:g},{self.start[1]:g}",
+            "steps": str(self.steps),
+            "opt": [lane.to_text() for lane in self.lanes],
+            "x": self.x.to_text(),
+            "metric": self.metric,
+        }
+        if self.y is not None:
+            params["y"] = self.y.to_text()
+        if self.noise:
+            params["noise"] = f"{self.noise:g}"
+        if self.metric == "steps_to_tol":
+            params["tol"] = f"{self.tolerance:g}"
+        return params
+
+
+# -- widget state ---------------------------------------------------------------------------------------
+def keep_widget_state() -> None:
+    """Streamlit forgets a widget's value when it is not drawn in a run; re-store ours so mode switches keep them."""
+    for key in [k for k in st.session_state if str(k).startswith(KEY)]:
+        st.session_state[key] = st.session_state[key]
+
+
+def seed_axis(name: str, axis: Axis) -> None:
+    st.session_state[f"{KEY}{name}.argument"] = axis.argument
+    st.session_state[f"{KEY}{name}.{axis.argument}.min"] = float(axis.low)
+    st.session_state[f"{KEY}{name}.{axis.argument}.max"] = float(axis.high)
+    st.session_state[f"{KEY}{name}.{axis.argument}.scale"] = axis.scale
+    st.session_state[f"{KEY}{name}.{axis.argument}.count"] = int(axis.count)
+
+
+def read_url() -> list[str]:
+    """Seed the widgets from the query string (first run of a visit); return notes about what was ignored."""
+    if f"{KEY}mode" in st.session_state:
+        return []
+    notes: list[str] = []
+    params = st.query_params
+    mode = params.get("mode", "map")
+    if mode not in MODES:
+        notes.append(f"Ignored mode={mode!r}: choose one of {', '.join(MODES)}.")
+        mode = "map"
+    st.session_state[f"{KEY}mode"] = mode
+    surface = params.get("surface", "rosenbrock")
+    if surface not in SURFACES:
+        notes.append(f"Unknown surface {surface!r}; showing Rosenbrock.")
+        surface = "rosenbrock"
+    st.session_state[f"{KEY}surface"] = surface
+    start = get_surface(surface).start
+    if "start" in params:
+        try:
+            x0, y0 = (float(v) for v in params["start"].split(","))
+            if not (math.isfinite(x0) and math.isfinite(y0) and abs(x0) <= 1e3 and abs(y0) <= 1e3):
+                raise ValueError
+            start = (x0, y0)
+        except ValueError:
+            notes.append(f"Ignored start={params['start']!r}: expected two finite numbers like -1.2,1.")
+    st.session_state[f"{KEY}x0"], st.session_state[f"{KEY}y0"] = float(start[0]), float(start[1])
+    steps = 300
+    if "steps" in params:
+        try:
+            steps = int(params["steps"])
+            if not 1 <= steps <= MAX_STEPS:
+                notes.append(f"steps={steps} is outside 1 to {MAX_STEPS}; capped.")
+                steps = min(max(steps, 1), MAX_STEPS)
+        except ValueError:
+            notes.append(f"Ignored steps={params['steps']!r}: expected a whole number.")
+            steps = 300
+    st.session_state[f"{KEY}steps"] = steps
+    noise = _read_float(params, "noise", 0.0, 0.0, 100.0, notes)
+    st.session_state[f"{KEY}noise"] = noise
+    metric = params.get("metric", "final_loss")
+    if metric not in METRICS:
+        notes.append(f"Ignored metric={metric!r}: choose one of {', '.join(METRICS)}.")
+        metric = "final_loss"
+    st.session_state[f"{KEY}metric"] = metric
+    st.session_state[f"{KEY}tol"] = _read_float(params, "tol", DEFAULT_TOLERANCE, 1e-12, 1e6, notes)
+    lanes = []
+    for text in params.get_all("opt"):
+        try:
+            lanes.append(parse_lane(text))
+        except ValueError as error:
+            notes.append(f"Ignored opt={text!r}: {error}.")
+    base = lanes[0] if lanes else parse_lane(DEFAULT_LANE)
+    st.session_state["sweep.base_lane"] = base
+    compare = lanes if (lanes and mode != "map") else [parse_lane(t) for t in DEFAULT_COMPARE]
+    seed_compare(compare)
+    default_x = Axis("lr", 1e-4, 1.0, "log", 60)
+    default_y = Axis("momentum", 0.0, 0.99, "lin", 50) if "momentum" in keras_arguments(base.optimizer) else None
+    x = _read_axis(params, "x", default_x, notes)
+    y = _read_axis(params, "y", default_y if "x" not in params else None, notes)
+    seed_axis("x", x)
+    seed_axis("curve", x if mode == "curves" else Axis("lr", 1e-4, 1.0, "log", 40))
+    seed_axis("lr", x if (mode == "tune" and x.argument == "lr") else Axis("lr", 1e-5, 10.0, "log", 40))
+    if y is not None:
+        seed_axis("y", y)
+    else:
+        st.session_state[f"{KEY}y.argument"] = "(none)" if mode == "map" and "x" in params else "momentum"
+    return notes
+
+
+def _read_float(params, name: str, default: float, low: float, high: float, notes: list[str]) -> float:
+    if name not in params:
+        return default
+    try:
+        value = float(params[name])
+        if not (math.isfinite(value) and low <= value <= high):
+            raise ValueError
+        return value
+    except ValueError:
+        notes.append(f"Ignored {name}={params[name]!r}: expected a number from {low:g} to {high:g}.")
+        return default
+
+
+def _read_axis(params, name: str, default: Axis | None, notes: list[str]) -> Axis | None:
+    if name not in params:
+        return default
+    text = params[name]
+    try:
+        fields = text.split(":")
+        if len(fields) == 5 and fields[4].strip().lstrip("-").isdigit() and int(fields[4]) > MAX_AXIS_COUNT:
+            notes.append(f"{name}={text!r} asks for {int(fields[4])} values; capped to {MAX_AXIS_COUNT}.")
+            fields[4] = str(MAX_AXIS_COUNT)
+        return parse_axis(":".join(fields))
+    except ValueError as error:
+        notes.append(f"Ignored {name}={text!r}: {error}.")
+        return default
+
+
+def seed_compare(lanes: list[Lane]) -> None:
+    names = list(dict.fromkeys(lane.optimizer for lane in lanes))
+    st.session_state[f"{KEY}optimizers"] = names
+    for lane in lanes:
+        st.session_state.setdefault(f"{KEY}fixed.{lane.optimizer}", lane.to_text().partition(":")[2])
+
+
+# -- widgets --------------------------------------------------------------------------------------------
+def task_widgets() -> tuple[str, tuple[float, float], int, float, str, float]:
+    st.subheader("Task")
+    surface = st.selectbox("Surface", list(SURFACES), key=f"{KEY}surface", format_func=lambda k: SURFACES[k].name)
+    left, right = st.columns(2)
+    x0 = left.number_input("start x", min_value=-1e3, max_value=1e3, key=f"{KEY}x0", format="%g", step=0.1)
+    y0 = right.number_input("start y", min_value=-1e3, max_value=1e3, key=f"{KEY}y0", format="%g", step=0.1)
+    steps = st.number_input("Steps", min_value=1, max_value=MAX_STEPS, key=f"{KEY}steps", step=50)
+    noise = st.number_input(
+        "Gradient noise σ",
+        min_value=0.0,
+        max_value=100.0,
+        key=f"{KEY}noise",
+        format="%g",
+        step=0.1,
+        help="Gaussian noise added to every gradient; every cell gets the same noise sequence, so they compare fairly.",
+    )
+    st.subheader("Metric")
+    metric = st.selectbox(
+        "Score each run by", list(METRICS), key=f"{KEY}metric", format_func=lambda k: METRICS[k].label
+    )
+    tolerance = DEFAULT_TOLERANCE
+    if metric == "steps_to_tol":
+        tolerance = st.number_input(
+            "Tolerance (loss above the minimum)",
+            min_value=1e-12,
+            max_value=1e6,
+            key=f"{KEY}tol",
+            format="%g",
+            help="A run counts as converged at the first step whose loss is within this of the known minimum.",
+        )
+    return surface, (float(x0), float(y0)), int(steps), float(noise), metric, float(tolerance)
+
+
+def axis_widgets(name: str, title: str, arguments: list[str], optional: bool = False) -> tuple[Axis | None, str | None]:
+    """One axis editor; returns ``(axis, None)`` or ``(None, problem)``; ``(None, None)`` when switched off."""
+    options = (["(none)"] if optional else []) + arguments
+    argument_key = f"{KEY}{name}.argument"
+    if st.session_state.get(argument_key) not in options:
+        st.session_state[argument_key] = options[1] if optional and len(options) > 1 else options[0]
+    argument = st.selectbox(title, options, key=argument_key)
+    if argument == "(none)":
+        return None, None
+    low, high, scale = DEFAULT_RANGES[argument]
+    prefix = f"{KEY}{name}.{argument}"
+    st.session_state.setdefault(f"{prefix}.min", float(low))
+    st.session_state.setdefault(f"{prefix}.max", float(high))
+    st.session_state.setdefault(f"{prefix}.scale", scale)
+    st.session_state.setdefault(f"{prefix}.count", 40 if name != "y" else 50)
+    columns = st.columns([1, 1, 0.8, 0.8])
+    low = columns[0].number_input("min", key=f"{prefix}.min", format="%g", step=None)
+    high = columns[1].number_input("max", key=f"{prefix}.max", format="%g", step=None)
+    scale = columns[2].selectbox("spacing", ["log", "lin"], key=f"{prefix}.scale")
+    count = int(columns[3].number_input("values", min_value=0, max_value=100_000, key=f"{prefix}.count", step=10))
+    if count > MAX_AXIS_COUNT:
+        st.warning(f"{argument}: {count} values is over the limit of {MAX_AXIS_COUNT}; using {MAX_AXIS_COUNT}.")
+        count = MAX_AXIS_COUNT
+    problem = axis_problem(argument, low, high, scale, count)
+    if problem:
+        return None, problem
+    return Axis(argument, float(low), float(high), scale, count), None
+
+
+def sweepable(optimizer: str) -> list[str]:
+    return [a for a in keras_arguments(optimizer) if a in SWEEPABLE]
+
+
+def compare_widgets() -> tuple[list[Lane], list[str]]:
+    """Optimizers to compare, each with optional fixed arguments (``momentum=0.9``)."""
+    names = st.multiselect(
+        "Optimizers", list(DISPLAY_NAMES), key=f"{KEY}optimizers", format_func=DISPLAY_NAMES.get, max_selections=6
+    )
+    lanes, problems = [], []
+    columns = st.columns(3)
+    for index, name in enumerate(names):
+        key = f"{KEY}fixed.{name}"
+        st.session_state.setdefault(key, "")
+        text = columns[index % 3].text_input(
+            f"{DISPLAY_NAMES[name]} fixed arguments",
+            key=key,
+            placeholder="e.g. momentum=0.9,nesterov=1",
+            help="Keras arguments kept fixed during the sweep, as key=value pairs; the rest are Keras defaults.",
+        )
+        try:
+            lanes.append(parse_lane(f"{name}:{text}" if text.strip() else name))
+        except ValueError as error:
+            problems.append(f"{DISPLAY_NAMES[name]}: {error}")
+    return lanes, problems
+
+
+# -- cached computations ----------------------------------------------------------------------------------
+@st.cache_data(max_entries=12, show_spinner="Running every cell of the grid in one batch…")
+def compute_sweep(settings: Settings, lane: Lane, x: Axis, y: Axis | None):
+    return run_sweep(lane, x, y, settings.task(), settings.metric)
+
+
+@st.cache_data(max_entries=12, show_spinner="Sweeping each optimizer…")
+def compute_tuning(settings: Settings, lanes: tuple[Lane, ...], x: Axis):
+    if x.argument == "lr":
+        return tune_learning_rate(lanes, x, settings.task(), settings.metric)
+    return tune(lanes, x, settings.task(), settings.metric)
+
+
+def surface_explorer_link(settings: Settings, lane: Lane) -> str:
+    query = {"surface": settings.surface, "start": f"{settings.start[0]:g},{settings.start[1]:g}"}
+    query.update({"steps": str(settings.steps), "o": lane.to_text()})
+    return "/surfaces?" + urlencode(query, safe=":,=")
+
+
+def explorer_link_markdown(settings: Settings, lanes: list[Lane]) -> str:
+    query = urlencode(
+        [("surface", settings.surface), ("start", f"{settings.start[0]:g},{settings.start[1]:g}")]
+        + [("steps", str(settings.steps))]
+        + [("o", lane.to_text()) for lane in lanes],
+        safe=":,=",
+    )
+    return f"/surfaces?{query}"
+
+
+SURFACE_PAGE = next(p for p in PAGES if p.url_path == "surfaces")
+
+
+def show_link(url: str, label: str) -> None:
+    if SURFACE_PAGE.exists:
+        st.markdown(f"[{label} ↗]({url})")
+    else:
+        st.caption(f"{label}: `{url}` (the surface explorer is not installed in this checkout)")
+
+
+# -- views --------------------------------------------------------------------------------------------------
+def clicked_cell(shape: tuple[int, int]) -> tuple[int, int] | None:
+    """The cell the last click on the heat map picked (``point_index`` of the transparent layer)."""
+    state = st.session_state.get("sweep.heatmap")
+    try:
+        points = state["selection"]["points"]
+    except (KeyError, TypeError):
+        return None
+    for point in points:
+        if point.get("curve_number") == CLICK_TRACE:
+            index = int(point.get("point_index", point.get("point_number", -1)))
+            if 0 <= index < shape[0] * shape[1]:
+                return divmod(index, shape[1])
+    return None
+
+
+def show_map(settings: Settings) -> None:
+    lane = settings.lanes[0]
+    with st.spinner("Running every cell of the grid in one batch…"):
+        result = compute_sweep(settings, lane, settings.x, settings.y)
+    grid = f"{settings.x.count} × {settings.y.count} = {result.values.size:,} runs of {settings.steps} steps"
+    best = result.best_cell()
+    selection_key = (settings, lane)
+    cell = clicked_cell(result.values.shape)
+    if st.session_state.get("sweep.selection_for") != selection_key:
+        st.session_state["sweep.selection_for"] = selection_key
+        st.session_state["sweep.cell"] = None
+    if cell is not None:
+        st.session_state["sweep.cell"] = cell
+    cell = st.session_state.get("sweep.cell") or best
+    diverged = int(result.diverged.sum())
+    st.caption(f"{grid}; {diverged:,} diverged ({100 * diverged / result.values.size:.0f}%).")
+    map_column, replay_column = st.columns([1.1, 1])
+    with map_column:
+        st.plotly_chart(
+            sweep_heatmap(result, cell),
+            key="sweep.heatmap",
+            on_select="rerun",
+            selection_mode=("points",),
+            config={"displayModeBar": False},
+        )
+        st.caption("Click a cell to replay it. ★ best cell, □ replayed cell.")
+    with replay_column:
+        if cell is None:
+            st.warning("Every cell diverged: no path to replay. Try smaller learning rates.")
+            return
+        cell_lane = result.cell_lane(*cell)
+        trajectory = replay(cell_lane, settings.task())
+        value = result.values[cell]
+        status = "diverged" if result.diverged[cell] else f"{METRICS[settings.metric].label} {format_value(value)}"
+        st.markdown(f"**Replayed:** {cell_lane.label()} — {status}" + (" (best cell)" if cell == best else ""))
+        st.plotly_chart(
+            paths_figure(get_surface(settings.surface), [(cell_lane.label(), PALETTE[0], trajectory)], settings.start),
+            key="sweep.replay",
+            config={"displayModeBar": False},
+        )
+        show_link(surface_explorer_link(settings, cell_lane), "Open this setting in the surface explorer")
+        st.code(cell_lane.keras_code(), language="python")
+
+
+def show_curves(settings: Settings, tuned_view: bool) -> None:
+    usable, skipped = [], []
+    for lane in settings.lanes:
+        try:
+            check_axis_for(settings.x, lane)
+            usable.append(lane)
+        except ValueError as error:
+            skipped.append(str(error))
+    for message in skipped:
+        st.info(f"Skipped: {message}.")
+    if not usable:
+        st.warning("None of the chosen optimizers takes this argument.")
+        return
+    tuned = compute_tuning(settings, tuple(usable), settings.x)
+    labels = [t.curve.lane.label() for t in tuned]
+    colours = [PALETTE[i % len(PALETTE)] for i in range(len(tuned))]
+    metric = METRICS[settings.metric]
+    best_name = f"best {settings.x.argument}"
+    rows = [
+        {
+            "optimizer": label,
+            best_name: format_value(t.best_setting) if t.best_setting is not None else "—",
+            metric.label: format_value(t.best_score) if t.best_score is not None else "all diverged",
+            "diverged settings": f"{int(t.curve.diverged.sum())} of {t.curve.values.size}",
+            "Keras code": t.best_lane.keras_code() if t.best_lane else "",
+        }
+        for label, t in zip(labels, tuned, strict=True)
+    ]
+    curves = metric_curves([(label, colour, t.curve) for label, colour, t in zip(labels, colours, tuned, strict=True)])
+    if not tuned_view:
+        st.plotly_chart(curves, key="sweep.curves", config={"displayModeBar": False})
+        st.dataframe(pd.DataFrame(rows).set_index("optimizer"), width="stretch")
+        return
+    left, right = st.columns([1, 1])
+    with left:
+        st.markdown(f"**{metric.label.capitalize()} against lr** (★ each optimizer's best)")
+        st.plotly_chart(curves, key="sweep.curves", config={"displayModeBar": False})
+    with right:
+        st.markdown("**Each optimizer at its own best lr**")
+        paths = [
+            (t.best_lane.label(), colour, replay(t.best_lane, settings.task()))
+            for t, colour in zip(tuned, colours, strict=True)
+            if t.best_lane is not None
+        ]
+        if paths:
+            st.plotly_chart(
+                paths_figure(get_surface(settings.surface), paths, settings.start),
+                key="sweep.tuned",
+                config={"displayModeBar": False},
+            )
+    st.dataframe(pd.DataFrame(rows).set_index("optimizer"), width="stretch")
+    best_lanes = [t.best_lane for t in tuned if t.best_lane is not None]
+    if best_lanes:
+        show_link(explorer_link_markdown(settings, best_lanes), "Race the tuned optimizers in the surface explorer")
+
+
+# -- page -----------------------------------------------------------------------------------------------------
+keep_widget_state()
+url_notes = read_url()
+if url_notes:
+    st.session_state["sweep.notes"] = url_notes
+for note in st.session_state.get("sweep.notes", []):
+    st.warning(f"From the link: {note}")
+
+with st.sidebar:
+    surface, start, steps, noise, metric, tolerance = task_widgets()
+
+mode = st.radio("Mode", list(MODES), key=f"{KEY}mode", format_func=MODES.get, horizontal=True)
+problems: list[str] = []
+x_axis = y_axis = None
+if mode == "map":
+    optimizer_column, axes_column = st.columns([1, 1])
+    with optimizer_column:
+        st.markdown("**Optimizer** (the swept arguments override these)")
+        lane = lane_editor(st.session_state["sweep.base_lane"], key=f"{KEY}base")
+        st.session_state["sweep.base_lane"] = lane
+    lanes = [lane]
+    with axes_column:
+        arguments = sweepable(lane.optimizer)
+        x_axis, problem = axis_widgets("x", "X axis", arguments)
+        problems += [problem] if problem else []
+        y_axis, problem = axis_widgets(
+            "y", "Y axis", [a for a in arguments if x_axis is None or a != x_axis.argument], optional=True
+        )
+        problems += [problem] if problem else []
+        if y_axis is None and not problem:
+            st.caption("With no Y axis the sweep draws the metric against X (a 1-D sweep).")
+else:
+    lanes, problems = compare_widgets()
+    if mode == "curves":
+        x_axis, problem = axis_widgets("curve", "Swept argument", list(SWEEPABLE))
+    else:
+        x_axis, problem = axis_widgets("lr", "Learning-rate grid", ["lr"])
+    problems += [problem] if problem else []
+    if not lanes:
+        problems.append("Choose at least one optimizer.")
+
+for problem in problems:
+    st.error(problem)
+if problems or x_axis is None:
+    st.stop()
+
+settings = Settings(mode, surface, start, steps, noise, metric, tolerance, tuple(lanes), x_axis, y_axis)
+if metric == "distance" and not get_surface(surface).minima:
+    st.error(f"{get_surface(surface).name} lists no known minimum, so the distance metric is not available.")
+    st.stop()
+if st.session_state.get("sweep.query") != settings.query():
+    st.session_state["sweep.query"] = settings.query()
+    st.query_params.from_dict(settings.query())
+
+try:
+    if mode == "map" and y_axis is not None:
+        check_axis_for(x_axis, lanes[0])
+        check_axis_for(y_axis, lanes[0])
+        show_map(settings)
+    else:
+        if mode == "map":
+            check_axis_for(x_axis, lanes[0])
+        show_curves(settings, tuned_view=mode == "tune")
+except ValueError as error:
+    st.error(str(error))

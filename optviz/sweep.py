@@ -232,6 +232,8 @@ def grid_hyperparameters(lane: Lane, x: Axis, y: Axis | None = None) -> dict[str
 
     Run ``r`` is cell ``(r // nx, r % nx)``. ``ValueError`` when an axis does not fit the optimizer.
     """
+    if getattr(lane, "is_native", False):
+        raise ValueError(f"sweeps run optviz's Keras 2.2.4 rules; {lane.label()} is a native framework lane")
     if y is not None and y.argument == x.argument:
         raise ValueError(f"the X and Y axes must sweep different arguments, both are {x.argument}")
     for axis in (x, y):

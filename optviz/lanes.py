@@ -45,6 +45,9 @@ ARGUMENT_RANGES: dict[str, ArgumentRange] = {
 
 BOOLEAN_ARGUMENTS = ("nesterov", "amsgrad")
 
+#: URL prefixes of native lanes -> framework keys (``torch.adam:lr=0.01``).
+FRAMEWORK_PREFIXES = {"torch": "torch", "tf": "tf_keras"}
+
 
 def keras_arguments(name: str) -> dict[str, Any]:
     """Keras 2.2.4 arguments of optimizer ``name`` with their defaults, in Keras order (epsilon resolved),
@@ -68,23 +71,34 @@ def _class(name: str) -> type[optimizers.Optimizer]:
 
 @dataclass(frozen=True)
 class Lane:
-    """An optimizer name and the arguments that differ from the Keras defaults."""
+    """An optimizer name and the arguments that differ from the Keras defaults.
+
+    ``framework`` is ``"keras224"`` (optviz's Keras 2.2.4 rules) or, for a native lane, ``"torch"``
+    (torch.optim) or ``"tf_keras"`` (tf.keras): the same arguments run by that framework's own rule.
+    """
 
     optimizer: str
     config: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
+    framework: str = "keras224"
 
     @classmethod
-    def create(cls, optimizer: str, **config: Any) -> Lane:
+    def create(cls, optimizer: str, framework: str = "keras224", **config: Any) -> Lane:
         """A checked lane: unknown names, unknown arguments and invalid values raise ``ValueError``."""
         name = str(optimizer).lower()
         defaults = keras_arguments(name)
+        if framework != "keras224" and framework not in FRAMEWORK_PREFIXES.values():
+            raise ValueError(f"unknown framework {framework!r}; choose keras224, torch or tf_keras")
         for key in config:
             if key not in defaults:
                 raise ValueError(f"{DISPLAY_NAMES[name]} has no argument {key!r}; it takes {', '.join(defaults)}")
         kept = tuple((k, _normalise(config[k])) for k in defaults if k in config and _differs(config[k], defaults[k]))
-        lane = cls(name, kept)
-        lane.build()  # raises ValueError with the optimizer's own message
-        return lane
+        _class(name)(**dict(kept))  # raises ValueError with the optimizer's own message
+        return cls(name, kept, framework)
+
+    @property
+    def is_native(self) -> bool:
+        """True for a torch.optim / tf.keras lane."""
+        return self.framework != "keras224"
 
     @property
     def arguments(self) -> dict[str, Any]:
@@ -96,22 +110,35 @@ class Lane:
         return DISPLAY_NAMES[self.optimizer]
 
     def build(self) -> optimizers.Optimizer:
-        """The optviz optimizer for this lane."""
+        """The optviz optimizer for this lane (a native wrapper for a torch / tf.keras lane)."""
+        if self.is_native:
+            from .frameworks import native_optimizer  # imports the framework only when used
+
+            return native_optimizer(self, self.framework).optimizer
         return _class(self.optimizer)(**dict(self.config))
 
     def label(self) -> str:
-        """Short human label, e.g. ``Adam lr=0.01, amsgrad``."""
+        """Short human label, e.g. ``Adam lr=0.01, amsgrad`` or ``torch.optim Adam lr=0.01``."""
         parts = [k if v is True else f"{k}={_format_value(v)}" for k, v in self.config]
-        return f"{self.display_name} {', '.join(parts)}".strip()
+        prefix = {"torch": "torch.optim ", "tf_keras": "tf.keras "}.get(self.framework, "")
+        return f"{prefix}{self.display_name} {', '.join(parts)}".strip()
 
     def to_text(self) -> str:
-        """The URL form, e.g. ``adam:lr=0.01,amsgrad=1``."""
+        """The URL form, e.g. ``adam:lr=0.01,amsgrad=1`` (``torch.adam:...`` for a native lane)."""
+        prefix = {v: f"{k}." for k, v in FRAMEWORK_PREFIXES.items()}.get(self.framework, "")
         if not self.config:
-            return self.optimizer
-        return self.optimizer + ":" + ",".join(f"{k}={_format_value(v, url=True)}" for k, v in self.config)
+            return prefix + self.optimizer
+        return prefix + self.optimizer + ":" + ",".join(f"{k}={_format_value(v, url=True)}" for k, v in self.config)
 
     def keras_code(self, modern: bool = False) -> str:
-        """``keras.optimizers.Adam(lr=0.01, amsgrad=True)``; ``modern`` uses ``learning_rate=``."""
+        """``keras.optimizers.Adam(lr=0.01, amsgrad=True)``; ``modern`` uses ``learning_rate=``.
+
+        A native lane gives its framework's code instead (``torch.optim.Adam(params, lr=0.01)``).
+        """
+        if self.is_native:
+            from .frameworks import native_optimizer
+
+            return native_optimizer(self, self.framework).code
         parts = []
         for key, value in self.config:
             if value is None:
@@ -143,13 +170,24 @@ def _format_value(value: Any, url: bool = False) -> str:
     return f"{value:.6g}"
 
 
-def parse_lane(text: str) -> Lane:
-    """Parse ``"adam:lr=0.01,amsgrad=1"``; raises ``ValueError`` saying what is wrong."""
+def parse_lane(text: str, allow_native: bool = False) -> Lane:
+    """Parse ``"adam:lr=0.01,amsgrad=1"``; raises ``ValueError`` saying what is wrong.
+
+    With ``allow_native``, ``"torch.adam:lr=0.01"`` and ``"tf.adam:..."`` give native lanes.
+    """
     text = str(text).strip()
     if not text:
         raise ValueError("empty optimizer lane")
     name, _, rest = text.partition(":")
     name = name.strip().lower()
+    framework = "keras224"
+    prefix, dot, bare = name.partition(".")
+    if dot:
+        if prefix not in FRAMEWORK_PREFIXES:
+            raise ValueError(f"unknown framework prefix {prefix!r} in {text!r}; use torch. or tf.")
+        if not allow_native:
+            raise ValueError(f"native lanes ({prefix}.) are not offered on this page")
+        framework, name = FRAMEWORK_PREFIXES[prefix], bare
     defaults = keras_arguments(name)
     config: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in rest.split(","))):
@@ -160,7 +198,7 @@ def parse_lane(text: str) -> Lane:
         if key not in defaults:
             raise ValueError(f"{DISPLAY_NAMES[name]} has no argument {key!r}; it takes {', '.join(defaults)}")
         config[key] = _parse_value(key, raw.strip(), defaults[key])
-    return Lane.create(name, **config)
+    return Lane.create(name, framework, **config)
 
 
 def _parse_value(key: str, raw: str, default: Any) -> Any:
@@ -181,7 +219,7 @@ def _parse_value(key: str, raw: str, default: Any) -> Any:
     return value
 
 
-def parse_lanes(texts: list[str], limit: int = 6) -> tuple[list[Lane], list[str]]:
+def parse_lanes(texts: list[str], limit: int = 6, allow_native: bool = False) -> tuple[list[Lane], list[str]]:
     """Parse several lanes, keeping the good ones: ``(lanes, problems)`` with one message per bad lane."""
     lanes, problems = [], []
     for text in texts:
@@ -189,7 +227,7 @@ def parse_lanes(texts: list[str], limit: int = 6) -> tuple[list[Lane], list[str]
             problems.append(f"only {limit} optimizer lanes are allowed; ignored {text!r}")
             continue
         try:
-            lanes.append(parse_lane(text))
+            lanes.append(parse_lane(text, allow_native))
         except ValueError as error:
             problems.append(f"ignored lane {text!r}: {error}")
     return lanes, problems

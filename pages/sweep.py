@@ -175,6 +175,15 @@ def read_url() -> list[str]:
     default_y = Axis("momentum", 0.0, 0.99, "lin", 50) if "momentum" in keras_arguments(base.optimizer) else None
     x = _read_axis(params, "x", default_x, notes)
     y = _read_axis(params, "y", default_y if "x" not in params else None, notes)
+    checked = [base] if mode == "map" else []
+    for name, axis in (("x", x), ("y", y)):
+        for lane in checked:
+            try:
+                if axis is not None:
+                    check_axis_for(axis, lane)
+            except ValueError as error:
+                notes.append(f"Ignored {name}={params.get(name)!r}: {error}.")
+                x, y = (default_x, y) if name == "x" else (x, None)
     seed_axis("x", x)
     seed_axis("curve", x if mode == "curves" else Axis("lr", 1e-4, 1.0, "log", 40))
     seed_axis("lr", x if (mode == "tune" and x.argument == "lr") else Axis("lr", 1e-5, 10.0, "log", 40))

@@ -1,0 +1,155 @@
+"""AppTest: the sweep page turns a URL into the heat map of the core's sweep, replays the best cell, tunes lr
+fairly, and answers bad links and bad ranges with notes instead of tracebacks."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optviz.lanes import parse_lane
+from optviz.surfaces import get_surface
+from optviz.sweep import Axis, Task, parse_axis, replay, run_sweep, tune_learning_rate
+
+from .conftest import ROOT
+
+PAGE = ROOT / "pages" / "sweep.py"
+ROSENBROCK = get_surface("rosenbrock")
+
+
+def page(**query: str | list[str]) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
+
+
+def decode(values) -> np.ndarray:
+    if isinstance(values, dict):
+        array = np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"])
+        shape = values.get("shape")
+        return array.reshape([int(n) for n in str(shape).split(",")]) if shape else array
+    return np.asarray(values, dtype=float)
+
+
+def warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+MAP_QUERY = dict(
+    surface="rosenbrock",
+    start="-1.2,1",
+    steps="120",
+    opt="sgd:nesterov=1",
+    x="lr:1e-4:0.05:log:12",
+    y="momentum:0:0.95:lin:8",
+    metric="final_loss",
+)
+
+
+def test_a_map_url_shows_the_cores_sweep_and_replays_the_best_cell():
+    at = page(**MAP_QUERY)
+    assert not at.exception
+    assert not at.error and not warnings(at)
+    heatmap, replayed = figures(at)[:2]
+    task = Task(ROSENBROCK, (-1.2, 1.0), 120)
+    x, y = parse_axis(MAP_QUERY["x"]), parse_axis(MAP_QUERY["y"])
+    result = run_sweep(parse_lane("sgd:nesterov=1"), x, y, task, "final_loss")
+    metric = heatmap["data"][0]
+    np.testing.assert_allclose(decode(metric["x"]), np.log10(x.values()))
+    np.testing.assert_allclose(decode(metric["y"]), y.values())
+    np.testing.assert_allclose(decode(metric["z"]).reshape(8, 12), np.log10(result.values), equal_nan=True)
+    status = decode(heatmap["data"][1]["z"]).reshape(8, 12)
+    assert np.array_equal(status == 1, result.diverged) and result.diverged.any()
+    assert "(log)" in metric["colorbar"]["title"]["text"]
+    # the replay shows the best cell's path, and the page offers its Keras code and explorer link
+    best_lane = result.cell_lane(*result.best_cell())
+    path = replay(best_lane, task).positions[:, 0]
+    np.testing.assert_allclose(decode(replayed["data"][1]["x"]), path[:, 0])
+    np.testing.assert_allclose(decode(replayed["data"][1]["y"]), path[:, 1])
+    assert at.code[0].value == best_lane.keras_code()
+    page_text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert f"/surfaces?surface=rosenbrock&start=-1.2,1&steps=120&o={best_lane.to_text()}" in page_text
+    # the URL round-trips
+    assert at.query_params["x"] == "lr:0.0001:0.05:log:12"
+    assert at.query_params["y"] == "momentum:0:0.95:lin:8"
+    assert at.query_params["opt"] == "sgd:nesterov=1"
+
+
+def test_the_fair_comparison_tables_each_optimizers_best_lr_and_draws_the_tuned_paths():
+    at = page(mode="tune", steps="100", opt=["sgd:momentum=0.9", "adam"], x="lr:1e-4:1:log:15", metric="best_loss")
+    assert not at.exception and not at.error
+    lanes = [parse_lane("sgd:momentum=0.9"), parse_lane("adam")]
+    task = Task(ROSENBROCK, ROSENBROCK.start, 100)
+    tuned = tune_learning_rate(lanes, Axis("lr", 1e-4, 1.0, "log", 15), task, "best_loss")
+    table = at.dataframe[0].value
+    assert list(table["best lr"]) == [f"{t.best_setting:.3g}" for t in tuned]
+    assert list(table["best loss"]) == [f"{t.best_score:.3g}" for t in tuned]
+    curves, paths = figures(at)[:2]
+    assert [t["name"] for t in curves["data"][:1]] == [lanes[0].label()]
+    for index, entry in enumerate(tuned):
+        expected = replay(entry.best_lane, task).positions[:, 0, 0]
+        np.testing.assert_allclose(decode(paths["data"][1 + 2 * index]["x"]), expected)
+
+
+def test_curves_mode_skips_optimizers_without_the_argument():
+    at = page(mode="curves", steps="50", opt=["sgd", "adam"], x="epsilon:1e-8:1:log:10")
+    assert not at.exception
+    assert any("SGD has no argument 'epsilon'" in info.value for info in at.info)
+    (curves,) = figures(at)
+    assert curves["data"][0]["name"] == "Adam"
+    assert len(decode(curves["data"][0]["x"])) == 10
+
+
+@pytest.mark.parametrize(
+    ("query", "note"),
+    [
+        (dict(x="lr:1:0.1:log:10"), "minimum must be below the maximum"),
+        (dict(x="lr:0:1:log:10"), "log spacing needs positive values"),
+        (dict(x="lr:1e-4:1:log:0"), "number of values must be a whole number >= 1, got 0"),
+        (dict(x="lr:1e-4:1"), "must read argument:min:max:log|lin:count"),
+        (dict(surface="nope"), "Unknown surface 'nope'"),
+        (dict(metric="speed"), "Ignored metric='speed'"),
+        (dict(opt="adamw:lr=1"), "unknown optimizer 'adamw'"),
+        (dict(start="a,b"), "expected two finite numbers"),
+        (dict(steps="9999999"), "capped"),
+        (dict(opt="adam", y="momentum:0:0.9:lin:5"), "Adam has no argument 'momentum'"),
+        (dict(mode="party"), "Ignored mode='party'"),
+    ],
+)
+def test_tampered_urls_fall_back_with_a_note(query, note):
+    at = page(**{"steps": "40", **query})
+    assert not at.exception
+    assert any(note in text for text in warnings(at)), warnings(at)
+    assert figures(at), "the page still draws a sweep"
+
+
+def test_oversized_grids_are_capped_with_a_message():
+    at = page(steps="20", x="lr:1e-4:1:log:500", y="momentum:0:0.9:lin:3")
+    assert not at.exception
+    assert any("capped to 200" in text for text in warnings(at))
+    heatmap = figures(at)[0]
+    assert len(decode(heatmap["data"][0]["x"])) == 200
+
+
+def test_bad_ranges_typed_in_the_widgets_give_messages():
+    at = page(steps="30", x="lr:1e-4:1:log:10", y="momentum:0:0.9:lin:4")
+    at.number_input(key="sweep.w.x.lr.min").set_value(2.0).run()
+    assert not at.exception
+    assert any("minimum must be below the maximum, got 2 to 1" in e.value for e in at.error)
+    at.number_input(key="sweep.w.x.lr.min").set_value(1e-3).run()
+    at.number_input(key="sweep.w.y.momentum.count").set_value(0).run()
+    assert any("number of values must be a whole number >= 1, got 0" in e.value for e in at.error)
+    at.number_input(key="sweep.w.y.momentum.count").set_value(5).run()
+    at.selectbox(key="sweep.w.y.momentum.scale").set_value("log").run()
+    assert any("log spacing needs positive values" in e.value for e in at.error)
+    at.selectbox(key="sweep.w.y.momentum.scale").set_value("lin").run()
+    assert not at.error
+    assert decode(figures(at)[0]["data"][0]["z"]).size == 10 * 5

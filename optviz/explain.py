@@ -79,3 +79,22 @@ KERAS_NOTES: dict[str, list[str]] = {
 def argument_help(name: str) -> str:
     """The help sentence for a Keras argument (empty if unknown)."""
     return ARGUMENT_HELP.get(name, "")
+
+
+#: What to watch when stepping through each optimizer on the teaching page (one short paragraph each).
+READING_GUIDE: dict[str, str] = {
+    "sgd": "Watch the velocity v: with momentum it keeps pointing where the last steps went, so the update "
+    "drifts away from −g and builds up speed along a valley; with momentum 0 the update is just −η·g.",
+    "rmsprop": "Compare a for the two coordinates: the coordinate with the larger gradients gets the larger a and "
+    "so the smaller multiplier η/(√a + ε); both coordinates then move at similar speeds.",
+    "adagrad": "a only grows, so each coordinate's multiplier η/(√a + ε) only shrinks. Step 1 moves about η in each "
+    "coordinate (sign of g), because a starts at 0.",
+    "adadelta": "The step is g scaled by √(d + ε)/√(a + ε): a ratio of two running averages, the past updates over "
+    "the past gradients. Early on d ≈ 0, so the first steps are about √ε-sized; d then grows with the updates.",
+    "adam": "m follows g with a lag (momentum); v follows g². Early on both are small because they start at 0, and "
+    "the bias correction in η_t makes up for that; η_t approaches lr as t grows.",
+    "adamax": "u is a decaying maximum of |g|: a single large gradient keeps the steps small for many steps "
+    "afterwards; the bias correction only divides by 1 − β₁ᵗ.",
+    "nadam": "μ_t warms up slowly towards β₁ (schedule_decay) and Π is the product of all μ so far. The step "
+    "mixes the current gradient g' with the look-ahead momentum m'.",
+}

@@ -1,0 +1,296 @@
+"""Figures for the step inspector: the step-k arrows on the surface, losses, step sizes over time.
+
+Arrows start at the current point ``x_{k-1}``. Gradient-like arrows (raw and clipped gradient, Adam's
+first moment) are drawn negated, pointing downhill, and share one scale; displacement arrows (the
+update, SGD's velocity) share another that is never smaller than the true size. The legend gives the
+true lengths.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..inspection import Inspection
+from ..surfaces import Surface
+
+ORIGINAL_COLOR = "#333333"
+FORK_COLOR = "#CC79A7"
+ARROW_COLORS = {
+    "gradient": "#D55E00",
+    "clipped": "#E69F00",
+    "momentum": "#009E73",
+    "update": "#0072B2",
+}
+#: Arrow length on screen as a fraction of the smaller side of the view window.
+ARROW_FRACTION = 0.14
+#: The shortest drawn arrow, as a share of the arrow length (so a small momentum stays visible).
+MIN_ARROW_SHARE = 0.4
+#: A path reaching beyond this many window sizes is not followed by the view (it diverged).
+MAX_VIEW_GROWTH = 4.0
+
+
+@dataclass(frozen=True)
+class Arrow:
+    """One arrow of step k: ``start`` and drawn ``end`` ``(2,)``, the true vector, its legend label."""
+
+    kind: str
+    label: str
+    start: np.ndarray
+    end: np.ndarray
+    vector: np.ndarray
+    scale: float
+
+    @property
+    def length(self) -> float:
+        """True length of the vector (before scaling for display)."""
+        return float(np.hypot(*self.vector))
+
+
+Window = tuple[tuple[float, float], tuple[float, float]]
+
+
+def step_arrows(inspection: Inspection, step: int, window: Window) -> list[Arrow]:
+    """The arrows of step ``step`` for a view ``window`` ((x0, x1), (y0, y1)): raw gradient, clipped gradient
+    (when it differs), momentum (if the optimizer keeps one) and the update."""
+    values = [inspection.values(step, c) for c in range(2)]
+    start = np.array([values[0]["x_prev"], values[1]["x_prev"]])
+    pick = lambda name: np.array([values[0][name], values[1][name]])
+    size = ARROW_FRACTION * min(window[0][1] - window[0][0], window[1][1] - window[1][0])
+    raw, clipped = -pick("g_raw"), -pick("g")
+    gradient_like = [("gradient", "−g raw gradient (downhill)", raw)]
+    if not np.array_equal(raw, clipped):
+        gradient_like.append(("clipped", "−g after clipping", clipped))
+    displacement = [("update", "update Δx (the step taken)", pick("update"))]
+    momentum = inspection.momentum()
+    if momentum is not None:
+        name, units = momentum
+        if units == "gradient":
+            gradient_like.append(("momentum", "−m first moment (momentum)", -pick(name)))
+        else:
+            displacement.append(("momentum", "v velocity (momentum)", pick(name)))
+    arrows = []
+    for group, magnify_only in ((displacement, True), (gradient_like, False)):  # the update drawn underneath
+        longest = max((np.hypot(*v) for _, _, v in group if np.all(np.isfinite(v))), default=0.0)
+        if longest == 0 or not np.isfinite(longest):
+            scale = 1.0
+        else:
+            scale = size / longest
+            if magnify_only:
+                scale = max(scale, 1.0)
+        for kind, label, vector in group:
+            length = float(np.hypot(*vector))
+            shown = scale
+            if 0 < length < np.inf:  # a short arrow still gets a visible length (the legend says by how much)
+                shown = max(scale, MIN_ARROW_SHARE * size / length)
+            arrows.append(Arrow(kind, label, start, start + shown * vector, vector, shown))
+    return arrows
+
+
+def view_window(
+    surface: Surface, inspection: Inspection, step: int | None = None, zoom: bool = False
+) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The window to draw: the surface's, grown to hold the path (unless it ran away), or with ``zoom``
+    a square around step ``step``'s start and end points."""
+    finite = inspection.positions[np.all(np.isfinite(inspection.positions), axis=1)]
+    (x0, x1), (y0, y1) = surface.x_range, surface.y_range
+    if zoom and step is not None:
+        i = inspection.index(step)
+        here, there = finite[min(i, len(finite) - 1)], finite[min(i + 1, len(finite) - 1)]
+        half = max(3.0 * float(np.hypot(*(there - here))), 0.01 * min(x1 - x0, y1 - y0), 1e-9)
+        centre = (here + there) / 2
+        return (centre[0] - half, centre[0] + half), (centre[1] - half, centre[1] + half)
+    if len(finite):
+        lo, hi = finite.min(axis=0), finite.max(axis=0)
+        width, height = x1 - x0, y1 - y0
+        grown = (min(x0, lo[0]), max(x1, hi[0])), (min(y0, lo[1]), max(y1, hi[1]))
+        if (grown[0][1] - grown[0][0]) <= MAX_VIEW_GROWTH * width and (grown[1][1] - grown[1][0]) <= (
+            MAX_VIEW_GROWTH * height
+        ):
+            pad_x, pad_y = 0.03 * (grown[0][1] - grown[0][0]), 0.03 * (grown[1][1] - grown[1][0])
+            return (grown[0][0] - pad_x, grown[0][1] + pad_x), (grown[1][0] - pad_y, grown[1][1] + pad_y)
+    return (x0, x1), (y0, y1)
+
+
+def _contour(surface: Surface, window, resolution: int = 110) -> go.Contour:
+    """The surface over ``window`` with log-spaced levels (valleys and walls both readable)."""
+    xs = np.linspace(*window[0], resolution)
+    ys = np.linspace(*window[1], resolution)
+    gx, gy = np.meshgrid(xs, ys)
+    with np.errstate(all="ignore"):
+        values = surface.value(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+        finite = np.where(np.isfinite(values), values, np.nan)
+        levels = np.log10(1.0 + finite - np.nanmin(finite)) if np.isfinite(finite).any() else finite
+    return go.Contour(
+        x=xs,
+        y=ys,
+        z=levels,
+        colorscale="Blues",
+        reversescale=True,
+        showscale=False,
+        ncontours=22,
+        opacity=0.55,
+        line=dict(width=0.5, color="rgba(40,60,90,0.35)"),
+        hoverinfo="skip",
+        name="surface",
+        showlegend=False,
+    )
+
+
+def _path_trace(positions: np.ndarray, name: str, color: str, dash: str = "solid") -> go.Scatter:
+    return go.Scatter(
+        x=positions[:, 0],
+        y=positions[:, 1],
+        mode="lines+markers",
+        name=name,
+        line=dict(color=color, width=2, dash=dash),
+        marker=dict(size=4, color=color),
+        hovertemplate="(%{x:.4g}, %{y:.4g})<extra>" + name + "</extra>",
+    )
+
+
+def step_figure(
+    surface: Surface,
+    inspection: Inspection,
+    step: int,
+    forked: Inspection | None = None,
+    zoom: bool = False,
+    height: int = 560,
+) -> go.Figure:
+    """The surface with the path up to step ``step`` and that step's arrows (and a fork's path)."""
+    window = view_window(surface, inspection, step, zoom)
+    i = inspection.index(step)
+    figure = go.Figure(_contour(surface, window))
+    figure.add_trace(_path_trace(inspection.positions[: i + 1], f"path to x_{step - 1}", ORIGINAL_COLOR))
+    if forked is not None and forked.steps:
+        figure.add_trace(_path_trace(forked.positions, f"fork from step {forked.first_step}", FORK_COLOR, dash="dash"))
+    here, there = inspection.positions[i], inspection.positions[i + 1]
+    for arrow in step_arrows(inspection, step, window):
+        drawn = "" if arrow.scale == 1 else f", drawn ×{arrow.scale:.3g}"
+        figure.add_trace(
+            go.Scatter(
+                x=[arrow.start[0], arrow.end[0]],
+                y=[arrow.start[1], arrow.end[1]],
+                mode="lines+markers",
+                name=f"{arrow.label}: |·| = {arrow.length:.3g}{drawn}",
+                legendgroup=arrow.kind,
+                meta=arrow.kind,
+                line=dict(color=ARROW_COLORS[arrow.kind], width=6 if arrow.kind == "update" else 2.5),
+                marker=dict(
+                    symbol="arrow",
+                    angleref="previous",
+                    size=[0, 20 if arrow.kind == "update" else 14],
+                    color=ARROW_COLORS[arrow.kind],
+                ),
+                opacity=0.75 if arrow.kind == "update" else 1.0,
+                hovertemplate=f"{arrow.label}<br>vector ({arrow.vector[0]:.4g}, {arrow.vector[1]:.4g})<extra></extra>",
+            )
+        )
+    figure.add_trace(
+        go.Scatter(
+            x=[here[0]],
+            y=[here[1]],
+            mode="markers",
+            name=f"x_{step - 1} (current point)",
+            marker=dict(size=11, color=ORIGINAL_COLOR, line=dict(color="white", width=1.5)),
+        )
+    )
+    if np.all(np.isfinite(there)):
+        figure.add_trace(
+            go.Scatter(
+                x=[there[0]],
+                y=[there[1]],
+                mode="markers",
+                name=f"x_{step} (after the step)",
+                marker=dict(size=11, symbol="circle-open", color=ARROW_COLORS["update"], line=dict(width=2.5)),
+            )
+        )
+    if surface.minima:
+        minima = np.array(surface.minima)
+        figure.add_trace(
+            go.Scatter(
+                x=minima[:, 0],
+                y=minima[:, 1],
+                mode="markers",
+                name="minimum",
+                marker=dict(symbol="star", size=13, color="#F0E442", line=dict(color="black", width=1)),
+            )
+        )
+    figure.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        xaxis=dict(range=list(window[0]), autorange=False, title="x", constrain="domain"),
+        yaxis=dict(range=list(window[1]), autorange=False, title="y", scaleanchor="x" if zoom else None),
+        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, font=dict(size=12)),
+        title=dict(text=f"Step {step}: from x_{step - 1} to x_{step}", x=0.01, font=dict(size=15)),
+        plot_bgcolor="white",
+    )
+    return figure
+
+
+def _marker_line(figure: go.Figure, step: int, text: str, color: str = "#888888") -> None:
+    figure.add_vline(x=step, line=dict(color=color, dash="dot", width=1.5), annotation_text=text)
+
+
+def loss_figure(inspection: Inspection, step: int, forked: Inspection | None = None, height: int = 280) -> go.Figure:
+    """Loss over steps (log scale) of the run and of a fork, with the current step marked."""
+    figure = go.Figure()
+    steps = np.arange(inspection.first_step, inspection.last_step + 1)
+    figure.add_trace(_loss_trace(steps, inspection.losses, "original", ORIGINAL_COLOR))
+    if forked is not None:
+        fork_steps = np.arange(forked.first_step, forked.last_step + 1)
+        figure.add_trace(_loss_trace(fork_steps, forked.losses, f"fork ({forked.lane.label()})", FORK_COLOR, "dash"))
+        _marker_line(figure, forked.first_step, "fork", FORK_COLOR)
+    _marker_line(figure, step, f"step {step}")
+    figure.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        xaxis_title="step",
+        yaxis=dict(title="loss", type="log" if _positive(inspection.losses) else "linear"),
+        legend=dict(orientation="h", y=1.12, x=0),
+    )
+    return figure
+
+
+def _positive(values: np.ndarray) -> bool:
+    finite = values[np.isfinite(values)]
+    return bool(len(finite)) and bool(np.all(finite > 0))
+
+
+def _loss_trace(steps: np.ndarray, losses: np.ndarray, name: str, color: str, dash: str = "solid") -> go.Scatter:
+    shown = np.where(np.isfinite(losses), losses, np.nan)
+    return go.Scatter(x=steps, y=shown, mode="lines", name=name, line=dict(color=color, dash=dash, width=2))
+
+
+def step_size_figure(inspection: Inspection, step: int, coordinate_names=("x", "y"), height: int = 280) -> go.Figure:
+    """Effective step size per coordinate over time: ``|Δx_i| / |g_i|`` (solid) and the optimizer's own
+    multiplier (dotted), log scale."""
+    figure = go.Figure()
+    steps = np.arange(inspection.first_step + 1, inspection.last_step + 1)
+    colors = ("#0072B2", "#D55E00")
+    for c, name in enumerate(coordinate_names):
+        for key, label, dash in (
+            ("effective_lr", f"|Δ{name}| / |g_{name}|", "solid"),
+            ("step_multiplier", f"multiplier on {name}", "dot"),
+        ):
+            series = inspection.quantities[key][:, c]
+            figure.add_trace(
+                go.Scatter(
+                    x=steps,
+                    y=np.where(np.isfinite(series) & (series > 0), series, np.nan),
+                    mode="lines",
+                    name=label,
+                    line=dict(color=colors[c], dash=dash, width=2),
+                )
+            )
+    _marker_line(figure, step, f"step {step}")
+    figure.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=30, b=10),
+        xaxis_title="step",
+        yaxis=dict(title="step per unit of gradient", type="log"),
+        legend=dict(orientation="h", y=1.15, x=0),
+    )
+    return figure

@@ -1,0 +1,326 @@
+"""Step inspector: step through one optimizer and see every number its Keras 2.2.4 update uses.
+
+URL: ``?surface=rosenbrock&start=-1.2,1&steps=100&o=adam:lr=0.05&step=12`` plus, for a fork,
+``&fork=adam:lr=0.01&fork_step=12`` (the fork continues from the state after ``fork_step`` updates).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from optviz.explain import KERAS_NOTES, OPTIMIZER_SUMMARIES, READING_GUIDE
+from optviz.figures.inspection import loss_figure, step_figure, step_size_figure
+from optviz.inspection import Inspection, describe, fork, inspect_run
+from optviz.inspection_formulas import aligned, formula_lines, step_formulas
+from optviz.lanes import Lane, parse_lane
+from optviz.surfaces import SURFACES, get_surface
+from pages.components.lane_editor import lane_editor, seed_lane_widgets
+from pages.components.routing import route_through_app
+
+route_through_app()
+
+MAX_STEPS = 500
+START_LIMIT = 1000.0
+KEY = "inspect."
+DEFAULT_LANE = "adam:lr=0.05"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the inspected run depends on; round-trips through the URL."""
+
+    surface: str
+    start: tuple[float, float]
+    steps: int
+    lane: Lane
+
+
+DEFAULTS = Settings("rosenbrock", (-1.2, 1.0), 100, parse_lane(DEFAULT_LANE))
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def inspected(settings: Settings) -> Inspection:
+    """The recorded run (cached: scrubbing only redraws)."""
+    surface = get_surface(settings.surface)
+    return inspect_run(settings.lane, surface.value_and_grad, settings.start, settings.steps)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def forked(settings: Settings, fork_step: int, lane: Lane) -> tuple[Inspection, str]:
+    """The run continued from ``fork_step`` with ``lane`` (cached)."""
+    return fork(inspected(settings), get_surface(settings.surface).value_and_grad, fork_step, lane)
+
+
+def _parse_start(text: str) -> tuple[float, float]:
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise ValueError(f"start must be two numbers 'x,y', got {text!r}")
+    x, y = (float(p) for p in parts)
+    if not all(math.isfinite(v) and abs(v) <= START_LIMIT for v in (x, y)):
+        raise ValueError(f"start coordinates must be finite and within ±{START_LIMIT:g}, got {text!r}")
+    return x, y
+
+
+def _parse_int(text: str, name: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {text!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be in {low}..{high}, got {value}")
+    return value
+
+
+def keras_lane(text: str) -> Lane:
+    """A lane from the URL; native (torch / tf.keras) lanes are refused: only Keras 2.2.4 rules are inspectable."""
+    lane = parse_lane(text)
+    if getattr(lane, "is_native", False):
+        raise ValueError(f"{text!r} is a native framework lane; the step inspector shows the Keras 2.2.4 rules")
+    return lane
+
+
+def load_url() -> list[str]:
+    """Seed the widgets from the query parameters once per session; return notes on ignored values."""
+    params = st.query_params
+    problems: list[str] = []
+
+    def read(name: str, parse, default):
+        if name not in params:
+            return default
+        try:
+            return parse(params[name])
+        except ValueError as error:
+            problems.append(f"`{name}`: {error}. Using {default!r}.")
+            return default
+
+    surface = read("surface", lambda s: get_surface(s).key, DEFAULTS.surface)
+    start = read("start", _parse_start, get_surface(surface).start if "surface" in params else DEFAULTS.start)
+    steps = read("steps", lambda s: _parse_int(s, "steps", 1, MAX_STEPS), DEFAULTS.steps)
+    lane = read("o", keras_lane, DEFAULTS.lane)
+    step = read("step", lambda s: _parse_int(s, "step", 1, steps), 1)
+    fork_lane = read("fork", keras_lane, None)
+    fork_step = read("fork_step", lambda s: _parse_int(s, "fork_step", 0, steps), step)
+    state = st.session_state
+    state[KEY + "surface"] = surface
+    state[KEY + "x0"], state[KEY + "y0"] = float(start[0]), float(start[1])
+    state[KEY + "steps"] = steps
+    state[KEY + "step"] = step
+    seed_lane_widgets(lane, KEY + "lane")
+    if fork_lane is not None:
+        state[KEY + "fork_on"] = True
+        state[KEY + "fork_step"] = fork_step
+        seed_lane_widgets(fork_lane, KEY + "fork")
+    return problems
+
+
+def shift_step(delta: int, last: int) -> None:
+    """Previous / Next: move the scrubber by ``delta`` within 1..last."""
+    st.session_state[KEY + "step"] = min(max(st.session_state[KEY + "step"] + delta, 1), last)
+
+
+def settings_widgets() -> Settings:
+    """The sidebar: surface, start point, number of steps and the optimizer lane."""
+    with st.sidebar:
+        st.header("Run")
+        surface_key = st.selectbox(
+            "Surface", list(SURFACES), key=KEY + "surface", format_func=lambda k: SURFACES[k].name
+        )
+        surface = get_surface(surface_key)
+        st.caption(f"${surface.latex}$")
+        left, right = st.columns(2)
+        x0 = left.number_input("start x", -START_LIMIT, START_LIMIT, key=KEY + "x0", step=0.1, format="%g")
+        y0 = right.number_input("start y", -START_LIMIT, START_LIMIT, key=KEY + "y0", step=0.1, format="%g")
+        steps = st.slider("Steps to record", 1, MAX_STEPS, key=KEY + "steps")
+        st.header("Optimizer")
+        lane = lane_editor(DEFAULTS.lane, KEY + "lane")
+    return Settings(surface_key, (float(x0), float(y0)), int(steps), lane)
+
+
+def step_controls(last: int) -> int:
+    """Previous / slider / Next; returns the step k shown (1..last)."""
+    state = st.session_state
+    state[KEY + "step"] = min(max(int(state.get(KEY + "step", 1)), 1), last)
+    back, scrub, forward = st.columns([1.4, 7, 1.4], vertical_alignment="bottom")
+    back.button(
+        "◀ Previous",
+        key=KEY + "previous",
+        on_click=shift_step,
+        args=(-1, last),
+        disabled=state[KEY + "step"] <= 1,
+        width="stretch",
+    )
+    forward.button(
+        "Next ▶",
+        key=KEY + "next",
+        on_click=shift_step,
+        args=(1, last),
+        disabled=state[KEY + "step"] >= last,
+        width="stretch",
+    )
+    if last == 1:
+        scrub.markdown("**Step 1** (the only recorded step)")
+        return 1
+    return scrub.slider("Step k", 1, last, key=KEY + "step", help="The k-th update: from x_{k-1} to x_k.")
+
+
+def show_formulas(inspection: Inspection, step: int) -> None:
+    """The rule as Keras computes it, then with step k's numbers for each coordinate."""
+    formulas = step_formulas(inspection, step)
+    lines = formula_lines(inspection.optimizer, inspection.hyperparameters)
+    st.markdown(f"**The update rule of {inspection.lane.display_name}, as Keras 2.2.4 computes it** (t = step)")
+    st.latex(aligned([line.symbolic for line in lines]))
+    st.markdown(f"**Step {step} with its numbers** (t = {formulas.values[0]['t']:.0f}, 6 significant digits)")
+    if formulas.scalar:
+        st.latex(aligned([numeric for _, numeric in formulas.scalar]))
+    for name, lines_of_coordinate in zip(("x", "y"), formulas.coordinates, strict=True):
+        st.markdown(f"Coordinate **{name}** (every symbol above stands for its {name} component)")
+        st.latex(aligned([numeric for _, numeric in lines_of_coordinate]))
+
+
+def step_summary(inspection: Inspection, step: int) -> None:
+    """A few headline numbers of step k, as a compact table."""
+    values = inspection.values(step)
+    if "lr_t" in values:
+        rate = ("η_t (bias-corrected lr)", f"{values['lr_t']:.5g}")
+    else:
+        rate = ("η (lr after decay)", f"{values['lr_eff']:.5g}")
+    update = float(sum(inspection.quantities["update"][inspection.index(step)] ** 2) ** 0.5)
+    rows = [
+        ("loss f(x_{k-1}) → f(x_k)", f"{values['loss_prev']:.5g} → {values['loss']:.5g}"),
+        ("raw gradient norm ‖g‖", f"{values['grad_norm']:.5g}"),
+        ("clip factor (1 = no clipping)", f"{values['clip_factor']:.4g}"),
+        rate,
+        ("step length ‖Δx‖", f"{update:.5g}"),
+    ]
+    st.markdown(
+        f"**Step {step}** (t = {values['t']:.0f})\n\n| quantity | value |\n|---|---|\n"
+        + "\n".join(f"| {name} | {value} |" for name, value in rows)
+    )
+
+
+def state_table(inspection: Inspection, step: int) -> None:
+    """All steps' numbers, one row per step, downloadable."""
+    table = inspection.table()
+    st.dataframe(table, height=320, width="stretch")
+    st.download_button(
+        "Download CSV (one row per step)",
+        table.to_csv().encode(),
+        file_name=f"optviz_inspect_{inspection.lane.to_text().replace(':', '_')}.csv",
+        mime="text/csv",
+        key=KEY + "csv",
+    )
+    with st.expander("What the columns mean"):
+        names = sorted({column.split("[")[0] for column in table.columns}, key=list(inspection.quantities).index)
+        described = {n: describe(inspection.optimizer, n) for n in names}
+        rows = [{"column": n, "symbol": d.symbol, "meaning": d.description} for n, d in described.items()]
+        st.dataframe(pd.DataFrame(rows).set_index("column"), width="stretch")
+
+
+def fork_section(settings: Settings, inspection: Inspection, step: int) -> Inspection | None:
+    """Fork from step k with other hyperparameters; returns the fork when on."""
+    state = st.session_state
+    on = st.toggle("Fork: continue from a step with other settings", key=KEY + "fork_on")
+    if not on:
+        st.caption("Turn this on, pick a step, change any argument: the fork keeps the state reached so far.")
+        return None
+    if KEY + "fork_step" not in state:
+        state[KEY + "fork_step"] = step
+    state[KEY + "fork_step"] = min(int(state[KEY + "fork_step"]), inspection.last_step)
+    left, right = st.columns([1, 2])
+    with left:
+        fork_step = st.number_input(
+            "Fork after step", 0, inspection.last_step, key=KEY + "fork_step", help="0 = from the start"
+        )
+        st.button("Fork at the current step k", key=KEY + "fork_here", on_click=_set_fork_step, args=(step,))
+    with right:
+        fork_lane = lane_editor(settings.lane, KEY + "fork")
+    result, note = forked(settings, int(fork_step), fork_lane)
+    st.info(note)
+    end_original = inspection.losses[-1]
+    end_fork = result.losses[-1] if result.steps else float("nan")
+    cells = st.columns(2)
+    cells[0].metric(f"final loss, original ({inspection.lane.label()})", f"{end_original:.4g}")
+    cells[1].metric(f"final loss, fork ({fork_lane.label()})", f"{end_fork:.4g}")
+    if result.diverged_step >= 0:
+        st.warning(f"The fork diverged at step {result.diverged_step}.")
+    return result
+
+
+def _set_fork_step(step: int) -> None:
+    st.session_state[KEY + "fork_step"] = step
+
+
+def write_url(settings: Settings, step: int, fork_result: Inspection | None) -> None:
+    """Mirror the page in the URL so it can be shared."""
+    query = {
+        "surface": settings.surface,
+        "start": f"{settings.start[0]:g},{settings.start[1]:g}",
+        "steps": str(settings.steps),
+        "o": settings.lane.to_text(),
+        "step": str(step),
+    }
+    if fork_result is not None:
+        query["fork"] = fork_result.lane.to_text()
+        query["fork_step"] = str(fork_result.first_step)
+    st.query_params.from_dict(query)
+
+
+st.title("Step inspector")
+st.caption(
+    "Learn the rules: step through one optimizer and see every number it uses at step k (moments, "
+    "accumulators, bias corrections, clipping) as arrows on the surface and as formulas with the numbers put in."
+)
+if KEY + "url_notes" not in st.session_state:
+    st.session_state[KEY + "url_notes"] = load_url()
+for note in st.session_state[KEY + "url_notes"]:
+    st.warning(f"Ignored a value in the link: {note}")
+
+settings = settings_widgets()
+inspection = inspected(settings)
+surface = get_surface(settings.surface)
+st.markdown(f"**{settings.lane.label()}** on **{surface.name}** — {OPTIMIZER_SUMMARIES[settings.lane.optimizer]}")
+if inspection.diverged_step >= 0:
+    st.warning(
+        f"The run left the finite world at step {inspection.diverged_step} (a coordinate became NaN/inf or beyond "
+        f"±1e6), so the recording stops there. Try a smaller lr or clipnorm."
+    )
+step = step_controls(inspection.last_step)
+map_column, side_column = st.columns([3, 2])
+with side_column:
+    step_summary(inspection, step)
+    st.markdown(READING_GUIDE[settings.lane.optimizer])
+    zoom = st.toggle("Zoom on this step", key=KEY + "zoom", help="Frame the map around x_{k-1} and x_k.")
+    st.caption(
+        "Arrows start at the current point. Gradient-like arrows point downhill (−g, −m) and share one scale; "
+        "the update (and SGD's velocity) is drawn at true size or magnified; the legend gives true lengths."
+    )
+tab_formulas, tab_table, tab_charts, tab_notes, tab_fork = st.tabs(
+    ["Formulas at step k", "State over all steps", "Step sizes and loss", "Where Keras differs", "Fork"]
+)
+with tab_fork:
+    fork_result = fork_section(settings, inspection, step)
+with map_column:
+    st.plotly_chart(
+        step_figure(surface, inspection, step, forked=fork_result, zoom=zoom), key=KEY + "map", width="stretch"
+    )
+with tab_formulas:
+    show_formulas(inspection, step)
+with tab_table:
+    state_table(inspection, step)
+with tab_charts:
+    left, right = st.columns(2)
+    left.plotly_chart(step_size_figure(inspection, step), key=KEY + "sizes", width="stretch")
+    left.caption(
+        "Effective step size per coordinate: how far the step went per unit of gradient (solid), and the "
+        "optimizer's own multiplier (dotted), e.g. η_t / (√v + ε) for Adam."
+    )
+    right.plotly_chart(loss_figure(inspection, step, fork_result), key=KEY + "loss", width="stretch")
+with tab_notes:
+    st.markdown(f"**{settings.lane.display_name} in Keras 2.2.4 versus the paper and later frameworks:**")
+    st.markdown("\n".join(f"- {note}" for note in KERAS_NOTES[settings.lane.optimizer]))
+    st.code(settings.lane.keras_code(), language="python")
+write_url(settings, step, fork_result)

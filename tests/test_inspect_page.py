@@ -1,0 +1,157 @@
+"""AppTest: the step inspector page for every optimizer, its step controls, URL round trip, fork and bad links."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optviz.inspection_formulas import format_number
+from optviz.lanes import parse_lane
+from optviz.surfaces import get_surface
+
+from .conftest import ROOT
+
+PAGE = ROOT / "pages" / "inspect.py"
+ROSENBROCK = get_surface("rosenbrock")
+
+
+def page(**query: str) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def figures(at: AppTest) -> list[dict]:
+    return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
+
+
+def decode(values) -> np.ndarray:
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"])
+    return np.asarray(values, dtype=float)
+
+
+def arrow(figure: dict, kind: str) -> np.ndarray:
+    """``[[x0, y0], [x1, y1]]`` of the arrow of ``kind`` on the map."""
+    (trace,) = [t for t in figure["data"] if t.get("meta") == kind]
+    return np.column_stack([decode(trace["x"]), decode(trace["y"])])
+
+
+def core_positions(lane_text: str, steps: int) -> np.ndarray:
+    """Positions from the core alone: the optimizer's ``update`` in a plain loop."""
+    optimizer = parse_lane(lane_text).build()
+    position = np.array([ROSENBROCK.start])
+    state = optimizer.init([position])
+    out = [position[0]]
+    for _ in range(steps):
+        _, grad = ROSENBROCK.value_and_grad(position)
+        (position,), state = optimizer.update([position], [grad], state)
+        out.append(position[0])
+    return np.array(out)
+
+
+LANES = {
+    "sgd": "sgd:lr=0.001,momentum=0.9",
+    "rmsprop": "rmsprop:lr=0.01",
+    "adagrad": "adagrad:lr=0.1",
+    "adadelta": "adadelta",
+    "adam": "adam:lr=0.05,amsgrad=1",
+    "adamax": "adamax:lr=0.05",
+    "nadam": "nadam:lr=0.02,clipnorm=10",
+}
+SYMBOLS = {  # a symbol of each rule that only that optimizer's formulas contain
+    "sgd": r"\text{momentum} \cdot v_{t-1}",
+    "rmsprop": r"\rho\, a_{t-1}",
+    "adagrad": r"a_{t-1} + g_t^2",
+    "adadelta": r"\sqrt{d_{t-1} + \epsilon}",
+    "adam": r"\max(\hat v_{t-1},\ v_t)",
+    "adamax": r"\max(\beta_2\, u_{t-1},\ |g_t|)",
+    "nadam": r"\Pi_{t-1}\, \mu_t",
+}
+
+
+@pytest.mark.parametrize("name", list(LANES))
+def test_page_runs_for_every_optimizer_and_shows_the_core_numbers(name):
+    k = 7
+    at = page(o=LANES[name], steps="20", step=str(k))
+    assert not at.exception
+    assert at.selectbox(key="inspect.lane.optimizer").value == name
+    assert at.slider(key="inspect.step").value == k
+    latex = " ".join(element.value for element in at.latex)
+    assert SYMBOLS[name] in latex
+    expected = core_positions(LANES[name], k)
+    for coordinate in (0, 1):  # x_k as the core computes it is the result of the last formula line
+        assert f"= {format_number(expected[k][coordinate])}" in latex
+    (map_figure, *_) = figures(at)
+    np.testing.assert_allclose(arrow(map_figure, "update")[0], expected[k - 1])
+    assert ("momentum" in {t.get("meta") for t in map_figure["data"]}) == (name in ("sgd", "adam", "adamax", "nadam"))
+    assert at.dataframe[0].value.shape[0] == 20  # the state table: one row per step
+
+
+def test_next_and_previous_move_the_step_and_the_arrows():
+    at = page(o="adam:lr=0.05", steps="30", step="1")
+    assert at.button(key="inspect.previous").disabled
+    first = arrow(figures(at)[0], "update")
+    at.button(key="inspect.next").click().run()
+    at.button(key="inspect.next").click().run()
+    assert at.slider(key="inspect.step").value == 3
+    assert at.query_params["step"] == ["3"] or at.query_params["step"] == "3"
+    third = arrow(figures(at)[0], "update")
+    assert not np.allclose(first, third)
+    np.testing.assert_allclose(third[0], core_positions("adam:lr=0.05", 2)[2])
+    at.button(key="inspect.previous").click().run()
+    assert at.slider(key="inspect.step").value == 2
+    at.slider(key="inspect.step").set_value(30).run()
+    assert at.button(key="inspect.next").disabled and not at.button(key="inspect.previous").disabled
+
+
+def test_the_url_round_trips():
+    at = page(surface="bowl", start="1,-0.5", steps="40", o="rmsprop:lr=0.05,rho=0.8", step="12")
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="inspect.surface").value == "bowl"
+    assert (at.number_input(key="inspect.x0").value, at.number_input(key="inspect.y0").value) == (1.0, -0.5)
+    params = {k: at.query_params[k] for k in ("surface", "start", "steps", "o", "step")}
+    flat = {k: v[0] if isinstance(v, list) else v for k, v in params.items()}
+    assert flat == {"surface": "bowl", "start": "1,-0.5", "steps": "40", "o": "rmsprop:lr=0.05,rho=0.8", "step": "12"}
+
+
+def test_bad_url_values_give_notes_and_fall_back():
+    at = page(surface="moon", start="nan,1", steps="abc", o="adamw:lr=1", step="999", fork="sgd:lr=-1")
+    assert not at.exception
+    notes = " ".join(w.value for w in at.warning)
+    for name in ("`surface`", "`start`", "`steps`", "`o`", "`step`", "`fork`"):
+        assert name in notes, name
+    assert "unknown optimizer 'adamw'" in notes and "lr must be > 0" in notes
+    assert at.selectbox(key="inspect.lane.optimizer").value == "adam"
+    assert at.slider(key="inspect.step").value == 1
+    at.button(key="inspect.next").click().run()  # the page keeps working, notes stay visible
+    assert at.slider(key="inspect.step").value == 2 and len(at.warning) == len(notes.split("Ignored")) - 1
+
+
+def test_fork_from_the_url_draws_both_paths_and_losses():
+    at = page(o="adam:lr=0.05", steps="30", step="10", fork="adam:lr=0.005", fork_step="10")
+    assert not at.exception
+    assert at.toggle(key="inspect.fork_on").value
+    map_figure, _, loss = figures(at)
+    names = [t.get("name", "") for t in map_figure["data"]]
+    assert any(n.startswith("fork from step 10") for n in names)
+    loss_names = [t.get("name", "") for t in loss["data"]]
+    assert "original" in loss_names and any(n.startswith("fork (Adam lr=0.005") for n in loss_names)
+    (fork_trace,) = [t for t in map_figure["data"] if t.get("name", "").startswith("fork")]
+    np.testing.assert_allclose(decode(fork_trace["x"])[0], core_positions("adam:lr=0.05", 10)[10][0])
+    assert at.query_params["fork"] in ("adam:lr=0.005", ["adam:lr=0.005"])
+    at.toggle(key="inspect.fork_on").set_value(False).run()
+    assert "fork" not in at.query_params
+
+
+def test_divergence_is_reported_not_raised():
+    at = page(o="sgd:lr=0.01", steps="50")
+    assert not at.exception
+    assert any("left the finite world" in w.value for w in at.warning)
+    at.slider(key="inspect.step").set_value(at.slider(key="inspect.step").max).run()
+    assert not at.exception

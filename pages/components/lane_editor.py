@@ -7,6 +7,7 @@ optimizer's Keras defaults and switching back restores what was set.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 
 import numpy as np
@@ -16,6 +17,13 @@ from optviz.explain import OPTIMIZER_SUMMARIES, argument_help
 from optviz.lanes import ARGUMENT_RANGES, BOOLEAN_ARGUMENTS, DISPLAY_NAMES, Lane, keras_arguments
 
 OPTIMIZER_NAMES = list(DISPLAY_NAMES)
+RULES = {"keras224": "Keras 2.2.4 (optviz)", "torch": "torch.optim (native)", "tf_keras": "tf.keras (native)"}
+_FRAMEWORK_MODULES = {"torch": "torch", "tf_keras": "tf_keras"}
+
+
+def installed_frameworks() -> list[str]:
+    """Native frameworks importable here (looked up without importing them)."""
+    return [name for name, module in _FRAMEWORK_MODULES.items() if importlib.util.find_spec(module) is not None]
 
 
 def log_options(low: float, high: float, per_decade: int = 12, include: float | None = None) -> list[float]:
@@ -33,6 +41,7 @@ def _widget_key(key: str, optimizer: str, argument: str) -> str:
 def seed_lane_widgets(lane: Lane, key: str) -> None:
     """Put ``lane``'s values into the widget state (used for URL loads and 'duplicate')."""
     st.session_state[f"{key}.optimizer"] = lane.optimizer
+    st.session_state[f"{key}.framework"] = lane.framework
     for argument, value in lane.arguments.items():
         st.session_state[_widget_key(key, lane.optimizer, argument)] = _widget_value(argument, value)
 
@@ -43,10 +52,28 @@ def _widget_value(argument: str, value):
     return value
 
 
-def lane_editor(initial: Lane, key: str, columns: int = 2) -> Lane:
-    """Draw an optimizer selector and one widget per Keras argument; return the resulting lane."""
+def lane_editor(initial: Lane, key: str, columns: int = 2, allow_native: bool = False) -> Lane:
+    """Draw an optimizer selector and one widget per Keras argument; return the resulting lane.
+
+    With ``allow_native``, a "Rules" choice also offers the installed frameworks (torch.optim, tf.keras):
+    the same arguments, run by that framework's own update rule.
+    """
     if f"{key}.optimizer" not in st.session_state:
         seed_lane_widgets(initial, key)
+    framework = "keras224"
+    if allow_native:
+        options = ["keras224", *installed_frameworks()]
+        if st.session_state.get(f"{key}.framework") not in options:
+            st.session_state[f"{key}.framework"] = "keras224"
+        framework = st.selectbox(
+            "Rules",
+            options,
+            key=f"{key}.framework",
+            format_func=RULES.get,
+            help="Keras 2.2.4: optviz's exact Keras rules (per-run batching, clipping). Native: the same "
+            "arguments handed to the framework's own optimizer (no clipping, as Keras' TFOptimizer). "
+            + ("" if len(options) == 3 else "Install the others with pip install -r requirements-frameworks.txt."),
+        )
     optimizer = st.selectbox(
         "Optimizer",
         OPTIMIZER_NAMES,
@@ -65,8 +92,12 @@ def lane_editor(initial: Lane, key: str, columns: int = 2) -> Lane:
         with cells[index % columns]:
             values[argument] = _argument_widget(argument, widget_key)
     config = {k: v for k, v in values.items() if v is not None}
+    if framework != "keras224" and (config.get("clipnorm") or config.get("clipvalue")):
+        st.caption("Native lanes take no clipnorm / clipvalue (as Keras' TFOptimizer): ignored.")
+        config.pop("clipnorm", None)
+        config.pop("clipvalue", None)
     try:
-        return Lane.create(optimizer, **config)
+        return Lane.create(optimizer, framework, **config)
     except ValueError as error:  # widgets are bounded, so this is a last resort
         st.error(f"Invalid setting: {error}. Using the Keras defaults.")
         return Lane(optimizer)

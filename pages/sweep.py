@@ -34,6 +34,7 @@ from optviz.sweep import (
 )
 from pages.components.lane_editor import lane_editor
 from pages.components.registry import PAGES
+from pages.components.routing import route_through_app
 
 MODES = {
     "map": "Map: two arguments",
@@ -57,6 +58,7 @@ DEFAULT_RANGES = {  # argument -> (low, high, scale)
 }
 KEY = "sweep.w."  # widget keys kept across mode switches
 
+route_through_app()
 st.title("Hyperparameter sweeps")
 st.caption(
     "Thousands of settings at once, each a full run on the surface: see where an optimizer converges, crawls or "
@@ -415,7 +417,7 @@ def show_map(settings: Settings) -> None:
             config={"displayModeBar": False},
         )
         show_link(surface_explorer_link(settings, cell_lane), "Open this setting in the surface explorer")
-        st.code(cell_lane.keras_code(), language="python")
+        st.code(cell_lane.keras_code(), language="python", wrap_lines=True)
 
 
 def show_curves(settings: Settings, tuned_view: bool) -> None:

@@ -130,6 +130,7 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
             hovertemplate="%{text}<extra></extra>",
             showlegend=False,
             name="cells",
+            meta="cells",
         )
     )
     for label, colour, count in (
@@ -160,6 +161,7 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
                 mode="markers",
                 marker=dict(symbol="square-open", size=14, color=SELECTED_COLOUR, line=dict(width=2.5)),
                 name="replayed cell",
+                meta="selected",
                 hoverinfo="skip",
             )
         )
@@ -297,6 +299,7 @@ def paths_figure(
                 line=dict(color=colour, width=2.5),
                 marker=dict(size=3),
                 name=f"{label} ({end})",
+                meta="path",
                 hovertemplate="step %{customdata}<br>x=%{x:.4g}, y=%{y:.4g}<extra></extra>",
                 customdata=np.arange(path.shape[0]),
             )

@@ -1,0 +1,80 @@
+"""Real browser: clicking a heat-map cell on the sweep page replays that cell's path; screenshot to look at."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from playwright.sync_api import expect
+
+from optviz import optimizers
+from optviz.runner import run
+from optviz.surfaces import get_surface
+from optviz.sweep import parse_axis
+
+from ..conftest import collect_console_errors
+
+pytestmark = pytest.mark.browser
+
+X, Y, STEPS = "lr:1e-4:0.05:log:12", "momentum:0:0.95:lin:8", 120
+URL = f"/sweep?surface=rosenbrock&start=-1.2,1&steps={STEPS}&opt=sgd:nesterov=1&x={X}&y={Y}&metric=final_loss"
+
+#: ``{path: [xs, ys], selected: [x, y]}`` from plotly's own data of the live (non-stale) charts.
+STATE = """() => {
+    const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(p => !p.closest('[data-stale="true"]'));
+    const out = {};
+    for (const plot of plots) {
+        for (const trace of plot._fullData || []) {
+            if (trace.meta === 'path') out.path = [Array.from(trace.x), Array.from(trace.y)];
+            if (trace.meta === 'selected') out.selected = [trace.x[0], trace.y[0]];
+        }
+    }
+    return out;
+}"""
+
+#: Page coordinates of the centre of heat-map cell (row, column), from the plot's own axis mapping.
+CELL_CENTRE = """([x, y]) => {
+    const plot = [...document.querySelectorAll('.js-plotly-plot')]
+        .find(p => (p._fullData || []).some(t => t.meta === 'cells'));
+    const layout = plot._fullLayout;
+    const box = plot.querySelector('.nsewdrag').getBoundingClientRect();
+    return [box.left + layout.xaxis.d2p(x), box.top + layout.yaxis.d2p(y)];
+}"""
+
+
+def wait_for_path(page, before):
+    page.wait_for_function(
+        f"(before) => {{ const s = ({STATE})(); return s.path && s.selected && "
+        "(before === null || s.path[0].length !== before[0].length || s.path[0][1] !== before[0][1]); }",
+        arg=before,
+        timeout=30_000,
+    )
+    return page.evaluate(STATE)
+
+
+def test_clicking_a_cell_replays_its_path(page, app_url, screenshot_dir):
+    errors = collect_console_errors(page)
+    page.goto(app_url + URL)
+    expect(page.get_by_role("heading", name="Hyperparameter sweeps")).to_be_visible(timeout=30_000)
+    first = wait_for_path(page, None)
+
+    x_axis, y_axis = parse_axis(X), parse_axis(Y)
+    row, column = 2, 3  # lr ~ 5.4e-4, momentum ~ 0.27: a slow but finite run, not the best cell
+    target = (math.log10(x_axis.values()[column]), y_axis.values()[row])
+    assert first["selected"] != pytest.approx(list(target))
+    page.mouse.click(*page.evaluate(CELL_CENTRE, list(target)))
+    second = wait_for_path(page, first["path"])
+
+    assert second["selected"] == pytest.approx(list(target))
+    expected = run(
+        optimizers.SGD(lr=x_axis.values()[column], momentum=y_axis.values()[row], nesterov=True),
+        get_surface("rosenbrock").value_and_grad,
+        [(-1.2, 1.0)],
+        STEPS,
+    ).positions[:, 0]
+    np.testing.assert_allclose(np.array(second["path"]).T, expected, rtol=1e-9, atol=1e-12)
+    expect(page.locator("p", has_text="Replayed:")).to_contain_text("SGD lr=0.000544606, momentum=0.271429")
+    expect(page.locator("code", has_text="keras.optimizers.SGD(lr=0.000544606, momentum=0.271429")).to_be_visible()
+    page.screenshot(path=str(screenshot_dir / "sweep.png"))
+    assert errors == []

@@ -191,6 +191,20 @@ class Inspection:
         return pd.DataFrame(columns).set_index("step")
 
 
+def step_table(inspection: Inspection, step: int, digits: int = 6) -> pd.DataFrame:
+    """Every number recorded at step ``step``, one row per quantity: its meaning, then the value
+    (one number per step) or the x and y values (per coordinate), as text with ``digits`` digits."""
+    i = inspection.index(step)
+    rows = []
+    for name, series in inspection.quantities.items():
+        meaning = describe(inspection.optimizer, name).description
+        if series.ndim == 1:
+            rows.append((name, meaning, f"{series[i]:.{digits}g}", "", ""))
+        else:
+            rows.append((name, meaning, "", f"{series[i, 0]:.{digits}g}", f"{series[i, 1]:.{digits}g}"))
+    return pd.DataFrame(rows, columns=["quantity", "meaning", "value", "x", "y"]).set_index("quantity")
+
+
 def inspect_run(lane: Lane, value_and_grad: ValueAndGrad, start: tuple[float, float], steps: int) -> Inspection:
     """Run ``lane`` for ``steps`` updates from ``start`` and record every step (see ``Inspection``)."""
     optimizer = lane.build()

@@ -13,8 +13,8 @@ import pandas as pd
 import streamlit as st
 
 from optviz.explain import KERAS_NOTES, OPTIMIZER_SUMMARIES, READING_GUIDE
-from optviz.figures.inspection import loss_figure, step_figure, step_size_figure
-from optviz.inspection import Inspection, describe, fork, inspect_run
+from optviz.figures.inspection import fork_figure, loss_figure, step_figure, step_size_figure
+from optviz.inspection import Inspection, fork, inspect_run, step_table
 from optviz.inspection_formulas import aligned, formula_lines, step_formulas
 from optviz.lanes import Lane, parse_lane
 from optviz.surfaces import SURFACES, get_surface
@@ -205,7 +205,13 @@ def step_summary(inspection: Inspection, step: int) -> None:
 def state_table(inspection: Inspection, step: int) -> None:
     """All steps' numbers, one row per step, downloadable."""
     table = inspection.table()
-    st.dataframe(table, height=320, width="stretch")
+    row = inspection.index(step)
+    styles = pd.DataFrame("", index=table.index, columns=table.columns)
+    styles.iloc[row] = "background-color: #fff3c4"
+    st.markdown(f"**Every number of step {step}** (before the step: `_prev`; after it: no suffix)")
+    st.dataframe(step_table(inspection, step), width="stretch")
+    st.markdown(f"**All steps**, one row per step (step {step} highlighted; `name[x]`, `name[y]`: the two coordinates)")
+    st.dataframe(table.style.apply(lambda _: styles, axis=None).format("{:.6g}"), height=320, width="stretch")
     st.download_button(
         "Download CSV (one row per step)",
         table.to_csv().encode(),
@@ -213,11 +219,6 @@ def state_table(inspection: Inspection, step: int) -> None:
         mime="text/csv",
         key=KEY + "csv",
     )
-    with st.expander("What the columns mean"):
-        names = sorted({column.split("[")[0] for column in table.columns}, key=list(inspection.quantities).index)
-        described = {n: describe(inspection.optimizer, n) for n in names}
-        rows = [{"column": n, "symbol": d.symbol, "meaning": d.description} for n, d in described.items()]
-        st.dataframe(pd.DataFrame(rows).set_index("column"), width="stretch")
 
 
 def fork_section(settings: Settings, inspection: Inspection, step: int) -> Inspection | None:
@@ -247,6 +248,9 @@ def fork_section(settings: Settings, inspection: Inspection, step: int) -> Inspe
     cells[1].metric(f"final loss, fork ({fork_lane.label()})", f"{end_fork:.4g}")
     if result.diverged_step >= 0:
         st.warning(f"The fork diverged at step {result.diverged_step}.")
+    paths, losses = st.columns(2)
+    paths.plotly_chart(fork_figure(get_surface(settings.surface), inspection, result), key=KEY + "fork_map")
+    losses.plotly_chart(loss_figure(inspection, step, result), key=KEY + "fork_loss")
     return result
 
 

@@ -36,6 +36,12 @@ def decode(values) -> np.ndarray:
     return np.asarray(values, dtype=float)
 
 
+def step_map(at: AppTest) -> dict:
+    """The map of step k (the figure with the update arrow)."""
+    (figure,) = [f for f in figures(at) if any(t.get("meta") == "update" for t in f["data"])]
+    return figure
+
+
 def arrow(figure: dict, kind: str) -> np.ndarray:
     """``[[x0, y0], [x1, y1]]`` of the arrow of ``kind`` on the map."""
     (trace,) = [t for t in figure["data"] if t.get("meta") == kind]
@@ -87,21 +93,23 @@ def test_page_runs_for_every_optimizer_and_shows_the_core_numbers(name):
     expected = core_positions(LANES[name], k)
     for coordinate in (0, 1):  # x_k as the core computes it is the result of the last formula line
         assert f"= {format_number(expected[k][coordinate])}" in latex
-    (map_figure, *_) = figures(at)
+    map_figure = step_map(at)
     np.testing.assert_allclose(arrow(map_figure, "update")[0], expected[k - 1])
     assert ("momentum" in {t.get("meta") for t in map_figure["data"]}) == (name in ("sgd", "adam", "adamax", "nadam"))
-    assert at.dataframe[0].value.shape[0] == 20  # the state table: one row per step
+    step_numbers, all_steps = (element.value for element in at.dataframe)
+    assert step_numbers.loc["x", "x"] == f"{expected[k][0]:.6g}" and step_numbers.loc["t", "value"] == str(k)
+    assert all_steps.shape[0] == 20  # the state table over all steps: one row per step
 
 
 def test_next_and_previous_move_the_step_and_the_arrows():
     at = page(o="adam:lr=0.05", steps="30", step="1")
     assert at.button(key="inspect.previous").disabled
-    first = arrow(figures(at)[0], "update")
+    first = arrow(step_map(at), "update")
     at.button(key="inspect.next").click().run()
     at.button(key="inspect.next").click().run()
     assert at.slider(key="inspect.step").value == 3
     assert at.query_params["step"] == ["3"] or at.query_params["step"] == "3"
-    third = arrow(figures(at)[0], "update")
+    third = arrow(step_map(at), "update")
     assert not np.allclose(first, third)
     np.testing.assert_allclose(third[0], core_positions("adam:lr=0.05", 2)[2])
     at.button(key="inspect.previous").click().run()
@@ -137,13 +145,20 @@ def test_fork_from_the_url_draws_both_paths_and_losses():
     at = page(o="adam:lr=0.05", steps="30", step="10", fork="adam:lr=0.005", fork_step="10")
     assert not at.exception
     assert at.toggle(key="inspect.fork_on").value
-    map_figure, _, loss = figures(at)
+    map_figure = step_map(at)
     names = [t.get("name", "") for t in map_figure["data"]]
     assert any(n.startswith("fork from step 10") for n in names)
-    loss_names = [t.get("name", "") for t in loss["data"]]
-    assert "original" in loss_names and any(n.startswith("fork (Adam lr=0.005") for n in loss_names)
-    (fork_trace,) = [t for t in map_figure["data"] if t.get("name", "").startswith("fork")]
-    np.testing.assert_allclose(decode(fork_trace["x"])[0], core_positions("adam:lr=0.05", 10)[10][0])
+    (fork_map,) = [f for f in figures(at) if any(t.get("name", "").startswith("fork point") for t in f["data"])]
+    paths = {
+        t["name"].split(":")[0]: t for t in fork_map["data"] if t.get("name", "").startswith(("original", "fork:"))
+    }
+    assert len(decode(paths["original"]["x"])) == 31 and len(decode(paths["fork"]["x"])) == 21
+    expected = core_positions("adam:lr=0.05", 10)[10]
+    np.testing.assert_allclose([decode(paths["fork"]["x"])[0], decode(paths["fork"]["y"])[0]], expected)
+    losses = [f for f in figures(at) if any(t.get("name") == "original" for t in f["data"])]
+    assert len(losses) == 2  # the fork tab's and the charts tab's loss plots both show the fork
+    for loss in losses:
+        assert any(t.get("name", "").startswith("fork (Adam lr=0.005") for t in loss["data"])
     assert at.query_params["fork"] in ("adam:lr=0.005", ["adam:lr=0.005"])
     at.toggle(key="inspect.fork_on").set_value(False).run()
     assert "fork" not in at.query_params

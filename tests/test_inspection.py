@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from optviz import runner
-from optviz.inspection import STATE_SLOTS, fork, inspect_run
+from optviz.figures.inspection import step_arrows, view_window
+from optviz.inspection import STATE_SLOTS, fork, inspect_run, step_table
 from optviz.inspection_formulas import DIGITS, fill, format_number, formula_lines, placeholders, step_formulas
 from optviz.lanes import parse_lane
 from optviz.surfaces import get_surface
@@ -280,3 +281,32 @@ def test_numbers_are_written_for_latex():
     assert fill(r"[[=a]] = [[b]]", {"a": 3.0, "b": -1.25}) == "3 = (-1.25)"
     with pytest.raises(KeyError, match="'c'"):
         fill("[[c]]", {})
+
+
+def test_step_table_lists_every_number_of_the_step():
+    inspection = inspect_run(parse_lane("adamax:lr=0.05"), ROSENBROCK.value_and_grad, ROSENBROCK.start, 10)
+    table = step_table(inspection, 4)
+    assert set(table.index) == set(inspection.quantities)
+    assert table.loc["u", "y"] == f"{inspection.states[4].infinity_norms[0][0, 1]:.6g}"
+    assert table.loc["lr_t", "value"] == f"{inspection.quantities['lr_t'][3]:.6g}" and table.loc["lr_t", "x"] == ""
+    assert "running max" in table.loc["u", "meaning"]
+
+
+@pytest.mark.parametrize("lane_text", ["sgd:lr=0.001,momentum=0.9", "adam:lr=0.05,clipnorm=20", "rmsprop:lr=0.01"])
+def test_step_arrows_show_the_real_directions(lane_text):
+    inspection = inspect_run(parse_lane(lane_text), ROSENBROCK.value_and_grad, ROSENBROCK.start, 12)
+    window = view_window(ROSENBROCK, inspection)
+    for k in (1, 6, 12):
+        arrows = {a.kind: a for a in step_arrows(inspection, k, window)}
+        i = k - 1
+        np.testing.assert_array_equal(arrows["update"].start, inspection.positions[i])
+        drawn = arrows["update"].end - arrows["update"].start
+        true = inspection.positions[i + 1] - inspection.positions[i]
+        np.testing.assert_allclose(drawn, arrows["update"].scale * true)
+        assert arrows["update"].scale >= 1  # displacements are never drawn shorter than they are
+        np.testing.assert_allclose(arrows["gradient"].vector, -inspection.quantities["g_raw"][i])  # downhill
+        assert ("clipped" in arrows) == bool(inspection.quantities["clip_factor"][i] < 1)
+        assert ("momentum" in arrows) == (inspection.optimizer in ("sgd", "adam"))
+    zoomed = view_window(ROSENBROCK, inspection, 6, zoom=True)
+    for point in inspection.positions[5:7]:
+        assert zoomed[0][0] < point[0] < zoomed[0][1] and zoomed[1][0] < point[1] < zoomed[1][1]

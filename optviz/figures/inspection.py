@@ -230,11 +230,45 @@ def step_figure(
     return figure
 
 
+def fork_figure(surface: Surface, original: Inspection, forked: Inspection, height: int = 460) -> go.Figure:
+    """The original's whole path and the fork's path from its fork point, on the surface."""
+    both = np.vstack([original.positions, forked.positions])
+    finite = both[np.all(np.isfinite(both), axis=1)]
+    window = view_window(surface, original)
+    if len(finite):
+        lo, hi = finite.min(axis=0), finite.max(axis=0)
+        (x0, x1), (y0, y1) = window
+        if hi[0] - lo[0] <= MAX_VIEW_GROWTH * (x1 - x0) and hi[1] - lo[1] <= MAX_VIEW_GROWTH * (y1 - y0):
+            window = (min(x0, lo[0]), max(x1, hi[0])), (min(y0, lo[1]), max(y1, hi[1]))
+    figure = go.Figure(_contour(surface, window))
+    figure.add_trace(_path_trace(original.positions, f"original: {original.lane.label()}", ORIGINAL_COLOR))
+    figure.add_trace(_path_trace(forked.positions, f"fork: {forked.lane.label()}", FORK_COLOR, dash="dash"))
+    point = forked.positions[0]
+    figure.add_trace(
+        go.Scatter(
+            x=[point[0]],
+            y=[point[1]],
+            mode="markers",
+            name=f"fork point (after step {forked.first_step})",
+            marker=dict(size=12, symbol="diamond", color=FORK_COLOR, line=dict(color="black", width=1)),
+        )
+    )
+    figure.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(range=list(window[0]), autorange=False, title="x"),
+        yaxis=dict(range=list(window[1]), autorange=False, title="y"),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
+        plot_bgcolor="white",
+    )
+    return figure
+
+
 def _marker_line(figure: go.Figure, step: int, text: str, color: str = "#888888") -> None:
     figure.add_vline(x=step, line=dict(color=color, dash="dot", width=1.5), annotation_text=text)
 
 
-def loss_figure(inspection: Inspection, step: int, forked: Inspection | None = None, height: int = 280) -> go.Figure:
+def loss_figure(inspection: Inspection, step: int, forked: Inspection | None = None, height: int = 340) -> go.Figure:
     """Loss over steps (log scale) of the run and of a fork, with the current step marked."""
     figure = go.Figure()
     steps = np.arange(inspection.first_step, inspection.last_step + 1)
@@ -248,8 +282,8 @@ def loss_figure(inspection: Inspection, step: int, forked: Inspection | None = N
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
         xaxis_title="step",
-        yaxis=dict(title="loss", type="log" if _positive(inspection.losses) else "linear"),
-        legend=dict(orientation="h", y=1.12, x=0),
+        yaxis=dict(title="loss", type="log" if _positive(inspection.losses) else "linear", exponentformat="power"),
+        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
     )
     return figure
 
@@ -264,7 +298,7 @@ def _loss_trace(steps: np.ndarray, losses: np.ndarray, name: str, color: str, da
     return go.Scatter(x=steps, y=shown, mode="lines", name=name, line=dict(color=color, dash=dash, width=2))
 
 
-def step_size_figure(inspection: Inspection, step: int, coordinate_names=("x", "y"), height: int = 280) -> go.Figure:
+def step_size_figure(inspection: Inspection, step: int, coordinate_names=("x", "y"), height: int = 340) -> go.Figure:
     """Effective step size per coordinate over time: ``|Δx_i| / |g_i|`` (solid) and the optimizer's own
     multiplier (dotted), log scale."""
     figure = go.Figure()
@@ -290,7 +324,7 @@ def step_size_figure(inspection: Inspection, step: int, coordinate_names=("x", "
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),
         xaxis_title="step",
-        yaxis=dict(title="step per unit of gradient", type="log"),
-        legend=dict(orientation="h", y=1.15, x=0),
+        yaxis=dict(title="step per unit of gradient", type="log", exponentformat="power"),
+        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
     )
     return figure

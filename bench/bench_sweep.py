@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from optviz.lanes import parse_lane
 from optviz.runner import run
 from optviz.surfaces import ROSENBROCK
-from optviz.sweep import Axis, Task, run_sweep, score
+from optviz.sweep import Axis, RunSummary, Task, run_sweep, score
 
 GRIDS = {
     "SGD lr x momentum": ("sgd", Axis("lr", 1e-4, 1.0, "log", 100), Axis("momentum", 0.0, 0.99, "lin", 100)),
@@ -44,7 +44,7 @@ def loop_over_cells(lane_text: str, x: Axis, y: Axis, task: Task, cells: int) ->
         config = {**dict(lane.config), x.argument: x.values()[column], y.argument: y.values()[row]}
         optimizer = type(lane.build())(**config)
         trajectory = run(optimizer, task.surface.value_and_grad, [task.start], task.steps)
-        values[index] = score(trajectory, task, "final_loss")[0]
+        values[index] = score(RunSummary.of(trajectory), task, "final_loss")[0]
     return values
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .lanes import DISPLAY_NAMES, Lane, keras_arguments
-from .runner import Trajectory, run
+from .noise import gaussian, run_keys
+from .runner import DEFAULT_BOUND, Trajectory, run
 from .surfaces import Surface
 
 #: Continuous Keras arguments a sweep axis may vary.
@@ -257,35 +258,129 @@ def build_grid_optimizer(lane: Lane, x: Axis, y: Axis | None = None):
         raise ValueError(f"{DISPLAY_NAMES[lane.optimizer]} rejected the grid: {error}") from None
 
 
-def run_task(optimizer, task: Task, runs: int) -> Trajectory:
+@dataclass(frozen=True)
+class RunSummary:
+    """What a sweep keeps of each run (``(R,)`` or ``(R, D)``): enough for every metric, O(R) memory.
+
+    Attributes:
+        final_positions: ``(R, D)`` point after the last step (where it stopped, for a diverged run).
+        final_losses: ``(R,)`` loss there.
+        best_losses: ``(R,)`` lowest finite loss seen (inf when none was finite).
+        first_reached: ``(R,)`` first step whose loss was <= the target, else -1.
+        diverged_step: ``(R,)`` as :class:`optviz.runner.Trajectory`.
+    """
+
+    final_positions: np.ndarray
+    final_losses: np.ndarray
+    best_losses: np.ndarray
+    first_reached: np.ndarray
+    diverged_step: np.ndarray
+
+    @property
+    def diverged(self) -> np.ndarray:
+        return self.diverged_step >= 0
+
+    @classmethod
+    def of(cls, trajectory: Trajectory, target: float = -math.inf) -> RunSummary:
+        """The summary of a recorded trajectory (what :func:`summarise_runs` computes without recording)."""
+        losses = trajectory.losses
+        with np.errstate(invalid="ignore"):
+            best = np.where(np.isfinite(losses), losses, np.inf).min(axis=0)
+            reached = losses <= target
+        first = np.where(reached.any(axis=0), reached.argmax(axis=0), -1)
+        return cls(trajectory.positions[-1], losses[-1], best, first, trajectory.diverged_step)
+
+
+def summarise_runs(
+    optimizer,
+    value_and_grad,
+    starts: np.ndarray,
+    steps: int,
+    *,
+    noise_sigma: float = 0.0,
+    noise_seed: int = 0,
+    bound: float = DEFAULT_BOUND,
+    target: float = -math.inf,
+) -> RunSummary:
+    """:func:`optviz.runner.run` without the recording: same steps, noise and divergence rule, but only
+    a summary per run is kept, so a 200 x 200 grid of 2,000 steps needs megabytes, not gigabytes."""
+    here = np.array(starts, dtype=np.float64, ndmin=2)
+    runs, dims = here.shape
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps}")
+    if not (math.isfinite(noise_sigma) and noise_sigma >= 0):
+        raise ValueError(f"noise_sigma must be a number >= 0, got {noise_sigma!r}")
+    keys = run_keys(noise_seed, runs) if noise_sigma > 0 else None
+    following = np.empty_like(here)
+    best = np.full(runs, np.inf)
+    first_reached = np.full(runs, -1, dtype=np.int64)
+    diverged_step = np.full(runs, -1, dtype=np.int64)
+    dead = np.zeros(runs, dtype=bool)
+    any_dead = False
+    loss = np.full(runs, np.nan)
+    state = optimizer.init([here])
+    with np.errstate(all="ignore"):
+        for k in range(int(steps) + 1):
+            loss, grad = value_and_grad(here)
+            if keys is not None:
+                grad = grad + noise_sigma * gaussian(keys, k, dims)
+            finite = np.isfinite(loss)
+            np.fmin(best, np.where(finite, loss, np.inf), out=best)
+            newly_reached = (loss <= target) & (first_reached < 0)
+            first_reached[newly_reached] = k
+            if not finite.all():
+                newly = ~finite & ~dead
+                diverged_step[newly] = k
+                dead |= newly
+                any_dead = any_dead or bool(newly.any())
+            if k == steps:
+                break
+            following[...] = here
+            state = optimizer.update_inplace([following], [grad], state)
+            if any_dead:
+                following[dead] = here[dead]
+            if not (following.max() <= bound and following.min() >= -bound):  # NaN fails both
+                out = ~(np.abs(following) <= bound).all(axis=1)
+                diverged_step[out] = k + 1
+                following[out] = here[out]
+                dead |= out
+                any_dead = any_dead or bool(out.any())
+            here, following = following, here
+    return RunSummary(here, np.asarray(loss, dtype=np.float64), best, first_reached, diverged_step)
+
+
+def run_task(optimizer, task: Task, runs: int) -> RunSummary:
     """Run ``runs`` copies of the task's start point (same noise in every run, so cells compare fairly)."""
     starts = np.broadcast_to(np.asarray(task.start, dtype=np.float64), (runs, 2))
-    return run(optimizer, task.surface.value_and_grad, starts, task.steps, noise_sigma=task.noise, noise_seed=task.seed)
+    return summarise_runs(
+        optimizer,
+        task.surface.value_and_grad,
+        starts,
+        task.steps,
+        noise_sigma=task.noise,
+        noise_seed=task.seed,
+        target=task.minimum_value() + task.tolerance,
+    )
 
 
-def score(trajectory: Trajectory, task: Task, metric: str) -> np.ndarray:
+def score(summary: RunSummary, task: Task, metric: str) -> np.ndarray:
     """``(R,)`` metric per run; NaN where the run diverged or the tolerance was never reached."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
-    diverged = trajectory.diverged
-    losses = trajectory.losses
-    with np.errstate(all="ignore"):
-        if metric == "final_loss":
-            values = losses[-1].copy()
-        elif metric == "best_loss":
-            values = np.nanmin(np.where(np.isfinite(losses), losses, np.nan), axis=0)
-        elif metric == "steps_to_tol":
-            target = task.minimum_value() + task.tolerance
-            reached = losses <= target
-            values = np.where(reached.any(axis=0), reached.argmax(axis=0), np.nan).astype(np.float64)
-        else:
-            if not task.surface.minima:
-                raise ValueError(f"{task.surface.name} lists no known minimum, so the distance metric is not available")
-            minima = np.asarray(task.surface.minima, dtype=np.float64)
-            final = trajectory.positions[-1]
-            gaps = final[:, None, :] - minima[None, :, :]
+    if metric == "final_loss":
+        values = summary.final_losses.astype(np.float64, copy=True)
+    elif metric == "best_loss":
+        values = np.where(np.isfinite(summary.best_losses), summary.best_losses, np.nan)
+    elif metric == "steps_to_tol":
+        values = np.where(summary.first_reached >= 0, summary.first_reached, np.nan).astype(np.float64)
+    else:
+        if not task.surface.minima:
+            raise ValueError(f"{task.surface.name} lists no known minimum, so the distance metric is not available")
+        minima = np.asarray(task.surface.minima, dtype=np.float64)
+        gaps = summary.final_positions[:, None, :] - minima[None, :, :]
+        with np.errstate(all="ignore"):
             values = np.sqrt(np.einsum("rmd,rmd->rm", gaps, gaps)).min(axis=1)
-    values[diverged] = np.nan
+    values[summary.diverged] = np.nan
     return values
 
 
@@ -293,16 +388,23 @@ def run_sweep(lane: Lane, x: Axis, y: Axis | None, task: Task, metric: str) -> S
     """Run every cell of the grid as one batch and score it."""
     optimizer = build_grid_optimizer(lane, x, y)
     rows = 1 if y is None else y.count
-    trajectory = run_task(optimizer, task, rows * x.count)
-    values = score(trajectory, task, metric).reshape(rows, x.count)
-    diverged = trajectory.diverged.reshape(rows, x.count)
-    final_loss = np.where(trajectory.diverged, np.nan, trajectory.losses[-1]).reshape(rows, x.count)
+    summary = run_task(optimizer, task, rows * x.count)
+    values = score(summary, task, metric).reshape(rows, x.count)
+    diverged = summary.diverged.reshape(rows, x.count)
+    final_loss = np.where(summary.diverged, np.nan, summary.final_losses).reshape(rows, x.count)
     return SweepResult(lane, x, y, metric, values, diverged, final_loss)
 
 
 def replay(lane: Lane, task: Task) -> Trajectory:
-    """One run of ``lane`` on the task (the path a clicked cell stands for)."""
-    return run_task(lane.build(), task, 1)
+    """One recorded run of ``lane`` on the task (the path a clicked cell stands for)."""
+    return run(
+        lane.build(),
+        task.surface.value_and_grad,
+        [task.start],
+        task.steps,
+        noise_sigma=task.noise,
+        noise_seed=task.seed,
+    )
 
 
 @dataclass(frozen=True)

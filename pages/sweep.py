@@ -311,7 +311,7 @@ def compare_widgets() -> tuple[list[Lane], list[str]]:
         text = columns[index % 3].text_input(
             f"{DISPLAY_NAMES[name]} fixed arguments",
             key=key,
-            placeholder="e.g. momentum=0.9,nesterov=1",
+            placeholder="e.g. momentum=0.9,nesterov=1" if name == "sgd" else "e.g. lr=0.01",
             help="Keras arguments kept fixed during the sweep, as key=value pairs; the rest are Keras defaults.",
         )
         try:
@@ -420,6 +420,18 @@ def show_map(settings: Settings) -> None:
         st.code(cell_lane.keras_code(), language="python", wrap_lines=True)
 
 
+def edge_note(entry) -> str:
+    """Warn when the best setting sits at an end of the grid: the true best may lie outside it."""
+    best = entry.curve.best_cell()
+    if best is None or entry.curve.x.count < 3:
+        return ""
+    if best[1] == 0:
+        return "best at the low end: extend the range down"
+    if best[1] == entry.curve.x.count - 1:
+        return "best at the high end: extend the range up"
+    return ""
+
+
 def show_curves(settings: Settings, tuned_view: bool) -> None:
     usable, skipped = [], []
     for lane in settings.lanes:
@@ -444,6 +456,7 @@ def show_curves(settings: Settings, tuned_view: bool) -> None:
             best_name: format_value(t.best_setting) if t.best_setting is not None else "—",
             metric.label: format_value(t.best_score) if t.best_score is not None else "all diverged",
             "diverged settings": f"{int(t.curve.diverged.sum())} of {t.curve.values.size}",
+            "note": edge_note(t),
             "Keras code": t.best_lane.keras_code() if t.best_lane else "",
         }
         for label, t in zip(labels, tuned, strict=True)

@@ -15,11 +15,13 @@ from optviz.surfaces import BOWL, ROSENBROCK, Surface
 from optviz.sweep import (
     METRICS,
     Axis,
+    RunSummary,
     Task,
     best_index,
     check_axis_for,
     parse_axis,
     run_sweep,
+    summarise_runs,
     tune_learning_rate,
 )
 
@@ -84,6 +86,21 @@ def test_every_cell_equals_a_single_run_of_that_configuration(lane_text, x, y, f
         assert result.diverged[row, column] == trajectory.diverged[0]
         # the cell's lane describes the same run
         assert result.cell_lane(row, column).build().get_config()[x.argument] == pytest.approx(x.values()[column])
+
+
+@pytest.mark.parametrize("name", list(optimizers.OPTIMIZERS))
+def test_the_lean_batch_keeps_exactly_what_the_recording_runner_records(name):
+    """summarise_runs (no recording) against optviz.runner.run on the same batch: noise, clipping, divergence."""
+    lr = np.logspace(-3, 4, 16)
+    starts = np.tile([-1.2, 1.0], (16, 1))
+    build = lambda: optimizers.OPTIMIZERS[name](lr=lr, clipvalue=np.where(np.arange(16) % 2, 20.0, 0.0))
+    options = dict(noise_sigma=0.3, noise_seed=5, bound=10.0)  # a tight bound: every optimizer can leave it
+    recorded = RunSummary.of(run(build(), ROSENBROCK.value_and_grad, starts, 80, **options), target=4.0)
+    lean = summarise_runs(build(), ROSENBROCK.value_and_grad, starts, 80, target=4.0, **options)
+    for field in ("final_positions", "final_losses", "best_losses", "first_reached", "diverged_step"):
+        np.testing.assert_array_equal(getattr(lean, field), getattr(recorded, field), err_msg=field)
+    assert lean.diverged.any() and not lean.diverged.all()
+    assert (lean.first_reached >= 0).any()
 
 
 def test_noisy_cells_share_the_noise_so_each_equals_its_single_run():

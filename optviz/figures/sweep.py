@@ -254,8 +254,8 @@ def metric_curves(curves: Sequence[tuple[str, str, SweepResult]]) -> go.Figure:
         )
     )
     figure.update_layout(
-        xaxis=dict(title=result0.x.argument, type="log" if result0.x.log else "linear"),
-        yaxis=dict(title=metric.label, type="log" if log_y else "linear"),
+        xaxis=dict(title=result0.x.argument, type="log" if result0.x.log else "linear", exponentformat="e"),
+        yaxis=dict(title=metric.label, type="log" if log_y else "linear", exponentformat="e"),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         margin=dict(l=60, r=10, t=60, b=50),
         height=480,

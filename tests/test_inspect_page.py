@@ -95,7 +95,7 @@ def test_page_runs_for_every_optimizer_and_shows_the_core_numbers(name):
         assert f"= {format_number(expected[k][coordinate])}" in latex
     map_figure = step_map(at)
     np.testing.assert_allclose(arrow(map_figure, "update")[0], expected[k - 1])
-    assert ("momentum" in {t.get("meta") for t in map_figure["data"]}) == (name in ("sgd", "adam", "adamax", "nadam"))
+    assert ("momentum" in {t.get("meta") for t in map_figure["data"]}) == (name in ("adam", "adamax", "nadam"))
     step_numbers, all_steps = (element.value for element in at.dataframe)
     assert step_numbers.loc["x", "x"] == f"{expected[k][0]:.6g}" and step_numbers.loc["t", "value"] == str(k)
     assert all_steps.shape[0] == 20  # the state table over all steps: one row per step

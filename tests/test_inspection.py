@@ -292,7 +292,15 @@ def test_step_table_lists_every_number_of_the_step():
     assert "running max" in table.loc["u", "meaning"]
 
 
-@pytest.mark.parametrize("lane_text", ["sgd:lr=0.001,momentum=0.9", "adam:lr=0.05,clipnorm=20", "rmsprop:lr=0.01"])
+@pytest.mark.parametrize(
+    "lane_text",
+    [
+        "sgd:lr=0.001,momentum=0.9",
+        "sgd:lr=0.001,momentum=0.9,nesterov=1",
+        "adam:lr=0.05,clipnorm=20",
+        "rmsprop:lr=0.01",
+    ],
+)
 def test_step_arrows_show_the_real_directions(lane_text):
     inspection = inspect_run(parse_lane(lane_text), ROSENBROCK.value_and_grad, ROSENBROCK.start, 12)
     window = view_window(ROSENBROCK, inspection)
@@ -306,7 +314,10 @@ def test_step_arrows_show_the_real_directions(lane_text):
         assert arrows["update"].scale >= 1  # displacements are never drawn shorter than they are
         np.testing.assert_allclose(arrows["gradient"].vector, -inspection.quantities["g_raw"][i])  # downhill
         assert ("clipped" in arrows) == bool(inspection.quantities["clip_factor"][i] < 1)
-        assert ("momentum" in arrows) == (inspection.optimizer in ("sgd", "adam"))
+        # plain SGD's step is its velocity: one arrow says both; Nesterov or Adam draw the momentum apart
+        nesterov = inspection.hyperparameters.get("nesterov", False)
+        assert ("momentum" in arrows) == (inspection.optimizer == "adam" or nesterov)
+        assert ("velocity" in arrows["update"].label) == (inspection.optimizer == "sgd" and not nesterov)
     zoomed = view_window(ROSENBROCK, inspection, 6, zoom=True)
     for point in inspection.positions[5:7]:
         assert zoomed[0][0] < point[0] < zoomed[0][1] and zoomed[1][0] < point[1] < zoomed[1][1]

@@ -70,7 +70,11 @@ def step_arrows(inspection: Inspection, step: int, window: Window) -> list[Arrow
         if units == "gradient":
             gradient_like.append(("momentum", "−m first moment (momentum)", -pick(name)))
         else:
-            displacement.append(("momentum", "v velocity (momentum)", pick(name)))
+            velocity = pick(name)
+            if np.allclose(velocity, displacement[0][2], rtol=1e-9, atol=0):  # plain SGD: the step is the velocity
+                displacement[0] = ("update", "update Δx = velocity v", velocity)
+            else:
+                displacement.append(("momentum", "v velocity (momentum)", velocity))
     arrows = []
     for group, magnify_only in ((displacement, True), (gradient_like, False)):  # the update drawn underneath
         longest = max((np.hypot(*v) for _, _, v in group if np.all(np.isfinite(v))), default=0.0)

@@ -170,3 +170,20 @@ def test_divergence_is_reported_not_raised():
     assert any("left the finite world" in w.value for w in at.warning)
     at.slider(key="inspect.step").set_value(at.slider(key="inspect.step").max).run()
     assert not at.exception
+
+
+def test_changing_the_optimizer_and_forking_through_the_widgets():
+    at = page(o="adam:lr=0.05", steps="20", step="8")
+    at.selectbox(key="inspect.lane.optimizer").set_value("adadelta").run()
+    assert not at.exception
+    assert SYMBOLS["adadelta"] in " ".join(element.value for element in at.latex)
+    assert at.query_params["o"] in ("adadelta", ["adadelta"])
+    assert at.slider(key="inspect.step").value == 8  # the step stays where it was
+    at.toggle(key="inspect.fork_on").set_value(True).run()
+    at.button(key="inspect.fork_here").click().run()
+    assert at.number_input(key="inspect.fork_step").value == 8
+    at.select_slider(key="inspect.fork.adadelta.lr").set_value(0.1).run()
+    assert not at.exception
+    assert at.query_params["fork"] in ("adadelta:lr=0.1", ["adadelta:lr=0.1"])
+    assert at.query_params["fork_step"] in ("8", ["8"])
+    assert any("keeps the state after step 8" in element.value for element in at.info)

@@ -392,7 +392,7 @@ def show_map(settings: Settings) -> None:
     cell = st.session_state.get("sweep.cell") or best
     diverged = int(result.diverged.sum())
     st.caption(f"{grid}; {diverged:,} diverged ({100 * diverged / result.values.size:.0f}%).")
-    map_column, replay_column = st.columns([1.1, 1])
+    map_column, replay_column = st.columns([1.25, 1])
     with map_column:
         st.plotly_chart(
             sweep_heatmap(result, cell),
@@ -506,7 +506,7 @@ x_axis = y_axis = None
 if mode == "map":
     optimizer_column, axes_column = st.columns([1, 1])
     with optimizer_column:
-        st.markdown("**Optimizer** (the swept arguments override these)")
+        heading = st.empty()
         lane = lane_editor(st.session_state["sweep.base_lane"], key=f"{KEY}base")
         st.session_state["sweep.base_lane"] = lane
     lanes = [lane]
@@ -520,6 +520,10 @@ if mode == "map":
         problems += [problem] if problem else []
         if y_axis is None and not problem:
             st.caption("With no Y axis the sweep draws the metric against X (a 1-D sweep).")
+    swept = [f"`{a.argument}`" for a in (x_axis, y_axis) if a is not None]
+    verb = "is" if len(swept) == 1 else "are"
+    note = f": {' and '.join(swept)} {verb} set by the axes (their widgets here are ignored)" if swept else ""
+    heading.markdown(f"**Optimizer**{note}")
 else:
     lanes, problems = compare_widgets()
     if mode == "curves":

@@ -96,7 +96,9 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
     log_colour = uses_log_colour(values)
     with np.errstate(all="ignore"):
         z = np.log10(values) if log_colour else values
-    colourbar = dict(title=dict(text=metric.label + (" (log)" if log_colour else ""), side="right"), len=0.75)
+    colourbar = dict(
+        title=dict(text=metric.label + (" (log)" if log_colour else ""), side="right"), len=0.75, thickness=14
+    )
     if log_colour:
         finite = values[np.isfinite(values)]
         colourbar["tickvals"], colourbar["ticktext"] = _log_ticks(float(finite.min()), float(finite.max()))
@@ -169,8 +171,8 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
         xaxis=_axis_layout(result.x.argument, xs, result.x.log),
         yaxis=_axis_layout(result.y.argument, ys, result.y.log),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-        margin=dict(l=60, r=10, t=60, b=50),
-        height=560,
+        margin=dict(l=55, r=5, t=70, b=50),
+        height=600,
         clickmode="event+select",
         dragmode=False,
         hovermode="closest",

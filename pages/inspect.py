@@ -101,7 +101,7 @@ def load_url() -> list[str]:
     start = read("start", _parse_start, get_surface(surface).start if "surface" in params else DEFAULTS.start)
     steps = read("steps", lambda s: _parse_int(s, "steps", 1, MAX_STEPS), DEFAULTS.steps)
     lane = read("o", keras_lane, DEFAULTS.lane)
-    step = read("step", lambda s: _parse_int(s, "step", 1, steps), 1)
+    step = read("step", lambda s: _parse_int(s, "step", 1, steps), 1)  # a fork's steps are checked later
     fork_lane = read("fork", keras_lane, None)
     fork_step = read("fork_step", lambda s: _parse_int(s, "fork_step", 0, steps), step)
     state = st.session_state
@@ -114,12 +114,17 @@ def load_url() -> list[str]:
         state[KEY + "fork_on"] = True
         state[KEY + "fork_step"] = fork_step
         seed_lane_widgets(fork_lane, KEY + "fork")
+        view = params.get("view", "original")
+        if view in ("original", "fork"):
+            state[KEY + "view"] = view
+        else:
+            problems.append(f"`view`: must be 'original' or 'fork', got {view!r}. Using 'original'.")
     return problems
 
 
-def shift_step(delta: int, last: int) -> None:
-    """Previous / Next: move the scrubber by ``delta`` within 1..last."""
-    st.session_state[KEY + "step"] = min(max(st.session_state[KEY + "step"] + delta, 1), last)
+def shift_step(delta: int, first: int, last: int) -> None:
+    """Previous / Next: move the scrubber by ``delta`` within first..last."""
+    st.session_state[KEY + "step"] = min(max(st.session_state[KEY + "step"] + delta, first), last)
 
 
 def settings_widgets() -> Settings:
@@ -140,31 +145,38 @@ def settings_widgets() -> Settings:
     return Settings(surface_key, (float(x0), float(y0)), int(steps), lane)
 
 
-def step_controls(last: int) -> int:
-    """Previous / slider / Next; returns the step k shown (1..last)."""
+def step_controls(shown: Inspection) -> int:
+    """Previous / slider / Next over the steps of ``shown``; returns the step k shown."""
     state = st.session_state
-    state[KEY + "step"] = min(max(int(state.get(KEY + "step", 1)), 1), last)
+    first, last = shown.first_step + 1, shown.last_step
+    state[KEY + "step"] = min(max(int(state.get(KEY + "step", first)), first), last)
     back, scrub, forward = st.columns([1.4, 7, 1.4], vertical_alignment="bottom")
     back.button(
         "◀ Previous",
         key=KEY + "previous",
         on_click=shift_step,
-        args=(-1, last),
-        disabled=state[KEY + "step"] <= 1,
+        args=(-1, first, last),
+        disabled=state[KEY + "step"] <= first,
         width="stretch",
     )
     forward.button(
         "Next ▶",
         key=KEY + "next",
         on_click=shift_step,
-        args=(1, last),
+        args=(1, first, last),
         disabled=state[KEY + "step"] >= last,
         width="stretch",
     )
-    if last == 1:
-        scrub.markdown("**Step 1** (the only recorded step)")
-        return 1
-    return scrub.slider("Step k", 1, last, key=KEY + "step", help="The k-th update: from x_{k-1} to x_k.")
+    if first == last:
+        scrub.markdown(f"**Step {first}** (the only recorded step)")
+        return first
+    return scrub.slider(
+        "Step k",
+        first,
+        last,
+        key=KEY + "step",
+        help="The k-th update: from x_{k-1} to x_k. Click the slider, then use the arrow keys to step.",
+    )
 
 
 def show_formulas(inspection: Inspection, step: int) -> None:
@@ -258,7 +270,7 @@ def _set_fork_step(step: int) -> None:
     st.session_state[KEY + "fork_step"] = step
 
 
-def write_url(settings: Settings, step: int, fork_result: Inspection | None) -> None:
+def write_url(settings: Settings, step: int, fork_result: Inspection | None, viewing_fork: bool) -> None:
     """Mirror the page in the URL so it can be shared."""
     query = {
         "surface": settings.surface,
@@ -270,6 +282,8 @@ def write_url(settings: Settings, step: int, fork_result: Inspection | None) -> 
     if fork_result is not None:
         query["fork"] = fork_result.lane.to_text()
         query["fork_step"] = str(fork_result.first_step)
+        if viewing_fork:
+            query["view"] = "fork"
     st.query_params.from_dict(query)
 
 
@@ -292,39 +306,64 @@ if inspection.diverged_step >= 0:
         f"The run left the finite world at step {inspection.diverged_step} (a coordinate became NaN/inf or beyond "
         f"±1e6), so the recording stops there. Try a smaller lr or clipnorm."
     )
-step = step_controls(inspection.last_step)
+controls = st.container()
 map_column, side_column = st.columns([3, 2])
+tab_formulas, tab_table, tab_charts, tab_notes, tab_fork = st.tabs(
+    ["Formulas at step k", "State over all steps", "Step sizes and loss", "Where Keras differs", "Fork"]
+)
+with tab_fork:
+    fork_result = fork_section(settings, inspection, int(st.session_state.get(KEY + "step", 1)))
+with controls:
+    st.session_state.setdefault(KEY + "view", "original")
+    viewing_fork = (
+        fork_result is not None
+        and fork_result.steps > 0
+        and st.segmented_control(
+            "Step through",
+            ["original", "fork"],
+            key=KEY + "view",
+            format_func={"original": "the original run", "fork": "the fork"}.get,
+        )
+        == "fork"
+    )
+    shown = fork_result if viewing_fork else inspection
+    if viewing_fork:
+        st.info(
+            f"Stepping through the fork **{shown.lane.label()}**, continued from the state after step "
+            f"{shown.first_step}; the grey path is the original run before the fork."
+        )
+    step = step_controls(shown)
 with side_column:
-    step_summary(inspection, step)
-    st.markdown(READING_GUIDE[settings.lane.optimizer])
+    step_summary(shown, step)
+    st.markdown(READING_GUIDE[shown.optimizer])
     zoom = st.toggle("Zoom on this step", key=KEY + "zoom", help="Frame the map around x_{k-1} and x_k.")
     st.caption(
         "Arrows start at the current point. Gradient-like arrows point downhill (−g, −m) and share one scale; "
         "the update (and SGD's velocity) is drawn at true size or magnified; the legend gives true lengths."
     )
-tab_formulas, tab_table, tab_charts, tab_notes, tab_fork = st.tabs(
-    ["Formulas at step k", "State over all steps", "Step sizes and loss", "Where Keras differs", "Fork"]
-)
-with tab_fork:
-    fork_result = fork_section(settings, inspection, step)
 with map_column:
-    st.plotly_chart(
-        step_figure(surface, inspection, step, forked=fork_result, zoom=zoom), key=KEY + "map", width="stretch"
+    figure = (
+        step_figure(surface, shown, step, zoom=zoom, before=inspection.positions[: shown.first_step + 1])
+        if viewing_fork
+        else step_figure(surface, inspection, step, forked=fork_result, zoom=zoom)
     )
+    st.plotly_chart(figure, key=KEY + "map", width="stretch")
 with tab_formulas:
-    show_formulas(inspection, step)
+    if viewing_fork:
+        st.caption(f"Showing the fork: {shown.lane.label()}, continued from the state after step {shown.first_step}.")
+    show_formulas(shown, step)
 with tab_table:
-    state_table(inspection, step)
+    state_table(shown, step)
 with tab_charts:
     left, right = st.columns(2)
-    left.plotly_chart(step_size_figure(inspection, step), key=KEY + "sizes", width="stretch")
+    left.plotly_chart(step_size_figure(shown, step), key=KEY + "sizes", width="stretch")
     left.caption(
         "Effective step size per coordinate: how far the step went per unit of gradient (solid), and the "
         "optimizer's own multiplier (dotted), e.g. η_t / (√v + ε) for Adam."
     )
     right.plotly_chart(loss_figure(inspection, step, fork_result), key=KEY + "loss", width="stretch")
 with tab_notes:
-    st.markdown(f"**{settings.lane.display_name} in Keras 2.2.4 versus the paper and later frameworks:**")
-    st.markdown("\n".join(f"- {note}" for note in KERAS_NOTES[settings.lane.optimizer]))
-    st.code(settings.lane.keras_code(), language="python")
-write_url(settings, step, fork_result)
+    st.markdown(f"**{shown.lane.display_name} in Keras 2.2.4 versus the paper and later frameworks:**")
+    st.markdown("\n".join(f"- {note}" for note in KERAS_NOTES[shown.optimizer]))
+    st.code(shown.lane.keras_code(), language="python")
+write_url(settings, step, fork_result, viewing_fork)

@@ -187,3 +187,27 @@ def test_changing_the_optimizer_and_forking_through_the_widgets():
     assert at.query_params["fork"] in ("adadelta:lr=0.1", ["adadelta:lr=0.1"])
     assert at.query_params["fork_step"] in ("8", ["8"])
     assert any("keeps the state after step 8" in element.value for element in at.info)
+
+
+def test_stepping_through_the_fork_shows_the_forks_numbers():
+    at = page(o="adam:lr=0.05", steps="20", step="14", fork="adam:lr=0.01,beta_1=0.5", fork_step="10", view="fork")
+    assert not at.exception
+    assert at.slider(key="inspect.step").value == 14 and at.slider(key="inspect.step").min == 11
+    # reference: the core's Adam for 10 steps, then the forked settings carrying on with the same state
+    position = np.array([ROSENBROCK.start])
+    first, second = parse_lane("adam:lr=0.05").build(), parse_lane("adam:lr=0.01,beta_1=0.5").build()
+    state = first.init([position])
+    for step in range(14):
+        _, grad = ROSENBROCK.value_and_grad(position)
+        (position,), state = (first if step < 10 else second).update([position], [grad], state)
+    latex = " ".join(element.value for element in at.latex)
+    assert f"= {format_number(position[0][0])}" in latex and "0.5 \\times" in latex
+    step_numbers = at.dataframe[0].value
+    assert step_numbers.loc["m", "y"] == f"{state.first_moments[0][0, 1]:.6g}"
+    assert at.query_params["view"] in ("fork", ["fork"])
+    at.button(key="inspect.previous").click().run()
+    at.button(key="inspect.previous").click().run()
+    at.button(key="inspect.previous").click().run()
+    assert at.slider(key="inspect.step").value == 11 and at.button(key="inspect.previous").disabled
+    names = [t.get("name", "") for t in step_map(at)["data"]]
+    assert "original run before the fork" in names

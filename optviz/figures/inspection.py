@@ -162,12 +162,18 @@ def step_figure(
     forked: Inspection | None = None,
     zoom: bool = False,
     height: int = 560,
+    before: np.ndarray | None = None,
 ) -> go.Figure:
-    """The surface with the path up to step ``step`` and that step's arrows (and a fork's path)."""
+    """The surface with the path up to step ``step`` and that step's arrows (and a fork's path).
+
+    ``before`` ``(j, 2)``: the path that led to ``inspection``'s first position (a fork's original run)."""
     window = view_window(surface, inspection, step, zoom)
     i = inspection.index(step)
     figure = go.Figure(_contour(surface, window))
-    figure.add_trace(_path_trace(inspection.positions[: i + 1], f"path to x_{step - 1}", ORIGINAL_COLOR))
+    if before is not None and len(before):
+        figure.add_trace(_path_trace(before, "original run before the fork", "#999999"))
+    color = ORIGINAL_COLOR if before is None else FORK_COLOR
+    figure.add_trace(_path_trace(inspection.positions[: i + 1], f"path to x_{step - 1}", color))
     if forked is not None and forked.steps:
         figure.add_trace(_path_trace(forked.positions, f"fork from step {forked.first_step}", FORK_COLOR, dash="dash"))
     here, there = inspection.positions[i], inspection.positions[i + 1]

@@ -283,3 +283,19 @@ def test_heatmap_marks_diverged_cells_uses_a_log_scale_and_clicks_map_to_cells()
     assert best.x[0] == pytest.approx(math.log10(x.values()[best_column])) and best.y[0] == pytest.approx(
         y.values()[best_row]
     )
+
+
+def test_heatmap_of_steps_uses_a_linear_scale_and_greys_out_never_reached_cells():
+    x, y = Axis("lr", 1e-4, 0.3, "log", 10), Axis("beta_1", 0.0, 0.95, "lin", 4)
+    result = run_sweep(Lane("adam"), x, y, Task(ROSENBROCK, (-1.2, 1.0), 200, tolerance=0.05), "steps_to_tol")
+    assert result.not_reached.any() and np.isfinite(result.values).any()
+    figure = sweep_heatmap(result)
+    assert not uses_log_colour(result.values)
+    np.testing.assert_allclose(np.asarray(figure.data[0].z), result.values)
+    status = np.asarray(figure.data[1].z)
+    assert np.array_equal(status == 0.0, result.not_reached)
+    assert figure.data[1].colorscale[0][1] != figure.data[1].colorscale[-1][1]  # grey vs red
+    assert any(str(t.name).startswith(f"never reached ({int(result.not_reached.sum())} cells)") for t in figure.data)
+    hover = np.asarray(figure.data[CLICK_TRACE].text).reshape(result.values.shape)
+    row, column = np.argwhere(result.not_reached)[0]
+    assert "never reached" in hover[row, column] and f"beta_1 = {y.values()[row]:.4g}" in hover[row, column]

@@ -153,3 +153,21 @@ def test_bad_ranges_typed_in_the_widgets_give_messages():
     at.selectbox(key="sweep.w.y.momentum.scale").set_value("lin").run()
     assert not at.error
     assert decode(figures(at)[0]["data"][0]["z"]).size == 10 * 5
+
+
+def test_a_map_url_with_one_axis_draws_the_metric_against_it():
+    at = page(opt="adam:beta_1=0.8", x="lr:1e-3:1:log:20", steps="60", metric="best_loss")
+    assert not at.exception and not at.error
+    (curves,) = figures(at)
+    result = run_sweep(
+        parse_lane("adam:beta_1=0.8"),
+        Axis("lr", 1e-3, 1.0, "log", 20),
+        None,
+        Task(ROSENBROCK, ROSENBROCK.start, 60),
+        "best_loss",
+    )
+    np.testing.assert_allclose(decode(curves["data"][0]["y"]), result.values[0])
+    assert curves["layout"]["xaxis"]["type"] == "log"
+    best = result.best_cell()
+    assert at.dataframe[0].value["best lr"].iloc[0] == f"{result.x_values[best[1]]:.3g}"
+    assert at.query_params["opt"] == "adam:beta_1=0.8" and "y" not in at.query_params

@@ -171,3 +171,18 @@ def test_a_map_url_with_one_axis_draws_the_metric_against_it():
     best = result.best_cell()
     assert at.dataframe[0].value["best lr"].iloc[0] == f"{result.x_values[best[1]]:.3g}"
     assert at.query_params["opt"] == "adam:beta_1=0.8" and "y" not in at.query_params
+
+
+def test_mode_and_optimizer_switches_keep_the_axes_and_offer_only_valid_arguments():
+    at = page(x="lr:1e-3:0.1:log:7", y="momentum:0:0.9:lin:3", steps="30")
+    at.radio(key="sweep.w.mode").set_value("tune").run()
+    assert not at.exception and at.query_params["mode"] == "tune"
+    assert len(at.dataframe[0].value) == 4  # the default comparison: SGD with momentum, RMSprop, Adam, Nadam
+    at.radio(key="sweep.w.mode").set_value("map").run()
+    assert (at.query_params["x"], at.query_params["y"]) == ("lr:0.001:0.1:log:7", "momentum:0:0.9:lin:3")
+    at.selectbox(key="sweep.w.base.optimizer").set_value("adam").run()
+    assert not at.exception and not at.error
+    assert "momentum" not in at.selectbox(key="sweep.w.y.argument").options
+    assert at.query_params["y"].startswith("beta_1:")
+    at.selectbox(key="sweep.w.base.optimizer").set_value("sgd").run()
+    assert at.query_params["y"] == "momentum:0:0.9:lin:3"

@@ -200,6 +200,18 @@ class SweepResult:
         """``(row, column)`` of the best cell (ties: lower final loss, then first), None if no cell has a value."""
         return best_index(self.values, self.final_loss, METRICS[self.metric].higher_is_better)
 
+    def columns(self) -> dict[str, np.ndarray]:
+        """One flat column per quantity, one entry per cell (row-major): for a CSV download or a DataFrame."""
+        xs = np.tile(self.x_values, self.values.shape[0])
+        table = {self.x.argument: xs}
+        if self.y is not None:
+            table[self.y.argument] = np.repeat(self.y_values, self.x.count)
+        table[self.metric] = self.values.ravel()
+        table["diverged"] = self.diverged.ravel()
+        if self.metric != "final_loss":
+            table["final_loss"] = self.final_loss.ravel()
+        return table
+
     def cell_lane(self, row: int, column: int) -> Lane:
         """The lane of one cell: the base lane with that cell's axis values."""
         changes = {self.x.argument: float(self.x_values[column])}

@@ -402,6 +402,12 @@ def show_map(settings: Settings) -> None:
             config={"displayModeBar": False},
         )
         st.caption("Click a cell to replay it. ★ best cell, □ replayed cell.")
+        st.download_button(
+            "Download the grid (CSV)",
+            pd.DataFrame(result.columns()).to_csv(index=False),
+            file_name=f"sweep_{lane.optimizer}_{settings.x.argument}_{settings.y.argument}.csv",
+            mime="text/csv",
+        )
     with replay_column:
         if cell is None:
             st.warning("Every cell diverged: no path to replay. Try smaller learning rates.")

@@ -135,6 +135,11 @@ def test_grid_rows_follow_y_and_columns_follow_x():
             config = result.cell_lane(row, column).arguments
             assert config["lr"] == pytest.approx(x.values()[column])
             assert config["momentum"] == pytest.approx(y.values()[row])
+    columns = result.columns()
+    assert list(columns) == ["lr", "momentum", "final_loss", "diverged"]
+    index = 2 * 4 + 1  # row 2, column 1
+    assert (columns["lr"][index], columns["momentum"][index]) == (x.values()[1], y.values()[2])
+    assert columns["final_loss"][index] == result.values[2, 1]
 
 
 def test_axis_text_round_trips():

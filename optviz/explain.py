@@ -98,3 +98,58 @@ READING_GUIDE: dict[str, str] = {
     "nadam": "μ_t warms up slowly towards β₁ (schedule_decay) and Π is the product of all μ so far. The step "
     "mixes the current gradient g' with the look-ahead momentum m'.",
 }
+
+#: The rule as the original paper/lecture writes it (source, LaTeX lines), to set beside Keras' own form.
+PAPER_RULES: dict[str, tuple[str, list[str]]] = {
+    "sgd": (
+        "Polyak (1964) momentum; Nesterov momentum as in Sutskever et al. (2013)",
+        [
+            r"v_t = \mu\, v_{t-1} - \eta\, \nabla f(x_{t-1}), \quad x_t = x_{t-1} + v_t",
+            r"\text{Nesterov: } v_t = \mu\, v_{t-1} - \eta\, \nabla f(x_{t-1} + \mu\, v_{t-1})"
+            r"\quad \text{(gradient at the look-ahead point)}",
+        ],
+    ),
+    "rmsprop": (
+        "Tieleman & Hinton (2012), Coursera lecture 6e",
+        [
+            r"E[g^2]_t = \rho\, E[g^2]_{t-1} + (1 - \rho)\, g_t^2",
+            r"x_t = x_{t-1} - \eta\, \frac{g_t}{\sqrt{E[g^2]_t}} \quad \text{(no } \epsilon \text{ in the lecture)}",
+        ],
+    ),
+    "adagrad": (
+        "Duchi, Hazan & Singer (2011)",
+        [r"G_t = G_{t-1} + g_t^2", r"x_t = x_{t-1} - \eta\, \frac{g_t}{\delta + \sqrt{G_t}}"],
+    ),
+    "adadelta": (
+        "Zeiler (2012), Algorithm 1",
+        [
+            r"E[g^2]_t = \rho\, E[g^2]_{t-1} + (1 - \rho)\, g_t^2",
+            r"\Delta x_t = -\frac{\sqrt{E[\Delta x^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}\, g_t",
+            r"E[\Delta x^2]_t = \rho\, E[\Delta x^2]_{t-1} + (1 - \rho)\, \Delta x_t^2",
+            r"x_t = x_{t-1} + \Delta x_t \quad \text{(no learning rate)}",
+        ],
+    ),
+    "adam": (
+        "Kingma & Ba (2015), Algorithm 1",
+        [
+            r"m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \quad v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2",
+            r"\hat m_t = \frac{m_t}{1 - \beta_1^t}, \quad \hat v_t = \frac{v_t}{1 - \beta_2^t}",
+            r"x_t = x_{t-1} - \alpha\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}",
+        ],
+    ),
+    "adamax": (
+        "Kingma & Ba (2015), Algorithm 2",
+        [
+            r"m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \quad u_t = \max(\beta_2\, u_{t-1},\ |g_t|)",
+            r"x_t = x_{t-1} - \frac{\alpha}{1 - \beta_1^t}\, \frac{m_t}{u_t} \quad \text{(no } \epsilon \text{)}",
+        ],
+    ),
+    "nadam": (
+        "Dozat (2016), Incorporating Nesterov Momentum into Adam",
+        [
+            r"\hat m_t = \frac{\mu_{t+1}\, m_t}{1 - \prod_{i=1}^{t+1} \mu_i} + \frac{(1 - \mu_t)\, g_t}"
+            r"{1 - \prod_{i=1}^{t} \mu_i}, \quad \hat n_t = \frac{\nu\, n_t}{1 - \nu^t}",
+            r"x_t = x_{t-1} - \alpha\, \frac{\hat m_t}{\sqrt{\hat n_t} + \epsilon}",
+        ],
+    ),
+}

@@ -85,8 +85,7 @@ _RAW = FormulaLine(r"g_t = \nabla f(x_{t-1})", r"g_t = [[=g]]")
 _RAW_CLIPPED = FormulaLine(r"g^{\text{raw}} = \nabla f(x_{t-1})", r"g^{\text{raw}} = [[=g_raw]]")
 _CLIPNORM_FACTOR = FormulaLine(
     r"s = \begin{cases} \text{clipnorm} / \lVert g^{\text{raw}} \rVert & \text{if } "
-    r"\lVert g^{\text{raw}} \rVert \ge \text{clipnorm} \\ 1 & \text{otherwise} \end{cases}"
-    r"\quad \text{(one global norm over all tensors)}",
+    r"\lVert g^{\text{raw}} \rVert \ge \text{clipnorm} \\ 1 & \text{otherwise} \end{cases}",
     r"s = \min\left(1,\ \frac{[[clipnorm]]}{[[grad_norm]]}\right) = [[=norm_factor]]",
     per_coordinate=False,
 )

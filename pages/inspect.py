@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from optviz.explain import KERAS_NOTES, OPTIMIZER_SUMMARIES, READING_GUIDE
+from optviz.explain import KERAS_NOTES, OPTIMIZER_SUMMARIES, PAPER_RULES, READING_GUIDE
 from optviz.figures.inspection import fork_figure, loss_figure, step_figure, step_size_figure
 from optviz.inspection import Inspection, fork, inspect_run, step_table
 from optviz.inspection_formulas import aligned, formula_lines, step_formulas
@@ -365,5 +365,15 @@ with tab_charts:
 with tab_notes:
     st.markdown(f"**{shown.lane.display_name} in Keras 2.2.4 versus the paper and later frameworks:**")
     st.markdown("\n".join(f"- {note}" for note in KERAS_NOTES[shown.optimizer]))
+    source, paper_lines = PAPER_RULES[shown.optimizer]
+    paper, keras = st.columns(2)
+    with paper:
+        st.markdown(f"**The paper's rule** ({source})")
+        st.latex(aligned(paper_lines))
+    with keras:
+        st.markdown("**Keras 2.2.4's rule** (what this page computes)")
+        unclipped = {**shown.hyperparameters, "clipnorm": None, "clipvalue": None}  # the rule itself
+        st.latex(aligned([line.symbolic for line in formula_lines(shown.optimizer, unclipped)]))
+    st.markdown("In Keras code:")
     st.code(shown.lane.keras_code(), language="python")
 write_url(settings, step, fork_result, viewing_fork)

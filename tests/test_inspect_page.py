@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from optviz.explain import KERAS_NOTES, PAPER_RULES
 from optviz.inspection_formulas import format_number
 from optviz.lanes import parse_lane
 from optviz.surfaces import get_surface
@@ -96,6 +97,8 @@ def test_page_runs_for_every_optimizer_and_shows_the_core_numbers(name):
     map_figure = step_map(at)
     np.testing.assert_allclose(arrow(map_figure, "update")[0], expected[k - 1])
     assert ("momentum" in {t.get("meta") for t in map_figure["data"]}) == (name in ("adam", "adamax", "nadam"))
+    markdown = " ".join(element.value for element in at.markdown)
+    assert KERAS_NOTES[name][0] in markdown and PAPER_RULES[name][0] in markdown  # where Keras differs
     step_numbers, all_steps = (element.value for element in at.dataframe)
     assert step_numbers.loc["x", "x"] == f"{expected[k][0]:.6g}" and step_numbers.loc["t", "value"] == str(k)
     assert all_steps.shape[0] == 20  # the state table over all steps: one row per step

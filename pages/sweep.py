@@ -415,7 +415,12 @@ def show_map(settings: Settings) -> None:
         cell_lane = result.cell_lane(*cell)
         trajectory = replay(cell_lane, settings.task())
         value = result.values[cell]
-        status = "diverged" if result.diverged[cell] else f"{METRICS[settings.metric].label} {format_value(value)}"
+        if trajectory.diverged[0]:
+            status = f"diverged at step {int(trajectory.diverged_step[0])}"
+        elif result.not_reached[cell]:
+            status = f"never within {settings.tolerance:g} of the minimum in {settings.steps} steps"
+        else:
+            status = f"{METRICS[settings.metric].label} {format_value(value)}"
         st.markdown(f"**Replayed:** {cell_lane.label()} — {status}" + (" (best cell)" if cell == best else ""))
         st.plotly_chart(
             paths_figure(get_surface(settings.surface), [(cell_lane.label(), PALETTE[0], trajectory)], settings.start),

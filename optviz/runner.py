@@ -6,8 +6,9 @@ One loop over steps; every step is vectorised over the R runs. A run that leaves
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,7 +55,35 @@ class Trajectory:
         return self.clip_factors < 1.0
 
 
-def run(
+class Position(NamedTuple):
+    """What :func:`walk` yields at position k: the point, its loss and gradient, the optimizer state.
+
+    ``diverged_step (R,)`` is updated in place as runs diverge (-1 while a run is alive). ``point`` is a
+    buffer the walk reuses: copy it to keep it.
+    """
+
+    k: int
+    point: np.ndarray
+    loss: np.ndarray
+    grad: np.ndarray
+    state: NamedTuple
+    diverged_step: np.ndarray
+
+
+def _checked(starts, steps, noise_sigma) -> tuple[np.ndarray, int, np.ndarray]:
+    starts = np.array(starts, dtype=np.float64, ndmin=2)
+    if starts.ndim != 2:
+        raise ValueError(f"starts must have shape (R, D), got {starts.shape}")
+    if int(steps) != steps or steps < 0:
+        raise ValueError(f"steps must be a whole number >= 0, got {steps}")
+    runs = starts.shape[0]
+    sigma = np.asarray(noise_sigma, dtype=np.float64)
+    if sigma.ndim > 1 or (sigma.ndim == 1 and sigma.shape[0] != runs) or not np.all(sigma >= 0):
+        raise ValueError(f"noise_sigma must be >= 0, as a scalar or one value per run ({runs}), got {noise_sigma!r}")
+    return starts, int(steps), sigma
+
+
+def walk(
     optimizer: Optimizer,
     value_and_grad: ValueAndGrad,
     starts: np.ndarray,
@@ -63,64 +92,46 @@ def run(
     noise_sigma: float | np.ndarray = 0.0,
     noise_seed: int | np.ndarray = 0,
     bound: float = DEFAULT_BOUND,
-) -> Trajectory:
-    """Run ``optimizer`` for ``steps`` updates from ``starts (R, D)``.
+    positions: np.ndarray | None = None,
+) -> Iterator[Position]:
+    """Step ``optimizer`` from ``starts (R, D)``, yielding every position k = 0..T before stepping on.
 
-    Args:
-        optimizer: any optviz optimizer; per-run hyperparameters must have length R.
-        value_and_grad: batched loss and gradient.
-        starts: ``(R, D)`` start points.
-        steps: number of updates T >= 0.
-        noise_sigma: std of Gaussian noise added to the gradient, scalar or ``(R,)``.
-        noise_seed: int or ``(R,)`` ints; run r's noise depends only on its own seed.
-        bound: a coordinate beyond ``±bound`` counts as diverged.
+    The one loop over steps: :func:`run` records from it, sweeps summarise from it. A run whose loss is
+    not finite, or whose point is not finite or beyond ``±bound``, is marked diverged at that step and
+    stops moving; the others go on. ``positions`` (``(T+1, R, D)``), if given, receives every point
+    in place (no copies); otherwise two buffers are reused.
     """
-    starts = np.array(starts, dtype=np.float64, ndmin=2)
-    if starts.ndim != 2:
-        raise ValueError(f"starts must have shape (R, D), got {starts.shape}")
-    if int(steps) != steps or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, got {steps}")
-    steps = int(steps)
+    starts, steps, sigma = _checked(starts, steps, noise_sigma)
     runs, dims = starts.shape
-    sigma = np.asarray(noise_sigma, dtype=np.float64)
-    if sigma.ndim > 1 or (sigma.ndim == 1 and sigma.shape[0] != runs) or not np.all(sigma >= 0):
-        raise ValueError(f"noise_sigma must be >= 0, as a scalar or one value per run ({runs}), got {noise_sigma!r}")
     noisy = bool(np.any(sigma > 0))
     sigma_column = sigma[:, None] if sigma.ndim == 1 else float(sigma)
     keys = run_keys(noise_seed, runs) if noisy else None
-
-    positions = np.empty((steps + 1, runs, dims))
-    losses = np.empty((steps + 1, runs))
-    grad_norms = np.empty((steps + 1, runs))
-    clipping = getattr(optimizer, "clipnorm", None) is not None or getattr(optimizer, "clipvalue", None) is not None
-    clip_factors = np.empty((steps, runs)) if clipping else np.broadcast_to(1.0, (steps, runs))
+    buffers = positions if positions is not None else np.empty((2, runs, dims))
+    slot = (lambda k: k) if positions is not None else (lambda k: k % 2)
+    buffers[0] = starts
     diverged_step = np.full(runs, -1, dtype=np.int64)
-    positions[0] = starts
     dead = np.zeros(runs, dtype=bool)
     any_dead = False
-
-    state = optimizer.init([positions[0]])
-    with np.errstate(all="ignore"):
-        for k in range(steps + 1):
-            here = positions[k]
+    state = optimizer.init([buffers[0]])
+    for k in range(steps + 1):
+        here = buffers[slot(k)]
+        with np.errstate(all="ignore"):
             loss, grad = value_and_grad(here)
             if noisy:
                 grad = grad + sigma_column * gaussian(keys, k, dims)
-            losses[k] = loss
-            squared_norm(grad, out=grad_norms[k])
-            if not np.isfinite(losses[k].sum()):  # one fast check; per-run work only when it fails
-                newly = ~np.isfinite(losses[k]) & ~dead
+            if not np.isfinite(loss.sum()):  # one fast check; per-run work only when it fails
+                newly = ~np.isfinite(loss) & ~dead
                 if newly.any():
                     diverged_step[newly] = k
                     dead |= newly
                     any_dead = True
-            if k == steps:
-                break
-            following = positions[k + 1]
+        yield Position(k, here, loss, grad, state, diverged_step)
+        if k == steps:
+            return
+        following = buffers[slot(k + 1)]
+        with np.errstate(all="ignore"):
             following[...] = here
             state = optimizer.update_inplace([following], [grad], state)
-            if clipping:
-                clip_factors[k] = state.clip_factor
             if any_dead:
                 following[dead] = here[dead]
             if following.max() <= bound and following.min() >= -bound:  # NaN fails both
@@ -131,8 +142,55 @@ def run(
                 following[out] = here[out]
                 dead |= out
                 any_dead = True
+
+
+def run(
+    optimizer: Optimizer,
+    value_and_grad: ValueAndGrad,
+    starts: np.ndarray,
+    steps: int,
+    *,
+    noise_sigma: float | np.ndarray = 0.0,
+    noise_seed: int | np.ndarray = 0,
+    bound: float = DEFAULT_BOUND,
+) -> Trajectory:
+    """Run ``optimizer`` for ``steps`` updates from ``starts (R, D)`` and record everything.
+
+    Args:
+        optimizer: any optviz optimizer; per-run hyperparameters must have length R.
+        value_and_grad: batched loss and gradient.
+        starts: ``(R, D)`` start points.
+        steps: number of updates T >= 0.
+        noise_sigma: std of Gaussian noise added to the gradient, scalar or ``(R,)``.
+        noise_seed: int or ``(R,)`` ints; run r's noise depends only on its own seed.
+        bound: a coordinate beyond ``±bound`` counts as diverged.
+    """
+    starts, steps, _ = _checked(starts, steps, noise_sigma)
+    runs, dims = starts.shape
+    positions = np.empty((steps + 1, runs, dims))
+    losses = np.empty((steps + 1, runs))
+    grad_norms = np.empty((steps + 1, runs))
+    clipping = getattr(optimizer, "clipnorm", None) is not None or getattr(optimizer, "clipvalue", None) is not None
+    clip_factors = np.empty((steps, runs)) if clipping else np.broadcast_to(1.0, (steps, runs))
+    diverged_step = np.full(runs, -1, dtype=np.int64)
+    for position in walk(
+        optimizer,
+        value_and_grad,
+        starts,
+        steps,
+        noise_sigma=noise_sigma,
+        noise_seed=noise_seed,
+        bound=bound,
+        positions=positions,
+    ):
+        k = position.k
+        losses[k] = position.loss
+        squared_norm(position.grad, out=grad_norms[k])
+        if clipping and k > 0:
+            clip_factors[k - 1] = position.state.clip_factor
+        diverged_step = position.diverged_step
     np.sqrt(grad_norms, out=grad_norms)
-    return Trajectory(positions, losses, grad_norms, clip_factors, diverged_step)
+    return Trajectory(positions, losses, grad_norms, clip_factors, diverged_step.copy())
 
 
 def squared_norm(vectors: np.ndarray, out: np.ndarray) -> np.ndarray:

@@ -18,8 +18,18 @@ st.markdown(
     "optimizer does**, and **compare optimizers side by side**."
 )
 
-st.subheader("Pages")
 pages = available_pages()
+inspector = next((p for p in pages if p.url_path == "inspect"), None)
+if inspector is not None:
+    with st.container(border=True):
+        st.markdown(
+            "**New to optimizers? Start here.** The step inspector walks one optimizer through a "
+            "loss surface step by step and shows every number it uses: moments, accumulators, bias "
+            "corrections and clipping, as arrows and as the formulas with the numbers put in."
+        )
+        st.page_link(inspector.path, label="Learn in the step inspector", icon=":material/school:")
+
+st.subheader("Pages")
 if not pages:
     st.info("No pages are installed yet in this checkout.")
 for page in pages:

@@ -14,3 +14,8 @@ def test_home_page_runs_and_lists_the_optimizers():
     table = at.table[0].value
     assert list(table.index) == ["SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam"]
     assert "lr=1.0" in table.loc["Adadelta", "Keras 2.2.4 arguments (defaults)"]
+
+
+def test_home_page_points_learners_to_the_step_inspector():
+    at = AppTest.from_file(str(APP), default_timeout=30).run()
+    assert any("Start here" in m.value for m in at.markdown)

@@ -323,8 +323,8 @@ def compare_widgets() -> tuple[list[Lane], list[str]]:
 
 # -- cached computations ----------------------------------------------------------------------------------
 @st.cache_data(max_entries=12, show_spinner="Running every cell of the grid in one batch…")
-def compute_sweep(settings: Settings, lane: Lane, x: Axis, y: Axis | None):
-    return run_sweep(lane, x, y, settings.task(), settings.metric)
+def compute_sweep(settings: Settings):
+    return run_sweep(settings.lanes[0], settings.x, settings.y, settings.task(), settings.metric)
 
 
 @st.cache_data(max_entries=12, show_spinner="Sweeping each optimizer…")
@@ -334,20 +334,11 @@ def compute_tuning(settings: Settings, lanes: tuple[Lane, ...], x: Axis):
     return tune(lanes, x, settings.task(), settings.metric)
 
 
-def surface_explorer_link(settings: Settings, lane: Lane) -> str:
-    query = {"surface": settings.surface, "start": f"{settings.start[0]:g},{settings.start[1]:g}"}
-    query.update({"steps": str(settings.steps), "o": lane.to_text()})
+def explorer_url(settings: Settings, lanes: list[Lane]) -> str:
+    """The surface explorer's URL for these lanes on this task (its ``o=`` lane format)."""
+    query = [("surface", settings.surface), ("start", f"{settings.start[0]:g},{settings.start[1]:g}")]
+    query += [("steps", str(settings.steps))] + [("o", lane.to_text()) for lane in lanes]
     return "/surfaces?" + urlencode(query, safe=":,=")
-
-
-def explorer_link_markdown(settings: Settings, lanes: list[Lane]) -> str:
-    query = urlencode(
-        [("surface", settings.surface), ("start", f"{settings.start[0]:g},{settings.start[1]:g}")]
-        + [("steps", str(settings.steps))]
-        + [("o", lane.to_text()) for lane in lanes],
-        safe=":,=",
-    )
-    return f"/surfaces?{query}"
 
 
 SURFACE_PAGE = next(p for p in PAGES if p.url_path == "surfaces")
@@ -362,12 +353,15 @@ def show_link(url: str, label: str) -> None:
 
 # -- views --------------------------------------------------------------------------------------------------
 def clicked_cell(shape: tuple[int, int]) -> tuple[int, int] | None:
-    """The cell the last click on the heat map picked (``point_index`` of the transparent layer)."""
+    """The cell a new click on the heat map picked (``point_index`` of the transparent layer), else None."""
     state = st.session_state.get("sweep.heatmap")
     try:
-        points = state["selection"]["points"]
+        points = list(state["selection"]["points"])
     except (KeyError, TypeError):
         return None
+    if points == st.session_state.get("sweep.last_click"):
+        return None  # the same event seen again on a later rerun
+    st.session_state["sweep.last_click"] = points
     for point in points:
         if point.get("curve_number") == CLICK_TRACE:
             index = int(point.get("point_index", point.get("point_number", -1)))
@@ -378,15 +372,13 @@ def clicked_cell(shape: tuple[int, int]) -> tuple[int, int] | None:
 
 def show_map(settings: Settings) -> None:
     lane = settings.lanes[0]
-    with st.spinner("Running every cell of the grid in one batch…"):
-        result = compute_sweep(settings, lane, settings.x, settings.y)
+    result = compute_sweep(settings)
     grid = f"{settings.x.count} × {settings.y.count} = {result.values.size:,} runs of {settings.steps} steps"
     best = result.best_cell()
-    selection_key = (settings, lane)
+    if st.session_state.get("sweep.selection_for") != settings:
+        st.session_state["sweep.selection_for"] = settings
+        st.session_state["sweep.cell"] = None  # a new grid starts at its best cell
     cell = clicked_cell(result.values.shape)
-    if st.session_state.get("sweep.selection_for") != selection_key:
-        st.session_state["sweep.selection_for"] = selection_key
-        st.session_state["sweep.cell"] = None
     if cell is not None:
         st.session_state["sweep.cell"] = cell
     cell = st.session_state.get("sweep.cell") or best
@@ -427,7 +419,7 @@ def show_map(settings: Settings) -> None:
             key="sweep.replay",
             config={"displayModeBar": False},
         )
-        show_link(surface_explorer_link(settings, cell_lane), "Open this setting in the surface explorer")
+        show_link(explorer_url(settings, [cell_lane]), "Open this setting in the surface explorer")
         st.code(cell_lane.keras_code(), language="python", wrap_lines=True)
 
 
@@ -497,7 +489,7 @@ def show_curves(settings: Settings, tuned_view: bool) -> None:
     st.dataframe(pd.DataFrame(rows).set_index("optimizer"), width="stretch")
     best_lanes = [t.best_lane for t in tuned if t.best_lane is not None]
     if best_lanes:
-        show_link(explorer_link_markdown(settings, best_lanes), "Race the tuned optimizers in the surface explorer")
+        show_link(explorer_url(settings, best_lanes), "Race the tuned optimizers in the surface explorer")
 
 
 # -- page -----------------------------------------------------------------------------------------------------

@@ -77,4 +77,11 @@ def test_clicking_a_cell_replays_its_path(page, app_url, screenshot_dir):
     expect(page.locator("p", has_text="Replayed:")).to_contain_text("SGD lr=0.000544606, momentum=0.271429")
     expect(page.locator("code", has_text="keras.optimizers.SGD(lr=0.000544606, momentum=0.271429")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "sweep.png"))
+
+    # a second click picks another cell
+    other = (math.log10(x_axis.values()[1]), y_axis.values()[6])
+    page.mouse.click(*page.evaluate(CELL_CENTRE, list(other)))
+    third = wait_for_path(page, second["path"])
+    assert third["selected"] == pytest.approx(list(other))
+    assert len(third["path"][0]) == STEPS + 1
     assert errors == []

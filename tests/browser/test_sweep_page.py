@@ -78,6 +78,13 @@ def test_clicking_a_cell_replays_its_path(page, app_url, screenshot_dir):
     expect(page.locator("code", has_text="keras.optimizers.SGD(lr=0.000544606, momentum=0.271429")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "sweep.png"))
 
+    # hovering a cell shows both argument values and its metric (here: a diverged cell)
+    page.mouse.move(*page.evaluate(CELL_CENTRE, [math.log10(x_axis.values()[11]), y_axis.values()[0]]))
+    hover = page.locator(".hoverlayer .hovertext").first
+    expect(hover).to_contain_text("lr = 0.05", timeout=10_000)
+    expect(hover).to_contain_text("momentum = 0")
+    expect(hover).to_contain_text("diverged")
+
     # a second click picks another cell
     other = (math.log10(x_axis.values()[1]), y_axis.values()[6])
     page.mouse.click(*page.evaluate(CELL_CENTRE, list(other)))

@@ -232,9 +232,21 @@ def seed_compare(lanes: list[Lane]) -> None:
 
 
 # -- widgets --------------------------------------------------------------------------------------------
+def start_at_surface_default() -> None:
+    """A new surface starts from its own default start point."""
+    start = get_surface(st.session_state[f"{KEY}surface"]).start
+    st.session_state[f"{KEY}x0"], st.session_state[f"{KEY}y0"] = float(start[0]), float(start[1])
+
+
 def task_widgets() -> tuple[str, tuple[float, float], int, float, str, float]:
     st.subheader("Task")
-    surface = st.selectbox("Surface", list(SURFACES), key=f"{KEY}surface", format_func=lambda k: SURFACES[k].name)
+    surface = st.selectbox(
+        "Surface",
+        list(SURFACES),
+        key=f"{KEY}surface",
+        format_func=lambda k: SURFACES[k].name,
+        on_change=start_at_surface_default,
+    )
     left, right = st.columns(2)
     x0 = left.number_input("start x", min_value=-1e3, max_value=1e3, key=f"{KEY}x0", format="%g", step=0.1)
     y0 = right.number_input("start y", min_value=-1e3, max_value=1e3, key=f"{KEY}y0", format="%g", step=0.1)

@@ -186,3 +186,11 @@ def test_mode_and_optimizer_switches_keep_the_axes_and_offer_only_valid_argument
     assert at.query_params["y"].startswith("beta_1:")
     at.selectbox(key="sweep.w.base.optimizer").set_value("sgd").run()
     assert at.query_params["y"] == "momentum:0:0.9:lin:3"
+
+
+def test_choosing_another_surface_starts_from_its_default_start():
+    at = page(steps="20", x="lr:1e-3:0.1:log:5", y="momentum:0:0.9:lin:3")
+    at.selectbox(key="sweep.w.surface").set_value("bowl").run()
+    assert not at.exception
+    assert at.query_params["surface"] == "bowl"
+    assert at.query_params["start"] == ",".join(f"{v:g}" for v in get_surface("bowl").start)

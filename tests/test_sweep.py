@@ -280,7 +280,10 @@ def test_heatmap_marks_diverged_cells_uses_a_log_scale_and_clicks_map_to_cells()
     index = 2 * x.count + 3
     assert np.asarray(click.x)[index] == pytest.approx(math.log10(x.values()[3]))
     assert np.asarray(click.y)[index] == pytest.approx(y.values()[2])
-    assert "diverged" in np.asarray(click.text)[np.flatnonzero(result.diverged.ravel())[0]]
+    np.testing.assert_allclose(np.asarray(click.customdata)[index], [x.values()[3], y.values()[2]], rtol=1e-6)
+    assert np.asarray(click.text)[np.flatnonzero(result.diverged.ravel())[0]] == "diverged"
+    assert np.asarray(click.text)[index] == f"{result.values[2, 3]:.4g}"
+    assert "lr = %{customdata[0]" in click.hovertemplate and "momentum = %{customdata[1]" in click.hovertemplate
     names = [trace.name for trace in figure.data]
     assert any(str(n).startswith("diverged (") for n in names)
     best_row, best_column = result.best_cell()
@@ -303,4 +306,5 @@ def test_heatmap_of_steps_uses_a_linear_scale_and_greys_out_never_reached_cells(
     assert any(str(t.name).startswith(f"never reached ({int(result.not_reached.sum())} cells)") for t in figure.data)
     hover = np.asarray(figure.data[CLICK_TRACE].text).reshape(result.values.shape)
     row, column = np.argwhere(result.not_reached)[0]
-    assert "never reached" in hover[row, column] and f"beta_1 = {y.values()[row]:.4g}" in hover[row, column]
+    assert hover[row, column] == "never reached"
+    assert "steps to reach the tolerance: <b>%{text}</b>" in figure.data[CLICK_TRACE].hovertemplate

@@ -43,6 +43,14 @@ CELL_CENTRE = """([x, y]) => {
 }"""
 
 
+def click_cell(page, lr: float, momentum: float) -> None:
+    """Point at a cell, wait for its hover label (as a person would), then click."""
+    page.mouse.move(*page.evaluate(CELL_CENTRE, [math.log10(lr), momentum]))
+    expect(page.locator(".hoverlayer .hovertext").first).to_contain_text(f"lr = {lr:.4g}", timeout=10_000)
+    page.mouse.down()
+    page.mouse.up()
+
+
 def wait_for_path(page, before):
     page.wait_for_function(
         f"(before) => {{ const s = ({STATE})(); return s.path && s.selected && "
@@ -63,7 +71,7 @@ def test_clicking_a_cell_replays_its_path(page, app_url, screenshot_dir):
     row, column = 2, 3  # lr ~ 5.4e-4, momentum ~ 0.27: a slow but finite run, not the best cell
     target = (math.log10(x_axis.values()[column]), y_axis.values()[row])
     assert first["selected"] != pytest.approx(list(target))
-    page.mouse.click(*page.evaluate(CELL_CENTRE, list(target)))
+    click_cell(page, x_axis.values()[column], y_axis.values()[row])
     second = wait_for_path(page, first["path"])
 
     assert second["selected"] == pytest.approx(list(target))
@@ -87,7 +95,7 @@ def test_clicking_a_cell_replays_its_path(page, app_url, screenshot_dir):
 
     # a second click picks another cell
     other = (math.log10(x_axis.values()[1]), y_axis.values()[6])
-    page.mouse.click(*page.evaluate(CELL_CENTRE, list(other)))
+    click_cell(page, x_axis.values()[1], y_axis.values()[6])
     third = wait_for_path(page, second["path"])
     assert third["selected"] == pytest.approx(list(other))
     assert len(third["path"][0]) == STEPS + 1

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from optviz.explain import KERAS_NOTES, OPTIMIZER_SUMMARIES, PAPER_RULES, READING_GUIDE
-from optviz.figures.inspection import fork_figure, loss_figure, step_figure, step_size_figure
+from optviz.figures.inspection import PICK_TRACE, fork_figure, loss_figure, step_figure, step_size_figure
 from optviz.inspection import Inspection, fork, inspect_run, step_table
 from optviz.inspection_formulas import aligned, formula_lines, step_formulas
 from optviz.lanes import Lane, parse_lane
@@ -125,6 +125,22 @@ def load_url() -> list[str]:
 def shift_step(delta: int, first: int, last: int) -> None:
     """Previous / Next: move the scrubber by ``delta`` within first..last."""
     st.session_state[KEY + "step"] = min(max(st.session_state[KEY + "step"] + delta, first), last)
+
+
+def pick_start() -> None:
+    """A click on the map's grid starts the run from there (step 1)."""
+    event = st.session_state.get(KEY + "map")
+    try:
+        points = event["selection"]["points"]
+    except (KeyError, TypeError):
+        return
+    for point in points:
+        if point.get("curve_number") == PICK_TRACE and "x" in point and "y" in point:
+            x, y = (min(max(float(point[c]), -START_LIMIT), START_LIMIT) for c in ("x", "y"))
+            st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = float(f"{x:.4g}"), float(f"{y:.4g}")
+            st.session_state[KEY + "step"] = 1
+            st.session_state[KEY + "view"] = "original"
+            return
 
 
 def settings_widgets() -> Settings:
@@ -347,7 +363,15 @@ with map_column:
         if viewing_fork
         else step_figure(surface, inspection, step, forked=fork_result, zoom=zoom)
     )
-    st.plotly_chart(figure, key=KEY + "map", width="stretch")
+    st.plotly_chart(
+        figure,
+        key=KEY + "map",
+        width="stretch",
+        on_select=pick_start,
+        selection_mode=("points",),
+        config={"displayModeBar": False},
+    )
+    st.caption("Click anywhere on the map to start the run from there.")
 with tab_formulas:
     if viewing_fork:
         st.caption(f"Showing the fork: {shown.lane.label()}, continued from the state after step {shown.first_step}.")

@@ -26,6 +26,10 @@ ARROW_COLORS = {
 }
 #: Arrow length on screen as a fraction of the smaller side of the view window.
 ARROW_FRACTION = 0.14
+#: Index of the transparent click grid in ``step_figure`` (a click on it picks a new start point).
+PICK_TRACE = 1
+#: Nodes per side of that grid.
+PICK_RESOLUTION = 41
 #: The shortest drawn arrow, as a share of the arrow length (so a small momentum stays visible).
 MIN_ARROW_SHARE = 0.4
 #: A path reaching beyond this many window sizes is not followed by the view (it diverged).
@@ -143,6 +147,23 @@ def _contour(surface: Surface, window, resolution: int = 110) -> go.Contour:
     )
 
 
+def _pick_grid(window: Window) -> go.Scatter:
+    """Invisible markers over the window: plotly reports clicks on points, not on a contour."""
+    gx, gy = np.meshgrid(np.linspace(*window[0], PICK_RESOLUTION), np.linspace(*window[1], PICK_RESOLUTION))
+    return go.Scatter(
+        x=gx.ravel(),
+        y=gy.ravel(),
+        mode="markers",
+        marker=dict(size=12, opacity=0),
+        hoverinfo="none",
+        showlegend=False,
+        name="click to start here",
+        meta="pick",
+        selected=dict(marker=dict(opacity=0)),
+        unselected=dict(marker=dict(opacity=0)),
+    )
+
+
 def _path_trace(positions: np.ndarray, name: str, color: str, dash: str = "solid") -> go.Scatter:
     return go.Scatter(
         x=positions[:, 0],
@@ -169,7 +190,7 @@ def step_figure(
     ``before`` ``(j, 2)``: the path that led to ``inspection``'s first position (a fork's original run)."""
     window = view_window(surface, inspection, step, zoom)
     i = inspection.index(step)
-    figure = go.Figure(_contour(surface, window))
+    figure = go.Figure([_contour(surface, window), _pick_grid(window)])
     if before is not None and len(before):
         figure.add_trace(_path_trace(before, "original run before the fork", "#999999"))
     color = ORIGINAL_COLOR if before is None else FORK_COLOR
@@ -236,7 +257,11 @@ def step_figure(
         legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, font=dict(size=12)),
         title=dict(text=f"Step {step}: from x_{step - 1} to x_{step}", x=0.01, font=dict(size=15)),
         plot_bgcolor="white",
+        clickmode="event+select",
+        dragmode=False,
     )
+    for trace in figure.data[PICK_TRACE + 1 :]:  # a click selects a grid point: keep every other point opaque
+        trace.update(unselected=dict(marker=dict(opacity=1)))
     return figure
 
 

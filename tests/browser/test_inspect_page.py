@@ -1,8 +1,9 @@
-"""Real browser: on the step inspector, scrubbing and Next move the arrows; screenshot for a person to look at."""
+"""Real browser: on the step inspector, scrubbing, Next and a click on the map move the arrows; screenshot saved."""
 
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from ..conftest import collect_console_errors
@@ -20,18 +21,37 @@ UPDATE_ARROW_START = """() => {
 }"""
 
 
-def wait_for_new_arrow(page, before):
+#: Page pixel of a data point on the step map, from plotly's axes.
+DATA_TO_PIXEL = """([x, y]) => {
+    const plot = [...document.querySelectorAll('.js-plotly-plot')]
+        .find(p => !p.closest('[data-stale="true"]') && (p._fullData || []).some(t => t.meta === 'update'));
+    const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis, box = plot.getBoundingClientRect();
+    return [box.left + xa._offset + xa.d2p(x), box.top + ya._offset + ya.d2p(y)];
+}"""
+
+
+def settle(page) -> None:
+    """Wait until no rerun is pending (no stale element, no running status) so a click reaches the new chart."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]') && "
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=30_000,
+    )
+    page.wait_for_timeout(500)
+
+
+def wait_for_new_arrow(page, before, timeout: int = 30_000):
     """Wait until the update arrow exists and starts somewhere else than ``before``; return its start."""
     page.wait_for_function(
         f"(before) => {{ const now = ({UPDATE_ARROW_START})(); "
         "return now !== null && (before === null || now[0] !== before[0] || now[1] !== before[1]); }",
         arg=before,
-        timeout=20_000,
+        timeout=timeout,
     )
     return page.evaluate(UPDATE_ARROW_START)
 
 
-def test_scrubbing_moves_the_arrows(page, app_url, screenshot_dir):
+def test_scrubbing_next_and_clicking_move_the_arrows(page, app_url, screenshot_dir):
     errors = collect_console_errors(page)
     page.goto(f"{app_url}/inspect?surface=rosenbrock&start=-1.2,1&steps=60&o=adam:lr=0.05&step=1")
     expect(page.get_by_role("heading", name="Step inspector")).to_be_visible(timeout=30_000)
@@ -54,4 +74,19 @@ def test_scrubbing_moves_the_arrows(page, app_url, screenshot_dir):
     expect(page.get_by_text("Step 6: from x_5 to x_6")).to_be_visible()
     expect(page.locator(".katex").first).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "inspect.png"))
+
+    # a click on the map starts the run there: step 1's arrows now leave from the clicked point
+    for attempt in range(3):  # a click that lands while a rerun replaces the chart is lost: click again
+        settle(page)
+        x, y = page.evaluate(DATA_TO_PIXEL, [0.5, 2.0])
+        page.mouse.click(x, y)
+        try:
+            picked = wait_for_new_arrow(page, sixth, timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+    assert picked == pytest.approx([0.5, 2.0], abs=0.1)
+    expect(slider).to_have_value("1", timeout=10_000)
+    assert float(page.locator('input[aria-label="start x"]').input_value()) == pytest.approx(picked[0], abs=1e-3)
     assert errors == []

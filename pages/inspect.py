@@ -1,7 +1,8 @@
 """Step inspector: step through one optimizer and see every number its Keras 2.2.4 update uses.
 
 URL: ``?surface=rosenbrock&start=-1.2,1&steps=100&o=adam:lr=0.05&step=12`` plus, for a fork,
-``&fork=adam:lr=0.01&fork_step=12`` (the fork continues from the state after ``fork_step`` updates).
+``&fork=adam:lr=0.01&fork_step=12`` (the fork continues from the state after ``fork_step`` updates) and
+``&view=fork`` to step through the fork instead of the original run.
 """
 
 from __future__ import annotations
@@ -216,13 +217,12 @@ def step_summary(inspection: Inspection, step: int) -> None:
         rate = ("η_t (bias-corrected lr)", f"{values['lr_t']:.5g}")
     else:
         rate = ("η (lr after decay)", f"{values['lr_eff']:.5g}")
-    update = float(sum(inspection.quantities["update"][inspection.index(step)] ** 2) ** 0.5)
     rows = [
         ("loss f(x_{k-1}) → f(x_k)", f"{values['loss_prev']:.5g} → {values['loss']:.5g}"),
         ("raw gradient norm ‖g‖", f"{values['grad_norm']:.5g}"),
         ("clip factor (1 = no clipping)", f"{values['clip_factor']:.4g}"),
         rate,
-        ("step length ‖Δx‖", f"{update:.5g}"),
+        ("step length ‖Δx‖", f"{values['step_length']:.5g}"),
     ]
     st.markdown(
         f"**Step {step}** (t = {values['t']:.0f})\n\n| quantity | value |\n|---|---|\n"

@@ -153,3 +153,56 @@ PAPER_RULES: dict[str, tuple[str, list[str]]] = {
         ],
     ),
 }
+
+#: Every quantity the step inspector records: (LaTeX symbol, meaning). Per-optimizer meanings override these.
+QUANTITY_HELP: dict[str, tuple[str, str]] = {
+    "x_prev": (r"x_{t-1}", "position before the step"),
+    "x": (r"x_t", "position after the step"),
+    "loss_prev": (r"f(x_{t-1})", "loss before the step"),
+    "loss": (r"f(x_t)", "loss after the step"),
+    "g_raw": (r"g^{\text{raw}}", "gradient at x_{t-1}, before clipping"),
+    "grad_norm": (r"\lVert g^{\text{raw}} \rVert", "global norm of the raw gradient"),
+    "norm_factor": (r"s", "clipnorm scale factor (1 = did not fire)"),
+    "g_normclip": (r"g^{\text{norm}}", "gradient after clipnorm"),
+    "g": (r"g_t", "gradient the optimizer used (after clipping)"),
+    "clip_factor": (r"\lVert g_t \rVert / \lVert g^{\text{raw}} \rVert", "clip factor (1 = no clipping)"),
+    "update": (r"\Delta x", "the step actually taken, x_t - x_{t-1}"),
+    "step_length": (r"\lVert \Delta x \rVert", "length of the step"),
+    "iterations": (r"t-1", "Keras' iterations counter before the step"),
+    "t": (r"t", "step number t = iterations + 1"),
+    "lr_eff": (r"\eta", "learning rate after decay: lr / (1 + decay * iterations)"),
+    "effective_lr": (r"|\Delta x| / |g_t|", "effective step size per coordinate: step per unit of gradient"),
+    "step_multiplier": (r"\eta_{\text{coord}}", "the optimizer's own per-coordinate multiplier"),
+    "v": (r"v_t", "second moment: running average of g^2"),
+    "v_prev": (r"v_{t-1}", "second moment before the step"),
+    "m": (r"m_t", "first moment: running average of g"),
+    "m_prev": (r"m_{t-1}", "first moment before the step"),
+    "vhat": (r"\hat v_t", "AMSGrad: largest v so far"),
+    "vhat_prev": (r"\hat v_{t-1}", "AMSGrad: largest v before the step"),
+    "a": (r"a_t", "accumulator of squared gradients"),
+    "a_prev": (r"a_{t-1}", "accumulator before the step"),
+    "d": (r"d_t", "Adadelta: running average of squared (lr-free) updates"),
+    "d_prev": (r"d_{t-1}", "Adadelta: update average before the step"),
+    "u": (r"u_t", "Adamax: decayed running max of |g|"),
+    "u_prev": (r"u_{t-1}", "Adamax: running max before the step"),
+    "bias_correction": (r"\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}", "Adam's bias correction, folded into lr"),
+    "lr_t": (r"\eta_t", "bias-corrected learning rate"),
+    "mu_t": (r"\mu_t", "Nadam: momentum schedule at t"),
+    "mu_next": (r"\mu_{t+1}", "Nadam: momentum schedule at t+1"),
+    "schedule_prev": (r"\Pi_{t-1}", "Nadam: m_schedule before the step (product of all mu so far)"),
+    "schedule": (r"\Pi_t", "Nadam: m_schedule after the step"),
+    "schedule_next": (r"\Pi_{t+1}", "Nadam: m_schedule * mu_{t+1}, used to correct m"),
+    "g_prime": (r"g'_t", "Nadam: bias-corrected gradient g / (1 - Pi_t)"),
+    "m_prime": (r"m'_t", "Nadam: bias-corrected first moment m / (1 - Pi_{t+1})"),
+    "v_prime": (r"v'_t", "Nadam: bias-corrected second moment v / (1 - beta_2^t)"),
+    "m_bar": (r"\bar m_t", "Nadam: the Nesterov mix of g' and m'"),
+}
+
+#: Where a quantity means something else for one optimizer.
+OPTIMIZER_QUANTITY_HELP: dict[str, dict[str, tuple[str, str]]] = {
+    "sgd": {
+        "v": (r"v_t", "velocity (Keras' moment): momentum * v - lr * g"),
+        "v_prev": (r"v_{t-1}", "velocity before the step"),
+    },
+    "adadelta": {"u": (r"u_t", "Adadelta: the update before lr, g * sqrt(d + eps) / sqrt(a + eps)")},
+}

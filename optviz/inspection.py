@@ -20,6 +20,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from .explain import OPTIMIZER_QUANTITY_HELP, QUANTITY_HELP
 from .lanes import Lane
 from .optimizers import Optimizer, clip_gradients
 from .optimizers.nadam import SCHEDULE_BASE
@@ -59,55 +60,11 @@ class Quantity:
     description: str
 
 
-#: Every quantity the inspection can record. Per-optimizer meanings override the shared ones.
-QUANTITIES: dict[str, Quantity] = {
-    "x_prev": Quantity(r"x_{t-1}", "position before the step"),
-    "x": Quantity(r"x_t", "position after the step"),
-    "loss_prev": Quantity(r"f(x_{t-1})", "loss before the step"),
-    "loss": Quantity(r"f(x_t)", "loss after the step"),
-    "g_raw": Quantity(r"g^{\text{raw}}", "gradient at x_{t-1}, before clipping"),
-    "grad_norm": Quantity(r"\lVert g^{\text{raw}} \rVert", "global norm of the raw gradient"),
-    "norm_factor": Quantity(r"s", "clipnorm scale factor (1 = did not fire)"),
-    "g_normclip": Quantity(r"g^{\text{norm}}", "gradient after clipnorm"),
-    "g": Quantity(r"g_t", "gradient the optimizer used (after clipping)"),
-    "clip_factor": Quantity(r"\lVert g_t \rVert / \lVert g^{\text{raw}} \rVert", "clip factor (1 = no clipping)"),
-    "update": Quantity(r"\Delta x", "the step actually taken, x_t - x_{t-1}"),
-    "step_length": Quantity(r"\lVert \Delta x \rVert", "length of the step"),
-    "iterations": Quantity(r"t-1", "Keras' iterations counter before the step"),
-    "t": Quantity(r"t", "step number t = iterations + 1"),
-    "lr_eff": Quantity(r"\eta", "learning rate after decay: lr / (1 + decay * iterations)"),
-    "effective_lr": Quantity(r"|\Delta x| / |g_t|", "effective step size per coordinate: step per unit of gradient"),
-    "step_multiplier": Quantity(r"\eta_{\text{coord}}", "the optimizer's own per-coordinate multiplier"),
-    "v": Quantity(r"v_t", "second moment: running average of g^2"),
-    "v_prev": Quantity(r"v_{t-1}", "second moment before the step"),
-    "m": Quantity(r"m_t", "first moment: running average of g"),
-    "m_prev": Quantity(r"m_{t-1}", "first moment before the step"),
-    "vhat": Quantity(r"\hat v_t", "AMSGrad: largest v so far"),
-    "vhat_prev": Quantity(r"\hat v_{t-1}", "AMSGrad: largest v before the step"),
-    "a": Quantity(r"a_t", "accumulator of squared gradients"),
-    "a_prev": Quantity(r"a_{t-1}", "accumulator before the step"),
-    "d": Quantity(r"d_t", "Adadelta: running average of squared (lr-free) updates"),
-    "d_prev": Quantity(r"d_{t-1}", "Adadelta: update average before the step"),
-    "u": Quantity(r"u_t", "Adamax: decayed running max of |g|"),
-    "u_prev": Quantity(r"u_{t-1}", "Adamax: running max before the step"),
-    "bias_correction": Quantity(r"\frac{\sqrt{1-\beta_2^t}}{1-\beta_1^t}", "Adam's bias correction, folded into lr"),
-    "lr_t": Quantity(r"\eta_t", "bias-corrected learning rate"),
-    "mu_t": Quantity(r"\mu_t", "Nadam: momentum schedule at t"),
-    "mu_next": Quantity(r"\mu_{t+1}", "Nadam: momentum schedule at t+1"),
-    "schedule_prev": Quantity(r"\Pi_{t-1}", "Nadam: m_schedule before the step (product of all mu so far)"),
-    "schedule": Quantity(r"\Pi_t", "Nadam: m_schedule after the step"),
-    "schedule_next": Quantity(r"\Pi_{t+1}", "Nadam: m_schedule * mu_{t+1}, used to correct m"),
-    "g_prime": Quantity(r"g'_t", "Nadam: bias-corrected gradient g / (1 - Pi_t)"),
-    "m_prime": Quantity(r"m'_t", "Nadam: bias-corrected first moment m / (1 - Pi_{t+1})"),
-    "v_prime": Quantity(r"v'_t", "Nadam: bias-corrected second moment v / (1 - beta_2^t)"),
-    "m_bar": Quantity(r"\bar m_t", "Nadam: the Nesterov mix of g' and m'"),
-}
+#: Every quantity the inspection can record (symbols and meanings live in ``optviz.explain``).
+QUANTITIES: dict[str, Quantity] = {name: Quantity(*help) for name, help in QUANTITY_HELP.items()}
 OPTIMIZER_QUANTITIES: dict[str, dict[str, Quantity]] = {
-    "sgd": {
-        "v": Quantity(r"v_t", "velocity (Keras' moment): momentum * v - lr * g"),
-        "v_prev": Quantity(r"v_{t-1}", "velocity before the step"),
-    },
-    "adadelta": {"u": Quantity(r"u_t", "Adadelta: the update before lr, g * sqrt(d + eps) / sqrt(a + eps)")},
+    optimizer: {name: Quantity(*help) for name, help in table.items()}
+    for optimizer, table in OPTIMIZER_QUANTITY_HELP.items()
 }
 
 

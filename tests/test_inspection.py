@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from optviz import runner
+from optviz.explain import QUANTITY_HELP
 from optviz.figures.inspection import step_arrows, view_window
 from optviz.inspection import STATE_SLOTS, fork, inspect_run, step_table
 from optviz.inspection_formulas import DIGITS, fill, format_number, formula_lines, placeholders, step_formulas
@@ -165,6 +166,7 @@ def test_the_formula_with_numbers_substituted_reproduces_the_next_position(lane_
 @pytest.mark.parametrize("lane_text", LANES)
 def test_formula_templates_only_use_recorded_quantities(lane_text):
     inspection = inspect_run(parse_lane(lane_text), ROSENBROCK.value_and_grad, ROSENBROCK.start, 3)
+    assert set(inspection.quantities) <= set(QUANTITY_HELP)  # every column of the table is explained
     available = inspection.values(2, 0)
     lines = formula_lines(inspection.optimizer, inspection.hyperparameters)
     assert lines[-1].numeric.startswith("x_t") or inspection.optimizer == "adadelta"

@@ -134,14 +134,17 @@ def test_the_url_round_trips():
 def test_bad_url_values_give_notes_and_fall_back():
     at = page(surface="moon", start="nan,1", steps="abc", o="adamw:lr=1", step="999", fork="sgd:lr=-1")
     assert not at.exception
-    notes = " ".join(w.value for w in at.warning)
-    for name in ("`surface`", "`start`", "`steps`", "`o`", "`step`", "`fork`"):
-        assert name in notes, name
-    assert "unknown optimizer 'adamw'" in notes and "lr must be > 0" in notes
+    notes = [w.value for w in at.warning]
+    assert len(notes) == 6 and all(note.startswith("Ignored a value in the link") for note in notes)
+    for name, note in zip(("`surface`", "`start`", "`steps`", "`o`", "`step`", "`fork`"), notes, strict=True):
+        assert name in note
+    assert "unknown optimizer 'adamw'" in notes[3] and "lr must be > 0" in notes[5]
     assert at.selectbox(key="inspect.lane.optimizer").value == "adam"
     assert at.slider(key="inspect.step").value == 1
-    at.button(key="inspect.next").click().run()  # the page keeps working, notes stay visible
-    assert at.slider(key="inspect.step").value == 2 and len(at.warning) == len(notes.split("Ignored")) - 1
+    at.button(key="inspect.next").click().run()  # the page keeps working, the notes stay visible
+    assert at.slider(key="inspect.step").value == 2 and [w.value for w in at.warning] == notes
+    native = page(o="torch.adam:lr=0.01")
+    assert any("`o`" in w.value and "native" in w.value for w in native.warning) and not native.exception
 
 
 def test_fork_from_the_url_draws_both_paths_and_losses():

@@ -43,6 +43,12 @@ STATE_SLOTS: dict[str, dict[str, str]] = {
     "nadam": {"m": "first_moments", "v": "second_moments"},
 }
 
+#: Quantities every optimizer records (positions, gradients, clipping, the step, the counter, the lr).
+SHARED_QUANTITIES = frozenset(
+    {"x_prev", "x", "loss_prev", "loss", "g_raw", "grad_norm", "norm_factor", "g_normclip", "g", "clip_factor"}
+    | {"update", "step_length", "iterations", "t", "lr_eff", "effective_lr", "step_multiplier"}
+)
+
 #: Which recorded quantity is the optimizer's momentum (drawn as an arrow), and in which units.
 MOMENTUM = {
     "sgd": ("v", "displacement"),
@@ -154,7 +160,10 @@ def step_table(inspection: Inspection, step: int, digits: int = 6) -> pd.DataFra
     (one number per step) or the x and y values (per coordinate), as text with ``digits`` digits."""
     i = inspection.index(step)
     rows = []
-    for name, series in inspection.quantities.items():
+    shared = [name for name in inspection.quantities if name in SHARED_QUANTITIES]
+    own = [name for name in inspection.quantities if name not in SHARED_QUANTITIES]
+    for name in own + shared:  # the optimizer's own state first: that is what students ask about
+        series = inspection.quantities[name]
         meaning = describe(inspection.optimizer, name).description
         if series.ndim == 1:
             rows.append((name, meaning, f"{series[i]:.{digits}g}", "", ""))

@@ -237,7 +237,8 @@ def state_table(inspection: Inspection, step: int) -> None:
     styles = pd.DataFrame("", index=table.index, columns=table.columns)
     styles.iloc[row] = "background-color: #fff3c4"
     st.markdown(f"**Every number of step {step}** (before the step: `_prev`; after it: no suffix)")
-    st.dataframe(step_table(inspection, step), width="stretch")
+    numbers = step_table(inspection, step)
+    st.dataframe(numbers, width="stretch", height=36 * (len(numbers) + 1) + 4)
     st.markdown(f"**All steps**, one row per step (step {step} highlighted; `name[x]`, `name[y]`: the two coordinates)")
     st.dataframe(table.style.apply(lambda _: styles, axis=None).format("{:.6g}"), height=320, width="stretch")
     st.download_button(

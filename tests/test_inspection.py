@@ -289,6 +289,7 @@ def test_step_table_lists_every_number_of_the_step():
     inspection = inspect_run(parse_lane("adamax:lr=0.05"), ROSENBROCK.value_and_grad, ROSENBROCK.start, 10)
     table = step_table(inspection, 4)
     assert set(table.index) == set(inspection.quantities)
+    assert list(table.index[:4]) == ["m_prev", "m", "u_prev", "u"]  # the optimizer's own state comes first
     assert table.loc["u", "y"] == f"{inspection.states[4].infinity_norms[0][0, 1]:.6g}"
     assert table.loc["lr_t", "value"] == f"{inspection.quantities['lr_t'][3]:.6g}" and table.loc["lr_t", "x"] == ""
     assert "running max" in table.loc["u", "meaning"]

@@ -282,14 +282,48 @@ _RULES = {
 }
 
 
+#: The optimizer's own per-coordinate multiplier (its step per unit of g, or of m for Adam-type ones).
+_MULTIPLIERS: dict[str, tuple[str, str]] = {
+    "rmsprop": (r"\frac{\eta}{\sqrt{a_t} + \epsilon}", r"\frac{[[=lr_eff]]}{\sqrt{[[a]]} + [[epsilon]]}"),
+    "adagrad": (r"\frac{\eta}{\sqrt{a_t} + \epsilon}", r"\frac{[[=lr_eff]]}{\sqrt{[[a]]} + [[epsilon]]}"),
+    "adadelta": (
+        r"\eta\, \frac{\sqrt{d_{t-1} + \epsilon}}{\sqrt{a_t + \epsilon}}",
+        r"[[lr_eff]] \times \frac{\sqrt{[[d_prev]] + [[epsilon]]}}{\sqrt{[[a]] + [[epsilon]]}}",
+    ),
+    "adam": (r"\frac{\eta_t}{\sqrt{v_t} + \epsilon}", r"\frac{[[=lr_t]]}{\sqrt{[[v]]} + [[epsilon]]}"),
+    "amsgrad": (r"\frac{\eta_t}{\sqrt{\hat v_t} + \epsilon}", r"\frac{[[=lr_t]]}{\sqrt{[[vhat]]} + [[epsilon]]}"),
+    "adamax": (r"\frac{\eta_t}{u_t + \epsilon}", r"\frac{[[=lr_t]]}{[[u]] + [[epsilon]]}"),
+    "nadam": (r"\frac{\text{lr}}{\sqrt{v'_t} + \epsilon}", r"\frac{[[=lr]]}{\sqrt{[[v_prime]]} + [[epsilon]]}"),
+}
+_EFFECTIVE = FormulaLine(
+    r"\text{effective step size} = \lvert \Delta x \rvert \,/\, \lvert g_t \rvert"
+    r" \quad \text{(how far per unit of gradient)}",
+    r"\text{effective step size} = \lvert [[=update]] \rvert \,/\, \lvert [[=g]] \rvert = [[=effective_lr]]",
+)
+
+
+def _step_size_lines(optimizer: str, hyperparameters: dict[str, Any]) -> list[FormulaLine]:
+    """The step size per coordinate: the optimizer's own multiplier (adaptive ones), then what actually happened."""
+    name = "amsgrad" if optimizer == "adam" and hyperparameters.get("amsgrad") else optimizer
+    if name not in _MULTIPLIERS:
+        return [_EFFECTIVE]
+    symbolic, numeric = _MULTIPLIERS[name]
+    multiplier = FormulaLine(
+        rf"\eta_{{\text{{coord}}}} = {symbolic} \quad \text{{(the optimizer's own per-coordinate step size)}}",
+        rf"\eta_{{\text{{coord}}}} = {numeric} = [[=step_multiplier]]",
+    )
+    return [multiplier, _EFFECTIVE]
+
+
 def formula_lines(optimizer: str, hyperparameters: dict[str, Any]) -> list[FormulaLine]:
     """The update rule of ``optimizer`` with these Keras arguments (clipping, decay, nesterov and
-    amsgrad change which lines appear), in the order Keras 2.2.4 computes them."""
+    amsgrad change which lines appear), in the order Keras 2.2.4 computes them, then the step size."""
     rule = _RULES.get(optimizer)
     if rule is None:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(_RULES)}")
     lr_lines = [] if optimizer == "nadam" else _lr_lines(hyperparameters)
-    return [*_clipping_lines(hyperparameters), *lr_lines, *rule(hyperparameters)]
+    steps = _step_size_lines(optimizer, hyperparameters)
+    return [*_clipping_lines(hyperparameters), *lr_lines, *rule(hyperparameters), *steps]
 
 
 def step_formulas(inspection: Inspection, step: int, digits: int = DIGITS) -> StepFormulas:

@@ -5,8 +5,11 @@
 accumulators, Nadam's momentum schedule) before and after the step, and the scalars Keras derives
 from the counter (decayed lr, bias corrections, ``mu_t``). Everything is read from the core's state
 records and public helpers (``decayed_lr``, ``bias_correction``, ``bias_corrected_lr``,
-``momentum_cache``, ``clip_gradients``); nothing here re-implements an update rule. The formula
-templates (``optviz.inspection_formulas``) show the same numbers as Keras 2.2.4 combines them.
+``momentum_cache``, ``clip_gradients``); the positions come from the core's ``update``. Only the
+intermediates Keras never stores are derived here, for display: Adadelta's lr-free update (from the
+core's step), Nadam's g', m', v' and m-bar, and each optimizer's per-coordinate multiplier. The formula
+templates (``optviz.inspection_formulas``) show the numbers as Keras 2.2.4 combines them; the tests
+check that this arithmetic lands on the core's next position.
 
 ``fork`` continues a recorded run from step k with other hyperparameters, adopting its state.
 """

@@ -1,0 +1,164 @@
+"""Training sessions: lanes batched by optimizer class equal lanes trained one by one; fair start; state kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from optviz import mlp
+from optviz.datasets import DatasetSpec, make_dataset
+from optviz.lanes import parse_lane
+from optviz.optimizers import Adam
+from optviz.training import DIVERGED_LOSS, TrainingSession, confusion_counts
+
+MOONS = make_dataset(DatasetSpec("moons", samples=200))
+NETWORK = mlp.Network(2, (8, 8), 2, "tanh")
+MIXED = ["adam:lr=0.01", "sgd:lr=0.1,momentum=0.9", "adam:lr=0.003,amsgrad=1", "rmsprop:clipnorm=0.5", "adam"]
+
+
+def session(texts, **kwargs):
+    return TrainingSession(MOONS, NETWORK, [parse_lane(t) for t in texts], **kwargs)
+
+
+def test_lanes_start_from_identical_weights_and_report_the_same_loss():
+    training = session(MIXED)
+    weights = training.lane_weights()
+    assert all(np.array_equal(w[0], w[k]) for w in weights for k in range(len(MIXED)))
+    latest = training.latest()
+    assert np.all(latest["train_loss"] == latest["train_loss"][0])
+    assert np.all(latest["test_accuracy"] == latest["test_accuracy"][0])
+
+
+def test_one_optimizer_per_class_and_switches():
+    assert session(MIXED).group_count() == 4  # adam (x2), adam+amsgrad, sgd, rmsprop
+    assert session(["adam", "adam:lr=0.1", "adam:beta_1=0.5"]).group_count() == 1
+
+
+def test_batched_lanes_equal_lanes_trained_one_by_one():
+    together = session(MIXED, batch_size=16, seed=3)
+    together.advance(45)
+    for index, text in enumerate(MIXED):
+        alone = session([text], batch_size=16, seed=3)
+        alone.advance(45)
+        for a, b in zip(alone.lane_weights(), together.lane_weights(), strict=True):
+            assert np.allclose(a[0], b[index], rtol=1e-12, atol=1e-14)
+
+
+def test_one_seeded_shuffle_per_epoch_covers_every_sample_once():
+    training = session(["sgd"], batch_size=32)
+    assert training.steps_per_epoch == 5  # 150 training samples
+    epoch = np.concatenate([training.batch_indices(step) for step in range(5)])
+    assert sorted(epoch) == list(range(150))
+    next_epoch = np.concatenate([training.batch_indices(step) for step in range(5, 10)])
+    assert not np.array_equal(epoch, next_epoch)
+    assert np.array_equal(session(["adam"], batch_size=32).batch_indices(7), training.batch_indices(7))
+
+
+def test_training_lowers_the_loss_and_records_history():
+    training = session(["adam:lr=0.01", "sgd:lr=0.5"])
+    before = training.latest()["train_loss"]
+    for _ in range(5):
+        training.advance(40)
+    after = training.latest()["train_loss"]
+    assert np.all(after < 0.5 * before)
+    history = training.history()
+    assert list(np.unique(history["step"])) == [0, 40, 80, 120, 160, 200]
+    assert training.epoch == pytest.approx(200 / 5)
+
+
+def test_changing_hyperparameters_keeps_weights_and_optimizer_state():
+    training = session(["adam:lr=0.01", "sgd"])
+    training.advance(20)
+    weights_before = [w.copy() for w in training.lane_weights()]
+    training.configure([parse_lane("adam:lr=0.001"), parse_lane("sgd")])
+    assert training.step == 20
+    assert all(np.array_equal(a, b) for a, b in zip(weights_before, training.lane_weights(), strict=True))
+    training.advance(10)
+    # Reference: the core Adam run by hand, lr switched after 20 steps with the state carried over.
+    reference = session(["adam:lr=0.01"])
+    params = reference.lane_weights()
+    optimizer, state = Adam(lr=0.01), Adam(lr=0.01).init(params)
+    for step in range(30):
+        if step == 20:
+            optimizer = Adam(lr=0.001)
+        batch = reference.batch_indices(step)
+        _, grads = mlp.loss_and_grads(params, MOONS.x_train[batch], MOONS.y_train[batch], "tanh")
+        params, state = optimizer.update(params, grads, state)
+    assert state.iterations == 30
+    for a, b in zip(params, training.lane_weights(), strict=True):
+        assert np.allclose(a[0], b[0], rtol=1e-12, atol=1e-14)
+
+
+def test_switching_amsgrad_and_class_keeps_weights():
+    training = session(["adam", "adam"])
+    training.advance(10)
+    kept = [w.copy() for w in training.lane_weights()]
+    training.configure([parse_lane("adam:amsgrad=1"), parse_lane("nadam")])
+    assert all(np.array_equal(a, b) for a, b in zip(kept, training.lane_weights(), strict=True))
+    assert training.group_count() == 2
+    training.advance(5)
+    assert np.all(np.isfinite(training.latest()["train_loss"]))
+
+
+def test_new_lane_joins_from_the_initial_weights_and_removed_lanes_drop_out():
+    training = session(["adam", "sgd"], keys=["a", "b"])
+    training.advance(30)
+    trained_sgd = [w[1].copy() for w in training.lane_weights()]
+    training.configure([parse_lane("sgd"), parse_lane("rmsprop")], keys=["b", "c"])
+    weights = training.lane_weights()
+    assert all(np.array_equal(w[0], t) for w, t in zip(weights, trained_sgd, strict=True))
+    assert all(np.array_equal(w[1], init[0]) for w, init in zip(weights, training.initial_weights, strict=True))
+    assert [s.joined_step for s in training.statuses()] == [0, 30]
+    history = training.history()
+    assert set(history["step"][history["lane"] == 1]) == {30}
+
+
+def test_a_diverging_lane_is_marked_and_frozen_while_the_others_train():
+    network = mlp.Network(2, (16, 16), 2, "tanh")
+    lanes = [parse_lane("sgd:lr=10,momentum=0.99"), parse_lane("adam:lr=0.01")]
+    training = TrainingSession(MOONS, network, lanes)
+    start = training.latest()["train_loss"][1]
+    training.advance(20)
+    marks = training.diverged_steps()
+    assert marks[0] is not None and marks[1] is None
+    frozen = [w[0].copy() for w in training.lane_weights()]
+    training.advance(50)
+    assert all(np.array_equal(w[0], f) for w, f in zip(training.lane_weights(), frozen, strict=True))
+    latest = training.latest()
+    assert np.isnan(latest["train_loss"][0])  # the curve stops
+    assert latest["train_loss"][1] < start
+    shown = training.history()["train_loss"][training.history()["lane"] == 0]
+    assert np.nanmax(shown) >= DIVERGED_LOSS  # the blow-up itself is recorded once
+
+
+def test_nan_gradients_freeze_a_lane_at_once():
+    training = session(["sgd", "sgd:lr=0.1"])
+    training.weights[0][0, 0, 0] = np.nan  # storage row 0 is lane 0 (one group, lane order)
+    training.advance(3)
+    assert training.diverged_steps() == [0, None]
+
+
+def test_probability_grid_and_confusion_matrices():
+    training = session(["adam", "sgd"])
+    xs, ys, probabilities = training.probability_grid(resolution=20)
+    assert xs.shape == ys.shape == (20,) and probabilities.shape == (2, 20, 20, 2)
+    assert xs.min() < MOONS.x_train[:, 0].min() and xs.max() > MOONS.x_train[:, 0].max()
+    counts = training.confusion_matrices("test")
+    assert counts.shape == (2, 2, 2) and np.all(counts.sum(axis=(1, 2)) == len(MOONS.y_test))
+    assert np.array_equal(counts[:, :, :].sum(axis=2)[0], np.bincount(MOONS.y_test, minlength=2))
+
+
+def test_confusion_counts_by_hand():
+    predicted = np.array([[0, 1, 2, 2], [0, 0, 0, 0]])
+    counts = confusion_counts(predicted, np.array([0, 1, 2, 1]), 3)
+    assert counts[0].tolist() == [[1, 0, 0], [0, 1, 1], [0, 0, 1]]
+    assert counts[1].tolist() == [[1, 0, 0], [2, 0, 0], [1, 0, 0]]
+
+
+def test_bad_sessions_say_what_is_wrong():
+    with pytest.raises(ValueError, match="does not fit 2 inputs and 2 classes"):
+        TrainingSession(MOONS, mlp.Network(2, (4,), 3), [parse_lane("sgd")])
+    with pytest.raises(ValueError, match="batch size must be in"):
+        session(["sgd"], batch_size=0)
+    with pytest.raises(ValueError, match="at least one optimizer lane"):
+        session([])

@@ -12,8 +12,9 @@ the sweep page puts in its URL.
 
 from __future__ import annotations
 
+import importlib.util
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,11 +35,12 @@ SCALES = ("log", "lin")
 
 @dataclass(frozen=True)
 class Metric:
-    """How a run is scored: lower is better for every surface metric."""
+    """How a run is scored, and for which kind of task (``surface`` or ``network``)."""
 
     key: str
     label: str
     higher_is_better: bool = False
+    task: str = "surface"
 
 
 METRICS: dict[str, Metric] = {
@@ -48,6 +50,8 @@ METRICS: dict[str, Metric] = {
         Metric("best_loss", "best loss"),
         Metric("steps_to_tol", "steps to reach the tolerance"),
         Metric("distance", "distance to the nearest minimum"),
+        Metric("train_loss", "final training loss", task="network"),
+        Metric("train_accuracy", "final training accuracy", higher_is_better=True, task="network"),
     )
 }
 
@@ -173,6 +177,7 @@ class SweepResult:
         values: ``(ny, nx)`` metric values; NaN where ``diverged`` or (steps metric) not reached.
         diverged: ``(ny, nx)`` True where the run left the finite world.
         final_loss: ``(ny, nx)`` last loss (NaN where diverged); breaks ties between equal metric values.
+        history: network sweeps only: ``(steps (E,), training losses (E, ny*nx))`` at each evaluation.
     """
 
     lane: Lane
@@ -182,6 +187,7 @@ class SweepResult:
     values: np.ndarray
     diverged: np.ndarray
     final_loss: np.ndarray
+    history: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def x_values(self) -> np.ndarray:
@@ -396,8 +402,14 @@ def score(summary: RunSummary, task: Task, metric: str) -> np.ndarray:
     return values
 
 
-def run_sweep(lane: Lane, x: Axis, y: Axis | None, task: Task, metric: str) -> SweepResult:
-    """Run every cell of the grid as one batch and score it."""
+def run_sweep(
+    lane: Lane, x: Axis, y: Axis | None, task: Task | NetworkTask, metric: str, progress: Progress | None = None
+) -> SweepResult:
+    """Run every cell of the grid as one batch and score it (``progress(fraction)`` for network tasks)."""
+    if isinstance(task, NetworkTask):
+        return run_network_sweep(lane, x, y, task, metric, progress)
+    if METRICS.get(metric, METRICS["final_loss"]).task != "surface":
+        raise ValueError(f"{METRICS[metric].label} is a network metric; a surface sweep scores {_names('surface')}")
     optimizer = build_grid_optimizer(lane, x, y)
     rows = 1 if y is None else y.count
     summary = run_task(optimizer, task, rows * x.count)
@@ -429,11 +441,14 @@ class TunedOptimizer:
     best_lane: Lane | None
 
 
-def tune(lanes: Sequence[Lane], axis: Axis, task: Task, metric: str) -> list[TunedOptimizer]:
+def tune(
+    lanes: Sequence[Lane], axis: Axis, task: Task | NetworkTask, metric: str, progress: Progress | None = None
+) -> list[TunedOptimizer]:
     """For each lane, sweep ``axis`` (one batch per lane) and keep the best setting by ``metric``."""
     tuned = []
-    for lane in lanes:  # a handful of optimizer classes; each one's grid is one batch
-        curve = run_sweep(lane, axis, None, task, metric)
+    for index, lane in enumerate(lanes):  # a handful of optimizer classes; each one's grid is one batch
+        share = None if progress is None else (lambda f, i=index: progress((i + f) / len(lanes)))
+        curve = run_sweep(lane, axis, None, task, metric, share)
         best = curve.best_cell()
         if best is None:
             tuned.append(TunedOptimizer(curve, None, None, None))
@@ -443,8 +458,83 @@ def tune(lanes: Sequence[Lane], axis: Axis, task: Task, metric: str) -> list[Tun
     return tuned
 
 
-def tune_learning_rate(lanes: Sequence[Lane], lr_axis: Axis, task: Task, metric: str) -> list[TunedOptimizer]:
+def tune_learning_rate(
+    lanes: Sequence[Lane], lr_axis: Axis, task: Task | NetworkTask, metric: str, progress: Progress | None = None
+) -> list[TunedOptimizer]:
     """The fair comparison: each optimizer at its own best lr on ``lr_axis`` (other arguments as in its lane)."""
     if lr_axis.argument != "lr":
         raise ValueError(f"the fair comparison sweeps lr, not {lr_axis.argument}")
-    return tune(lanes, lr_axis, task, metric)
+    return tune(lanes, lr_axis, task, metric, progress)
+
+
+# -- network task -------------------------------------------------------------------------------------------
+#: Datasets of the training page a network sweep offers, and its grid limit (each cell trains a network).
+NETWORK_DATASETS = ("moons", "circles", "xor")
+MAX_NETWORK_AXIS_COUNT = 12
+
+Progress = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class NetworkTask:
+    """Train the training page's small MLP on a planar dataset; every cell from the same weights and batches."""
+
+    dataset: str = "moons"
+    steps: int = 300
+    hidden: tuple[int, ...] = (16, 16)
+    activation: str = "tanh"
+    batch_size: int = 32
+    samples: int = 400
+    noise: float = 0.2
+    seed: int = 0
+
+
+def network_task_available() -> bool:
+    """True when the training modules (optviz.datasets, optviz.mlp, optviz.training) are installed."""
+    return all(importlib.util.find_spec(f"optviz.{name}") is not None for name in ("datasets", "mlp", "training"))
+
+
+def run_network_sweep(
+    lane: Lane, x: Axis, y: Axis | None, task: NetworkTask, metric: str, progress: Progress | None = None
+) -> SweepResult:
+    """Train one network per cell, all cells batched on the runs axis by optviz.training (one optimizer
+    object with per-cell hyperparameters); report the final training loss or accuracy per cell."""
+    from . import mlp
+    from .datasets import DatasetSpec, make_dataset
+    from .training import TrainingSession
+
+    if METRICS.get(metric, METRICS["final_loss"]).task != "network":
+        raise ValueError(f"a network sweep scores {_names('network')}, not {metric!r}")
+    if task.dataset not in NETWORK_DATASETS:
+        raise ValueError(f"unknown dataset {task.dataset!r}; choose one of {', '.join(NETWORK_DATASETS)}")
+    for axis in (x, y):
+        if axis is not None and axis.count > MAX_NETWORK_AXIS_COUNT:
+            raise ValueError(
+                f"a network sweep takes at most {MAX_NETWORK_AXIS_COUNT} values per axis, got {axis.count}"
+            )
+    grid_hyperparameters(lane, x, y)  # checks the axes against the optimizer
+    rows = 1 if y is None else y.count
+    probe = SweepResult(lane, x, y, metric, np.empty((rows, x.count)), np.empty((rows, x.count)), np.empty(0))
+    cells = [probe.cell_lane(r, c) for r in range(rows) for c in range(x.count)]  # setup only: <= 144 lanes
+    dataset = make_dataset(DatasetSpec(task.dataset, task.samples, task.noise, task.seed))
+    network = mlp.Network(dataset.inputs, tuple(task.hidden), dataset.classes, task.activation)
+    session = TrainingSession(dataset, network, cells, task.batch_size, task.seed)
+    done, chunk = 0, max(1, task.steps // 20)
+    while done < task.steps:
+        session.advance(min(chunk, task.steps - done))
+        done = session.step
+        if progress is not None:
+            progress(done / task.steps)
+    latest = session.latest()
+    diverged = np.array([step is not None for step in session.diverged_steps()])
+    values = np.where(diverged, np.nan, latest[metric]).reshape(rows, x.count)
+    final_loss = np.where(diverged, np.nan, latest["train_loss"]).reshape(rows, x.count)
+    history = session.history()
+    steps = np.unique(history["step"])
+    losses = np.full((steps.size, len(cells)), np.nan)
+    losses[np.searchsorted(steps, history["step"]), history["lane"]] = history["train_loss"]
+    return SweepResult(lane, x, y, metric, values, diverged.reshape(rows, x.count), final_loss, (steps, losses))
+
+
+def _names(task: str) -> str:
+    return ", ".join(key for key, metric in METRICS.items() if metric.task == task)

@@ -14,18 +14,29 @@ from urllib.parse import urlencode
 import pandas as pd
 import streamlit as st
 
-from optviz.figures.sweep import CLICK_TRACE, format_value, metric_curves, paths_figure, sweep_heatmap
+from optviz.figures.sweep import (
+    CLICK_TRACE,
+    format_value,
+    metric_curves,
+    paths_figure,
+    sweep_heatmap,
+    training_curves,
+)
 from optviz.lanes import DISPLAY_NAMES, PALETTE, Lane, keras_arguments, parse_lane
 from optviz.surfaces import SURFACES, get_surface
 from optviz.sweep import (
     DEFAULT_TOLERANCE,
     MAX_AXIS_COUNT,
+    MAX_NETWORK_AXIS_COUNT,
     METRICS,
+    NETWORK_DATASETS,
     SWEEPABLE,
     Axis,
+    NetworkTask,
     Task,
     axis_problem,
     check_axis_for,
+    network_task_available,
     parse_axis,
     replay,
     run_sweep,
@@ -80,23 +91,28 @@ class Settings:
     lanes: tuple[Lane, ...]
     x: Axis
     y: Axis | None
+    network: NetworkTask | None = None
 
-    def task(self) -> Task:
+    def task(self) -> Task | NetworkTask:
+        if self.network is not None:
+            return self.network
         return Task(get_surface(self.surface), self.start, self.steps, self.noise, 0, self.tolerance)
 
     def query(self) -> dict[str, str | list[str]]:
-        params: dict[str, str | list[str]] = {
-            "mode": self.mode,
-            "surface": self.surface,
-            "start": f"{self.start[0]:g},{self.start[1]:g}",
-            "steps": str(self.steps),
-            "opt": [lane.to_text() for lane in self.lanes],
-            "x": self.x.to_text(),
-            "metric": self.metric,
-        }
+        params: dict[str, str | list[str]] = {"mode": self.mode}
+        if self.network is not None:
+            params["task"] = "network"
+            params["dataset"] = self.network.dataset
+            params["batch"] = str(self.network.batch_size)
+            params["hidden"] = ",".join(map(str, self.network.hidden))
+        else:
+            params["surface"] = self.surface
+            params["start"] = f"{self.start[0]:g},{self.start[1]:g}"
+        params.update({"steps": str(self.steps), "opt": [lane.to_text() for lane in self.lanes], "x": self.x.to_text()})
+        params["metric"] = self.metric
         if self.y is not None:
             params["y"] = self.y.to_text()
-        if self.noise:
+        if self.noise and self.network is None:
             params["noise"] = f"{self.noise:g}"
         if self.metric == "steps_to_tol":
             params["tol"] = f"{self.tolerance:g}"
@@ -129,6 +145,7 @@ def read_url() -> list[str]:
         notes.append(f"Ignored mode={mode!r}: choose one of {', '.join(MODES)}.")
         mode = "map"
     st.session_state[f"{KEY}mode"] = mode
+    read_network_params(params, notes)
     surface = params.get("surface", "rosenbrock")
     if surface not in SURFACES:
         notes.append(f"Unknown surface {surface!r}; showing Rosenbrock.")
@@ -157,10 +174,12 @@ def read_url() -> list[str]:
     st.session_state[f"{KEY}steps"] = steps
     noise = _read_float(params, "noise", 0.0, 0.0, 100.0, notes)
     st.session_state[f"{KEY}noise"] = noise
-    metric = params.get("metric", "final_loss")
-    if metric not in METRICS:
-        notes.append(f"Ignored metric={metric!r}: choose one of {', '.join(METRICS)}.")
-        metric = "final_loss"
+    kind = st.session_state[f"{KEY}task"]
+    valid = [key for key, value in METRICS.items() if value.task == kind]
+    metric = params.get("metric", valid[0])
+    if metric not in valid:
+        notes.append(f"Ignored metric={metric!r}: choose one of {', '.join(valid)}.")
+        metric = valid[0]
     st.session_state[f"{KEY}metric"] = metric
     st.session_state[f"{KEY}tol"] = _read_float(params, "tol", DEFAULT_TOLERANCE, 1e-12, 1e6, notes)
     lanes = []
@@ -194,6 +213,34 @@ def read_url() -> list[str]:
     else:
         st.session_state[f"{KEY}y.argument"] = "(none)" if mode == "map" and "x" in params else "momentum"
     return notes
+
+
+def read_network_params(params, notes: list[str]) -> None:
+    """``task=network&dataset=moons&batch=32&hidden=16,16`` into the network widgets."""
+    kind = params.get("task", "surface")
+    if kind == "network" and not network_task_available():
+        notes.append("The network task needs the training modules, which are not installed; showing a surface.")
+        kind = "surface"
+    elif kind not in ("surface", "network"):
+        notes.append(f"Ignored task={kind!r}: choose surface or network.")
+        kind = "surface"
+    st.session_state[f"{KEY}task"] = kind
+    dataset = params.get("dataset", "moons")
+    if dataset not in NETWORK_DATASETS:
+        notes.append(f"Ignored dataset={dataset!r}: choose one of {', '.join(NETWORK_DATASETS)}.")
+        dataset = "moons"
+    st.session_state[f"{KEY}dataset"] = dataset
+    st.session_state[f"{KEY}batch"] = int(_read_float(params, "batch", 32, 1, 1024, notes))
+    units, layers = 16, 2
+    if "hidden" in params:
+        try:
+            widths = [int(v) for v in params["hidden"].split(",")]
+            if not (1 <= len(widths) <= 3 and len(set(widths)) == 1 and 1 <= widths[0] <= 64):
+                raise ValueError
+            units, layers = widths[0], len(widths)
+        except ValueError:
+            notes.append(f"Ignored hidden={params['hidden']!r}: expected 1 to 3 equal widths of 1 to 64, e.g. 16,16.")
+    st.session_state[f"{KEY}units"], st.session_state[f"{KEY}layers"] = units, layers
 
 
 def _read_float(params, name: str, default: float, low: float, high: float, notes: list[str]) -> float:
@@ -238,8 +285,45 @@ def start_at_surface_default() -> None:
     st.session_state[f"{KEY}x0"], st.session_state[f"{KEY}y0"] = float(start[0]), float(start[1])
 
 
-def task_widgets() -> tuple[str, tuple[float, float], int, float, str, float]:
+def network_widgets(steps: int) -> NetworkTask:
+    dataset = st.selectbox("Dataset", NETWORK_DATASETS, key=f"{KEY}dataset", format_func=str.capitalize)
+    left, right = st.columns(2)
+    units = int(left.number_input("Units per layer", min_value=1, max_value=64, key=f"{KEY}units"))
+    layers = int(right.number_input("Hidden layers", min_value=1, max_value=3, key=f"{KEY}layers"))
+    batch = int(st.number_input("Batch size", min_value=1, max_value=1024, key=f"{KEY}batch", step=8))
+    st.caption(
+        f"A 2-{'-'.join([str(units)] * layers)}-2 tanh network per cell (Keras' glorot-uniform start, "
+        f"softmax + cross-entropy), every cell from the same weights on the same mini-batches. "
+        f"At most {MAX_NETWORK_AXIS_COUNT} values per axis."
+    )
+    return NetworkTask(dataset, steps, (units,) * layers, "tanh", batch)
+
+
+def task_widgets() -> tuple[str, tuple[float, float], int, float, str, float, NetworkTask | None]:
     st.subheader("Task")
+    if network_task_available():
+        kind = st.radio(
+            "Run each cell on",
+            ["surface", "network"],
+            key=f"{KEY}task",
+            format_func={"surface": "a loss surface", "network": "a small network"}.get,
+            horizontal=True,
+        )
+    else:
+        kind = "surface"
+    steps = int(st.number_input("Steps", min_value=1, max_value=MAX_STEPS, key=f"{KEY}steps", step=50))
+    network = network_widgets(steps) if kind == "network" else None
+    metric_options = [key for key, metric in METRICS.items() if metric.task == kind]
+    if st.session_state.get(f"{KEY}metric") not in metric_options:
+        st.session_state[f"{KEY}metric"] = metric_options[0]
+    if network is not None:
+        st.subheader("Metric")
+        metric = st.selectbox(
+            "Score each run by", metric_options, key=f"{KEY}metric", format_func=lambda k: METRICS[k].label
+        )
+        surface = st.session_state.get(f"{KEY}surface", "rosenbrock")
+        start = (float(st.session_state.get(f"{KEY}x0", 0.0)), float(st.session_state.get(f"{KEY}y0", 0.0)))
+        return surface, start, steps, 0.0, metric, DEFAULT_TOLERANCE, network
     surface = st.selectbox(
         "Surface",
         list(SURFACES),
@@ -250,7 +334,6 @@ def task_widgets() -> tuple[str, tuple[float, float], int, float, str, float]:
     left, right = st.columns(2)
     x0 = left.number_input("start x", min_value=-1e3, max_value=1e3, key=f"{KEY}x0", format="%g", step=0.1)
     y0 = right.number_input("start y", min_value=-1e3, max_value=1e3, key=f"{KEY}y0", format="%g", step=0.1)
-    steps = st.number_input("Steps", min_value=1, max_value=MAX_STEPS, key=f"{KEY}steps", step=50)
     noise = st.number_input(
         "Gradient noise σ",
         min_value=0.0,
@@ -262,7 +345,7 @@ def task_widgets() -> tuple[str, tuple[float, float], int, float, str, float]:
     )
     st.subheader("Metric")
     metric = st.selectbox(
-        "Score each run by", list(METRICS), key=f"{KEY}metric", format_func=lambda k: METRICS[k].label
+        "Score each run by", metric_options, key=f"{KEY}metric", format_func=lambda k: METRICS[k].label
     )
     tolerance = DEFAULT_TOLERANCE
     if metric == "steps_to_tol":
@@ -274,10 +357,12 @@ def task_widgets() -> tuple[str, tuple[float, float], int, float, str, float]:
             format="%g",
             help="A run counts as converged at the first step whose loss is within this of the known minimum.",
         )
-    return surface, (float(x0), float(y0)), int(steps), float(noise), metric, float(tolerance)
+    return surface, (float(x0), float(y0)), steps, float(noise), metric, float(tolerance), None
 
 
-def axis_widgets(name: str, title: str, arguments: list[str], optional: bool = False) -> tuple[Axis | None, str | None]:
+def axis_widgets(
+    name: str, title: str, arguments: list[str], optional: bool = False, limit: int = MAX_AXIS_COUNT
+) -> tuple[Axis | None, str | None]:
     """One axis editor; returns ``(axis, None)`` or ``(None, problem)``; ``(None, None)`` when switched off."""
     options = (["(none)"] if optional else []) + arguments
     argument_key = f"{KEY}{name}.argument"
@@ -297,9 +382,9 @@ def axis_widgets(name: str, title: str, arguments: list[str], optional: bool = F
     high = columns[1].number_input("max", key=f"{prefix}.max", format="%g", step=None)
     scale = columns[2].selectbox("spacing", ["log", "lin"], key=f"{prefix}.scale")
     count = int(columns[3].number_input("values", min_value=0, max_value=100_000, key=f"{prefix}.count", step=10))
-    if count > MAX_AXIS_COUNT:
-        st.warning(f"{argument}: {count} values is over the limit of {MAX_AXIS_COUNT}; using {MAX_AXIS_COUNT}.")
-        count = MAX_AXIS_COUNT
+    if count > limit:
+        st.warning(f"{argument}: {count} values is over the limit of {limit}; using {limit}.")
+        count = limit
     problem = axis_problem(argument, low, high, scale, count)
     if problem:
         return None, problem
@@ -335,15 +420,27 @@ def compare_widgets() -> tuple[list[Lane], list[str]]:
 
 # -- cached computations ----------------------------------------------------------------------------------
 @st.cache_data(max_entries=12, show_spinner="Running every cell of the grid in one batch…")
-def compute_sweep(settings: Settings):
-    return run_sweep(settings.lanes[0], settings.x, settings.y, settings.task(), settings.metric)
+def compute_sweep(settings: Settings, _progress=None):
+    return run_sweep(settings.lanes[0], settings.x, settings.y, settings.task(), settings.metric, _progress)
 
 
 @st.cache_data(max_entries=12, show_spinner="Sweeping each optimizer…")
-def compute_tuning(settings: Settings, lanes: tuple[Lane, ...], x: Axis):
+def compute_tuning(settings: Settings, lanes: tuple[Lane, ...], x: Axis, _progress=None):
     if x.argument == "lr":
-        return tune_learning_rate(lanes, x, settings.task(), settings.metric)
-    return tune(lanes, x, settings.task(), settings.metric)
+        return tune_learning_rate(lanes, x, settings.task(), settings.metric, _progress)
+    return tune(lanes, x, settings.task(), settings.metric, _progress)
+
+
+def with_progress(settings: Settings, networks: int, compute):
+    """Run ``compute(progress)``; a network task shows a progress bar while its networks train."""
+    if settings.network is None:
+        return compute(None)
+    text = f"Training {networks:,} networks ({settings.steps} steps each) in one batch…"
+    bar = st.progress(0.0, text=text)
+    try:
+        return compute(lambda fraction: bar.progress(min(1.0, fraction), text=text))
+    finally:
+        bar.empty()
 
 
 def explorer_url(settings: Settings, lanes: list[Lane]) -> str:
@@ -384,7 +481,8 @@ def clicked_cell(shape: tuple[int, int]) -> tuple[int, int] | None:
 
 def show_map(settings: Settings) -> None:
     lane = settings.lanes[0]
-    result = compute_sweep(settings)
+    cells = settings.x.count * settings.y.count
+    result = with_progress(settings, cells, lambda progress: compute_sweep(settings, progress))
     grid = f"{settings.x.count} × {settings.y.count} = {result.values.size:,} runs of {settings.steps} steps"
     best = result.best_cell()
     if st.session_state.get("sweep.selection_for") != settings:
@@ -417,6 +515,9 @@ def show_map(settings: Settings) -> None:
             st.warning("Every cell diverged: no path to replay. Try smaller learning rates.")
             return
         cell_lane = result.cell_lane(*cell)
+        if settings.network is not None:
+            show_training_replay(result, cell, best)
+            return
         trajectory = replay(cell_lane, settings.task())
         value = result.values[cell]
         if trajectory.diverged[0]:
@@ -433,6 +534,21 @@ def show_map(settings: Settings) -> None:
         )
         show_link(explorer_url(settings, [cell_lane]), "Open this setting in the surface explorer")
         st.code(cell_lane.keras_code(), language="python", wrap_lines=True)
+
+
+def show_training_replay(result, cell: tuple[int, int], best: tuple[int, int] | None) -> None:
+    """Network sweeps: the clicked cell's training loss against step, next to the best cell's."""
+    cell_lane = result.cell_lane(*cell)
+    value = result.values[cell]
+    status = "diverged" if result.diverged[cell] else f"{METRICS[result.metric].label} {format_value(value)}"
+    st.markdown(f"**Replayed:** {cell_lane.label()} — {status}" + (" (best cell)" if cell == best else ""))
+    steps, losses = result.history
+    columns = result.values.shape[1]
+    curves = [(cell_lane.label(), PALETTE[0], losses[:, cell[0] * columns + cell[1]])]
+    if best is not None and best != cell:
+        curves.append((f"best: {result.cell_lane(*best).label()}", PALETTE[2], losses[:, best[0] * columns + best[1]]))
+    st.plotly_chart(training_curves(steps, curves), key="sweep.replay", config={"displayModeBar": False})
+    st.code(cell_lane.keras_code(), language="python", wrap_lines=True)
 
 
 def edge_note(entry) -> str:
@@ -460,7 +576,10 @@ def show_curves(settings: Settings, tuned_view: bool) -> None:
     if not usable:
         st.warning("None of the chosen optimizers takes this argument.")
         return
-    tuned = compute_tuning(settings, tuple(usable), settings.x)
+    networks = len(usable) * settings.x.count
+    tuned = with_progress(
+        settings, networks, lambda progress: compute_tuning(settings, tuple(usable), settings.x, progress)
+    )
     labels = [t.curve.lane.label() for t in tuned]
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(tuned))]
     metric = METRICS[settings.metric]
@@ -487,6 +606,19 @@ def show_curves(settings: Settings, tuned_view: bool) -> None:
         st.plotly_chart(curves, key="sweep.curves", config={"displayModeBar": False})
     with right:
         st.markdown("**Each optimizer at its own best lr**")
+        if settings.network is not None:
+            curves_at_best = [
+                (t.best_lane.label(), colour, t.curve.history[1][:, t.curve.best_cell()[1]])
+                for t, colour in zip(tuned, colours, strict=True)
+                if t.best_lane is not None
+            ]
+            if curves_at_best:
+                steps = tuned[0].curve.history[0]
+                st.plotly_chart(
+                    training_curves(steps, curves_at_best), key="sweep.tuned", config={"displayModeBar": False}
+                )
+            st.dataframe(pd.DataFrame(rows).set_index("optimizer"), width="stretch")
+            return
         paths = [
             (t.best_lane.label(), colour, replay(t.best_lane, settings.task()))
             for t, colour in zip(tuned, colours, strict=True)
@@ -513,7 +645,8 @@ for note in st.session_state.get("sweep.notes", []):
     st.warning(f"From the link: {note}")
 
 with st.sidebar:
-    surface, start, steps, noise, metric, tolerance = task_widgets()
+    surface, start, steps, noise, metric, tolerance, network = task_widgets()
+limit = MAX_AXIS_COUNT if network is None else MAX_NETWORK_AXIS_COUNT
 
 mode = st.radio("Mode", list(MODES), key=f"{KEY}mode", format_func=MODES.get, horizontal=True)
 problems: list[str] = []
@@ -527,10 +660,10 @@ if mode == "map":
     lanes = [lane]
     with axes_column:
         arguments = sweepable(lane.optimizer)
-        x_axis, problem = axis_widgets("x", "X axis", arguments)
+        x_axis, problem = axis_widgets("x", "X axis", arguments, limit=limit)
         problems += [problem] if problem else []
         y_axis, problem = axis_widgets(
-            "y", "Y axis", [a for a in arguments if x_axis is None or a != x_axis.argument], optional=True
+            "y", "Y axis", [a for a in arguments if x_axis is None or a != x_axis.argument], optional=True, limit=limit
         )
         problems += [problem] if problem else []
         if y_axis is None and not problem:
@@ -542,9 +675,9 @@ if mode == "map":
 else:
     lanes, problems = compare_widgets()
     if mode == "curves":
-        x_axis, problem = axis_widgets("curve", "Swept argument", list(SWEEPABLE))
+        x_axis, problem = axis_widgets("curve", "Swept argument", list(SWEEPABLE), limit=limit)
     else:
-        x_axis, problem = axis_widgets("lr", "Learning-rate grid", ["lr"])
+        x_axis, problem = axis_widgets("lr", "Learning-rate grid", ["lr"], limit=limit)
     problems += [problem] if problem else []
     if not lanes:
         problems.append("Choose at least one optimizer.")
@@ -554,7 +687,7 @@ for problem in problems:
 if problems or x_axis is None:
     st.stop()
 
-settings = Settings(mode, surface, start, steps, noise, metric, tolerance, tuple(lanes), x_axis, y_axis)
+settings = Settings(mode, surface, start, steps, noise, metric, tolerance, tuple(lanes), x_axis, y_axis, network)
 if metric == "distance" and not get_surface(surface).minima:
     st.error(f"{get_surface(surface).name} lists no known minimum, so the distance metric is not available.")
     st.stop()

@@ -338,3 +338,29 @@ def paths_figure(
         height=560,
     )
     return figure
+
+
+def training_curves(steps: np.ndarray, curves: Sequence[tuple[str, str, np.ndarray]]) -> go.Figure:
+    """Training loss against step for a few cells of a network sweep (``(label, colour, losses (E,))``)."""
+    figure = go.Figure()
+    for label, colour, losses in curves:
+        figure.add_trace(
+            go.Scatter(
+                x=steps,
+                y=losses,
+                mode="lines+markers",
+                line=dict(color=colour, width=2.5),
+                marker=dict(size=4),
+                name=label,
+                meta="path",
+                hovertemplate="step %{x}<br>training loss %{y:.4g}<extra></extra>",
+            )
+        )
+    figure.update_layout(
+        xaxis=dict(title="step"),
+        yaxis=dict(title="training loss (cross-entropy)", type="log", exponentformat="e"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+        margin=dict(l=60, r=10, t=60, b=50),
+        height=480,
+    )
+    return figure

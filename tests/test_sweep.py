@@ -15,6 +15,7 @@ from optviz.surfaces import BOWL, ROSENBROCK, Surface
 from optviz.sweep import (
     METRICS,
     Axis,
+    NetworkTask,
     RunSummary,
     Task,
     best_index,
@@ -311,3 +312,46 @@ def test_heatmap_of_steps_uses_a_linear_scale_and_greys_out_never_reached_cells(
     row, column = np.argwhere(result.not_reached)[0]
     assert hover[row, column] == "never reached"
     assert "steps to reach the tolerance: <b>%{text}</b>" in figure.data[CLICK_TRACE].hovertemplate
+
+
+# -- network task (needs the training modules) -----------------------------------------------------------
+NETWORK_TASK = NetworkTask("moons", steps=60, hidden=(8,), batch_size=32, samples=200)
+
+
+def test_a_network_cell_equals_training_that_lane_alone():
+    training = pytest.importorskip("optviz.training")
+    from optviz import mlp
+    from optviz.datasets import DatasetSpec, make_dataset
+
+    x, y = Axis("lr", 1e-2, 1e3, "log", 6), Axis("momentum", 0.0, 0.9, "lin", 3)
+    fractions = []
+    result = run_sweep(Lane("sgd"), x, y, NETWORK_TASK, "train_loss", progress=fractions.append)
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    dataset = make_dataset(DatasetSpec("moons", 200, 0.2, 0))
+    network = mlp.Network(2, (8,), 2, "tanh")
+    assert not result.diverged[2, 2] and result.diverged[1, 3]  # the cells below cover both outcomes
+    for row, column in [(0, 0), (2, 2), (1, 3), (1, 5)]:
+        session = training.TrainingSession(dataset, network, [result.cell_lane(row, column)], 32, 0)
+        for _ in range(20):  # evaluated as often as the sweep does (divergence is checked at evaluations)
+            session.advance(3)
+        diverged = session.diverged_steps()[0] is not None
+        assert result.diverged[row, column] == diverged
+        if not diverged:
+            np.testing.assert_allclose(result.values[row, column], session.latest()["train_loss"][0], rtol=1e-9)
+    assert result.diverged[:, -1].all() and np.isnan(result.values[:, -1]).all()  # lr = 1000 blows up
+    steps, losses = result.history
+    assert steps[0] == 0 and steps[-1] == 60 and losses.shape == (steps.size, 18)
+    assert losses[-1, 0] == pytest.approx(result.values[0, 0])
+
+
+def test_network_accuracy_is_higher_is_better_and_grids_are_capped_at_12():
+    pytest.importorskip("optviz.training")
+    result = run_sweep(Lane("adam"), Axis("lr", 1e-3, 0.3, "log", 5), None, NETWORK_TASK, "train_accuracy")
+    best = result.best_cell()
+    assert result.values[best] == np.nanmax(result.values) and 0.5 <= result.values[best] <= 1.0
+    with pytest.raises(ValueError, match="at most 12 values per axis, got 13"):
+        run_sweep(Lane("adam"), Axis("lr", 1e-3, 0.3, "log", 13), None, NETWORK_TASK, "train_loss")
+    with pytest.raises(ValueError, match="a network sweep scores train_loss, train_accuracy, not 'final_loss'"):
+        run_sweep(Lane("adam"), Axis("lr", 1e-3, 0.3, "log", 3), None, NETWORK_TASK, "final_loss")
+    with pytest.raises(ValueError, match="final training loss is a network metric"):
+        run_sweep(Lane("adam"), Axis("lr", 1e-3, 0.3, "log", 3), None, ROSENBROCK_TASK, "train_loss")

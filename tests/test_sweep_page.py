@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from optviz.lanes import parse_lane
 from optviz.surfaces import get_surface
-from optviz.sweep import Axis, Task, parse_axis, replay, run_sweep, tune_learning_rate
+from optviz.sweep import Axis, NetworkTask, Task, parse_axis, replay, run_sweep, tune_learning_rate
 
 from .conftest import ROOT
 
@@ -194,3 +194,35 @@ def test_choosing_another_surface_starts_from_its_default_start():
     assert not at.exception
     assert at.query_params["surface"] == "bowl"
     assert at.query_params["start"] == ",".join(f"{v:g}" for v in get_surface("bowl").start)
+
+
+Y3 = "momentum:0:0.9:lin:3"
+
+
+def test_a_network_url_trains_the_grid_and_caps_it_at_12():
+    pytest.importorskip("optviz.training")
+    at = page(task="network", dataset="xor", hidden="8", steps="40", x="lr:1e-3:1:log:20", y=Y3)
+    assert not at.exception and not at.error
+    assert any("20 values is over the limit of 12" in w.value for w in at.warning)
+    heatmap, curves = figures(at)[:2]
+    task = NetworkTask("xor", steps=40, hidden=(8,))
+    result = run_sweep(parse_lane("sgd"), Axis("lr", 1e-3, 1.0, "log", 12), parse_axis(Y3), task, "train_loss")
+    z = decode(heatmap["data"][0]["z"]).reshape(3, 12)
+    expected = np.log10(result.values) if "(log)" in heatmap["data"][0]["colorbar"]["title"]["text"] else result.values
+    np.testing.assert_allclose(z, expected, rtol=1e-9, equal_nan=True)
+    best = result.best_cell()
+    assert curves["data"][0]["name"] == result.cell_lane(*best).label()  # the replay is the best cell's curve
+    assert at.query_params["task"] == "network" and at.query_params["x"] == "lr:0.001:1:log:12"
+
+
+def test_a_bad_network_link_falls_back_with_notes():
+    pytest.importorskip("optviz.training")
+    at = page(task="network", dataset="mnist", hidden="8,16", steps="20", x="lr:1e-2:1:log:3", metric="final_loss")
+    assert not at.exception
+    notes = " ".join(warnings(at))
+    assert (
+        "Ignored dataset='mnist'" in notes
+        and "Ignored hidden='8,16'" in notes
+        and "Ignored metric='final_loss'" in notes
+    )
+    assert at.query_params["dataset"] == "moons" and at.query_params["metric"] == "train_loss"

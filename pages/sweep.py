@@ -420,27 +420,35 @@ def compare_widgets() -> tuple[list[Lane], list[str]]:
 
 # -- cached computations ----------------------------------------------------------------------------------
 @st.cache_data(max_entries=12, show_spinner="Running every cell of the grid in one batch…")
-def compute_sweep(settings: Settings, _progress=None):
-    return run_sweep(settings.lanes[0], settings.x, settings.y, settings.task(), settings.metric, _progress)
+def compute_sweep(settings: Settings):
+    return run_sweep(settings.lanes[0], settings.x, settings.y, settings.task(), settings.metric)
 
 
 @st.cache_data(max_entries=12, show_spinner="Sweeping each optimizer…")
-def compute_tuning(settings: Settings, lanes: tuple[Lane, ...], x: Axis, _progress=None):
+def compute_tuning(settings: Settings, lanes: tuple[Lane, ...], x: Axis):
+    return tune_or_sweep(settings, lanes, x, None)
+
+
+def tune_or_sweep(settings: Settings, lanes: tuple[Lane, ...], x: Axis, progress):
     if x.argument == "lr":
-        return tune_learning_rate(lanes, x, settings.task(), settings.metric, _progress)
-    return tune(lanes, x, settings.task(), settings.metric, _progress)
+        return tune_learning_rate(lanes, x, settings.task(), settings.metric, progress)
+    return tune(lanes, x, settings.task(), settings.metric, progress)
 
 
-def with_progress(settings: Settings, networks: int, compute):
-    """Run ``compute(progress)``; a network task shows a progress bar while its networks train."""
-    if settings.network is None:
-        return compute(None)
-    text = f"Training {networks:,} networks ({settings.steps} steps each) in one batch…"
-    bar = st.progress(0.0, text=text)
-    try:
-        return compute(lambda fraction: bar.progress(min(1.0, fraction), text=text))
-    finally:
-        bar.empty()
+def trained(key, networks: int, steps: int, compute):
+    """Network sweeps: run ``compute(progress)`` under a progress bar, remembering the last few results in
+    the session (``st.cache_data`` would record the bar's updates and fail to replay them)."""
+    memo = st.session_state.setdefault("sweep.trained", {})
+    if key not in memo:
+        text = f"Training {networks:,} networks ({steps} steps each) in one batch…"
+        bar = st.progress(0.0, text=text)
+        try:
+            memo[key] = compute(lambda fraction: bar.progress(min(1.0, fraction), text=text))
+        finally:
+            bar.empty()
+        while len(memo) > 4:
+            memo.pop(next(iter(memo)))
+    return memo[key]
 
 
 def explorer_url(settings: Settings, lanes: list[Lane]) -> str:
@@ -481,8 +489,12 @@ def clicked_cell(shape: tuple[int, int]) -> tuple[int, int] | None:
 
 def show_map(settings: Settings) -> None:
     lane = settings.lanes[0]
-    cells = settings.x.count * settings.y.count
-    result = with_progress(settings, cells, lambda progress: compute_sweep(settings, progress))
+    if settings.network is None:
+        result = compute_sweep(settings)
+    else:
+        lane, cells = settings.lanes[0], settings.x.count * settings.y.count
+        compute = lambda progress: run_sweep(lane, settings.x, settings.y, settings.network, settings.metric, progress)
+        result = trained(("map", settings), cells, settings.steps, compute)
     grid = f"{settings.x.count} × {settings.y.count} = {result.values.size:,} runs of {settings.steps} steps"
     best = result.best_cell()
     if st.session_state.get("sweep.selection_for") != settings:
@@ -576,10 +588,12 @@ def show_curves(settings: Settings, tuned_view: bool) -> None:
     if not usable:
         st.warning("None of the chosen optimizers takes this argument.")
         return
-    networks = len(usable) * settings.x.count
-    tuned = with_progress(
-        settings, networks, lambda progress: compute_tuning(settings, tuple(usable), settings.x, progress)
-    )
+    if settings.network is None:
+        tuned = compute_tuning(settings, tuple(usable), settings.x)
+    else:
+        compute = lambda progress: tune_or_sweep(settings, tuple(usable), settings.x, progress)
+        tuned = trained(("tune", settings, tuple(usable)), len(usable) * settings.x.count, settings.steps, compute)
+
     labels = [t.curve.lane.label() for t in tuned]
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(tuned))]
     metric = METRICS[settings.metric]

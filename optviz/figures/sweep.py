@@ -358,7 +358,7 @@ def training_curves(steps: np.ndarray, curves: Sequence[tuple[str, str, np.ndarr
         )
     figure.update_layout(
         xaxis=dict(title="step"),
-        yaxis=dict(title="training loss (cross-entropy)", type="log", exponentformat="e"),
+        yaxis=dict(title="training loss (cross-entropy)", type="log", exponentformat="e", dtick="D2"),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         margin=dict(l=60, r=10, t=60, b=50),
         height=480,

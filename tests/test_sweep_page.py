@@ -213,6 +213,8 @@ def test_a_network_url_trains_the_grid_and_caps_it_at_12():
     best = result.best_cell()
     assert curves["data"][0]["name"] == result.cell_lane(*best).label()  # the replay is the best cell's curve
     assert at.query_params["task"] == "network" and at.query_params["x"] == "lr:0.001:1:log:12"
+    at.run()  # a rerun (a click, a widget) reuses the trained grid without errors
+    assert not at.exception and decode(figures(at)[0]["data"][0]["z"]).size == 36
 
 
 def test_a_bad_network_link_falls_back_with_notes():

@@ -35,6 +35,7 @@ from optviz.sweep import (
     NetworkTask,
     Task,
     axis_problem,
+    best_index,
     check_axis_for,
     network_task_available,
     parse_axis,
@@ -503,9 +504,15 @@ def show_map(settings: Settings) -> None:
     cell = clicked_cell(result.values.shape)
     if cell is not None:
         st.session_state["sweep.cell"] = cell
-    cell = st.session_state.get("sweep.cell") or best
+    lowest_loss = best_index(result.final_loss, result.final_loss)  # when no cell has a metric value
+    cell = st.session_state.get("sweep.cell") or best or lowest_loss
     diverged = int(result.diverged.sum())
     st.caption(f"{grid}; {diverged:,} diverged ({100 * diverged / result.values.size:.0f}%).")
+    if best is None and lowest_loss is not None:
+        st.warning(
+            f"No cell reached the tolerance in {settings.steps} steps: try more steps or a larger tolerance. "
+            "Showing the cell with the lowest final loss."
+        )
     map_column, replay_column = st.columns([1.25, 1])
     with map_column:
         st.plotly_chart(

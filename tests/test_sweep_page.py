@@ -228,3 +228,19 @@ def test_a_bad_network_link_falls_back_with_notes():
         and "Ignored metric='final_loss'" in notes
     )
     assert at.query_params["dataset"] == "moons" and at.query_params["metric"] == "train_loss"
+
+
+def test_when_no_cell_reaches_the_tolerance_the_page_says_so_and_replays_the_lowest_loss():
+    at = page(
+        opt="nadam", x="lr:1e-4:1e-3:log:4", y="beta_1:0.5:0.9:lin:3", steps="30", metric="steps_to_tol", tol="1e-9"
+    )
+    assert not at.exception and not at.error
+    assert any("No cell reached the tolerance in 30 steps" in w.value for w in at.warning)
+    task = Task(ROSENBROCK, ROSENBROCK.start, 30, tolerance=1e-9)
+    result = run_sweep(
+        parse_lane("nadam"), parse_axis("lr:1e-4:1e-3:log:4"), parse_axis("beta_1:0.5:0.9:lin:3"), task, "final_loss"
+    )
+    row, column = np.unravel_index(np.nanargmin(result.values), result.values.shape)
+    replayed = figures(at)[1]["data"][1]
+    expected = replay(result.cell_lane(row, column), task).positions[:, 0, 0]
+    np.testing.assert_allclose(decode(replayed["x"]), expected)

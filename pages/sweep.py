@@ -570,6 +570,11 @@ def show_training_replay(result, cell: tuple[int, int], best: tuple[int, int] | 
     st.code(cell_lane.keras_code(), language="python", wrap_lines=True)
 
 
+def no_value(curve) -> str:
+    """Why a 1-D sweep has no best setting."""
+    return "all diverged" if curve.diverged.all() else "tolerance never reached"
+
+
 def edge_note(entry) -> str:
     """Warn when the best setting sits at an end of the grid: the true best may lie outside it."""
     best = entry.curve.best_cell()
@@ -609,7 +614,7 @@ def show_curves(settings: Settings, tuned_view: bool) -> None:
         {
             "optimizer": label,
             best_name: format_value(t.best_setting) if t.best_setting is not None else "—",
-            metric.label: format_value(t.best_score) if t.best_score is not None else "all diverged",
+            metric.label: format_value(t.best_score) if t.best_score is not None else no_value(t.curve),
             "diverged settings": f"{int(t.curve.diverged.sum())} of {t.curve.values.size}",
             "note": edge_note(t),
             "Keras code": t.best_lane.keras_code() if t.best_lane else "",

@@ -1,23 +1,20 @@
-"""A list of 1..max optimizer lanes (add, remove, duplicate), each an ``lane_editor`` plus a colour.
+"""A list of 1..6 optimizer lanes (add, duplicate, remove, a colour each) that several pages share.
 
-Usage::
-
-    choices = lanes_panel(initial=[parse_lane("adam:lr=0.01")], key="surf.lanes", allow_native=True)
-    for choice in choices:
-        choice.lane, choice.color   # a Lane and "#RRGGBB"
-
-``initial`` seeds the panel on the first run of a visit only (e.g. lanes parsed from the URL); later the
-widgets own the state. Each lane keeps a stable id, so removing lane 2 of 4 leaves lanes 3 and 4 untouched.
-Call :func:`reset_lanes` to replace the lanes (e.g. a "load example" button) before the panel is drawn.
+``lanes_panel(initial, key)`` draws one tab per lane, each with the shared :func:`lane_editor`, a colour
+picker and Duplicate / Remove buttons, plus an "Add a lane" button, and returns the lanes as
+:class:`LaneChoice` records. ``initial`` (e.g. the lanes of a URL's ``o=`` params) seeds the panel on the
+first run only; call :func:`seed_lanes` from a callback or before the panel is drawn to replace them.
+Lane ids are never reused, so a removed lane's widget state cannot leak into a new one.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import streamlit as st
 
-from optviz.lanes import DISPLAY_NAMES, PALETTE, Lane
+from optviz.lanes import PALETTE, Lane
 from pages.components.lane_editor import lane_editor, seed_lane_widgets
 
 MAX_LANES = 6
@@ -25,139 +22,133 @@ MAX_LANES = 6
 
 @dataclass(frozen=True)
 class LaneChoice:
-    """One lane of the panel: the optimizer lane and its colour (``#RRGGBB``)."""
+    """One lane of the panel: the optimizer lane, its colour (``#RRGGBB``) and its stable widget id."""
 
     lane: Lane
-    color: str
+    colour: str
+    lane_id: str
 
 
 def _ids_key(key: str) -> str:
     return f"{key}.ids"
 
 
-def _lane_key(key: str, lane_id: int) -> str:
+def _colour_key(key: str, lane_id: str) -> str:
+    return f"{key}.{lane_id}.colour"
+
+
+def _editor_key(key: str, lane_id: str) -> str:
     return f"{key}.{lane_id}"
 
 
-def _color_key(key: str, lane_id: int) -> str:
-    return f"{key}.{lane_id}.color"
+def _new_id(key: str) -> str:
+    counter = f"{key}.next"
+    lane_id = str(st.session_state.get(counter, 0))
+    st.session_state[counter] = int(lane_id) + 1
+    return lane_id
 
 
-def _free_color(key: str) -> str:
-    """The first palette colour no lane uses yet (cycling when all are taken)."""
-    used = {st.session_state.get(_color_key(key, i), "").upper() for i in st.session_state.get(_ids_key(key), [])}
-    free = [c for c in PALETTE if c.upper() not in used]
-    return free[0] if free else PALETTE[len(used) % len(PALETTE)]
+def _free_colour(key: str, ids: Sequence[str]) -> str:
+    used = {str(st.session_state.get(_colour_key(key, i), "")).upper() for i in ids}
+    return next((c for c in PALETTE if c.upper() not in used), PALETTE[len(ids) % len(PALETTE)])
 
 
-def _new_lane(key: str, lane: Lane, color: str | None = None) -> None:
-    """Append a lane with fresh widget keys, its widgets seeded from ``lane``."""
-    lane_id = st.session_state.get(f"{key}.next_id", 0)
-    st.session_state[f"{key}.next_id"] = lane_id + 1
-    st.session_state[_color_key(key, lane_id)] = color or _free_color(key)
-    seed_lane_widgets(lane, _lane_key(key, lane_id))
-    st.session_state[f"{key}.lanes"][lane_id] = lane
-    st.session_state[_ids_key(key)] = [*st.session_state.get(_ids_key(key), []), lane_id]
+def _add(key: str, lane: Lane, after: str | None = None, colour: str | None = None) -> None:
+    ids = list(st.session_state.get(_ids_key(key), []))
+    lane_id = _new_id(key)
+    seed_lane_widgets(lane, _editor_key(key, lane_id))
+    st.session_state[_colour_key(key, lane_id)] = colour or _free_colour(key, ids)
+    ids.insert(ids.index(after) + 1 if after in ids else len(ids), lane_id)
+    st.session_state[_ids_key(key)] = ids
 
 
-def reset_lanes(key: str, lanes: list[Lane], colors: list[str] | None = None) -> None:
-    """Replace the panel's lanes with ``lanes`` (at least one; call before :func:`lanes_panel` draws)."""
+def seed_lanes(lanes: Sequence[Lane], key: str, colours: Sequence[str] | None = None) -> None:
+    """Replace the panel's lanes by ``lanes`` (at least one: Adam if empty), coloured from ``colours`` or the
+    palette. Call it before :func:`lanes_panel` draws (e.g. on a URL load) or from a widget callback."""
     st.session_state[_ids_key(key)] = []
-    st.session_state[f"{key}.lanes"] = {}
     for index, lane in enumerate(lanes or [Lane("adam")]):
-        color = colors[index] if colors and index < len(colors) else None
-        _new_lane(key, lane, color)
+        colour = colours[index] if colours is not None and index < len(colours) else PALETTE[index % len(PALETTE)]
+        _add(key, lane, colour=colour)
 
 
-def _add(key: str, template: Lane) -> None:
-    _new_lane(key, template)
+def lane_ids(key: str) -> list[str]:
+    """The ids of the panel's lanes in display order (empty before the first draw)."""
+    return list(st.session_state.get(_ids_key(key), []))
 
 
-def _duplicate(key: str, lane_id: int) -> None:
-    _new_lane(key, st.session_state[f"{key}.lanes"][lane_id])
+def _duplicate(key: str, lane_id: str, max_lanes: int) -> None:
+    lane = st.session_state.get(f"{key}.last", {}).get(lane_id)
+    if lane is not None and len(lane_ids(key)) < max_lanes:
+        _add(key, lane, after=lane_id)
 
 
-def _remove(key: str, lane_id: int) -> None:
-    st.session_state[_ids_key(key)] = [i for i in st.session_state[_ids_key(key)] if i != lane_id]
+def _remove(key: str, lane_id: str) -> None:
+    ids = lane_ids(key)
+    if len(ids) > 1:
+        st.session_state[_ids_key(key)] = [i for i in ids if i != lane_id]
 
 
-_NOT_SETTABLE = (".duplicate", ".remove", ".add", ".open")
-
-
-def _keep_widget_state(key: str) -> None:
-    """Streamlit drops a widget's value when a run does not draw it (another page); re-store our lanes'."""
-    prefixes = tuple(f"{_lane_key(key, i)}." for i in st.session_state[_ids_key(key)])
-    for name in [k for k in st.session_state if str(k).startswith(prefixes) and not str(k).endswith(_NOT_SETTABLE)]:
-        st.session_state[name] = st.session_state[name]
-
-
-def _title(previous: Lane, lane_key: str) -> str:
-    """The lane's label from last run, or just its optimizer when the selector changed since."""
-    optimizer = st.session_state.get(f"{lane_key}.optimizer", previous.optimizer)
-    return previous.label() if optimizer == previous.optimizer else DISPLAY_NAMES.get(optimizer, optimizer)
+def _add_default(key: str, max_lanes: int) -> None:
+    if len(lane_ids(key)) < max_lanes:
+        _add(key, Lane("adam"))
 
 
 def lanes_panel(
-    initial: list[Lane],
+    initial: Sequence[Lane],
     key: str,
     max_lanes: int = MAX_LANES,
+    *,
+    columns: int = 2,
     allow_native: bool = False,
-    new_lane: Lane | None = None,
-    expanded: bool = True,
 ) -> list[LaneChoice]:
-    """Draw 1..``max_lanes`` lane editors with colour, Duplicate and Remove, and an "Add lane" button.
+    """Draw the lanes (one tab each) with add / duplicate / remove and a colour; return them in order.
 
     Args:
-        initial: the lanes of the first run (URL lanes); empty gives one default Adam lane.
-        key: prefix of every widget key of the panel (unique per page).
-        max_lanes: the most lanes a person can have; extra ``initial`` lanes are dropped.
-        allow_native: offer torch.optim / tf.keras rules in each lane (see ``lane_editor``).
-        new_lane: the lane "Add lane" appends (default: Keras Adam).
-        expanded: whether each lane's expander starts open.
-
-    Returns:
-        One ``LaneChoice(lane, color)`` per lane, in display order.
+        initial: lanes shown on the first run of the session (an empty list gives one Adam lane).
+        key: a prefix unique on the page; all widget state lives under it.
+        max_lanes: the most lanes a user may have.
+        columns: argument widget columns inside each lane (see :func:`lane_editor`).
+        allow_native: offer torch.optim / tf.keras rules too (see :func:`lane_editor`).
     """
-    if _ids_key(key) not in st.session_state or not st.session_state[_ids_key(key)]:
-        reset_lanes(key, list(initial)[:max_lanes])
-    else:
-        _keep_widget_state(key)
-    ids = st.session_state[_ids_key(key)][:max_lanes]
-    remembered = st.session_state[f"{key}.lanes"]
-    choices = []
-    for number, lane_id in enumerate(ids, start=1):
-        lane_key = _lane_key(key, lane_id)
-        previous = remembered.get(lane_id, Lane("adam"))
-        with st.expander(f"Lane {number}: {_title(previous, lane_key)}", expanded=expanded, key=f"{lane_key}.open"):
-            colour_cell, duplicate_cell, remove_cell = st.columns([1, 1, 1], vertical_alignment="bottom")
-            color = colour_cell.color_picker(
-                "Colour", key=_color_key(key, lane_id), help="The colour of this lane's path and curves."
-            )
-            duplicate_cell.button(
+    if _ids_key(key) not in st.session_state:
+        seed_lanes(list(initial)[:max_lanes], key)
+    ids = lane_ids(key)[:max_lanes]
+    tabs = st.tabs([f"Lane {n + 1}" for n in range(len(ids))])
+    choices, last = [], {}
+    for number, (tab, lane_id) in enumerate(zip(tabs, ids, strict=True)):
+        with tab:
+            pick, copy, drop = st.columns([1.2, 1, 1], vertical_alignment="bottom")
+            colour_key = _colour_key(key, lane_id)
+            if colour_key not in st.session_state:
+                st.session_state[colour_key] = _free_colour(key, ids)
+            colour = pick.color_picker("Colour", key=colour_key, help=f"Colour of lane {number + 1}'s path and curves.")
+            copy.button(
                 "Duplicate",
-                key=f"{lane_key}.duplicate",
+                key=f"{key}.{lane_id}.duplicate",
                 on_click=_duplicate,
-                args=(key, lane_id),
+                args=(key, lane_id, max_lanes),
                 disabled=len(ids) >= max_lanes,
-                help="Add a copy of this lane (then change one argument to compare).",
+                help=f"Add a copy of this lane (up to {max_lanes} lanes).",
             )
-            remove_cell.button(
+            drop.button(
                 "Remove",
-                key=f"{lane_key}.remove",
+                key=f"{key}.{lane_id}.remove",
                 on_click=_remove,
                 args=(key, lane_id),
                 disabled=len(ids) <= 1,
-                help="Remove this lane.",
+                help="Remove this lane (one lane always stays).",
             )
-            lane = lane_editor(previous, key=lane_key, allow_native=allow_native)
-        remembered[lane_id] = lane
-        choices.append(LaneChoice(lane, color))
+            lane = lane_editor(Lane("adam"), _editor_key(key, lane_id), columns=columns, allow_native=allow_native)
+        last[lane_id] = lane
+        choices.append(LaneChoice(lane, str(colour), lane_id))
+    st.session_state[f"{key}.last"] = last
     st.button(
-        f"Add lane ({len(ids)}/{max_lanes})",
+        "Add a lane",
         key=f"{key}.add",
-        on_click=_add,
-        args=(key, new_lane or Lane("adam")),
+        on_click=_add_default,
+        args=(key, max_lanes),
         disabled=len(ids) >= max_lanes,
-        help=f"Up to {max_lanes} optimizers race side by side.",
+        icon=":material/add:",
+        help=f"Add an Adam lane with the Keras defaults (up to {max_lanes} lanes).",
     )
     return choices

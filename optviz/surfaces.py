@@ -1,7 +1,12 @@
-"""2-D loss surfaces with analytic, batched gradients: ``value_and_grad(points (R, 2))``."""
+"""2-D loss surfaces with analytic, batched gradients: ``value_and_grad(points (R, 2))``.
+
+The classic optimisation test functions plus teaching cases (saddles, a plateau, a cliff). Every
+gradient is written out by hand (checked against finite differences in tests/test_surfaces.py).
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +27,7 @@ class Surface:
         x_range, y_range: default view window.
         start: default start point.
         minima: known global minima (may be empty, e.g. for a saddle).
+        note: one sentence on what the surface teaches.
     """
 
     key: str
@@ -32,6 +38,8 @@ class Surface:
     y_range: tuple[float, float]
     start: tuple[float, float]
     minima: tuple[tuple[float, float], ...] = ()
+    note: str = ""
+    note: str = ""
 
     def value(self, points: np.ndarray) -> np.ndarray:
         """Loss at ``points (R, 2)``."""
@@ -68,6 +76,231 @@ def _bowl(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.einsum("ij,ij->i", points, points), 2.0 * points
 
 
+def _beale(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    values = np.zeros_like(x)
+    grads = np.zeros_like(points)
+    for power, constant in ((1, 1.5), (2, 2.25), (3, 2.625)):
+        term = constant - x + x * y**power
+        values += term * term
+        grads[:, 0] += 2.0 * term * (y**power - 1.0)
+        grads[:, 1] += 2.0 * term * power * x * y ** (power - 1)
+    return values, grads
+
+
+def _himmelblau(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    a = x * x + y - 11.0
+    b = x + y * y - 7.0
+    return a * a + b * b, np.column_stack([4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b])
+
+
+def _booth(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    a = x + 2.0 * y - 7.0
+    b = 2.0 * x + y - 5.0
+    return a * a + b * b, np.column_stack([2.0 * a + 4.0 * b, 4.0 * a + 2.0 * b])
+
+
+def _matyas(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    values = 0.26 * (x * x + y * y) - 0.48 * x * y
+    return values, np.column_stack([0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x])
+
+
+def _camel(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    x2, y2 = x * x, y * y
+    values = (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (-4.0 + 4.0 * y2) * y2
+    grad_x = 8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y
+    grad_y = x - 8.0 * y + 16.0 * y2 * y
+    return values, np.column_stack([grad_x, grad_y])
+
+
+def _rastrigin(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    angle = 2.0 * np.pi * points
+    values = 20.0 + np.sum(points * points - 10.0 * np.cos(angle), axis=1)
+    return values, 2.0 * points + 20.0 * np.pi * np.sin(angle)
+
+
+def _ackley(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    radius = np.sqrt(0.5 * (x * x + y * y))
+    bowl = np.exp(-0.2 * radius)
+    waves = np.exp(0.5 * (np.cos(2.0 * np.pi * x) + np.cos(2.0 * np.pi * y)))
+    values = -20.0 * bowl - waves + math.e + 20.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pull = np.where(radius > 0.0, 2.0 * bowl / radius, 0.0)  # the cone's tip: take 0 at the minimum
+    grads = pull[:, None] * points + np.pi * np.sin(2.0 * np.pi * points) * waves[:, None]
+    return values, grads
+
+
+def _styblinski_tang(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    squares = points * points
+    values = 0.5 * np.sum(squares * squares - 16.0 * squares + 5.0 * points, axis=1)
+    return values, 2.0 * squares * points - 16.0 * points + 2.5
+
+
+def _saddle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    return x * x - y * y, np.column_stack([2.0 * x, -2.0 * y])
+
+
+def _monkey_saddle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    return x**3 - 3.0 * x * y * y, np.column_stack([3.0 * x * x - 3.0 * y * y, -6.0 * x * y])
+
+
+def _plateau(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    well = np.exp(-np.einsum("ij,ij->i", points, points))
+    return 1.0 - well, 2.0 * well[:, None] * points
+
+
+CLIFF_HEIGHT, CLIFF_SHARPNESS, CLIFF_AT = 5.0, 40.0, 1.0
+
+
+def _cliff(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    step = 0.5 * (1.0 + np.tanh(0.5 * CLIFF_SHARPNESS * (x - CLIFF_AT)))  # a stable sigmoid
+    values = 0.5 * (x * x + y * y) + CLIFF_HEIGHT * step
+    wall = CLIFF_HEIGHT * CLIFF_SHARPNESS * step * (1.0 - step)
+    return values, np.column_stack([x + wall, y])
+
+
+def _quadratic(matrix: np.ndarray) -> ValueAndGrad:
+    def value_and_grad(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        grads = points @ matrix
+        return 0.5 * np.einsum("ij,ij->i", points, grads), grads
+
+    return value_and_grad
+
+
+def _stack(values: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return values, np.column_stack([grad_x, grad_y])
+
+
+def _beale(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    r1, r2, r3 = 1.5 - x + x * y, 2.25 - x + x * y * y, 2.625 - x + x * y**3
+    grad_x = 2 * r1 * (y - 1) + 2 * r2 * (y * y - 1) + 2 * r3 * (y**3 - 1)
+    grad_y = 2 * r1 * x + 4 * r2 * x * y + 6 * r3 * x * y * y
+    return _stack(r1 * r1 + r2 * r2 + r3 * r3, grad_x, grad_y)
+
+
+def _himmelblau(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    a, b = x * x + y - 11, x + y * y - 7
+    return _stack(a * a + b * b, 4 * x * a + 2 * b, 2 * a + 4 * y * b)
+
+
+def _booth(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    a, b = x + 2 * y - 7, 2 * x + y - 5
+    return _stack(a * a + b * b, 2 * a + 4 * b, 4 * a + 2 * b)
+
+
+def _matyas(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    return _stack(0.26 * (x * x + y * y) - 0.48 * x * y, 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x)
+
+
+def _six_hump_camel(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    x2, y2 = x * x, y * y
+    values = (4 - 2.1 * x2 + x2 * x2 / 3) * x2 + x * y + (-4 + 4 * y2) * y2
+    return _stack(values, 8 * x - 8.4 * x2 * x + 2 * x2 * x2 * x + y, x - 8 * y + 16 * y2 * y)
+
+
+def _rastrigin(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    tau = 2 * np.pi
+    values = 20 + x * x - 10 * np.cos(tau * x) + y * y - 10 * np.cos(tau * y)
+    return _stack(values, 2 * x + 10 * tau * np.sin(tau * x), 2 * y + 10 * tau * np.sin(tau * y))
+
+
+def _ackley(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    tau = 2 * np.pi
+    radius = np.sqrt(0.5 * (x * x + y * y))
+    envelope = np.exp(-0.2 * radius)
+    ripple = np.exp(0.5 * (np.cos(tau * x) + np.cos(tau * y)))
+    values = -20 * envelope - ripple + np.e + 20
+    with np.errstate(invalid="ignore", divide="ignore"):
+        scale = np.where(radius > 0, 2 * envelope / radius, 0.0)  # the cone's tip: take the 0 subgradient
+    return _stack(values, scale * x + np.pi * np.sin(tau * x) * ripple, scale * y + np.pi * np.sin(tau * y) * ripple)
+
+
+def _styblinski_tang(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    values = 0.5 * (x**4 - 16 * x * x + 5 * x + y**4 - 16 * y * y + 5 * y)
+    return _stack(values, 2 * x**3 - 16 * x + 2.5, 2 * y**3 - 16 * y + 2.5)
+
+
+def _saddle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    return _stack(x * x - y * y, 2 * x, -2 * y)
+
+
+def _monkey_saddle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    return _stack(x**3 - 3 * x * y * y, 3 * x * x - 3 * y * y, -6 * x * y)
+
+
+def _plateau(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    well = np.exp(-(x * x + y * y))
+    return _stack(1 - well, 2 * x * well, 2 * y * well)
+
+
+CLIFF_HEIGHT, CLIFF_STEEPNESS, CLIFF_AT = 20.0, 50.0, 0.5
+
+
+def _cliff(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = points[:, 0], points[:, 1]
+    wall = 0.5 * (1 + np.tanh(0.5 * CLIFF_STEEPNESS * (x - CLIFF_AT)))  # a logistic step, overflow-free
+    values = 0.5 * (x * x + y * y) + CLIFF_HEIGHT * wall
+    return _stack(values, x + CLIFF_HEIGHT * CLIFF_STEEPNESS * wall * (1 - wall), y)
+
+
+def _cliff_minimum() -> float:
+    """The foot of the cliff leans the bowl's minimum a hair left of 0: solve grad_x = 0 by Newton."""
+    x = 0.0
+    for _ in range(20):
+        wall = 0.5 * (1 + np.tanh(0.5 * CLIFF_STEEPNESS * (x - CLIFF_AT)))
+        slope = CLIFF_HEIGHT * CLIFF_STEEPNESS * wall * (1 - wall)
+        x -= (x + slope) / (1 + slope * CLIFF_STEEPNESS * (1 - 2 * wall))
+    return float(x)
+
+
+def rotated_quadratic(condition: float = 20.0, angle_degrees: float = 30.0) -> Surface:
+    """An ill-conditioned quadratic ``½ pᵀ H p`` whose Hessian H has eigenvalues 1 and ``condition``,
+    its axes rotated by ``angle_degrees``: the classic zig-zag valley for plain gradient descent."""
+    condition = float(condition)
+    if not (1.0 <= condition <= 1e6):
+        raise ValueError(f"condition number must be between 1 and 1e6, got {condition:g}")
+    angle = np.deg2rad(angle_degrees)
+    rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+    hessian = rotation @ np.diag([1.0, condition]) @ rotation.T
+
+    def value_and_grad(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        grads = points @ hessian
+        return 0.5 * np.einsum("ij,ij->i", points, grads), grads
+
+    a, b, c = hessian[0, 0], 2 * hessian[0, 1], hessian[1, 1]
+    return Surface(
+        "rotated_quadratic",
+        f"Rotated quadratic (κ = {condition:g})",
+        rf"f(x, y) = \tfrac12\,({a:.3g}\,x^2 {b:+.3g}\,xy + {c:.3g}\,y^2)\quad(\kappa = {condition:g})",
+        value_and_grad,
+        (-2.0, 2.0),
+        (-2.0, 2.0),
+        (-1.8, 1.2),
+        ((0.0, 0.0),),
+        f"A narrow tilted valley: curvature differs {condition:g}-fold between its axes, so one learning rate "
+        "is too big across the valley and too small along it.",
+    )
+
+
 ROSENBROCK = Surface(
     "rosenbrock",
     "Rosenbrock",
@@ -77,12 +310,162 @@ ROSENBROCK = Surface(
     (-1.0, 3.0),
     (-1.2, 1.0),
     ((1.0, 1.0),),
+    "A curved banana-shaped valley: easy to fall into, slow to follow to the minimum at (1, 1).",
 )
 BOWL = Surface(
-    "bowl", "Convex bowl", r"f(x, y) = x^2 + y^2", _bowl, (-2.0, 2.0), (-2.0, 2.0), (1.5, 1.5), ((0.0, 0.0),)
+    "bowl",
+    "Convex bowl",
+    r"f(x, y) = x^2 + y^2",
+    _bowl,
+    (-2.0, 2.0),
+    (-2.0, 2.0),
+    (1.5, 1.5),
+    ((0.0, 0.0),),
+    "The easiest case: round, convex, one minimum; every sensible setting converges.",
+)
+_CAMEL_MINIMUM = (0.08984201368301331, -0.7126564032704135)
+_STYBLINSKI_MINIMUM = -2.903534027771178
+
+BUILT_IN: tuple[Surface, ...] = (
+    BOWL,
+    rotated_quadratic(),
+    ROSENBROCK,
+    Surface(
+        "beale",
+        "Beale",
+        r"f = (1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2",
+        _beale,
+        (-4.5, 4.5),
+        (-4.5, 4.5),
+        (-1.0, 1.5),
+        ((3.0, 0.5),),
+        "Flat regions and sharp ridges: steps that suit one region overshoot in another.",
+    ),
+    Surface(
+        "himmelblau",
+        "Himmelblau",
+        r"f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2",
+        _himmelblau,
+        (-5.0, 5.0),
+        (-5.0, 5.0),
+        (0.0, 0.0),
+        ((3.0, 2.0), (-2.805118, 3.131312), (-3.779310, -3.283186), (3.584428, -1.848126)),
+        "Four equal minima: small changes of start or settings pick a different one.",
+    ),
+    Surface(
+        "booth",
+        "Booth",
+        r"f(x, y) = (x + 2y - 7)^2 + (2x + y - 5)^2",
+        _booth,
+        (-10.0, 10.0),
+        (-10.0, 10.0),
+        (-8.0, -6.0),
+        ((1.0, 3.0),),
+        "A convex quadratic with a mild tilt: a gentle first test.",
+    ),
+    Surface(
+        "matyas",
+        "Matyas",
+        r"f(x, y) = 0.26\,(x^2 + y^2) - 0.48\,xy",
+        _matyas,
+        (-10.0, 10.0),
+        (-10.0, 10.0),
+        (-8.0, 6.0),
+        ((0.0, 0.0),),
+        "A long flat diagonal valley (curvatures 1 and 0.04): plain gradient descent crawls along it.",
+    ),
+    Surface(
+        "six_hump_camel",
+        "Six-hump camel",
+        r"f = (4 - 2.1x^2 + \tfrac{x^4}{3})\,x^2 + xy + (4y^2 - 4)\,y^2",
+        _six_hump_camel,
+        (-2.0, 2.0),
+        (-1.2, 1.2),
+        (-1.6, -0.6),
+        (_CAMEL_MINIMUM, (-_CAMEL_MINIMUM[0], -_CAMEL_MINIMUM[1])),
+        "Six local minima, two of them global: where a run ends depends on its momentum.",
+    ),
+    Surface(
+        "rastrigin",
+        "Rastrigin",
+        r"f = 20 + x^2 - 10\cos 2\pi x + y^2 - 10\cos 2\pi y",
+        _rastrigin,
+        (-5.12, 5.12),
+        (-5.12, 5.12),
+        (3.1, -2.4),
+        ((0.0, 0.0),),
+        "An egg box of local minima on a bowl: small steps get stuck, noise and momentum may escape.",
+    ),
+    Surface(
+        "ackley",
+        "Ackley",
+        r"f = -20e^{-0.2\sqrt{(x^2+y^2)/2}} - e^{(\cos 2\pi x + \cos 2\pi y)/2} + e + 20",
+        _ackley,
+        (-5.0, 5.0),
+        (-5.0, 5.0),
+        (-3.3, 2.7),
+        ((0.0, 0.0),),
+        "A nearly flat, bumpy outer region around a deep funnel at the origin.",
+    ),
+    Surface(
+        "styblinski_tang",
+        "Styblinski-Tang",
+        r"f = \tfrac12\,(x^4 - 16x^2 + 5x + y^4 - 16y^2 + 5y)",
+        _styblinski_tang,
+        (-5.0, 5.0),
+        (-5.0, 5.0),
+        (0.5, 0.5),
+        ((_STYBLINSKI_MINIMUM, _STYBLINSKI_MINIMUM),),
+        "Four basins of different depth: only the lower-left one is global.",
+    ),
+    Surface(
+        "saddle",
+        "Saddle",
+        r"f(x, y) = x^2 - y^2",
+        _saddle,
+        (-2.0, 2.0),
+        (-2.0, 2.0),
+        (1.8, 0.01),
+        (),
+        "A saddle point at the origin: gradient descent slows near it; unbounded below, so runs leave.",
+    ),
+    Surface(
+        "monkey_saddle",
+        "Monkey saddle",
+        r"f(x, y) = x^3 - 3xy^2",
+        _monkey_saddle,
+        (-2.0, 2.0),
+        (-2.0, 2.0),
+        (1.5, 0.1),
+        (),
+        "A flat degenerate saddle (zero curvature at the origin): very slow to leave.",
+    ),
+    Surface(
+        "plateau",
+        "Plateau",
+        r"f(x, y) = 1 - e^{-(x^2 + y^2)}",
+        _plateau,
+        (-3.0, 3.0),
+        (-3.0, 3.0),
+        (2.2, 1.6),
+        ((0.0, 0.0),),
+        "Almost no gradient far from the well: SGD crawls, adaptive methods rescale and move.",
+    ),
+    Surface(
+        "cliff",
+        "Cliff",
+        rf"f = \tfrac12(x^2 + y^2) + {CLIFF_HEIGHT:g}\,\sigma({CLIFF_STEEPNESS:g}\,(x - {CLIFF_AT:g}))",
+        _cliff,
+        (-2.0, 2.0),
+        (-2.0, 2.0),
+        (-1.8, 1.2),
+        ((_cliff_minimum(), 0.0),),
+        f"A bowl with a wall at x = {CLIFF_AT:g} whose gradient reaches {CLIFF_HEIGHT * CLIFF_STEEPNESS / 4:g}: "
+        "an overshoot into it catapults the run away unless the gradient is clipped (clipnorm / clipvalue).",
+    ),
 )
 
-SURFACES: dict[str, Surface] = {s.key: s for s in (BOWL, ROSENBROCK)}
+SURFACES: dict[str, Surface] = {s.key: s for s in BUILT_IN}
 
 
 def get_surface(key: str) -> Surface:

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .lanes import DISPLAY_NAMES, Lane, keras_arguments
-from .noise import gaussian, run_keys
-from .runner import DEFAULT_BOUND, Trajectory, run
+from .runner import DEFAULT_BOUND, Trajectory, run, walk
 from .surfaces import Surface
 
 #: Continuous Keras arguments a sweep axis may vary.
@@ -320,51 +319,27 @@ def summarise_runs(
     bound: float = DEFAULT_BOUND,
     target: float = -math.inf,
 ) -> RunSummary:
-    """:func:`optviz.runner.run` without the recording: same steps, noise and divergence rule, but only
-    a summary per run is kept, so a 200 x 200 grid of 2,000 steps needs megabytes, not gigabytes."""
-    here = np.array(starts, dtype=np.float64, ndmin=2)
-    runs, dims = here.shape
-    if int(steps) != steps or steps < 0:
-        raise ValueError(f"steps must be a whole number >= 0, got {steps}")
+    """:func:`optviz.runner.run` without the recording: the same step loop (:func:`optviz.runner.walk`), but
+    only a summary per run is kept, so a 200 x 200 grid of 2,000 steps needs megabytes, not gigabytes."""
     if not (math.isfinite(noise_sigma) and noise_sigma >= 0):
         raise ValueError(f"noise_sigma must be a number >= 0, got {noise_sigma!r}")
-    keys = run_keys(noise_seed, runs) if noise_sigma > 0 else None
-    following = np.empty_like(here)
+    runs = np.shape(np.atleast_2d(starts))[0]
     best = np.full(runs, np.inf)
     first_reached = np.full(runs, -1, dtype=np.int64)
-    diverged_step = np.full(runs, -1, dtype=np.int64)
-    dead = np.zeros(runs, dtype=bool)
-    any_dead = False
-    loss = np.full(runs, np.nan)
-    state = optimizer.init([here])
-    with np.errstate(all="ignore"):
-        for k in range(int(steps) + 1):
-            loss, grad = value_and_grad(here)
-            if keys is not None:
-                grad = grad + noise_sigma * gaussian(keys, k, dims)
-            finite = np.isfinite(loss)
-            np.fmin(best, np.where(finite, loss, np.inf), out=best)
-            newly_reached = (loss <= target) & (first_reached < 0)
-            first_reached[newly_reached] = k
-            if not finite.all():
-                newly = ~finite & ~dead
-                diverged_step[newly] = k
-                dead |= newly
-                any_dead = any_dead or bool(newly.any())
-            if k == steps:
-                break
-            following[...] = here
-            state = optimizer.update_inplace([following], [grad], state)
-            if any_dead:
-                following[dead] = here[dead]
-            if not (following.max() <= bound and following.min() >= -bound):  # NaN fails both
-                out = ~(np.abs(following) <= bound).all(axis=1)
-                diverged_step[out] = k + 1
-                following[out] = here[out]
-                dead |= out
-                any_dead = any_dead or bool(out.any())
-            here, following = following, here
-    return RunSummary(here, np.asarray(loss, dtype=np.float64), best, first_reached, diverged_step)
+    for position in walk(
+        optimizer, value_and_grad, starts, steps, noise_sigma=noise_sigma, noise_seed=noise_seed, bound=bound
+    ):
+        with np.errstate(invalid="ignore"):
+            np.fmin(best, np.where(np.isfinite(position.loss), position.loss, np.inf), out=best)
+            newly_reached = (position.loss <= target) & (first_reached < 0)
+        first_reached[newly_reached] = position.k
+    return RunSummary(
+        position.point.copy(),
+        np.asarray(position.loss, dtype=np.float64),
+        best,
+        first_reached,
+        position.diverged_step.copy(),
+    )
 
 
 def run_task(optimizer, task: Task, runs: int) -> RunSummary:

@@ -1,26 +1,28 @@
 """Step inspector: step through one optimizer and see every number its Keras 2.2.4 update uses.
 
-URL: ``?surface=rosenbrock&start=-1.2,1&steps=100&o=adam:lr=0.05&step=12`` plus, for a fork,
+URL: ``?surface=rosenbrock&start=-1.2,1&steps=100&o=adam:lr=0.05&step=12`` (a custom surface:
+``surface=custom&f=x**2+3*y**2&xr=-2,2&yr=-2,2``) plus, for a fork,
 ``&fork=adam:lr=0.01&fork_step=12`` (the fork continues from the state after ``fork_step`` updates) and
 ``&view=fork`` to step through the fork instead of the original run.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from optviz.explain import KERAS_NOTES, OPTIMIZER_SUMMARIES, PAPER_RULES, READING_GUIDE
+from optviz.expressions import ALLOWED_TEXT, ExpressionError, custom_surface
 from optviz.figures.inspection import PICK_TRACE, fork_figure, loss_figure, step_figure, step_size_figure
 from optviz.inspection import Inspection, fork, inspect_run, step_table
 from optviz.inspection_formulas import aligned, formula_lines, step_formulas
 from optviz.lanes import Lane, parse_lane
-from optviz.surfaces import SURFACES, get_surface
+from optviz.surfaces import SURFACES, Surface, get_surface
 from pages.components.lane_editor import lane_editor, seed_lane_widgets
 from pages.components.routing import route_through_app
+from pages.components.url_state import UrlReader, format_pair, write_query
 
 route_through_app()
 
@@ -28,6 +30,10 @@ MAX_STEPS = 500
 START_LIMIT = 1000.0
 KEY = "inspect."
 DEFAULT_LANE = "adam:lr=0.05"
+CUSTOM = "custom"
+CUSTOM_WINDOW = (-2.0, 2.0)
+DEFAULT_EXPRESSION = "sin(x)*y**2 + 0.1*(x**2 + y**2)"
+SURFACE_NAMES = {**{key: surface.name for key, surface in SURFACES.items()}, CUSTOM: "Custom f(x, y)"}
 
 
 @dataclass(frozen=True)
@@ -38,89 +44,75 @@ class Settings:
     start: tuple[float, float]
     steps: int
     lane: Lane
+    expression: str = ""  # the formula of the custom surface
+    x_range: tuple[float, float] = CUSTOM_WINDOW
+    y_range: tuple[float, float] = CUSTOM_WINDOW
 
 
 DEFAULTS = Settings("rosenbrock", (-1.2, 1.0), 100, parse_lane(DEFAULT_LANE))
 
 
+@st.cache_resource(max_entries=16, show_spinner=False)
+def custom(expression: str, x_range: tuple[float, float], y_range: tuple[float, float]) -> Surface:
+    """The custom surface (compiled once per formula and window; raises ExpressionError)."""
+    return custom_surface(expression, x_range, y_range)
+
+
+def surface_of(settings: Settings) -> Surface:
+    """The built-in surface, or the custom one built from the formula."""
+    if settings.surface == CUSTOM:
+        return custom(settings.expression, settings.x_range, settings.y_range)
+    return get_surface(settings.surface)
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def inspected(settings: Settings) -> Inspection:
     """The recorded run (cached: scrubbing only redraws)."""
-    surface = get_surface(settings.surface)
-    return inspect_run(settings.lane, surface.value_and_grad, settings.start, settings.steps)
+    return inspect_run(settings.lane, surface_of(settings).value_and_grad, settings.start, settings.steps)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def forked(settings: Settings, fork_step: int, lane: Lane) -> tuple[Inspection, str]:
     """The run continued from ``fork_step`` with ``lane`` (cached)."""
-    return fork(inspected(settings), get_surface(settings.surface).value_and_grad, fork_step, lane)
-
-
-def _parse_start(text: str) -> tuple[float, float]:
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise ValueError(f"start must be two numbers 'x,y', got {text!r}")
-    x, y = (float(p) for p in parts)
-    if not all(math.isfinite(v) and abs(v) <= START_LIMIT for v in (x, y)):
-        raise ValueError(f"start coordinates must be finite and within ±{START_LIMIT:g}, got {text!r}")
-    return x, y
-
-
-def _parse_int(text: str, name: str, low: int, high: int) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise ValueError(f"{name} must be a whole number, got {text!r}") from None
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be in {low}..{high}, got {value}")
-    return value
-
-
-def keras_lane(text: str) -> Lane:
-    """A lane from the URL; native (torch / tf.keras) lanes are refused: only Keras 2.2.4 rules are inspectable."""
-    lane = parse_lane(text)
-    if getattr(lane, "is_native", False):
-        raise ValueError(f"{text!r} is a native framework lane; the step inspector shows the Keras 2.2.4 rules")
-    return lane
+    return fork(inspected(settings), surface_of(settings).value_and_grad, fork_step, lane)
 
 
 def load_url() -> list[str]:
     """Seed the widgets from the query parameters once per session; return notes on ignored values."""
-    params = st.query_params
-    problems: list[str] = []
-
-    def read(name: str, parse, default):
-        if name not in params:
-            return default
+    reader = UrlReader()
+    surface = reader.text("surface", DEFAULTS.surface, choices=list(SURFACE_NAMES))
+    expression = reader.text("f", DEFAULT_EXPRESSION) if surface == CUSTOM else DEFAULT_EXPRESSION
+    x_range = reader.pair("xr", CUSTOM_WINDOW, -1e4, 1e4, increasing=True)
+    y_range = reader.pair("yr", CUSTOM_WINDOW, -1e4, 1e4, increasing=True)
+    if surface == CUSTOM:
         try:
-            return parse(params[name])
-        except ValueError as error:
-            problems.append(f"`{name}`: {error}. Using {default!r}.")
-            return default
-
-    surface = read("surface", lambda s: get_surface(s).key, DEFAULTS.surface)
-    start = read("start", _parse_start, get_surface(surface).start if "surface" in params else DEFAULTS.start)
-    steps = read("steps", lambda s: _parse_int(s, "steps", 1, MAX_STEPS), DEFAULTS.steps)
-    lane = read("o", keras_lane, DEFAULTS.lane)
-    step = read("step", lambda s: _parse_int(s, "step", 1, steps), 1)  # a fork's steps are checked later
-    fork_lane = read("fork", keras_lane, None)
-    fork_step = read("fork_step", lambda s: _parse_int(s, "fork_step", 0, steps), step)
+            default_start = custom(expression, x_range, y_range).start
+        except ExpressionError as error:
+            reader.notes.append(f"URL parameter `f` ignored: {error}. Using {DEFAULT_EXPRESSION}.")
+            expression = DEFAULT_EXPRESSION
+            default_start = custom(expression, x_range, y_range).start
+    else:
+        default_start = get_surface(surface).start
+    start = reader.pair("start", default_start, -START_LIMIT, START_LIMIT)
+    steps = reader.number("steps", DEFAULTS.steps, 1, MAX_STEPS, integer=True)
+    (lane,) = reader.lanes("o", [DEFAULTS.lane], limit=1)
+    step = reader.number("step", 1, 1, steps, integer=True)
+    forks = reader.lanes("fork", [], limit=1) if reader.has("fork") else []
+    fork_step = reader.number("fork_step", step, 0, steps, integer=True)
+    view = reader.text("view", "original", choices=("original", "fork"))
     state = st.session_state
     state[KEY + "surface"] = surface
+    state[KEY + "f"], state[KEY + "xr"], state[KEY + "yr"] = expression, x_range, y_range
     state[KEY + "x0"], state[KEY + "y0"] = float(start[0]), float(start[1])
     state[KEY + "steps"] = steps
     state[KEY + "step"] = step
     seed_lane_widgets(lane, KEY + "lane")
-    if fork_lane is not None:
+    if forks:
         state[KEY + "fork_on"] = True
         state[KEY + "fork_step"] = fork_step
-        seed_lane_widgets(fork_lane, KEY + "fork")
-        view = params.get("view", "original")
-        if view in ("original", "fork"):
-            state[KEY + "view"] = view
-        else:
-            problems.append(f"`view`: must be 'original' or 'fork', got {view!r}. Using 'original'.")
-    return problems
+        state[KEY + "view"] = view
+        seed_lane_widgets(forks[0], KEY + "fork")
+    return reader.notes
 
 
 def shift_step(delta: int, first: int, last: int) -> None:
@@ -144,22 +136,72 @@ def pick_start() -> None:
             return
 
 
-def settings_widgets() -> Settings:
-    """The sidebar: surface, start point, number of steps and the optimizer lane."""
+def reset_start() -> None:
+    """A new surface starts at its own default start point."""
+    state = st.session_state
+    key = state[KEY + "surface"]
+    if key == CUSTOM:
+        try:
+            start = custom(state.get(KEY + "f", DEFAULT_EXPRESSION), *custom_window()).start
+        except ExpressionError:
+            return
+    else:
+        start = get_surface(key).start
+    state[KEY + "x0"], state[KEY + "y0"] = float(start[0]), float(start[1])
+    state[KEY + "step"] = 1
+
+
+def custom_window() -> tuple[tuple[float, float], tuple[float, float]]:
+    state = st.session_state
+    return tuple(state.get(KEY + "xr", CUSTOM_WINDOW)), tuple(state.get(KEY + "yr", CUSTOM_WINDOW))
+
+
+def custom_widgets() -> tuple[str, tuple[float, float], tuple[float, float]]:
+    """The formula and the view window of a custom surface."""
+    state = st.session_state
+    state.setdefault(KEY + "f", DEFAULT_EXPRESSION)
+    expression = st.text_input("f(x, y) =", key=KEY + "f", help=f"Allowed: {ALLOWED_TEXT}.")
+    (x_low, x_high), (y_low, y_high) = custom_window()
+    cells = st.columns(4)
+    x_low = cells[0].number_input("x from", -1e4, 1e4, float(x_low), format="%g", key=KEY + "x_low")
+    x_high = cells[1].number_input("x to", -1e4, 1e4, float(x_high), format="%g", key=KEY + "x_high")
+    y_low = cells[2].number_input("y from", -1e4, 1e4, float(y_low), format="%g", key=KEY + "y_low")
+    y_high = cells[3].number_input("y to", -1e4, 1e4, float(y_high), format="%g", key=KEY + "y_high")
+    x_range, y_range = (float(x_low), float(x_high)), (float(y_low), float(y_high))
+    if x_low < x_high and y_low < y_high:
+        state[KEY + "xr"], state[KEY + "yr"] = x_range, y_range
+    return expression, x_range, y_range
+
+
+def settings_widgets() -> tuple[Settings, str | None]:
+    """The sidebar: surface, start point, number of steps and the optimizer lane; and a problem with the
+    custom formula, if any (the page then says so instead of running)."""
     with st.sidebar:
         st.header("Run")
         surface_key = st.selectbox(
-            "Surface", list(SURFACES), key=KEY + "surface", format_func=lambda k: SURFACES[k].name
+            "Surface", list(SURFACE_NAMES), key=KEY + "surface", format_func=SURFACE_NAMES.get, on_change=reset_start
         )
-        surface = get_surface(surface_key)
-        st.caption(f"${surface.latex}$")
+        expression, x_range, y_range, problem = "", CUSTOM_WINDOW, CUSTOM_WINDOW, None
+        if surface_key == CUSTOM:
+            expression, x_range, y_range = custom_widgets()
+            try:
+                st.caption(f"${custom(expression, x_range, y_range).latex}$")
+            except ExpressionError as error:
+                problem = str(error)
+                st.error(problem)
+        else:
+            surface = get_surface(surface_key)
+            st.caption(f"${surface.latex}$")
+            if getattr(surface, "note", ""):
+                st.caption(surface.note)
         left, right = st.columns(2)
         x0 = left.number_input("start x", -START_LIMIT, START_LIMIT, key=KEY + "x0", step=0.1, format="%g")
         y0 = right.number_input("start y", -START_LIMIT, START_LIMIT, key=KEY + "y0", step=0.1, format="%g")
         steps = st.slider("Steps to record", 1, MAX_STEPS, key=KEY + "steps")
         st.header("Optimizer")
         lane = lane_editor(DEFAULTS.lane, KEY + "lane")
-    return Settings(surface_key, (float(x0), float(y0)), int(steps), lane)
+    settings = Settings(surface_key, (float(x0), float(y0)), int(steps), lane, expression, x_range, y_range)
+    return settings, problem
 
 
 def step_controls(shown: Inspection) -> int:
@@ -278,7 +320,7 @@ def fork_section(settings: Settings, inspection: Inspection, step: int) -> Inspe
     if result.diverged_step >= 0:
         st.warning(f"The fork diverged at step {result.diverged_step}.")
     paths, losses = st.columns(2)
-    paths.plotly_chart(fork_figure(get_surface(settings.surface), inspection, result), key=KEY + "fork_map")
+    paths.plotly_chart(fork_figure(surface_of(settings), inspection, result), key=KEY + "fork_map")
     losses.plotly_chart(loss_figure(inspection, step, result), key=KEY + "fork_loss")
     return result
 
@@ -289,19 +331,22 @@ def _set_fork_step(step: int) -> None:
 
 def write_url(settings: Settings, step: int, fork_result: Inspection | None, viewing_fork: bool) -> None:
     """Mirror the page in the URL so it can be shared."""
-    query = {
-        "surface": settings.surface,
-        "start": f"{settings.start[0]:g},{settings.start[1]:g}",
-        "steps": str(settings.steps),
-        "o": settings.lane.to_text(),
-        "step": str(step),
-    }
-    if fork_result is not None:
-        query["fork"] = fork_result.lane.to_text()
-        query["fork_step"] = str(fork_result.first_step)
-        if viewing_fork:
-            query["view"] = "fork"
-    st.query_params.from_dict(query)
+    custom_surface_on = settings.surface == CUSTOM
+    write_query(
+        {
+            "surface": settings.surface,
+            "f": settings.expression if custom_surface_on else None,
+            "xr": format_pair(settings.x_range) if custom_surface_on else None,
+            "yr": format_pair(settings.y_range) if custom_surface_on else None,
+            "start": format_pair(settings.start),
+            "steps": str(settings.steps),
+            "o": settings.lane.to_text(),
+            "step": str(step),
+            "fork": fork_result.lane.to_text() if fork_result is not None else None,
+            "fork_step": str(fork_result.first_step) if fork_result is not None else None,
+            "view": "fork" if viewing_fork else None,
+        }
+    )
 
 
 st.title("Step inspector")
@@ -312,11 +357,14 @@ st.caption(
 if KEY + "url_notes" not in st.session_state:
     st.session_state[KEY + "url_notes"] = load_url()
 for note in st.session_state[KEY + "url_notes"]:
-    st.warning(f"Ignored a value in the link: {note}")
+    st.warning(note)
 
-settings = settings_widgets()
+settings, formula_problem = settings_widgets()
+if formula_problem is not None:
+    st.info(f"Fix the formula of the custom surface in the sidebar to continue: {formula_problem}")
+    st.stop()
 inspection = inspected(settings)
-surface = get_surface(settings.surface)
+surface = surface_of(settings)
 st.markdown(f"**{settings.lane.label()}** on **{surface.name}** — {OPTIMIZER_SUMMARIES[settings.lane.optimizer]}")
 if inspection.diverged_step >= 0:
     st.warning(

@@ -148,6 +148,7 @@ class TrainingSession:
         self.initial_weights = mlp.init_weights(network, seed)
         self.steps_per_epoch = math.ceil(len(dataset.y_train) / self.batch_size)
         self._epoch_order: tuple[int, np.ndarray] | None = None
+        self._grid: tuple | None = None
         self._history = np.empty((0, len(HISTORY_COLUMNS)))
         self._history_rows = 0
         self._next_id = 0
@@ -293,9 +294,14 @@ class TrainingSession:
     def _record(self, only: list[int] | None = None) -> None:
         metrics = self.evaluate()
         self._last_recorded_step = self.step
-        lanes = range(len(self.lanes)) if only is None else only
-        rows = np.array(
-            [[self.step, self.epoch, self._ids[i]] + [metrics[name][i] for name in HISTORY_COLUMNS[3:]] for i in lanes]
+        lanes = np.arange(len(self.lanes)) if only is None else np.asarray(only, dtype=np.int64)
+        rows = np.column_stack(
+            [
+                np.full(len(lanes), float(self.step)),
+                np.full(len(lanes), self.epoch),
+                np.asarray(self._ids, dtype=np.float64)[lanes],
+                *(metrics[name][lanes] for name in HISTORY_COLUMNS[3:]),
+            ]
         )
         needed = self._history_rows + len(rows)
         if needed > len(self._history):
@@ -357,10 +363,12 @@ class TrainingSession:
         data = self.dataset
         if not data.is_planar:
             raise ValueError("a decision map needs a dataset with 2 inputs")
-        points = np.concatenate([data.x_train, data.x_test])
-        low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
-        xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
-        grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+        if self._grid is None or self._grid[0] != (resolution, margin):  # the data never change: build it once
+            points = np.concatenate([data.x_train, data.x_test])
+            low, high = points.min(axis=0) - margin, points.max(axis=0) + margin
+            xs, ys = np.linspace(low[0], high[0], resolution), np.linspace(low[1], high[1], resolution)
+            self._grid = ((resolution, margin), xs, ys, np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2))
+        _, xs, ys, grid = self._grid
         with np.errstate(all="ignore"):
             probabilities = mlp.predict_proba(self.lane_weights(), grid, self.network.activation)
         return xs, ys, probabilities.reshape(len(self.lanes), resolution, resolution, -1)
@@ -382,3 +390,21 @@ def confusion_counts(predicted: np.ndarray, labels: np.ndarray, classes: int) ->
     lanes = predicted.shape[0]
     flat = (np.arange(lanes)[:, None] * classes + labels[None, :]) * classes + predicted
     return np.bincount(flat.ravel(), minlength=lanes * classes * classes).reshape(lanes, classes, classes)
+
+
+def keras_script(network: mlp.Network, lane: Lane, batch_size: int) -> str:
+    """Keras 2.2.4 code for one lane: the Sequential model, ``compile`` with the lane's optimizer, and ``fit``."""
+    return "\n".join(
+        [
+            "import keras",
+            "",
+            network.keras_code(),
+            "model.compile(",
+            f"    optimizer={lane.keras_code()},",
+            "    loss='categorical_crossentropy',",
+            "    metrics=['accuracy'],",
+            ")",
+            f"model.fit(x_train, keras.utils.to_categorical(y_train, {network.classes}), batch_size={batch_size}, "
+            "epochs=10, shuffle=True)",
+        ]
+    )

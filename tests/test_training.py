@@ -162,3 +162,27 @@ def test_bad_sessions_say_what_is_wrong():
         session(["sgd"], batch_size=0)
     with pytest.raises(ValueError, match="at least one optimizer lane"):
         session([])
+
+
+def test_figures_are_valid_plotly_and_maps_are_one_png_per_lane():
+    import io
+
+    import plotly.graph_objects as go
+    from PIL import Image
+
+    from optviz.figures.training import confusion_figure, curves_figure, decision_map_images, images_html
+
+    training = session(["adam", "sgd"])
+    training.advance(30)
+    figure = curves_figure(training.history(), ["Adam", "SGD"], ["#E69F00", "#56B4E9"], [None, 12])
+    go.Figure(figure.to_dict())  # built without validation for speed: it must still validate
+    assert sum(1 for t in figure.data if t.legendgroup == "1") == 4
+    assert any(t.mode == "markers" and "diverged at step 12" in t.hovertemplate for t in figure.data)
+    xs, ys, probabilities = training.probability_grid(24)
+    points = (MOONS.x_train, MOONS.y_train, MOONS.x_test, MOONS.y_test)
+    images = decision_map_images(xs, ys, probabilities, points, [None, 5], size=120)
+    assert [Image.open(io.BytesIO(png)).size for png in images] == [(120, 120), (120, 120)]
+    markup = images_html(images, ["a", "b <diverged>"], ["#000000", "#111111"], [False, True], 120)
+    assert markup.count("<img") == 2 and "b &lt;diverged&gt;" in markup
+    confusion = confusion_figure(training.confusion_matrices(), ["a", "b"], [None, None])
+    assert [t.type for t in confusion.data] == ["heatmap", "heatmap"]

@@ -1,0 +1,288 @@
+"""Figures for live training: loss and accuracy curves, decision-boundary maps, confusion matrices.
+
+Decision maps are small PNG images (class colours mixed by probability, the boundary in dark grey, the data
+points on top): one per lane, all on the same colour scale, about 30 KB each, so they can be re-sent ten
+times a second while training runs and the browser only swaps pictures.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import math
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image, ImageDraw
+
+#: Class colours of data points and maps (distinct from the lane palette).
+CLASS_COLOURS = (
+    "#3B75AF",
+    "#EF8636",
+    "#519E3E",
+    "#C53A32",
+    "#8D69B8",
+    "#84584E",
+    "#D57DBF",
+    "#7F7F7F",
+    "#BCBD22",
+    "#17BECF",
+)
+DIVERGED_COLOUR = "#D62728"
+MAX_CURVE_POINTS = 400
+MAP_COLUMNS = 3
+
+
+def _rgb(colour: str) -> np.ndarray:
+    return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
+
+
+def thin(count: int, limit: int = MAX_CURVE_POINTS) -> np.ndarray:
+    """Indices of at most ``limit`` evenly spread points out of ``count``, always keeping the first and last."""
+    if count <= limit:
+        return np.arange(count)
+    return np.unique(np.linspace(0, count - 1, limit).round().astype(np.int64))
+
+
+def curves_figure(
+    history: dict[str, np.ndarray],
+    labels: Sequence[str],
+    colours: Sequence[str],
+    diverged_steps: Sequence[int | None],
+    x_axis: str = "step",
+) -> go.Figure:
+    """Loss (left) and accuracy (right) per lane: train solid, test dotted; diverged lanes end with a red x.
+
+    ``history`` holds ``HISTORY_COLUMNS`` (``lane`` = lane position); ``x_axis`` is ``step`` or ``epoch``.
+    """
+    traces = []
+    for lane, (label, colour) in enumerate(zip(labels, colours, strict=True)):
+        mine = history["lane"] == lane
+        picked = thin(int(mine.sum()))
+        x = history[x_axis][mine][picked]
+        mark = diverged_steps[lane]
+        name = f"{lane + 1}. {label}" + ("" if mark is None else f" (diverged at step {mark})")
+        for column, metric in ((1, "loss"), (2, "accuracy")):
+            for split, dash in (("train", "solid"), ("test", "dot")):
+                y = history[f"{split}_{metric}"][mine][picked]
+                traces.append(
+                    dict(
+                        type="scatter",
+                        x=x,
+                        y=y,
+                        mode="lines" if len(x) > 2 else "lines+markers",  # a lone first point stays visible
+                        line=dict(color=colour, dash=dash, width=2.2 if split == "train" else 1.6),
+                        name=name,
+                        legendgroup=str(lane),
+                        showlegend=column == 1 and split == "train",
+                        xaxis="x" if column == 1 else "x2",
+                        yaxis="y" if column == 1 else "y2",
+                        hovertemplate=f"{label}<br>{split} {metric} %{{y:.4g}}<br>{x_axis} %{{x:.4g}}<extra></extra>",
+                    )
+                )
+            if mark is not None:
+                finite = np.isfinite(history[f"train_{metric}"][mine])
+                if finite.any():
+                    last = np.flatnonzero(finite)[-1]
+                    traces.append(
+                        dict(
+                            type="scatter",
+                            x=[history[x_axis][mine][last]],
+                            y=[history[f"train_{metric}"][mine][last]],
+                            mode="markers",
+                            marker=dict(symbol="x", size=12, color=DIVERGED_COLOUR, line=dict(width=1)),
+                            showlegend=False,
+                            xaxis="x" if column == 1 else "x2",
+                            yaxis="y" if column == 1 else "y2",
+                            hovertemplate=f"{label} diverged at step {mark}<extra></extra>",
+                        )
+                    )
+    for dash, name in (("solid", "train (solid)"), ("dot", "test (dotted)")):  # legend keys for the line styles
+        traces.append(
+            dict(type="scatter", x=[None], y=[None], mode="lines", line=dict(color="#444", dash=dash), name=name)
+        )
+    title = "Step" if x_axis == "step" else "Epoch"
+    layout = dict(
+        xaxis=dict(domain=[0.0, 0.46], title=title),
+        xaxis2=dict(domain=[0.54, 1.0], title=title, anchor="y2"),
+        yaxis=dict(title="Cross-entropy loss", rangemode="tozero"),
+        yaxis2=dict(title="Accuracy", range=[0, 1.02], anchor="x2"),
+        height=380,
+        margin=dict(l=60, r=20, t=30, b=40),
+        legend=dict(orientation="h", y=-0.22, x=0),
+        uirevision="curves",
+    )
+    return go.Figure(data=traces, layout=layout, _validate=False)  # redrawn ~10x/s: tests validate it instead
+
+
+def probability_colours(probabilities: np.ndarray) -> np.ndarray:
+    """RGB ``(G, G, 3)`` uint8 of one lane's map, top row first: class colours mixed by probability (pastel, so
+    the points on top stay readable), decision-boundary pixels dark grey, NaN (a diverged lane) light grey.
+
+    ``probabilities (G, G, C)`` with row 0 at the bottom (the first y value).
+    """
+    classes = probabilities.shape[-1]
+    palette = np.stack([_rgb(c) for c in CLASS_COLOURS[:classes]])
+    rgb = 0.45 * 255.0 + 0.55 * (probabilities @ palette)
+    winner = probabilities.argmax(axis=-1)
+    edge = np.zeros(winner.shape, dtype=bool)
+    edge[:-1] |= winner[:-1] != winner[1:]
+    edge[:, :-1] |= winner[:, :-1] != winner[:, 1:]
+    rgb[edge] = (70.0, 70.0, 70.0)
+    rgb[~np.isfinite(rgb).all(axis=-1)] = (200.0, 200.0, 200.0)
+    return np.clip(rgb, 0, 255).astype(np.uint8)[::-1]
+
+
+def _grid_layout(count: int, columns: int = MAP_COLUMNS) -> tuple[int, int, list[tuple[list[float], list[float]]]]:
+    """Rows, columns and the (x domain, y domain) of each of ``count`` small multiples."""
+    columns = min(columns, count)
+    rows = math.ceil(count / columns)
+    gap_x, gap_y = 0.04, 0.10 / max(rows - 1, 1) if rows > 1 else 0.0
+    width = (1.0 - gap_x * (columns - 1)) / columns
+    height = (1.0 - gap_y * (rows - 1)) / rows
+    domains = []
+    for index in range(count):
+        row, column = divmod(index, columns)
+        left = column * (width + gap_x)
+        top = 1.0 - row * (height + gap_y)
+        domains.append(([max(left, 0.0), min(left + width, 1.0)], [max(top - height, 0.0), min(top, 1.0)]))
+    return rows, columns, domains
+
+
+def _axis_names(index: int) -> tuple[str, str, str, str]:
+    suffix = "" if index == 0 else str(index + 1)
+    return f"x{suffix}", f"y{suffix}", f"xaxis{suffix}", f"yaxis{suffix}"
+
+
+def confusion_figure(counts: np.ndarray, titles: Sequence[str], diverged_steps: Sequence[int | None]) -> go.Figure:
+    """One confusion matrix per lane (true class down, predicted across), coloured by the share of each true class."""
+    lanes, classes = counts.shape[0], counts.shape[1]
+    rows, _, domains = _grid_layout(lanes)
+    totals = counts.sum(axis=2, keepdims=True)
+    shares = counts / np.where(totals > 0, totals, 1)
+    traces = []
+    layout: dict = {}
+    annotations = []
+    labels = [str(c) for c in range(classes)]
+    for index in range(lanes):
+        x_ref, y_ref, x_key, y_key = _axis_names(index)
+        x_domain, y_domain = domains[index]
+        traces.append(
+            go.Heatmap(
+                z=shares[index],
+                x=labels,
+                y=labels,
+                text=counts[index],
+                texttemplate="%{text}",
+                textfont=dict(size=9),
+                colorscale="Blues",
+                zmin=0,
+                zmax=1,
+                showscale=index == 0,
+                colorbar=dict(title="share of<br>true class", len=0.6),
+                xaxis=x_ref,
+                yaxis=y_ref,
+                hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>",
+            )
+        )
+        layout[x_key] = dict(domain=x_domain, title="predicted", anchor=y_ref, tickfont=dict(size=9))
+        layout[y_key] = dict(domain=y_domain, title="true", autorange="reversed", anchor=x_ref, tickfont=dict(size=9))
+        mark = diverged_steps[index]
+        title = titles[index] if mark is None else f"<b>{titles[index]}: DIVERGED at step {mark}</b>"
+        annotations.append(
+            dict(
+                text=title,
+                x=sum(x_domain) / 2,
+                y=y_domain[1],
+                xref="paper",
+                yref="paper",
+                xanchor="center",
+                yanchor="bottom",
+                showarrow=False,
+                font=dict(size=12, color=DIVERGED_COLOUR if mark is not None else "#222"),
+            )
+        )
+    layout.update(annotations=annotations, height=320 * rows + 40, margin=dict(l=50, r=10, t=30, b=40))
+    return go.Figure(data=traces, layout=layout)
+
+
+_LAYERS: dict[tuple, Image.Image] = {}
+
+
+def _points_layer(
+    xs: np.ndarray, ys: np.ndarray, points: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], size: int
+) -> Image.Image:
+    """The data points as a transparent RGBA layer: training points dots with a white rim, test points diamonds.
+
+    Cached (a handful of entries): the same data are drawn on every update while training runs.
+    """
+    key = (xs[0], xs[-1], ys[0], ys[-1], size, *(hash(a.tobytes()) for a in points))
+    layer = _LAYERS.get(key)
+    if layer is None:
+        if len(_LAYERS) > 8:
+            _LAYERS.clear()
+        layer = _LAYERS[key] = _draw_points(xs, ys, points, size)
+    return layer
+
+
+def _draw_points(
+    xs: np.ndarray, ys: np.ndarray, points: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], size: int
+) -> Image.Image:
+    x_train, y_train, x_test, y_test = points
+    layer = Image.new("RGBA", (size, size), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(layer)
+    for x, y, test in ((x_train, y_train, False), (x_test, y_test, True)):
+        px = (x[:, 0] - xs[0]) / (xs[-1] - xs[0]) * (size - 1)
+        py = (1.0 - (x[:, 1] - ys[0]) / (ys[-1] - ys[0])) * (size - 1)
+        for cx, cy, label in zip(px.tolist(), py.tolist(), y.tolist(), strict=True):
+            colour = CLASS_COLOURS[label]
+            if test:
+                draw.polygon([(cx, cy - 4), (cx + 4, cy), (cx, cy + 4), (cx - 4, cy)], fill=colour, outline="black")
+            else:
+                draw.ellipse([cx - 2.6, cy - 2.6, cx + 2.6, cy + 2.6], fill=colour, outline="white")
+    return layer
+
+
+def decision_map_images(
+    xs: np.ndarray,
+    ys: np.ndarray,
+    probabilities: np.ndarray,
+    points: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+    diverged_steps: Sequence[int | None],
+    size: int = 260,
+) -> list[bytes]:
+    """One PNG per lane on the same colour scale: ``probability_colours`` scaled to ``size`` pixels with the data
+    drawn on top; a diverged lane's map is greyed out. ``probabilities (K, G, G, C)`` over ``xs, ys (G,)``."""
+    layer = _points_layer(xs, ys, points, size)
+    fog = Image.new("RGBA", (size, size), (235, 235, 235, 255))
+    images = []
+    for lane in range(probabilities.shape[0]):
+        image = Image.fromarray(probability_colours(probabilities[lane]), "RGB").convert("RGBA")
+        image = image.resize((size, size), Image.BILINEAR)
+        if diverged_steps[lane] is not None:
+            image = Image.blend(image, fog, 0.6)
+        buffer = io.BytesIO()
+        Image.alpha_composite(image, layer).convert("RGB").save(buffer, format="PNG", compress_level=1)
+        images.append(buffer.getvalue())
+    return images
+
+
+def images_html(
+    images: Sequence[bytes], captions: Sequence[str], colours: Sequence[str], alerts: Sequence[bool], width: int
+) -> str:
+    """Small multiples as inline HTML (PNG data URLs, caption under each, lane colour as a top rule, alert
+    captions in bold red): no media files for the browser to fetch on every update."""
+    cells = []
+    for image, caption, colour, alert in zip(images, captions, colours, alerts, strict=True):
+        style = f"color:{DIVERGED_COLOUR};font-weight:700;" if alert else ""
+        source = "data:image/png;base64," + base64.b64encode(image).decode()
+        cells.append(
+            f"<figure style='margin:0;width:{width}px'>"
+            f"<img src='{source}' width='{width}' height='{width}' alt='{html.escape(caption)}' "
+            f"style='border-top:4px solid {colour};display:block'/>"
+            f"<figcaption style='{style}font-size:0.85em;text-align:center'>{html.escape(caption)}</figcaption>"
+            "</figure>"
+        )
+    return "<div style='display:flex;flex-wrap:wrap;gap:14px'>" + "".join(cells) + "</div>"

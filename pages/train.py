@@ -1,0 +1,377 @@
+"""Live training: several optimizers train the same small network side by side, from the same initial
+weights on the same mini-batches, with loss/accuracy curves and decision maps (or confusion matrices).
+
+URL: ``?dataset=moons&noise=0.2&hidden=16,16&act=tanh&batch=32&o=adam&o=sgd:lr=0.1,momentum=0.9``
+(also ``samples``, ``seed``, ``test``, ``classes`` for blobs, ``chunk`` = steps per update).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from optviz.datasets import (
+    BLOB_CLASS_RANGE,
+    DATASETS,
+    GENERATED,
+    NOISE_RANGE,
+    SAMPLE_RANGE,
+    TEST_FRACTION_RANGE,
+    Dataset,
+    DatasetSpec,
+    make_dataset,
+)
+from optviz.figures.training import confusion_figure, curves_figure, decision_map_images, images_html
+from optviz.lanes import Lane, parse_lane
+from optviz.mlp import ACTIVATIONS, MAX_HIDDEN_LAYERS, UNIT_RANGE, Network
+from optviz.training import BATCH_SIZE_RANGE, HISTORY_COLUMNS, TrainingSession, keras_script
+from pages.components.lane_list import lanes_panel, seed_lanes
+from pages.components.routing import route_through_app
+from pages.components.url_state import UrlReader, write_query
+
+KEY = "train."
+SESSION, RUNNING, NOTES, LANES = KEY + "session", KEY + "running", KEY + "notes", KEY + "lanes"
+MAX_LANES = 6
+CHUNK_RANGE = (1, 200)
+SEED_LIMIT = 1_000_000
+TICK_SECONDS = 0.05  # pause between live updates while training runs
+DEFAULT_LANES = ("adam", "sgd:lr=0.1,momentum=0.9", "rmsprop")
+MAP_RESOLUTION = 48
+MAP_PIXELS = 260
+MAP_REFRESH_SECONDS = 0.3  # decision maps while training runs (curves and counter: every tick)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the page shows depends on; round-trips through the URL."""
+
+    data: DatasetSpec
+    hidden: tuple[int, ...]
+    activation: str
+    batch_size: int
+    chunk: int
+    lanes: tuple[Lane, ...]
+    keys: tuple[str, ...]
+
+    def structure(self) -> tuple:
+        """What a running session cannot change without starting again."""
+        return (self.data, self.hidden, self.activation, self.batch_size)
+
+    def query(self) -> dict[str, str | list[str]]:
+        params: dict[str, str | list[str]] = {"dataset": self.data.name}
+        if self.data.name in GENERATED:
+            params["samples"] = str(self.data.samples)
+            params["noise"] = f"{self.data.noise:g}"
+        if self.data.name == "blobs":
+            params["classes"] = str(self.data.classes)
+        params.update(
+            test=f"{self.data.test_fraction:g}",
+            seed=str(self.data.seed),
+            hidden=",".join(map(str, self.hidden)) or "none",
+            act=self.activation,
+            batch=str(self.batch_size),
+            chunk=str(self.chunk),
+            o=[lane.to_text() for lane in self.lanes],
+        )
+        return params
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def dataset_for(spec: DatasetSpec) -> Dataset:
+    return make_dataset(spec)
+
+
+# -- URL --------------------------------------------------------------------------------------------------
+def _hidden(text: str) -> tuple[int, ...]:
+    if text.strip().lower() in ("", "none", "0"):
+        return ()
+    try:
+        units = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError("must be unit counts separated by commas (e.g. 16,16)") from None
+    if len(units) > MAX_HIDDEN_LAYERS or any(not UNIT_RANGE[0] <= u <= UNIT_RANGE[1] for u in units):
+        raise ValueError(f"must be at most {MAX_HIDDEN_LAYERS} layers of {UNIT_RANGE[0]} to {UNIT_RANGE[1]} units")
+    return units
+
+
+def load_url() -> list[str]:
+    """Seed the widgets from the query string once per visit; return a note for every value that was ignored."""
+    url = UrlReader()
+    defaults = DatasetSpec()
+    state = st.session_state
+    state[KEY + "dataset"] = url.text("dataset", defaults.name, list(DATASETS))
+    state[KEY + "samples"] = int(url.number("samples", defaults.samples, *SAMPLE_RANGE, integer=True))
+    state[KEY + "noise"] = url.number("noise", defaults.noise, *NOISE_RANGE)
+    state[KEY + "classes"] = int(url.number("classes", defaults.classes, *BLOB_CLASS_RANGE, integer=True))
+    state[KEY + "test"] = url.number("test", defaults.test_fraction, *TEST_FRACTION_RANGE)
+    state[KEY + "seed"] = int(url.number("seed", defaults.seed, 0, SEED_LIMIT, integer=True))
+    hidden = (16, 16)
+    if url.has("hidden"):
+        raw = st.query_params["hidden"]
+        try:
+            hidden = _hidden(raw)
+        except ValueError as error:
+            url.notes.append(f"URL parameter `hidden={raw[:40]}` ignored: {error}. Using 16,16.")
+    state[KEY + "layers"] = len(hidden)
+    for index, units in enumerate(hidden):
+        state[f"{KEY}units.{index}"] = units
+    state[KEY + "act"] = url.text("act", "tanh", list(ACTIVATIONS))
+    state[KEY + "batch"] = int(url.number("batch", 32, *BATCH_SIZE_RANGE, integer=True))
+    state[KEY + "chunk"] = int(url.number("chunk", 10, *CHUNK_RANGE, integer=True))
+    lanes = url.lanes("o", [parse_lane(text) for text in DEFAULT_LANES], limit=MAX_LANES)
+    seed_lanes(lanes, LANES)
+    return url.notes
+
+
+# -- widgets ----------------------------------------------------------------------------------------------
+def data_and_network_widgets() -> tuple[DatasetSpec, tuple[int, ...], str, int, int]:
+    with st.sidebar:
+        st.subheader("Data")
+        name = st.selectbox("Dataset", list(DATASETS), key=KEY + "dataset", format_func=DATASETS.get)
+        generated = name in GENERATED
+        samples = st.slider("Samples", *SAMPLE_RANGE, step=20, key=KEY + "samples", disabled=not generated)
+        noise = st.slider("Noise", *NOISE_RANGE, step=0.05, key=KEY + "noise", disabled=not generated)
+        if name == "blobs":
+            classes = st.slider("Classes", *BLOB_CLASS_RANGE, key=KEY + "classes")
+        else:
+            classes = st.session_state.get(KEY + "classes", DatasetSpec().classes)
+        if name == "digits":
+            st.caption("scikit-learn's bundled 8x8 digits: 1797 images, 64 inputs, 10 classes.")
+        test = st.slider("Test share", *TEST_FRACTION_RANGE, step=0.05, key=KEY + "test")
+        seed = st.number_input("Seed (data, weights, shuffle)", 0, SEED_LIMIT, key=KEY + "seed")
+        st.subheader("Network")
+        layers = st.slider("Hidden layers", 0, MAX_HIDDEN_LAYERS, key=KEY + "layers")
+        hidden = []
+        cells = st.columns(max(layers, 1))
+        for index in range(layers):
+            unit_key = f"{KEY}units.{index}"
+            if unit_key not in st.session_state:
+                st.session_state[unit_key] = 16
+            with cells[index]:
+                hidden.append(int(st.number_input(f"Layer {index + 1}", *UNIT_RANGE, key=unit_key)))
+        activation = st.selectbox("Activation", list(ACTIVATIONS), key=KEY + "act")
+        st.subheader("Training")
+        batch = st.number_input("Batch size", *BATCH_SIZE_RANGE, key=KEY + "batch")
+        chunk = st.slider(
+            "Steps per update",
+            *CHUNK_RANGE,
+            key=KEY + "chunk",
+            help="Mini-batches trained per screen update (and per Step).",
+        )
+    spec = DatasetSpec(name, int(samples), float(noise), int(seed), float(test), int(classes))
+    return spec, tuple(hidden), activation, int(batch), int(chunk)
+
+
+def lane_widgets() -> tuple[list[Lane], list[str], list[str]]:
+    """The shared lanes panel (one tab per lane): lanes, their stable ids and their colours."""
+    choices = lanes_panel([parse_lane(text) for text in DEFAULT_LANES], LANES, MAX_LANES, columns=3)
+    return [c.lane for c in choices], [c.lane_id for c in choices], [c.colour for c in choices]
+
+
+# -- session ----------------------------------------------------------------------------------------------
+def _start() -> None:
+    st.session_state[RUNNING] = True
+
+
+def _stop() -> None:
+    st.session_state[RUNNING] = False
+
+
+def _step(chunk: int) -> None:
+    st.session_state[RUNNING] = False
+    st.session_state[SESSION].advance(chunk)
+
+
+def _reset() -> None:
+    st.session_state[RUNNING] = False
+    st.session_state.pop(SESSION, None)
+
+
+def current_session(settings: Settings, dataset: Dataset, network: Network) -> TrainingSession:
+    """The session for these settings: kept (lanes reconfigured in place) unless data, network or batch changed."""
+    session = st.session_state.get(SESSION)
+    if session is not None and st.session_state.get(KEY + "structure") == settings.structure():
+        session.configure(settings.lanes, settings.keys)
+        return session
+    if session is not None and session.step > 0:
+        st.toast("Data, network or batch size changed: training starts again from step 0.")
+    session = TrainingSession(dataset, network, settings.lanes, settings.batch_size, settings.data.seed, settings.keys)
+    st.session_state[SESSION] = session
+    st.session_state[KEY + "structure"] = settings.structure()
+    return session
+
+
+# -- live view --------------------------------------------------------------------------------------------
+def lane_table(session: TrainingSession) -> pd.DataFrame:
+    latest = session.latest()
+    rows = []
+    for number, status in enumerate(session.statuses()):
+        if status.diverged_step is not None:
+            state = f"DIVERGED at step {status.diverged_step} (frozen)"
+        elif status.joined_step:
+            state = f"training (joined at step {status.joined_step})"
+        else:
+            state = "training"
+        rows.append(
+            {
+                "lane": f"{number + 1}. {status.lane.label()}",
+                "status": state,
+                "train loss": latest["train_loss"][number],
+                "test loss": latest["test_loss"][number],
+                "train accuracy": latest["train_accuracy"][number],
+                "test accuracy": latest["test_accuracy"][number],
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def history_csv(session: TrainingSession) -> bytes:
+    history = session.history()
+    labels = [lane.label() for lane in session.lanes]
+    frame = pd.DataFrame({name: history[name] for name in HISTORY_COLUMNS})
+    frame["lane"] = frame["lane"] + 1
+    frame.insert(3, "optimizer", [labels[i] for i in history["lane"]])
+    return frame.to_csv(index=False).encode()
+
+
+def maps_html(session: TrainingSession, labels: list[str], colours: list[str], running: bool) -> str:
+    """The decision maps of every lane (one batched forward pass over the grid). While training runs they are
+    redrawn at most every ``MAP_REFRESH_SECONDS`` (the curves and counter update on every tick)."""
+    cached = st.session_state.get(KEY + "maps")
+    marks = session.diverged_steps()
+    signature = (id(session), session.step, tuple(labels), tuple(colours), tuple(marks))
+    if cached is not None and cached[0] == signature:
+        return cached[2]
+    if running and cached is not None and time.monotonic() - cached[1] < MAP_REFRESH_SECONDS:
+        return cached[2]
+    data = session.dataset
+    xs, ys, probabilities = session.probability_grid(MAP_RESOLUTION)
+    points = (data.x_train, data.y_train, data.x_test, data.y_test)
+    images = decision_map_images(xs, ys, probabilities, points, marks, MAP_PIXELS)
+    captions = [
+        label if mark is None else f"{label}: DIVERGED at step {mark}"
+        for label, mark in zip(labels, marks, strict=True)
+    ]
+    markup = images_html(images, captions, colours, [mark is not None for mark in marks], MAP_PIXELS)
+    st.session_state[KEY + "maps"] = (signature, time.monotonic(), markup)
+    return markup
+
+
+def show_live(session: TrainingSession, running: bool, colours: list[str]) -> None:
+    data = session.dataset
+    status = "training…" if running else "stopped"
+    st.markdown(
+        f"**Step {session.step}** · epoch {session.epoch:.2f} · {session.steps_per_epoch} steps per epoch "
+        f"({len(data.y_train)} training, {len(data.y_test)} test samples) · {status}"
+    )
+    diverged = [(n, s) for n, s in enumerate(session.statuses()) if s.diverged_step is not None]
+    for number, lane_status in diverged:
+        st.error(
+            f"Lane {number + 1} ({lane_status.lane.label()}) diverged at step {lane_status.diverged_step}: its loss "
+            "blew up, so its weights are frozen. The other lanes keep training.",
+            icon=":material/warning:",
+        )
+    st.dataframe(
+        lane_table(session),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            name: st.column_config.NumberColumn(format="%.4f")
+            for name in ("train loss", "test loss", "train accuracy", "test accuracy")
+        },
+    )
+    labels = [f"{n + 1}. {lane.label()}" for n, lane in enumerate(session.lanes)]
+    marks = session.diverged_steps()
+    st.plotly_chart(
+        curves_figure(session.history(), [lane.label() for lane in session.lanes], colours, marks),
+        key=KEY + "curves",
+        width="stretch",
+    )
+    if data.is_planar:
+        st.caption(
+            "Decision maps (standardised inputs): the background mixes the class colours by the predicted "
+            "probabilities, the dark line is the decision boundary; dots are training points, diamonds test points."
+        )
+        st.markdown(maps_html(session, labels, colours, running), unsafe_allow_html=True)
+    else:
+        st.caption("Confusion matrices on the test set: true class down, predicted class across.")
+        st.plotly_chart(
+            confusion_figure(session.confusion_matrices("test"), labels, marks),
+            key=KEY + "confusion",
+            width="stretch",
+        )
+    if running:
+        st.caption("Stop to download the curves.")
+    else:
+        st.download_button(
+            "Download the curves (CSV)",
+            history_csv(session),
+            file_name="optviz_training_curves.csv",
+            mime="text/csv",
+            key=KEY + "csv",
+        )
+
+
+# -- page -------------------------------------------------------------------------------------------------
+route_through_app()
+st.title("Live training")
+st.caption(
+    "Several optimizers train copies of the same small network side by side: the same initial weights, the same "
+    "shuffled mini-batches, one batched NumPy computation. Change a lane's arguments while it trains: it keeps "
+    "its weights and optimizer state."
+)
+if KEY + "dataset" not in st.session_state:
+    st.session_state[NOTES] = load_url()
+    st.session_state[RUNNING] = False
+for note in st.session_state.get(NOTES, []):
+    st.warning(f"Link value ignored: {note}", icon=":material/link_off:")
+
+spec, hidden, activation, batch, chunk = data_and_network_widgets()
+dataset = dataset_for(spec)
+network = Network(dataset.inputs, hidden, dataset.classes, activation)
+st.sidebar.caption(f"Network {network.describe()} + softmax: {network.parameter_count} weights per lane.")
+
+start, stop, step, reset, about = st.columns([1, 1, 1, 1, 3], vertical_alignment="center")
+with st.expander("Optimizer lanes", expanded=True):
+    lanes, ids, colours = lane_widgets()
+settings = Settings(spec, hidden, activation, batch, chunk, tuple(lanes), tuple(ids))
+session = current_session(settings, dataset, network)
+running = bool(st.session_state.get(RUNNING))
+start.button("Start", key=KEY + "start", type="primary", on_click=_start, disabled=running, width="stretch")
+stop.button("Stop", key=KEY + "stop", on_click=_stop, disabled=not running, width="stretch")
+step.button("Step", key=KEY + "step", on_click=_step, args=(chunk,), width="stretch", help=f"Train {chunk} steps.")
+reset.button(
+    "Reset", key=KEY + "reset", on_click=_reset, width="stretch", help="All lanes back to the initial weights."
+)
+about.caption(f"Step trains {chunk} mini-batches of {batch}; Start keeps training and updates the charts live.")
+write_query(settings.query())
+
+
+@st.fragment(run_every=TICK_SECONDS if running else None)
+def live() -> None:
+    """The live part: trains one chunk per tick while running, then redraws the counter, table and charts.
+
+    Each tick is a short fragment run with the same element keys (charts update in place, no remount); a click
+    anywhere (Stop) is handled between ticks, so the rest of the page stays responsive."""
+    current = st.session_state.get(SESSION)
+    if current is None:
+        return
+    is_running = bool(st.session_state.get(RUNNING))
+    if is_running:
+        current.advance(chunk)
+    show_live(current, is_running, colours)
+
+
+live()
+
+with st.expander("Keras code for each lane"):
+    st.caption(
+        "The same network and optimizer in Keras 2.2.4 (`lr=`; Keras 2.3+ and tf.keras call it `learning_rate`)."
+    )
+    for number, lane in enumerate(session.lanes):
+        st.markdown(f"**Lane {number + 1}: {lane.label()}**")
+        st.code(keras_script(network, lane, batch), language="python")
+st.caption("The address bar holds this setup (dataset, network, batch size and lanes): copy it to share.")

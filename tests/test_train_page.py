@@ -1,0 +1,133 @@
+"""AppTest: the live-training page steps every lane on the same batches, keeps weights across hyperparameter
+changes, marks a diverging lane without stopping the others, and answers bad links with notes."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+from streamlit.testing.v1 import AppTest
+
+from .conftest import ROOT
+
+PAGE = ROOT / "pages" / "train.py"
+MOONS = dict(dataset="moons", noise="0.2", hidden="16,16", act="tanh", batch="32", chunk="10")
+
+
+def page(**query: str | list[str]) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def step_count(at: AppTest) -> int:
+    texts = [m.value for m in at.markdown if re.match(r"\*\*Step \d+\*\*", m.value)]
+    assert len(texts) == 1, texts
+    return int(re.match(r"\*\*Step (\d+)\*\*", texts[0]).group(1))
+
+
+def table(at: AppTest):
+    return at.dataframe[0].value
+
+
+def press(at: AppTest, label: str, times: int = 1) -> AppTest:
+    for _ in range(times):
+        at.button(key=f"train.{label}").click().run()
+    return at
+
+
+def test_all_lanes_report_the_same_loss_before_the_first_step():
+    at = page(**MOONS, o=["adam", "sgd:lr=0.1,momentum=0.9", "rmsprop", "nadam"])
+    assert not at.exception and not at.warning
+    assert step_count(at) == 0
+    frame = table(at)
+    assert list(frame["lane"]) == ["1. Adam", "2. SGD lr=0.1, momentum=0.9", "3. RMSprop", "4. Nadam"]
+    assert frame["train loss"].nunique() == 1 and frame["test accuracy"].nunique() == 1
+    assert 0.3 < frame["train loss"][0] < 1.5
+
+
+def test_pressing_step_lowers_the_training_loss():
+    at = page(**MOONS, o=["adam:lr=0.01", "sgd:lr=0.1,momentum=0.9"])
+    before = table(at)["train loss"].to_numpy()
+    press(at, "step", 6)
+    assert step_count(at) == 60
+    after = table(at)["train loss"].to_numpy()
+    assert np.all(after < 0.8 * before)
+    assert not at.exception
+    curves = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert len([t for t in curves["data"] if t.get("legendgroup") == "0"]) == 4  # train/test loss and accuracy
+
+
+def test_a_hyperparameter_change_keeps_the_step_counter_and_weights():
+    at = page(**MOONS, o=["adam", "sgd:lr=0.1"])
+    press(at, "step", 2)
+    weights = [w.copy() for w in at.session_state["train.session"].lane_weights()]
+    losses = table(at)["train loss"].to_numpy()
+    at.select_slider(key="train.lanes.0.adam.lr").set_value(0.01).run()
+    assert step_count(at) == 20
+    assert table(at)["lane"][0] == "1. Adam lr=0.01"
+    assert np.array_equal(table(at)["train loss"].to_numpy(), losses)
+    kept = at.session_state["train.session"].lane_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(weights, kept, strict=True))
+    assert at.query_params["o"] == ["adam:lr=0.01", "sgd:lr=0.1"]
+    press(at, "step")
+    assert step_count(at) == 30
+    assert table(at)["train loss"][0] != losses[0]
+
+
+def test_a_diverging_lane_is_marked_and_does_not_stop_the_others():
+    at = page(
+        dataset="moons",
+        samples="200",
+        hidden="16,16",
+        act="tanh",
+        chunk="20",
+        o=["sgd:lr=10,momentum=0.99", "adam:lr=0.01"],
+    )
+    start = table(at)["train loss"][1]
+    press(at, "step", 3)
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and errors[0].startswith("Lane 1 (SGD lr=10, momentum=0.99) diverged at step")
+    frame = table(at)
+    assert frame["status"][0].startswith("DIVERGED at step") and frame["status"][1] == "training"
+    assert np.isnan(frame["train loss"][0]) and frame["train loss"][1] < start
+    assert step_count(at) == 60
+    maps = [m.value for m in at.markdown if "<img" in m.value]
+    assert len(maps) == 1 and maps[0].count("<img") == 2 and "DIVERGED at step" in maps[0]
+
+
+def test_bad_url_values_fall_back_with_a_note():
+    at = page(dataset="mnist", noise="lots", hidden="100,2", act="elu", batch="0", o=["adamw", "sgd:lr=0.1"])
+    assert not at.exception
+    notes = " ".join(w.value for w in at.warning)
+    for name in ("dataset=mnist", "noise=lots", "hidden=100,2", "act=elu", "batch=0", "adamw"):
+        assert name in notes, name
+    assert at.selectbox(key="train.dataset").value == "moons"
+    assert list(table(at)["lane"]) == ["1. SGD lr=0.1"]
+    assert step_count(at) == 0
+
+
+def test_digits_shows_confusion_matrices_and_reset_starts_again():
+    at = page(dataset="digits", hidden="32", act="relu", batch="64", o=["adam", "sgd:lr=0.1"])
+    assert not at.exception
+    charts = [json.loads(chart.proto.spec) for chart in at.get("plotly_chart")]
+    heatmaps = [t for t in charts[1]["data"] if t["type"] == "heatmap"]
+    assert len(heatmaps) == 2  # one confusion matrix per lane
+    assert not [m for m in at.markdown if "<img" in m.value]
+    press(at, "step", 2)
+    assert step_count(at) == 20 and table(at)["test accuracy"].min() > 0.2  # chance is 0.1
+    press(at, "reset")
+    assert step_count(at) == 0 and table(at)["train loss"].nunique() == 1
+
+
+def test_url_and_keras_code_describe_the_setup():
+    at = page(**MOONS, o=["adam", "sgd:lr=0.1,momentum=0.9"])
+    assert at.query_params["hidden"] == "16,16" and at.query_params["act"] == "tanh"
+    assert at.query_params["o"] == ["adam", "sgd:lr=0.1,momentum=0.9"]
+    code = "\n".join(c.value for c in at.code)
+    assert "keras.layers.Dense(16, activation='tanh', input_shape=(2,))" in code
+    assert "optimizer=keras.optimizers.SGD(lr=0.1, momentum=0.9)," in code
+    assert code.count("loss='categorical_crossentropy'") == 2

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from optviz.surfaces import SURFACES, get_surface, rotated_quadratic
@@ -84,3 +87,48 @@ def test_cliff_gradient_explodes_at_the_wall_and_not_elsewhere():
 def test_unknown_surface_lists_the_choices():
     with pytest.raises(ValueError, match="rosenbrock"):
         get_surface("nope")
+
+
+# -- batched lanes and metrics ----------------------------------------------------------------------------
+def test_run_lanes_batches_by_class_and_equals_each_lane_run_alone():
+    from optviz.explorer import lane_groups, run_lanes
+    from optviz.lanes import parse_lane
+    from optviz.runner import run
+
+    texts = ["sgd:lr=0.01", "adam:lr=0.05", "sgd:lr=0.002,momentum=0.9,clipnorm=0.5", "sgd:nesterov=1,momentum=0.5"]
+    lanes = [parse_lane(t) for t in texts]
+    assert lane_groups(lanes) == [(0, 2), (1,), (3,)]
+    surface = get_surface("cliff")
+    batched = run_lanes(lanes, surface.value_and_grad, (-1.8, 1.2), 200, noise_sigma=0.2, noise_seed=3, ensemble=3)
+    for lane, trajectory in zip(lanes, batched, strict=True):
+        alone = run(
+            lane.build(),
+            surface.value_and_grad,
+            np.array([[-1.8, 1.2]] * 3),
+            200,
+            noise_sigma=0.2,
+            noise_seed=[3, 4, 5],
+        )
+        np.testing.assert_allclose(trajectory.positions, alone.positions, rtol=1e-12, atol=1e-12)
+        np.testing.assert_array_equal(trajectory.clipped, alone.clipped)
+    assert batched[2].clipped.any() and not batched[0].clipped.any()
+
+
+def test_lane_metrics_and_csv():
+    from optviz.explorer import run_lanes
+    from optviz.lanes import parse_lane
+    from optviz.metrics import lane_metrics, trajectories_csv
+
+    surface = get_surface("bowl")
+    lanes = [parse_lane("sgd:lr=0.1"), parse_lane("sgd:lr=1.5")]
+    trajectories = run_lanes(lanes, surface.value_and_grad, surface.start, 100)
+    table = lane_metrics(["a", "b"], trajectories, surface, 1e-4)
+    # SGD lr=0.1 on x^2+y^2 shrinks the point by 0.8 per step: f = 4.5 * 0.64**k <= 1e-4 first at k = ceil(24.007) = 25
+    assert table["steps to tolerance"].tolist()[0] == 25
+    assert table["final loss"].iloc[0] == pytest.approx(4.5 * 0.64**100)
+    assert table["distance to minimum"].iloc[0] == pytest.approx(np.hypot(1.5, 1.5) * 0.8**100)
+    assert pd.isna(table["steps to tolerance"].iloc[1]) and table["diverged at step"].iloc[1] > 0
+    csv = trajectories_csv(["a", "b"], trajectories)
+    frame = pd.read_csv(io.StringIO(csv))
+    assert list(frame.columns) == ["step", "lane", "run", "x", "y", "loss"] and len(frame) == 2 * 101
+    np.testing.assert_array_equal(frame[frame.lane == "a"][["x", "y"]].to_numpy(), trajectories[0].positions[:, 0])

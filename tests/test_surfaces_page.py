@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import base64
+import json
+from pathlib import Path
+
+import numpy as np
 from streamlit.testing.v1 import AppTest
 
+from optviz.lanes import parse_lane
+from optviz.runner import run
+from optviz.surfaces import get_surface
 from pages.components.url_state import UrlReader, parse_pair
 
 
@@ -66,3 +74,164 @@ def test_url_reader_validates_and_notes_every_bad_value():
     assert len(reader.notes) == 5
     assert all("ignored" in note or "bogus" in note for note in reader.notes)
     assert parse_pair("-1.2, 1", -5, 5) == (-1.2, 1.0)
+
+
+# -- the page ---------------------------------------------------------------------------------------------
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = ROOT / "pages" / "surfaces.py"
+SHARED = {
+    "surface": "rosenbrock",
+    "start": "-1.2,1",
+    "steps": "300",
+    "o": ["adam:lr=0.01,amsgrad=1", "sgd:lr=0.001,momentum=0.9,nesterov=1"],
+}
+
+
+def _decode(value):
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"])
+        return array.reshape(value["shape"]) if "shape" in value else array
+    return np.array(value, dtype=float)
+
+
+def _page(params: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    for name, value in (params or {}).items():
+        at.query_params[name] = value
+    return at.run()
+
+
+def _map(at: AppTest) -> dict:
+    return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def _loss_chart(at: AppTest) -> dict:
+    return json.loads(at.get("plotly_chart")[1].proto.spec)
+
+
+def _path(figure: dict, label: str) -> np.ndarray:
+    trace = next(t for t in figure["data"] if t.get("name") == label and t.get("mode") == "lines")
+    return np.column_stack([_decode(trace["x"]), _decode(trace["y"])])
+
+
+def test_a_shared_url_draws_the_cores_trajectories():
+    at = _page(SHARED)
+    assert not at.exception and not at.warning
+    figure = _map(at)
+    surface = get_surface("rosenbrock")
+    for number, text in enumerate(SHARED["o"], 1):
+        lane = parse_lane(text)
+        core = run(lane.build(), surface.value_and_grad, np.array([[-1.2, 1.0]]), 300).positions[:, 0]
+        np.testing.assert_array_equal(_path(figure, f"{number}. {lane.label()}"), core)
+    assert at.query_params["o"] == SHARED["o"]  # the URL survives the round trip
+
+
+def test_noise_and_ensemble_runs_match_single_seeded_core_runs():
+    at = _page({**SHARED, "noise": "0.3", "seed": "5", "ensemble": "4", "o": ["adam:lr=0.02"]})
+    assert not at.exception
+    surface = get_surface("rosenbrock")
+    core = run(
+        parse_lane("adam:lr=0.02").build(),
+        surface.value_and_grad,
+        np.array([[-1.2, 1.0]] * 4),
+        300,
+        noise_sigma=0.3,
+        noise_seed=np.arange(5, 9),
+    )
+    figure = _map(at)
+    np.testing.assert_array_equal(_path(figure, "1. Adam lr=0.02"), core.positions[:, 0])
+    faint = next(t for t in figure["data"] if t.get("name") == "1. Adam lr=0.02: noisy runs")
+    assert np.isfinite(_decode(faint["x"])).sum() > 3 * 250  # three faint member paths
+    assert at.query_params["ensemble"] == "4" and at.query_params["noise"] == "0.3"
+
+
+def test_frames_are_few_small_and_follow_the_path():
+    at = _page({**SHARED, "steps": "2000"})
+    figure = _map(at)
+    assert 100 <= len(figure["frames"]) <= 150
+    assert len(at.get("plotly_chart")[0].proto.spec) < 1_000_000
+    last = figure["frames"][-1]
+    assert last["name"] == "2000"
+    path = _path(figure, "1. Adam lr=0.01, amsgrad")
+    head = last["data"][1]
+    np.testing.assert_allclose([head["x"][0], head["y"][0]], path[-1], atol=1e-3)
+    assert figure["layout"]["images"][0]["source"].startswith("data:image/png;base64,")
+
+
+def test_widgets_change_the_result_and_the_url():
+    at = _page(SHARED)
+    before = _path(_map(at), "1. Adam lr=0.01, amsgrad")
+    at.number_input(key="surfaces.x0").set_value(0.5).run()  # number input
+    moved = _path(_map(at), "1. Adam lr=0.01, amsgrad")
+    assert moved[0].tolist() == [0.5, 1.0] and at.query_params["start"] == "0.5,1"
+    at.slider(key="surfaces.steps").set_value(50).run()  # slider
+    assert len(_path(_map(at), "1. Adam lr=0.01, amsgrad")) == 51 and at.query_params["steps"] == "50"
+    at.select_slider(key="surfaces.lanes.0.adam.lr").set_value(0.1).run()  # log slider of a lane
+    assert at.query_params["o"][0] == "adam:lr=0.1,amsgrad=1"
+    at.checkbox(key="surfaces.lanes.0.adam.amsgrad").uncheck().run()  # checkbox
+    assert at.query_params["o"][0] == "adam:lr=0.1"
+    assert "1. Adam lr=0.1" in [t.get("name") for t in _map(at)["data"]]
+    at.color_picker(key="surfaces.lanes.1.colour").set_value("#112233").run()  # colour
+    assert any(t.get("line", {}).get("color") == "#112233" for t in _map(at)["data"])
+    at.toggle(key="surfaces.log").set_value(True).run()  # toggle
+    assert _loss_chart(at)["layout"]["yaxis"]["type"] == "log" and at.query_params["log"] == "1"
+    at.selectbox(key="surfaces.surface").set_value("himmelblau").run()  # selectbox: default start follows
+    assert at.query_params["surface"] == "himmelblau" and at.query_params["start"] == "0,0"
+    assert len(_decode(_map(at)["data"][1]["x"])) == 4  # Himmelblau's four minima are starred
+    assert not np.array_equal(before, _path(_map(at), "1. Adam lr=0.1"))
+    assert not at.exception
+
+
+def test_condition_number_and_lane_buttons():
+    at = _page({**SHARED, "surface": "rotated_quadratic", "condition": "10"})
+    first = _path(_map(at), "2. SGD lr=0.001, momentum=0.9, nesterov")
+    at.select_slider(key="surfaces.condition").set_value(1000.0).run()
+    assert at.query_params["condition"] == "1000"
+    assert not np.array_equal(first, _path(_map(at), "2. SGD lr=0.001, momentum=0.9, nesterov"))
+    at.button(key="surfaces.lanes.add").click().run()
+    assert at.query_params["o"][-1] == "adam" and len(at.query_params["o"]) == 3
+
+
+def test_custom_formula_from_the_url_and_bad_formulas_say_why():
+    params = {**SHARED, "surface": "custom", "f": "x**2 + 3*y**2", "xr": "-3,3", "yr": "-1,2", "start": "2,1"}
+    at = _page(params)
+    assert not at.exception
+    figure = _map(at)
+    assert figure["layout"]["xaxis"]["range"] == [-3, 3] and figure["layout"]["yaxis"]["range"] == [-1, 2]
+    path = _path(figure, "1. Adam lr=0.01, amsgrad")
+    assert path[0].tolist() == [2.0, 1.0] and np.abs(path[-1]).max() < np.abs(path[0]).max()
+    at.text_input(key="surfaces.f").input("9**9**9").run()
+    assert any("too large" in e.value for e in at.error)
+    assert len(at.get("plotly_chart")) == 0 and at.query_params["f"] == "9**9**9"
+    at.text_input(key="surfaces.f").input("__import__('os')").run()
+    assert any("unknown function" in e.value for e in at.error)
+    at.text_input(key="surfaces.f").input("sin(x)*y**2 + 0.1*(x**2+y**2)").run()
+    assert not at.error and len(at.get("plotly_chart")) >= 2
+
+
+def test_a_tampered_url_falls_back_with_notes():
+    at = _page({"surface": "nope", "steps": "1e9", "start": "1,nan", "o": ["bogus", "adam:lr=-1"], "noise": "x"})
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    for fragment in ("surface=nope", "steps=1e9", "start=1,nan", "bogus", "lr", "noise=x", "default lanes"):
+        assert fragment in text
+    assert at.query_params["surface"] == "rosenbrock" and at.query_params["steps"] == "300"
+    assert len(_map(at)["frames"]) > 0
+
+
+def test_divergence_is_marked_and_explained():
+    at = _page({**SHARED, "o": ["sgd:lr=1"], "steps": "100"})
+    figure = _map(at)
+    marker = next(t for t in figure["data"] if str(t.get("name", "")).endswith("diverged"))
+    assert "diverged (step" in marker["text"][0]
+    assert any("diverged at step" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert int(table["diverged at step"].iloc[0]) >= 1
+
+
+def test_clipping_markers_and_metrics_count_the_same_steps():
+    at = _page({**SHARED, "surface": "cliff", "start": "-1.8,1.2", "o": ["sgd:lr=0.1,momentum=0.9,clipnorm=1"]})
+    figure = _map(at)
+    clipped = next(t for t in figure["data"] if str(t.get("name", "")).endswith("clipped"))
+    count = int(at.dataframe[0].value["clipped steps"].iloc[0])
+    assert count > 0 and len(_decode(clipped["x"])) == count

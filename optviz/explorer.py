@@ -1,0 +1,120 @@
+"""Run every lane of the surface explorer, times an ensemble of seeded noisy runs, in few batched calls.
+
+Lanes of the same optimizer class (and the same boolean switches: nesterov, amsgrad) share one
+``runner.run`` call whose continuous hyperparameters are per-run arrays, so 6 lanes x 20 ensemble
+members cost at most one run per class, not 120 runs. Member m of every lane gets noise seed
+``seed + m``, so lanes see the same noise and each member reproduces when run alone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .lanes import BOOLEAN_ARGUMENTS, Lane
+from .runner import DEFAULT_BOUND, Trajectory, ValueAndGrad, run
+
+CLIP_ARGUMENTS = ("clipnorm", "clipvalue")
+
+
+def _group_key(lane: Lane) -> tuple:
+    arguments = lane.arguments
+    return (lane.optimizer, tuple(bool(arguments.get(name, False)) for name in BOOLEAN_ARGUMENTS))
+
+
+def batched_optimizer(lanes: Sequence[Lane], repeats: int = 1):
+    """One optimizer running ``lanes`` (all the same class and switches), each repeated ``repeats`` times:
+    run ``i * repeats + m`` is member m of lane i."""
+    first = lanes[0].arguments
+    arguments: dict[str, object] = {}
+    for name, default in first.items():
+        if name in BOOLEAN_ARGUMENTS:
+            arguments[name] = bool(default)
+        elif name in CLIP_ARGUMENTS:
+            values = [lane.arguments[name] for lane in lanes]
+            if any(v is not None for v in values):  # 0 turns clipping off for that run
+                arguments[name] = np.repeat([0.0 if v is None else float(v) for v in values], repeats)
+        else:
+            arguments[name] = np.repeat([float(lane.arguments[name]) for lane in lanes], repeats)
+    return type(lanes[0].build())(**arguments)
+
+
+def _take(trajectory: Trajectory, columns: slice) -> Trajectory:
+    return Trajectory(
+        trajectory.positions[:, columns],
+        trajectory.losses[:, columns],
+        trajectory.grad_norms[:, columns],
+        trajectory.clip_factors[:, columns],
+        trajectory.diverged_step[columns],
+    )
+
+
+def lane_groups(lanes: Sequence[Lane]) -> list[tuple[int, ...]]:
+    """Indices of the lanes that can share one batched run (same optimizer class and switches), in order."""
+    groups: dict[tuple, list[int]] = {}
+    for index, lane in enumerate(lanes):
+        groups.setdefault(_group_key(lane), []).append(index)
+    return [tuple(indices) for indices in groups.values()]
+
+
+def run_group(
+    lanes: Sequence[Lane],
+    value_and_grad: ValueAndGrad,
+    start: tuple[float, float],
+    steps: int,
+    *,
+    noise_sigma: float = 0.0,
+    noise_seed: int = 0,
+    ensemble: int = 1,
+    bound: float = DEFAULT_BOUND,
+) -> list[Trajectory]:
+    """One batched core call for ``lanes`` of one group (see :func:`lane_groups`); a trajectory per lane."""
+    if any(lane.is_native for lane in lanes):
+        raise ValueError("the surface explorer runs optviz's Keras 2.2.4 rules; native lanes are not offered")
+    if len({_group_key(lane) for lane in lanes}) != 1:
+        raise ValueError("run_group needs lanes of one optimizer class with the same nesterov / amsgrad")
+    if int(ensemble) < 1:
+        raise ValueError(f"ensemble must be at least 1, got {ensemble}")
+    members = int(ensemble) if noise_sigma > 0 else 1  # without noise every member would repeat run 0
+    runs = len(lanes) * members
+    trajectory = run(
+        batched_optimizer(lanes, members),
+        value_and_grad,
+        np.tile(np.asarray(start, dtype=np.float64), (runs, 1)),
+        steps,
+        noise_sigma=noise_sigma,
+        noise_seed=np.tile(noise_seed + np.arange(members), len(lanes)),
+        bound=bound,
+    )
+    return [_take(trajectory, slice(i * members, (i + 1) * members)) for i in range(len(lanes))]
+
+
+def run_lanes(
+    lanes: Sequence[Lane],
+    value_and_grad: ValueAndGrad,
+    start: tuple[float, float],
+    steps: int,
+    *,
+    noise_sigma: float = 0.0,
+    noise_seed: int = 0,
+    ensemble: int = 1,
+    bound: float = DEFAULT_BOUND,
+) -> list[Trajectory]:
+    """One :class:`Trajectory` per lane with ``ensemble`` runs each (run 0 uses seed ``noise_seed``):
+    one core call per optimizer class. Without noise only one run per lane is made."""
+    results: list[Trajectory | None] = [None] * len(lanes)
+    for indices in lane_groups(lanes):
+        group = run_group(
+            [lanes[i] for i in indices],
+            value_and_grad,
+            start,
+            steps,
+            noise_sigma=noise_sigma,
+            noise_seed=noise_seed,
+            ensemble=ensemble,
+            bound=bound,
+        )
+        for index, trajectory in zip(indices, group, strict=True):
+            results[index] = trajectory
+    return results  # type: ignore[return-value]

@@ -1,0 +1,489 @@
+"""Pure Plotly figures of the surface explorer: the animated 2-D map, the 3-D view and the loss curves.
+
+The 2-D surface is a PNG layout image, not a contour trace: plotly.js drops contour traces as soon as
+a ``redraw=False`` animation starts (see ../shared/streamlit_recipe.md §4), an image stays. Clicks land
+on a transparent grid of points (§6). Frames move only small traces (a head marker and a short tail
+per lane) over static faded full paths, so the JSON grows linearly with the number of frames.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import plotly.graph_objects as go
+from PIL import Image
+
+from ..runner import Trajectory
+from ..surfaces import Surface
+
+Window = tuple[tuple[float, float], tuple[float, float]]
+
+MAX_FRAMES = 150
+MAX_PATH_POINTS = 800
+MAX_ENSEMBLE_POINTS = 300
+MAX_CLIP_MARKERS = 300
+MAX_CURVE_POINTS = 1000
+TAIL_FRAMES = 12
+PICK_RESOLUTION = 41
+BANDS = 14
+#: Surface image colours, low to high: a slate valley to a pale ridge (lane colours stay readable).
+SURFACE_COLOURS = ("#4a5d78", "#6f86a3", "#9fb3c8", "#cbd8e3", "#e9eef0", "#f7f5ee")
+DIVERGED_COLOUR = "#D62728"
+MINIMUM_COLOUR = "#FFFFFF"
+
+
+class AnimatedFigure(go.Figure):
+    """A ``go.Figure`` whose animation frames stay plain dicts built (and checked) by this module.
+
+    Plotly validates and deep-copies every frame trace: ~3 s for 150 frames x 18 small traces, far over
+    the page's budget. ``data`` and ``layout`` are ordinary validated plotly objects; ``to_dict`` (used by
+    ``st.plotly_chart``, ``to_json`` and ``to_html``) adds the raw frames.
+    """
+
+    def __init__(self, data: list[dict], layout: dict, frames: list[dict]) -> None:
+        super().__init__(data=data, layout=layout)
+        self._raw_frames = frames
+
+    @property
+    def raw_frames(self) -> list[dict]:
+        """The animation frames: ``{"name", "data", "traces"}`` dicts."""
+        return self._raw_frames
+
+    def to_dict(self) -> dict:
+        result = super().to_dict()
+        result["frames"] = self._raw_frames
+        return result
+
+    def to_plotly_json(self) -> dict:
+        return self.to_dict()
+
+
+@dataclass(frozen=True)
+class PathSet:
+    """One lane's runs as drawn: a label, a colour and its trajectory (run 0 is the main path)."""
+
+    label: str
+    colour: str
+    trajectory: Trajectory
+
+
+def thin(count: int, limit: int, keep: Sequence[int] = ()) -> np.ndarray:
+    """At most ``limit`` (+ ``keep``) evenly spread indices of ``range(count)``, first and last included."""
+    if count <= limit:
+        return np.arange(count)
+    picked = np.round(np.linspace(0, count - 1, limit)).astype(int)
+    return np.unique(np.concatenate([picked, np.asarray(keep, dtype=int)]))
+
+
+def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
+    """The steps shown as animation frames: all of 0..steps, or ``max_frames`` spread over them."""
+    return thin(steps + 1, max_frames)
+
+
+def height_levels(values: np.ndarray) -> np.ndarray:
+    """Values mapped to [0, 1] on a log scale above their minimum (valleys and walls both readable);
+    NaN where the surface is undefined."""
+    finite = np.isfinite(values)
+    if not finite.any():
+        return np.full(values.shape, np.nan)
+    lifted = np.log10(1.0 + np.where(finite, values, np.nan) - np.nanmin(values[finite]))
+    top = np.nanpercentile(lifted, 99) or 1.0
+    return np.clip(lifted / top, 0.0, 1.0)
+
+
+def surface_png(surface: Surface, window: Window, resolution: int = 220, bands: int = BANDS) -> str:
+    """The surface over ``window`` as a banded PNG data URI (rows top = high y); undefined points white."""
+    xs = np.linspace(*window[0], resolution)
+    ys = np.linspace(*window[1], resolution)
+    gx, gy = np.meshgrid(xs, ys[::-1])
+    with np.errstate(all="ignore"):
+        values = surface.value(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+    levels = height_levels(values)
+    banded = np.floor(np.nan_to_num(levels, nan=1.0) * (bands - 1e-9)) / (bands - 1)
+    anchors = np.array([[int(c[i : i + 2], 16) for i in (1, 3, 5)] for c in SURFACE_COLOURS], dtype=float)
+    stops = np.linspace(0, 1, len(anchors))
+    rgb = np.stack([np.interp(banded, stops, anchors[:, channel]) for channel in range(3)], axis=-1)
+    rgb[np.isnan(levels)] = 255.0
+    buffer = io.BytesIO()
+    Image.fromarray(rgb.astype(np.uint8)).save(buffer, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def default_window(surface: Surface) -> Window:
+    return surface.x_range, surface.y_range
+
+
+def _pick_grid(surface: Surface, window: Window) -> dict:
+    gx, gy = np.meshgrid(np.linspace(*window[0], PICK_RESOLUTION), np.linspace(*window[1], PICK_RESOLUTION))
+    points = np.column_stack([gx.ravel(), gy.ravel()])
+    with np.errstate(all="ignore"):
+        values = surface.value(points)
+    return dict(
+        type="scatter",
+        x=points[:, 0].round(6),
+        y=points[:, 1].round(6),
+        customdata=values.astype(np.float32),
+        mode="markers",
+        marker=dict(size=12, opacity=0, color="#000000"),
+        hovertemplate="x=%{x:.3g}, y=%{y:.3g}<br>f=%{customdata:.4g}<br><i>click: start here</i><extra></extra>",
+        showlegend=False,
+        name="pick",
+        meta="pick",
+        selected=dict(marker=dict(opacity=0)),
+        unselected=dict(marker=dict(opacity=0)),
+    )
+
+
+def _decimals(window: Window) -> int:
+    """Decimals that keep frame coordinates to ~1e-4 of the view (far below a pixel), for a small JSON."""
+    span = max(window[0][1] - window[0][0], window[1][1] - window[1][0])
+    return int(max(0, 4 - np.floor(np.log10(span))))
+
+
+def _animated(paths: Sequence[PathSet], frames: np.ndarray, index: int, decimals: int) -> list[dict]:
+    """The moving traces at frame ``index``: per lane a tail, a head and the ensemble's heads (rounded lists)."""
+    step = int(frames[index])
+    recent = frames[max(0, index - TAIL_FRAMES) : index + 1]
+    traces = []
+    for path in paths:
+        positions = path.trajectory.positions
+        tail = np.round(positions[recent, 0], decimals)
+        here = np.round(positions[step], decimals)
+        traces.append(dict(type="scatter", x=tail[:, 0].tolist(), y=tail[:, 1].tolist()))
+        traces.append(dict(type="scatter", x=here[:1, 0].tolist(), y=here[:1, 1].tolist()))
+        traces.append(dict(type="scatter", x=here[1:, 0].tolist(), y=here[1:, 1].tolist()))
+    return traces
+
+
+def _styles(path: PathSet) -> list[dict]:
+    """Static styling of a lane's three animated traces (tail, head, ensemble heads)."""
+    colour = path.colour
+    return [
+        dict(mode="lines", line=dict(color=colour, width=4), opacity=0.9, hoverinfo="skip", showlegend=False),
+        dict(
+            mode="markers",
+            marker=dict(color=colour, size=13, line=dict(color="#FFFFFF", width=2)),
+            name=path.label,
+            legendgroup=path.label,
+            showlegend=False,
+            hovertemplate=f"{path.label}<br>x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+        ),
+        dict(mode="markers", marker=dict(color=colour, size=6, opacity=0.6), hoverinfo="skip", showlegend=False),
+    ]
+
+
+def _static_lane(path: PathSet) -> list[dict]:
+    """A lane's faded full path, its ensemble's faint paths, clip markers and divergence marker."""
+    trajectory = path.trajectory
+    positions = trajectory.positions
+    steps = positions.shape[0]
+    diverged = int(trajectory.diverged_step[0])
+    keep = thin(steps, MAX_PATH_POINTS, keep=[diverged] if diverged >= 0 else [])
+    traces = []
+    if positions.shape[1] > 1:
+        faint = thin(steps, MAX_ENSEMBLE_POINTS)
+        members = positions[faint, 1:, :]  # (t, n, 2)
+        gap = np.full((1, members.shape[1], 2), np.nan)
+        joined = np.concatenate([members, gap]).transpose(1, 0, 2).reshape(-1, 2)
+        traces.append(
+            dict(
+                type="scatter",
+                x=joined[:, 0],
+                y=joined[:, 1],
+                mode="lines",
+                line=dict(color=path.colour, width=1),
+                opacity=0.3,
+                hoverinfo="skip",
+                name=f"{path.label}: noisy runs",
+                legendgroup=path.label,
+                showlegend=False,
+            )
+        )
+    traces.append(
+        dict(
+            type="scatter",
+            x=positions[keep, 0, 0],
+            y=positions[keep, 0, 1],
+            customdata=keep,
+            mode="lines",
+            line=dict(color=path.colour, width=2.5),
+            opacity=0.55,
+            name=path.label,
+            legendgroup=path.label,
+            hovertemplate=f"{path.label}<br>step %{{customdata}}: x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+        )
+    )
+    clipped = np.flatnonzero(trajectory.clipped[:, 0])
+    if clipped.size:
+        shown = clipped[thin(clipped.size, MAX_CLIP_MARKERS)]
+        traces.append(
+            dict(
+                type="scatter",
+                x=positions[shown, 0, 0],
+                y=positions[shown, 0, 1],
+                customdata=shown,
+                mode="markers",
+                marker=dict(symbol="x-thin", size=8, line=dict(color=path.colour, width=2)),
+                name=f"{path.label}: clipped",
+                legendgroup=path.label,
+                showlegend=False,
+                hovertemplate=f"{path.label}<br>clipping fired at step %{{customdata}}<extra></extra>",
+            )
+        )
+    if diverged >= 0:
+        traces.append(
+            dict(
+                type="scatter",
+                x=positions[-1:, 0, 0],
+                y=positions[-1:, 0, 1],
+                mode="markers+text",
+                marker=dict(symbol="x", size=18, color=DIVERGED_COLOUR, line=dict(color="#FFFFFF", width=1.5)),
+                text=[f"diverged (step {diverged})"],
+                textposition="top center",
+                textfont=dict(color=DIVERGED_COLOUR, size=13),
+                name=f"{path.label}: diverged",
+                showlegend=False,
+                hovertemplate=f"{path.label}<br>diverged at step {diverged}: the next point or loss was not "
+                "finite<extra></extra>",
+            )
+        )
+    return traces
+
+
+def explorer_figure(
+    surface: Surface,
+    paths: Sequence[PathSet],
+    start: tuple[float, float],
+    *,
+    window: Window | None = None,
+    max_frames: int = MAX_FRAMES,
+    frame_ms: int = 60,
+    height: int = 600,
+) -> AnimatedFigure:
+    """The 2-D map: the surface image, start and minima, faded full paths, animated heads (Play, Pause,
+    step slider), clipping and divergence markers, and an invisible click grid (trace 0)."""
+    window = window or default_window(surface)
+    steps = paths[0].trajectory.steps if paths else 0
+    frames = frame_steps(steps, max_frames)
+    minima = np.array(surface.minima, dtype=float).reshape(-1, 2)
+    data = [
+        _pick_grid(surface, window),
+        dict(
+            type="scatter",
+            x=minima[:, 0],
+            y=minima[:, 1],
+            mode="markers",
+            marker=dict(symbol="star", size=16, color=MINIMUM_COLOUR, line=dict(color="#222222", width=1.5)),
+            name="minimum",
+            hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+        ),
+        dict(
+            type="scatter",
+            x=[start[0]],
+            y=[start[1]],
+            mode="markers",
+            marker=dict(symbol="circle-open", size=15, color="#111111", line=dict(width=3)),
+            name="start",
+            hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
+        ),
+    ]
+    for path in paths:
+        data += _static_lane(path)
+    first_animated = len(data)
+    styles = [style for path in paths for style in _styles(path)]
+    decimals = _decimals(window)
+    last = _animated(paths, frames, len(frames) - 1, decimals)
+    data += [{**trace, **style} for trace, style in zip(last, styles, strict=True)]
+    animated = list(range(first_animated, len(data)))
+    figure_frames = [
+        dict(name=str(int(step)), data=_animated(paths, frames, index, decimals), traces=animated)
+        for index, step in enumerate(frames)
+    ]
+    play = dict(frame=dict(duration=frame_ms, redraw=False), transition=dict(duration=0), fromcurrent=True)
+    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    layout = dict(
+        height=height,
+        margin=dict(l=50, r=10, t=40, b=10),
+        plot_bgcolor="#FFFFFF",
+        xaxis=dict(range=list(window[0]), autorange=False, showgrid=False, zeroline=False),
+        yaxis=dict(range=list(window[1]), autorange=False, showgrid=False, zeroline=False, title="y"),
+        annotations=[
+            dict(text="x", xref="paper", yref="paper", x=1.0, y=0.0, xanchor="left", yanchor="top", showarrow=False)
+        ],
+        images=[
+            dict(
+                source=surface_png(surface, window),
+                xref="x",
+                yref="y",
+                x=window[0][0],
+                y=window[1][1],
+                sizex=window[0][1] - window[0][0],
+                sizey=window[1][1] - window[1][0],
+                sizing="stretch",
+                layer="below",
+            )
+        ],
+        legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, bgcolor="rgba(255,255,255,0.6)"),
+        hovermode="closest",
+        clickmode="event+select",
+        dragmode=False,
+        uirevision=surface.key,
+        updatemenus=[
+            dict(
+                type="buttons",
+                direction="left",
+                showactive=False,
+                x=0.0,
+                y=-0.085,
+                xanchor="left",
+                yanchor="top",
+                pad=dict(t=0, r=8),
+                buttons=[
+                    dict(label="▶ Play", method="animate", args=[None, play]),
+                    dict(label="❚❚ Pause", method="animate", args=[[None], pause]),
+                ],
+            )
+        ],
+        sliders=[
+            dict(
+                active=len(frames) - 1,
+                x=0.2,
+                len=0.8,
+                y=-0.06,
+                yanchor="top",
+                pad=dict(t=0),
+                currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=13)),
+                transition=dict(duration=0),
+                steps=[dict(label=str(int(step)), method="animate", args=[[str(int(step))], pause]) for step in frames],
+            )
+        ],
+    )
+    layout["margin"]["b"] = 110
+    return AnimatedFigure(data, layout, figure_frames)
+
+
+def _height(values: np.ndarray, floor: float, log: bool) -> np.ndarray:
+    return np.log10(1.0 + np.maximum(values - floor, 0.0)) if log else values
+
+
+def surface_3d_figure(
+    surface: Surface, paths: Sequence[PathSet], *, window: Window | None = None, log_height: bool = True
+) -> go.Figure:
+    """The surface in 3-D with each lane's main path on it (height log10(1 + f - min) with ``log_height``)."""
+    window = window or default_window(surface)
+    xs, ys = np.linspace(*window[0], 70), np.linspace(*window[1], 70)
+    gx, gy = np.meshgrid(xs, ys)
+    with np.errstate(all="ignore"):
+        values = surface.value(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
+    finite = values[np.isfinite(values)]
+    floor = float(finite.min()) if finite.size else 0.0
+    ceiling = float(np.percentile(finite, 99)) if finite.size else 1.0
+    heights = _height(np.clip(values, None, ceiling), floor, log_height)
+    data = [
+        go.Surface(
+            x=xs,
+            y=ys,
+            z=heights,
+            colorscale=[[i / (len(SURFACE_COLOURS) - 1), c] for i, c in enumerate(SURFACE_COLOURS)],
+            showscale=False,
+            opacity=0.9,
+            hoverinfo="skip",
+            name="surface",
+        )
+    ]
+    for path in paths:
+        trajectory = path.trajectory
+        keep = thin(trajectory.steps + 1, 400)
+        points = trajectory.positions[keep, 0]
+        inside = (
+            (points[:, 0] >= window[0][0])
+            & (points[:, 0] <= window[0][1])
+            & (points[:, 1] >= window[1][0])
+            & (points[:, 1] <= window[1][1])
+        )
+        losses = np.where(inside & np.isfinite(trajectory.losses[keep, 0]), trajectory.losses[keep, 0], np.nan)
+        data.append(
+            go.Scatter3d(
+                x=points[:, 0],
+                y=points[:, 1],
+                z=_height(np.clip(losses, None, ceiling), floor, log_height),
+                mode="lines",
+                line=dict(color=path.colour, width=6),
+                name=path.label,
+            )
+        )
+    z_title = "log10(1 + f − min)" if log_height else "f(x, y)"
+    return go.Figure(
+        data,
+        layout=dict(
+            height=520,
+            margin=dict(l=0, r=0, t=10, b=0),
+            scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title=z_title, aspectmode="cube"),
+            legend=dict(orientation="h", y=1.0),
+            uirevision=surface.key,
+        ),
+    )
+
+
+def loss_figure(
+    paths: Sequence[PathSet], optimum: float | None, log_scale: bool = False
+) -> tuple[go.Figure, str | None]:
+    """Loss against step per lane (faint lines for the ensemble). On a log scale the gap f − f* is drawn
+    when the optimum f* is known; returns the figure and a note when the log scale could not be used."""
+    note = None
+    shift = 0.0
+    if log_scale:
+        if optimum is not None:
+            shift = optimum
+        else:
+            lowest = min((np.nanmin(p.trajectory.losses) for p in paths), default=1.0)
+            if not lowest > 0:
+                log_scale = False
+                note = (
+                    "The log scale needs positive losses and this surface's minimum is unknown; showing a linear scale."
+                )
+    figure = go.Figure()
+    for path in paths:
+        losses = path.trajectory.losses
+        keep = thin(losses.shape[0], MAX_CURVE_POINTS)
+        for member in range(1, losses.shape[1]):
+            figure.add_scatter(
+                x=keep,
+                y=losses[keep, member] - shift,
+                mode="lines",
+                line=dict(color=path.colour, width=1),
+                opacity=0.25,
+                hoverinfo="skip",
+                showlegend=False,
+                legendgroup=path.label,
+            )
+        figure.add_scatter(
+            x=keep,
+            y=losses[keep, 0] - shift,
+            mode="lines",
+            line=dict(color=path.colour, width=2.5),
+            name=path.label,
+            legendgroup=path.label,
+        )
+        diverged = int(path.trajectory.diverged_step[0])
+        if diverged >= 0:
+            figure.add_vline(x=diverged, line=dict(color=DIVERGED_COLOUR, dash="dot", width=1.5))
+    y_title = ("f − f*" if shift else "f") + (" (log scale)" if log_scale else "")
+    figure.update_layout(
+        height=380,
+        margin=dict(l=60, r=10, t=30, b=40),
+        xaxis_title="step",
+        yaxis=dict(title=y_title, type="log" if log_scale else "linear", exponentformat="power"),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom"),
+        hovermode="x unified",
+    )
+    return figure, note
+
+
+def standalone_html(figure: go.Figure) -> str:
+    """The figure as one self-contained interactive HTML file (plotly.js inlined, works offline)."""
+    return figure.to_html(include_plotlyjs=True, full_html=True, auto_play=False)

@@ -37,7 +37,7 @@ SESSION, RUNNING, NOTES, LANES = KEY + "session", KEY + "running", KEY + "notes"
 MAX_LANES = 6
 CHUNK_RANGE = (1, 200)
 SEED_LIMIT = 1_000_000
-TICK_SECONDS = 0.05  # pause between live updates while training runs
+TICK_SECONDS = 0.1  # pause between live updates while training runs
 DEFAULT_LANES = ("adam", "sgd:lr=0.1,momentum=0.9", "rmsprop")
 MAP_RESOLUTION = 48
 MAP_PIXELS = 260
@@ -212,9 +212,9 @@ def lane_table(session: TrainingSession) -> pd.DataFrame:
         if status.diverged_step is not None:
             state = f"DIVERGED at step {status.diverged_step} (frozen)"
         elif status.joined_step:
-            state = f"training (joined at step {status.joined_step})"
+            state = f"ok (joined at step {status.joined_step})"
         else:
-            state = "training"
+            state = "ok"
         rows.append(
             {
                 "lane": f"{number + 1}. {status.lane.label()}",
@@ -335,6 +335,7 @@ network = Network(dataset.inputs, hidden, dataset.classes, activation)
 st.sidebar.caption(f"Network {network.describe()} + softmax: {network.parameter_count} weights per lane.")
 
 start, stop, step, reset, about = st.columns([1, 1, 1, 1, 3], vertical_alignment="center")
+live_area = st.container()  # the live view sits above the lanes, filled once the lanes are read
 with st.expander("Optimizer lanes", expanded=True):
     lanes, ids, colours = lane_widgets()
 settings = Settings(spec, hidden, activation, batch, chunk, tuple(lanes), tuple(ids))
@@ -365,7 +366,8 @@ def live() -> None:
     show_live(current, is_running, colours)
 
 
-live()
+with live_area:
+    live()
 
 with st.expander("Keras code for each lane"):
     st.caption(

@@ -92,7 +92,7 @@ def test_a_diverging_lane_is_marked_and_does_not_stop_the_others():
     errors = [e.value for e in at.error]
     assert len(errors) == 1 and errors[0].startswith("Lane 1 (SGD lr=10, momentum=0.99) diverged at step")
     frame = table(at)
-    assert frame["status"][0].startswith("DIVERGED at step") and frame["status"][1] == "training"
+    assert frame["status"][0].startswith("DIVERGED at step") and frame["status"][1] == "ok"
     assert np.isnan(frame["train loss"][0]) and frame["train loss"][1] < start
     assert step_count(at) == 60
     maps = [m.value for m in at.markdown if "<img" in m.value]

@@ -105,10 +105,10 @@ def curves_figure(
         )
     title = "Step" if x_axis == "step" else "Epoch"
     layout = dict(
-        xaxis=dict(domain=[0.0, 0.46], title=title),
-        xaxis2=dict(domain=[0.54, 1.0], title=title, anchor="y2"),
-        yaxis=dict(title="Cross-entropy loss", rangemode="tozero"),
-        yaxis2=dict(title="Accuracy", range=[0, 1.02], anchor="x2"),
+        xaxis=dict(domain=[0.0, 0.46], title=dict(text=title)),
+        xaxis2=dict(domain=[0.54, 1.0], title=dict(text=title), anchor="y2"),
+        yaxis=dict(title=dict(text="Cross-entropy loss"), rangemode="tozero"),
+        yaxis2=dict(title=dict(text="Accuracy"), range=[0, 1.02], anchor="x2"),
         height=380,
         margin=dict(l=60, r=20, t=30, b=40),
         legend=dict(orientation="h", y=-0.22, x=0),

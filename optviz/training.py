@@ -319,21 +319,24 @@ class TrainingSession:
     def history(self) -> dict[str, np.ndarray]:
         """Columns of ``HISTORY_COLUMNS`` for the current lanes; ``lane`` is the lane's position."""
         table = self._history[: self._history_rows]
-        position = {lane_id: i for i, lane_id in enumerate(self._ids)}
-        lane_position = np.array([position.get(int(i), -1) for i in table[:, 2]], dtype=np.int64)
+        position = np.full(self._next_id, -1, dtype=np.int64)  # lane id -> current position (-1: removed)
+        position[np.asarray(self._ids, dtype=np.int64)] = np.arange(len(self._ids))
+        lane_position = position[table[:, 2].astype(np.int64)]
         keep = lane_position >= 0
         columns = {name: table[keep, j] for j, name in enumerate(HISTORY_COLUMNS)}
         columns["lane"] = lane_position[keep]
         columns["step"] = columns["step"].astype(np.int64)
         return columns
 
-    def latest(self) -> dict[str, np.ndarray]:
-        """The last recorded metrics per lane (lane order)."""
+    def latest(self, finite: bool = False) -> dict[str, np.ndarray]:
+        """The last recorded metrics per lane (lane order); with ``finite``, a diverged lane's last finite ones
+        (its state when it blew up) instead of NaN."""
         history = self.history()
+        keep = np.isfinite(history["train_loss"]) if finite else np.ones(len(history["lane"]), dtype=bool)
         result = {}
         for name in HISTORY_COLUMNS[3:]:
             values = np.full(len(self.lanes), np.nan)
-            values[history["lane"]] = history[name]  # later rows overwrite earlier ones
+            values[history["lane"][keep]] = history[name][keep]  # later rows overwrite earlier ones
             result[name] = values
         return result
 

@@ -206,7 +206,8 @@ def current_session(settings: Settings, dataset: Dataset, network: Network) -> T
 
 # -- live view --------------------------------------------------------------------------------------------
 def lane_table(session: TrainingSession) -> pd.DataFrame:
-    latest = session.latest()
+    """One row per lane: status and the latest metrics (a diverged lane's at the moment it blew up)."""
+    latest = session.latest(finite=True)
     rows = []
     for number, status in enumerate(session.statuses()):
         if status.diverged_step is not None:

@@ -126,6 +126,7 @@ def test_a_diverging_lane_is_marked_and_frozen_while_the_others_train():
     assert all(np.array_equal(w[0], f) for w, f in zip(training.lane_weights(), frozen, strict=True))
     latest = training.latest()
     assert np.isnan(latest["train_loss"][0])  # the curve stops
+    assert training.latest(finite=True)["train_loss"][0] >= DIVERGED_LOSS  # where it blew up
     assert latest["train_loss"][1] < start
     shown = training.history()["train_loss"][training.history()["lane"] == 0]
     assert np.nanmax(shown) >= DIVERGED_LOSS  # the blow-up itself is recorded once

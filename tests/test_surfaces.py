@@ -132,3 +132,28 @@ def test_lane_metrics_and_csv():
     frame = pd.read_csv(io.StringIO(csv))
     assert list(frame.columns) == ["step", "lane", "run", "x", "y", "loss"] and len(frame) == 2 * 101
     np.testing.assert_array_equal(frame[frame.lane == "a"][["x", "y"]].to_numpy(), trajectories[0].positions[:, 0])
+
+
+def test_explorer_figure_is_valid_plotly_with_every_marker_kind():
+    """The map skips plotly's validation for speed, so validate it here: noise, clipping, divergence."""
+    import plotly.graph_objects as go
+
+    from optviz.explorer import run_lanes
+    from optviz.figures.surfaces import MAX_FRAMES, PathSet, explorer_figure, loss_figure, surface_3d_figure
+    from optviz.lanes import parse_lane
+
+    surface = get_surface("cliff")
+    lanes = [parse_lane("sgd:lr=0.1,momentum=0.9,clipnorm=1"), parse_lane("sgd:lr=5")]
+    trajectories = run_lanes(lanes, surface.value_and_grad, surface.start, 600, noise_sigma=0.1, ensemble=3)
+    assert trajectories[1].diverged_step[0] > 0 and trajectories[0].clipped.any()
+    paths = [
+        PathSet(f"lane {i}", c, t) for i, (c, t) in enumerate(zip(("#E69F00", "#56B4E9"), trajectories, strict=True))
+    ]
+    figure = explorer_figure(surface, paths, surface.start)
+    checked = go.Figure(figure.to_dict())  # raises on any invalid property, frames included
+    assert len(checked.frames) == MAX_FRAMES and checked.frames[-1].name == "600"
+    names = [trace.name for trace in checked.data]
+    assert {"lane 0: clipped", "lane 1: diverged", "lane 0: noisy runs", "pick", "start", "minimum"} <= set(names)
+    go.Figure(surface_3d_figure(surface, paths).to_dict())
+    figure_loss, note = loss_figure(paths, 0.0, log_scale=True)
+    assert note is None and figure_loss.layout.yaxis.type == "log"

@@ -9,6 +9,7 @@ per lane) over static faded full paths, so the JSON grows linearly with the numb
 from __future__ import annotations
 
 import base64
+import functools
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,12 +41,13 @@ class AnimatedFigure(go.Figure):
     """A ``go.Figure`` whose animation frames stay plain dicts built (and checked) by this module.
 
     Plotly validates and deep-copies every frame trace: ~3 s for 150 frames x 18 small traces, far over
-    the page's budget. ``data`` and ``layout`` are ordinary validated plotly objects; ``to_dict`` (used by
-    ``st.plotly_chart``, ``to_json`` and ``to_html``) adds the raw frames.
+    the page's budget (validating the ~40 static traces alone costs ~70 ms). ``to_dict`` (used by
+    ``st.plotly_chart``, ``to_json`` and ``to_html``) adds the raw frames. The builders below write
+    plotly.js's canonical spelling (``title=dict(text=...)``), since nothing normalises it.
     """
 
     def __init__(self, data: list[dict], layout: dict, frames: list[dict]) -> None:
-        super().__init__(data=data, layout=layout)
+        super().__init__(data=data, layout=layout, _validate=False)  # built here, checked by the tests
         self._raw_frames = frames
 
     @property
@@ -95,8 +97,10 @@ def height_levels(values: np.ndarray) -> np.ndarray:
     return np.clip(lifted / top, 0.0, 1.0)
 
 
+@functools.lru_cache(maxsize=32)
 def surface_png(surface: Surface, window: Window, resolution: int = 220, bands: int = BANDS) -> str:
-    """The surface over ``window`` as a banded PNG data URI (rows top = high y); undefined points white."""
+    """The surface over ``window`` as a banded PNG data URI (rows top = high y); undefined points white.
+    Cached: a lane's slider change redraws paths, not the surface."""
     xs = np.linspace(*window[0], resolution)
     ys = np.linspace(*window[1], resolution)
     gx, gy = np.meshgrid(xs, ys[::-1])
@@ -310,13 +314,13 @@ def explorer_figure(
         margin=dict(l=50, r=10, t=40, b=10),
         plot_bgcolor="#FFFFFF",
         xaxis=dict(range=list(window[0]), autorange=False, showgrid=False, zeroline=False),
-        yaxis=dict(range=list(window[1]), autorange=False, showgrid=False, zeroline=False, title="y"),
+        yaxis=dict(range=list(window[1]), autorange=False, showgrid=False, zeroline=False, title=dict(text="y")),
         annotations=[
             dict(text="x", xref="paper", yref="paper", x=1.0, y=0.0, xanchor="left", yanchor="top", showarrow=False)
         ],
         images=[
             dict(
-                source=surface_png(surface, window),
+                source=surface_png(surface, (tuple(window[0]), tuple(window[1]))),
                 xref="x",
                 yref="y",
                 x=window[0][0],

@@ -135,11 +135,13 @@ def probability_colours(probabilities: np.ndarray) -> np.ndarray:
     return np.clip(rgb, 0, 255).astype(np.uint8)[::-1]
 
 
-def _grid_layout(count: int, columns: int = MAP_COLUMNS) -> tuple[int, int, list[tuple[list[float], list[float]]]]:
+def _grid_layout(
+    count: int, columns: int = MAP_COLUMNS, gap_x: float = 0.09, gap_y: float = 0.16
+) -> tuple[int, int, list[tuple[list[float], list[float]]]]:
     """Rows, columns and the (x domain, y domain) of each of ``count`` small multiples."""
     columns = min(columns, count)
     rows = math.ceil(count / columns)
-    gap_x, gap_y = 0.04, 0.10 / max(rows - 1, 1) if rows > 1 else 0.0
+    gap_y = gap_y if rows > 1 else 0.0
     width = (1.0 - gap_x * (columns - 1)) / columns
     height = (1.0 - gap_y * (rows - 1)) / rows
     domains = []
@@ -187,8 +189,11 @@ def confusion_figure(counts: np.ndarray, titles: Sequence[str], diverged_steps: 
                 hovertemplate="true %{y}, predicted %{x}: %{text}<extra></extra>",
             )
         )
-        layout[x_key] = dict(domain=x_domain, title="predicted", anchor=y_ref, tickfont=dict(size=9))
-        layout[y_key] = dict(domain=y_domain, title="true", autorange="reversed", anchor=x_ref, tickfont=dict(size=9))
+        ticks = dict(type="category", tickmode="array", tickvals=labels, tickfont=dict(size=9))
+        layout[x_key] = dict(domain=x_domain, title=dict(text="predicted", standoff=2), anchor=y_ref, **ticks)
+        layout[y_key] = dict(
+            domain=y_domain, title=dict(text="true", standoff=2), autorange="reversed", anchor=x_ref, **ticks
+        )
         mark = diverged_steps[index]
         title = titles[index] if mark is None else f"<b>{titles[index]}: DIVERGED at step {mark}</b>"
         annotations.append(
@@ -204,7 +209,7 @@ def confusion_figure(counts: np.ndarray, titles: Sequence[str], diverged_steps: 
                 font=dict(size=12, color=DIVERGED_COLOUR if mark is not None else "#222"),
             )
         )
-    layout.update(annotations=annotations, height=320 * rows + 40, margin=dict(l=50, r=10, t=30, b=40))
+    layout.update(annotations=annotations, height=340 * rows + 40, margin=dict(l=50, r=10, t=30, b=40))
     return go.Figure(data=traces, layout=layout)
 
 

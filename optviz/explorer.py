@@ -4,6 +4,10 @@ Lanes of the same optimizer class (and the same boolean switches: nesterov, amsg
 ``runner.run`` call whose continuous hyperparameters are per-run arrays, so 6 lanes x 20 ensemble
 members cost at most one run per class, not 120 runs. Member m of every lane gets noise seed
 ``seed + m``, so lanes see the same noise and each member reproduces when run alone.
+
+A native lane (torch.optim / tf.keras rules, ``lane.is_native``) runs alone, through ``lane.build()``:
+its hyperparameters live inside the framework's optimizer, so it cannot share a batch with other lanes
+(its ensemble members still share its one run, on the runs axis).
 """
 
 from __future__ import annotations
@@ -18,7 +22,9 @@ from .runner import DEFAULT_BOUND, Trajectory, ValueAndGrad, run
 CLIP_ARGUMENTS = ("clipnorm", "clipvalue")
 
 
-def _group_key(lane: Lane) -> tuple:
+def _group_key(lane: Lane, index: int = -1) -> tuple:
+    if lane.is_native:
+        return ("native", index)  # never shared
     arguments = lane.arguments
     return (lane.optimizer, tuple(bool(arguments.get(name, False)) for name in BOOLEAN_ARGUMENTS))
 
@@ -54,7 +60,7 @@ def lane_groups(lanes: Sequence[Lane]) -> list[tuple[int, ...]]:
     """Indices of the lanes that can share one batched run (same optimizer class and switches), in order."""
     groups: dict[tuple, list[int]] = {}
     for index, lane in enumerate(lanes):
-        groups.setdefault(_group_key(lane), []).append(index)
+        groups.setdefault(_group_key(lane, index), []).append(index)
     return [tuple(indices) for indices in groups.values()]
 
 
@@ -70,16 +76,17 @@ def run_group(
     bound: float = DEFAULT_BOUND,
 ) -> list[Trajectory]:
     """One batched core call for ``lanes`` of one group (see :func:`lane_groups`); a trajectory per lane."""
-    if any(lane.is_native for lane in lanes):
-        raise ValueError("the surface explorer runs optviz's Keras 2.2.4 rules; native lanes are not offered")
-    if len({_group_key(lane) for lane in lanes}) != 1:
+    native = any(lane.is_native for lane in lanes)
+    if native and len(lanes) != 1:
+        raise ValueError("a native (torch.optim / tf.keras) lane runs alone: pass it as a group of one")
+    if not native and len({_group_key(lane) for lane in lanes}) != 1:
         raise ValueError("run_group needs lanes of one optimizer class with the same nesterov / amsgrad")
     if int(ensemble) < 1:
         raise ValueError(f"ensemble must be at least 1, got {ensemble}")
     members = int(ensemble) if noise_sigma > 0 else 1  # without noise every member would repeat run 0
     runs = len(lanes) * members
     trajectory = run(
-        batched_optimizer(lanes, members),
+        lanes[0].build() if native else batched_optimizer(lanes, members),
         value_and_grad,
         np.tile(np.asarray(start, dtype=np.float64), (runs, 1)),
         steps,

@@ -99,7 +99,8 @@ def _group_runs(
     seed: int,
     ensemble: int,
 ) -> list[Trajectory]:
-    """One batched core call for lanes of one optimizer class; cached, so a slider re-runs one class only."""
+    """One batched core call for lanes of one optimizer class (a native lane alone); cached, so a slider
+    re-runs one class only."""
     surface = build_surface(spec)
     return run_group(
         list(lanes), surface.value_and_grad, start, steps, noise_sigma=noise, noise_seed=seed, ensemble=ensemble
@@ -145,7 +146,7 @@ def load_url() -> tuple[list[Lane], list[str]]:
     tolerance = reader.number("tol", DEFAULT_TOLERANCE, 1e-12, 10.0)
     state[KEY + "tol"] = min(TOLERANCES, key=lambda t: abs(t - tolerance))
     state[KEY + "log"] = reader.flag("log", False)
-    lanes = reader.lanes("o", [parse_lane(text) for text in DEFAULT_LANES])
+    lanes = reader.lanes("o", [parse_lane(text) for text in DEFAULT_LANES], allow_native=True)
     return lanes, reader.notes
 
 
@@ -283,6 +284,29 @@ def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
     return (float(x0), float(y0)), int(steps), float(noise), int(seed), int(ensemble)
 
 
+# -- widget state across pages ---------------------------------------------------------------------------
+#: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
+#: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
+UNSETTABLE = (".duplicate", ".remove", ".add", "reset_start", ".csv", ".html", ".map", ".metrics", ".3d", ".loss")
+UNSETTABLE += (".speed", ".log_height", ".snapshot")
+
+
+def restore_widgets() -> None:
+    """Streamlit forgets a page's widget values while another page is shown; put back the last ones seen."""
+    for name, value in st.session_state.get(KEY + "snapshot", {}).items():
+        if name not in st.session_state:
+            st.session_state[name] = value
+
+
+def remember_widgets() -> None:
+    """Keep a copy of this page's widget values (see :func:`restore_widgets`)."""
+    st.session_state[KEY + "snapshot"] = {
+        name: st.session_state[name]
+        for name in list(st.session_state.keys())
+        if str(name).startswith(KEY) and not str(name).endswith(UNSETTABLE)
+    }
+
+
 # -- output -----------------------------------------------------------------------------------------------
 def show_divergence(labels: list[str], trajectories: list[Trajectory]) -> None:
     for number, (label, trajectory) in enumerate(zip(labels, trajectories, strict=True), 1):
@@ -321,10 +345,19 @@ def show_exports(surface: Surface, labels, trajectories, figure, lanes) -> None:
     )
     st.markdown("**Keras code per lane** (Keras 2.2 spelling, then the modern `learning_rate=` one)")
     for number, lane in enumerate(lanes, 1):
-        st.code(f"# lane {number}\n{lane.keras_code()}\n{lane.keras_code(modern=True)}", language="python")
+        code = lane.keras_code() if lane.is_native else f"{lane.keras_code()}\n{lane.keras_code(modern=True)}"
+        st.code(f"# lane {number}\n{code}", language="python")
 
 
 def main() -> None:
+    restore_widgets()
+    try:
+        explorer()
+    finally:
+        remember_widgets()
+
+
+def explorer() -> None:
     st.title("Surface explorer")
     st.caption(
         "Race up to six optimizers across a 2-D loss surface. Every Keras 2.2.4 argument is a widget; "
@@ -343,7 +376,7 @@ def main() -> None:
         spec, problem = surface_widgets()
         start, steps, noise, seed, ensemble = run_widgets()
         st.subheader("Optimizers")
-        choices = lanes_panel([], LANES_KEY)
+        choices = lanes_panel([], LANES_KEY, allow_native=True)
     lanes = tuple(choice.lane for choice in choices)
     settings = Settings(spec, start, steps, noise, seed, ensemble, lanes)
     tolerance = float(state.get(KEY + "tol", DEFAULT_TOLERANCE))

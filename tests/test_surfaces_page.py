@@ -235,3 +235,36 @@ def test_clipping_markers_and_metrics_count_the_same_steps():
     clipped = next(t for t in figure["data"] if str(t.get("name", "")).endswith("clipped"))
     count = int(at.dataframe[0].value["clipped steps"].iloc[0])
     assert count > 0 and len(_decode(clipped["x"])) == count
+
+
+def test_leaving_the_page_and_coming_back_keeps_every_setting():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in SHARED.items():
+        at.query_params[name] = value
+    at.switch_page("pages/surfaces.py").run()
+    at.slider(key="surfaces.steps").set_value(120).run()
+    at.select_slider(key="surfaces.lanes.0.adam.lr").set_value(0.1).run()
+    at.color_picker(key="surfaces.lanes.1.colour").set_value("#112233").run()
+    before = _map(at)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/surfaces.py").run()
+    assert not at.exception and not at.warning
+    assert at.slider(key="surfaces.steps").value == 120
+    assert at.query_params["o"] == ["adam:lr=0.1,amsgrad=1", "sgd:lr=0.001,momentum=0.9,nesterov=1"]
+    after = _map(at)
+    for label in ("1. Adam lr=0.1, amsgrad", "2. SGD lr=0.001, momentum=0.9, nesterov"):
+        np.testing.assert_array_equal(_path(after, label), _path(before, label))
+    assert any(t.get("line", {}).get("color") == "#112233" for t in after["data"])
+
+
+def test_a_native_lane_runs_alone_by_its_framework():
+    at = _page({**SHARED, "steps": "80", "o": ["torch.sgd:lr=0.001,momentum=0.9", "sgd:lr=0.001,momentum=0.9"]})
+    assert not at.exception and not at.warning
+    surface = get_surface("rosenbrock")
+    native = parse_lane("torch.sgd:lr=0.001,momentum=0.9", allow_native=True)
+    expected = run(native.build(), surface.value_and_grad, np.array([[-1.2, 1.0]]), 80).positions[:, 0]
+    figure = _map(at)
+    np.testing.assert_array_equal(_path(figure, f"1. {native.label()}"), expected)
+    assert native.label().startswith("torch.optim SGD")
+    assert at.query_params["o"][0] == "torch.sgd:lr=0.001,momentum=0.9"
+    assert any("torch.optim.SGD" in c.value for c in at.code)

@@ -14,7 +14,6 @@ import pandas as pd
 import streamlit as st
 
 from optviz.explain import KERAS_NOTES, OPTIMIZER_SUMMARIES, PAPER_RULES, READING_GUIDE
-from optviz.expressions import ALLOWED_TEXT, ExpressionError, custom_surface
 from optviz.figures.inspection import PICK_TRACE, fork_figure, loss_figure, step_figure, step_size_figure
 from optviz.inspection import Inspection, fork, inspect_run, step_table
 from optviz.inspection_formulas import aligned, formula_lines, step_formulas
@@ -54,7 +53,10 @@ DEFAULTS = Settings("rosenbrock", (-1.2, 1.0), 100, parse_lane(DEFAULT_LANE))
 
 @st.cache_resource(max_entries=16, show_spinner=False)
 def custom(expression: str, x_range: tuple[float, float], y_range: tuple[float, float]) -> Surface:
-    """The custom surface (compiled once per formula and window; raises ExpressionError)."""
+    """The custom surface (compiled once per formula and window); ``ValueError`` (an ``ExpressionError``)
+    saying why a formula is refused. sympy is imported only when a custom surface is asked for."""
+    from optviz.expressions import custom_surface
+
     return custom_surface(expression, x_range, y_range)
 
 
@@ -87,7 +89,7 @@ def load_url() -> list[str]:
     if surface == CUSTOM:
         try:
             default_start = custom(expression, x_range, y_range).start
-        except ExpressionError as error:
+        except ValueError as error:
             reader.notes.append(f"URL parameter `f` ignored: {error}. Using {DEFAULT_EXPRESSION}.")
             expression = DEFAULT_EXPRESSION
             default_start = custom(expression, x_range, y_range).start
@@ -143,7 +145,7 @@ def reset_start() -> None:
     if key == CUSTOM:
         try:
             start = custom(state.get(KEY + "f", DEFAULT_EXPRESSION), *custom_window()).start
-        except ExpressionError:
+        except ValueError:
             return
     else:
         start = get_surface(key).start
@@ -160,6 +162,8 @@ def custom_widgets() -> tuple[str, tuple[float, float], tuple[float, float]]:
     """The formula and the view window of a custom surface."""
     state = st.session_state
     state.setdefault(KEY + "f", DEFAULT_EXPRESSION)
+    from optviz.expressions import ALLOWED_TEXT
+
     expression = st.text_input("f(x, y) =", key=KEY + "f", help=f"Allowed: {ALLOWED_TEXT}.")
     (x_low, x_high), (y_low, y_high) = custom_window()
     cells = st.columns(4)
@@ -186,7 +190,7 @@ def settings_widgets() -> tuple[Settings, str | None]:
             expression, x_range, y_range = custom_widgets()
             try:
                 st.caption(f"${custom(expression, x_range, y_range).latex}$")
-            except ExpressionError as error:
+            except ValueError as error:
                 problem = str(error)
                 st.error(problem)
         else:

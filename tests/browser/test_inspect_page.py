@@ -55,7 +55,7 @@ def test_scrubbing_next_and_clicking_move_the_arrows(page, app_url, screenshot_d
     errors = collect_console_errors(page)
     page.goto(f"{app_url}/inspect?surface=rosenbrock&start=-1.2,1&steps=60&o=adam:lr=0.05&step=1")
     expect(page.get_by_role("heading", name="Step inspector")).to_be_visible(timeout=30_000)
-    first = wait_for_new_arrow(page, None)
+    first = wait_for_new_arrow(page, None, timeout=60_000)  # the first run imports and computes everything
     assert first == pytest.approx([-1.2, 1.0])  # step 1 starts at the start point
 
     slider = page.locator('input[type=range][aria-label="Step k"]')

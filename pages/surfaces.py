@@ -248,7 +248,7 @@ def surface_widgets() -> tuple[SurfaceSpec, str | None]:
         check_window(spec.x_range, spec.y_range)
         build_surface(spec)
     except ExpressionError as error:
-        st.error(f"Formula not used: {error}.")
+        st.error(f"Formula not used: {escape_markdown(str(error))}.")
         return spec, str(error)
     return spec, None
 
@@ -282,6 +282,11 @@ def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
             help="Runs per lane with seeds seed, seed+1, …: the first is drawn bold, the others faint.",
         )
     return (float(x0), float(y0)), int(steps), float(noise), int(seed), int(ensemble)
+
+
+def escape_markdown(text: str) -> str:
+    """Show user text literally in st.error/markdown (``__import__`` would otherwise turn bold)."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|$~" else c for c in text)
 
 
 # -- widget state across pages ---------------------------------------------------------------------------

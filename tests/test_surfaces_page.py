@@ -204,7 +204,7 @@ def test_custom_formula_from_the_url_and_bad_formulas_say_why():
     assert any("too large" in e.value for e in at.error)
     assert len(at.get("plotly_chart")) == 0 and at.query_params["f"] == "9**9**9"
     at.text_input(key="surfaces.f").input("__import__('os')").run()
-    assert any("unknown function" in e.value for e in at.error)
+    assert any("unknown function" in e.value and r"\_\_import\_\_" in e.value for e in at.error)  # not bold
     at.text_input(key="surfaces.f").input("sin(x)*y**2 + 0.1*(x**2+y**2)").run()
     assert not at.error and len(at.get("plotly_chart")) >= 2
 
@@ -224,7 +224,14 @@ def test_divergence_is_marked_and_explained():
     figure = _map(at)
     marker = next(t for t in figure["data"] if str(t.get("name", "")).endswith("diverged"))
     assert "diverged (step" in marker["text"][0]
+    # the run left for ±1e6: its ✕ sits where the path leaves the view, not off the map
+    (x_low, x_high), (y_low, y_high) = figure["layout"]["xaxis"]["range"], figure["layout"]["yaxis"]["range"]
+    assert x_low <= marker["x"][0] <= x_high and y_low <= marker["y"][0] <= y_high
+    assert "left the view at step" in marker["hovertemplate"]
     assert any("diverged at step" in w.value for w in at.warning)
+    # the loss chart keeps a readable range instead of stretching to the blown-up loss
+    top = _loss_chart(at)["layout"]["yaxis"]["range"][1]
+    assert top < 1e3 and any("runs off the top" in c.value for c in at.caption)
     table = at.dataframe[0].value
     assert int(table["diverged at step"].iloc[0]) >= 1
 

@@ -180,7 +180,26 @@ def _styles(path: PathSet) -> list[dict]:
     ]
 
 
-def _static_lane(path: PathSet) -> list[dict]:
+def divergence_marker(positions: np.ndarray, window: Window) -> tuple[np.ndarray, int | None]:
+    """Where to draw a diverged run's ✕ so it is seen: its last point if inside ``window``, else the point
+    where its path first leaves the window (on the border), with the step it left at."""
+    low = np.array([window[0][0], window[1][0]])
+    high = np.array([window[0][1], window[1][1]])
+    outside = np.flatnonzero(~((positions >= low) & (positions <= high)).all(axis=1))
+    if outside.size == 0:
+        return positions[-1], None
+    first = int(outside[0])
+    if first == 0:
+        return np.clip(positions[-1], low, high), 0
+    inside, beyond = positions[first - 1], positions[first]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        limits = np.where(beyond > high, (high - inside) / (beyond - inside), np.inf)
+        limits = np.minimum(limits, np.where(beyond < low, (low - inside) / (beyond - inside), np.inf))
+    share = float(np.clip(np.nanmin(limits), 0.0, 1.0))
+    return np.clip(inside + share * (beyond - inside), low, high), first
+
+
+def _static_lane(path: PathSet, window: Window) -> list[dict]:
     """A lane's faded full path, its ensemble's faint paths, clip markers and divergence marker."""
     trajectory = path.trajectory
     positions = trajectory.positions
@@ -239,20 +258,24 @@ def _static_lane(path: PathSet) -> list[dict]:
             )
         )
     if diverged >= 0:
+        where, left = divergence_marker(positions[: diverged + 1, 0], window)
+        middle = (window[1][0] + window[1][1]) / 2
+        note = f"; it left the view at step {left}" if left is not None else ""
         traces.append(
             dict(
                 type="scatter",
-                x=positions[-1:, 0, 0],
-                y=positions[-1:, 0, 1],
+                x=[float(where[0])],
+                y=[float(where[1])],
                 mode="markers+text",
                 marker=dict(symbol="x", size=18, color=DIVERGED_COLOUR, line=dict(color="#FFFFFF", width=1.5)),
                 text=[f"diverged (step {diverged})"],
-                textposition="top center",
+                textposition="bottom center" if where[1] > middle else "top center",
                 textfont=dict(color=DIVERGED_COLOUR, size=13),
                 name=f"{path.label}: diverged",
                 showlegend=False,
+                cliponaxis=False,
                 hovertemplate=f"{path.label}<br>diverged at step {diverged}: the next point or loss was not "
-                "finite<extra></extra>",
+                f"finite{note}<extra></extra>",
             )
         )
     return traces
@@ -296,7 +319,7 @@ def explorer_figure(
         ),
     ]
     for path in paths:
-        data += _static_lane(path)
+        data += _static_lane(path, window)
     first_animated = len(data)
     styles = [style for path in paths for style in _styles(path)]
     decimals = _decimals(window)
@@ -485,7 +508,27 @@ def loss_figure(
         legend=dict(orientation="h", y=1.02, yanchor="bottom"),
         hovermode="x unified",
     )
+    top = _linear_top(paths, shift) if not log_scale else None
+    if top is not None:  # a blown-up lane would flatten every other curve to a line at 0
+        figure.update_yaxes(range=[min(0.0, top[1]), top[0]], autorange=False)
+        note = "A diverged lane runs off the top of the chart (its dotted line marks the step); try the log scale."
     return figure, note
+
+
+def _linear_top(paths: Sequence[PathSet], shift: float) -> tuple[float, float] | None:
+    """``(top, bottom)`` for a linear loss axis that keeps the lanes that did not diverge readable; None when
+    no lane diverged (or none stayed finite), so plotly's own range is used."""
+    if not any(p.trajectory.diverged[0] for p in paths):
+        return None
+    kept = [p.trajectory.losses[:, 0] - shift for p in paths if not p.trajectory.diverged[0]]
+    kept += [p.trajectory.losses[:1, 0] - shift for p in paths]  # every lane's start stays in view
+    values = np.concatenate(kept)
+    values = values[np.isfinite(values)]
+    if values.size == 0:
+        return None
+    low, high = float(values.min()), float(values.max())
+    pad = 0.08 * (high - low) if high > low else max(abs(high), 1.0) * 0.1
+    return high + pad, low - pad
 
 
 def standalone_html(figure: go.Figure) -> str:

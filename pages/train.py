@@ -40,8 +40,8 @@ SEED_LIMIT = 1_000_000
 TICK_SECONDS = 0.1  # pause between live updates while training runs
 DEFAULT_LANES = ("adam", "sgd:lr=0.1,momentum=0.9", "rmsprop")
 MAP_RESOLUTION = 48
-MAP_PIXELS = 260
-MAP_REFRESH_SECONDS = 0.3  # decision maps while training runs (curves and counter: every tick)
+MAP_PIXELS = 220  # four lanes side by side in the main column
+MAP_REFRESH_SECONDS = 0.5  # decision maps while training runs (curves and counter: every tick)
 
 
 @dataclass(frozen=True)
@@ -337,7 +337,8 @@ st.sidebar.caption(f"Network {network.describe()} + softmax: {network.parameter_
 
 start, stop, step, reset, about = st.columns([1, 1, 1, 1, 3], vertical_alignment="center")
 live_area = st.container()  # the live view sits above the lanes, filled once the lanes are read
-with st.expander("Optimizer lanes", expanded=True):
+# Folded while training runs (open it to tune a lane mid-run): fewer widgets for the browser to keep up to date.
+with st.expander("Optimizer lanes", expanded=not st.session_state.get(RUNNING)):
     lanes, ids, colours = lane_widgets()
 settings = Settings(spec, hidden, activation, batch, chunk, tuple(lanes), tuple(ids))
 session = current_session(settings, dataset, network)

@@ -394,7 +394,7 @@ def explorer() -> None:
     with view:
         st.markdown(f"$${surface.latex}$$")
         if surface.note:
-            st.caption(surface.note)
+            st.caption(escape_markdown(surface.note))  # a custom note quotes the typed formula
         trajectories = compute(settings)
         labels = [f"{n}. {lane.label()}" for n, lane in enumerate(lanes, 1)]
         paths = [
@@ -427,7 +427,13 @@ def explorer() -> None:
             format_func=lambda t: f"{t:g}",
             help="A lane has converged at the first step where f − f* ≤ tolerance (f* = the known minimum).",
         )
-        st.dataframe(lane_metrics(labels, trajectories, surface, tolerance), hide_index=True, key=KEY + "metrics")
+        short = st.column_config.NumberColumn(format="%.4g")  # 1e-20, not 0.00000000000000000001
+        st.dataframe(
+            lane_metrics(labels, trajectories, surface, tolerance),
+            hide_index=True,
+            key=KEY + "metrics",
+            column_config={"final loss": short, "distance to minimum": short, "ensemble median final loss": short},
+        )
         if not surface.minima:
             st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")
         for number, lane in enumerate(lanes, 1):

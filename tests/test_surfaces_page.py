@@ -200,6 +200,7 @@ def test_custom_formula_from_the_url_and_bad_formulas_say_why():
     assert figure["layout"]["xaxis"]["range"] == [-3, 3] and figure["layout"]["yaxis"]["range"] == [-1, 2]
     path = _path(figure, "1. Adam lr=0.01, amsgrad")
     assert path[0].tolist() == [2.0, 1.0] and np.abs(path[-1]).max() < np.abs(path[0]).max()
+    assert any(r"x\*\*2 \+ 3\*y\*\*2" in c.value for c in at.caption)  # the formula shown literally
     at.text_input(key="surfaces.f").input("9**9**9").run()
     assert any("too large" in e.value for e in at.error)
     assert len(at.get("plotly_chart")) == 0 and at.query_params["f"] == "9**9**9"

@@ -199,6 +199,15 @@ def divergence_marker(positions: np.ndarray, window: Window) -> tuple[np.ndarray
     return np.clip(inside + share * (beyond - inside), low, high), first
 
 
+def _text_side(point: np.ndarray, window: Window) -> str:
+    """A label position that keeps text by a marker inside the view (below near the top, left near the right)."""
+    (x_low, x_high), (y_low, y_high) = window
+    vertical = "bottom" if point[1] > (y_low + y_high) / 2 else "top"
+    x_share = (point[0] - x_low) / (x_high - x_low)
+    horizontal = "left" if x_share > 0.75 else "right" if x_share < 0.25 else "center"
+    return f"{vertical} {horizontal}"
+
+
 def _static_lane(path: PathSet, window: Window) -> list[dict]:
     """A lane's faded full path, its ensemble's faint paths, clip markers and divergence marker."""
     trajectory = path.trajectory
@@ -259,7 +268,6 @@ def _static_lane(path: PathSet, window: Window) -> list[dict]:
         )
     if diverged >= 0:
         where, left = divergence_marker(positions[: diverged + 1, 0], window)
-        middle = (window[1][0] + window[1][1]) / 2
         note = f"; it left the view at step {left}" if left is not None else ""
         traces.append(
             dict(
@@ -269,7 +277,7 @@ def _static_lane(path: PathSet, window: Window) -> list[dict]:
                 mode="markers+text",
                 marker=dict(symbol="x", size=18, color=DIVERGED_COLOUR, line=dict(color="#FFFFFF", width=1.5)),
                 text=[f"diverged (step {diverged})"],
-                textposition="bottom center" if where[1] > middle else "top center",
+                textposition=_text_side(where, window),
                 textfont=dict(color=DIVERGED_COLOUR, size=13),
                 name=f"{path.label}: diverged",
                 showlegend=False,

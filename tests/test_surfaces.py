@@ -157,3 +157,25 @@ def test_explorer_figure_is_valid_plotly_with_every_marker_kind():
     go.Figure(surface_3d_figure(surface, paths).to_dict())
     figure_loss, note = loss_figure(paths, 0.0, log_scale=True)
     assert note is None and figure_loss.layout.yaxis.type == "log"
+
+
+def test_standalone_html_is_self_contained_and_animated():
+    """The 2-D figure download: plotly.js inlined (works offline), frames and the surface image included."""
+    import json
+    import re
+
+    from optviz.explorer import run_lanes
+    from optviz.figures.surfaces import PathSet, explorer_figure, standalone_html
+    from optviz.lanes import parse_lane
+
+    surface = get_surface("rosenbrock")
+    trajectories = run_lanes([parse_lane("adam:lr=0.05")], surface.value_and_grad, surface.start, 60)
+    figure = explorer_figure(surface, [PathSet("adam", "#E69F00", trajectories[0])], surface.start)
+    html = standalone_html(figure)
+    assert not re.search(r"<script[^>]+src=", html)  # nothing fetched from a CDN
+    assert "Plotly.newPlot" in html and len(html) > 1_000_000  # plotly.js itself is in the file
+    call = html[html.index("Plotly.newPlot") :]
+    assert "data:image/png;base64," in call and "Plotly.addFrames" in call  # the image and the animation
+    names = re.findall(r'"name":"(\d+)"', call)
+    assert names[0] == "0" and names[-1] == "60" and len(names) == 61
+    assert json.loads(json.dumps(figure.to_dict()))["frames"][-1]["name"] == "60"

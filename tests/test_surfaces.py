@@ -175,7 +175,7 @@ def test_standalone_html_is_self_contained_and_animated():
     assert not re.search(r"<script[^>]+src=", html)  # nothing fetched from a CDN
     assert "Plotly.newPlot" in html and len(html) > 1_000_000  # plotly.js itself is in the file
     call = html[html.index("Plotly.newPlot") :]
-    assert "data:image/png;base64," in call and "Plotly.addFrames" in call  # the image and the animation
+    assert "data:image\\u002fpng;base64," in call and "Plotly.addFrames" in call  # image ("/" escaped), frames
     names = re.findall(r'"name":"(\d+)"', call)
     assert names[0] == "0" and names[-1] == "60" and len(names) == 61
     assert json.loads(json.dumps(figure.to_dict()))["frames"][-1]["name"] == "60"

@@ -21,6 +21,7 @@ from optviz.metrics import lane_metrics, optimum_value, trajectories_csv
 from optviz.runner import Trajectory
 from optviz.surfaces import SURFACES, Surface, get_surface, rotated_quadratic
 from pages.components.lane_list import lanes_panel, seed_lanes
+from pages.components.page_state import remember_widgets, restore_widgets
 from pages.components.routing import route_through_app
 from pages.components.url_state import UrlReader, format_number, format_pair, write_query
 
@@ -292,24 +293,7 @@ def escape_markdown(text: str) -> str:
 # -- widget state across pages ---------------------------------------------------------------------------
 #: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
-UNSETTABLE = (".duplicate", ".remove", ".add", "reset_start", ".csv", ".html", ".map", ".metrics", ".3d", ".loss")
-UNSETTABLE += (".speed", ".log_height", ".snapshot")
-
-
-def restore_widgets() -> None:
-    """Streamlit forgets a page's widget values while another page is shown; put back the last ones seen."""
-    for name, value in st.session_state.get(KEY + "snapshot", {}).items():
-        if name not in st.session_state:
-            st.session_state[name] = value
-
-
-def remember_widgets() -> None:
-    """Keep a copy of this page's widget values (see :func:`restore_widgets`)."""
-    st.session_state[KEY + "snapshot"] = {
-        name: st.session_state[name]
-        for name in list(st.session_state.keys())
-        if str(name).startswith(KEY) and not str(name).endswith(UNSETTABLE)
-    }
+UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".metrics", ".3d", ".loss", ".speed", ".log_height")
 
 
 # -- output -----------------------------------------------------------------------------------------------
@@ -355,11 +339,11 @@ def show_exports(surface: Surface, labels, trajectories, figure, lanes) -> None:
 
 
 def main() -> None:
-    restore_widgets()
+    restore_widgets(KEY)
     try:
         explorer()
     finally:
-        remember_widgets()
+        remember_widgets(KEY, skip=UNSETTABLE)
 
 
 def explorer() -> None:

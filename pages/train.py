@@ -7,6 +7,7 @@ URL: ``?dataset=moons&noise=0.2&hidden=16,16&act=tanh&batch=32&o=adam&o=sgd:lr=0
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 
@@ -24,6 +25,7 @@ from optviz.datasets import (
     DatasetSpec,
     make_dataset,
 )
+from optviz.figures.live_curves import curves_svg, svg_image
 from optviz.figures.training import confusion_figure, curves_figure, decision_map_images, images_html
 from optviz.lanes import Lane, parse_lane
 from optviz.mlp import ACTIVATIONS, MAX_HIDDEN_LAYERS, UNIT_RANGE, Network
@@ -37,11 +39,13 @@ SESSION, RUNNING, NOTES, LANES = KEY + "session", KEY + "running", KEY + "notes"
 MAX_LANES = 6
 CHUNK_RANGE = (1, 200)
 SEED_LIMIT = 1_000_000
-TICK_SECONDS = 0.1  # pause between live updates while training runs
+TICK_SECONDS = 0.07  # one chunk of training and a redraw per tick while training runs
+LIVE_RUN_SECONDS = 60.0
 DEFAULT_LANES = ("adam", "sgd:lr=0.1,momentum=0.9", "rmsprop")
 MAP_RESOLUTION = 48
 MAP_PIXELS = 220  # four lanes side by side in the main column
 MAP_REFRESH_SECONDS = 0.5  # decision maps while training runs (curves and counter: every tick)
+TABLE_REFRESH_SECONDS = 0.25  # the lanes table while training runs
 
 
 @dataclass(frozen=True)
@@ -261,59 +265,124 @@ def maps_html(session: TrainingSession, labels: list[str], colours: list[str], r
     return markup
 
 
-def show_live(session: TrainingSession, running: bool, colours: list[str]) -> None:
-    data = session.dataset
-    status = "training…" if running else "stopped"
-    st.markdown(
-        f"**Step {session.step}** · epoch {session.epoch:.2f} · {session.steps_per_epoch} steps per epoch "
-        f"({len(data.y_train)} training, {len(data.y_test)} test samples) · {status}"
-    )
-    diverged = [(n, s) for n, s in enumerate(session.statuses()) if s.diverged_step is not None]
-    for number, lane_status in diverged:
-        st.error(
-            f"Lane {number + 1} ({lane_status.lane.label()}) diverged at step {lane_status.diverged_step}: its loss "
-            "blew up, so its weights are frozen. The other lanes keep training.",
-            icon=":material/warning:",
+class LiveView:
+    """The live part of the page as placeholders, so a running loop redraws only what changed: the counter and the
+    curves on every tick (a light SVG picture while running, the interactive Plotly figure once stopped), the table
+    every ``TABLE_REFRESH_SECONDS``, the decision maps or confusion matrices every ``MAP_REFRESH_SECONDS``, the
+    divergence messages when a lane diverges."""
+
+    def __init__(self) -> None:
+        self.status, self.errors, self.table, self.curves = st.empty(), st.empty(), st.empty(), st.empty()
+        self.caption, self.pictures, self.footer = st.empty(), st.empty(), st.empty()
+        self.pictures_sent: object = None
+        self.table_sent = -math.inf
+        self.diverged_sent: list[int] | None = None
+        self.footer_running: bool | None = None
+
+    def draw_status(self, session: TrainingSession, running: bool) -> None:
+        data = session.dataset
+        self.status.markdown(
+            f"**Step {session.step}** · epoch {session.epoch:.2f} · {session.steps_per_epoch} steps per epoch "
+            f"({len(data.y_train)} training, {len(data.y_test)} test samples) · "
+            + ("training…" if running else "stopped")
         )
-    st.dataframe(
-        lane_table(session),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            name: st.column_config.NumberColumn(format="%.4f")
-            for name in ("train loss", "test loss", "train accuracy", "test accuracy")
-        },
-    )
-    labels = [f"{n + 1}. {lane.label()}" for n, lane in enumerate(session.lanes)]
-    marks = session.diverged_steps()
-    st.plotly_chart(
-        curves_figure(session.history(), [lane.label() for lane in session.lanes], colours, marks),
-        key=KEY + "curves",
-        width="stretch",
-    )
-    if data.is_planar:
-        st.caption(
-            "Decision maps (standardised inputs): the background mixes the class colours by the predicted "
-            "probabilities, the dark line is the decision boundary; dots are training points, diamonds test points."
-        )
-        st.markdown(maps_html(session, labels, colours, running), unsafe_allow_html=True)
-    else:
-        st.caption("Confusion matrices on the test set: true class down, predicted class across.")
-        st.plotly_chart(
-            confusion_figure(session.confusion_matrices("test"), labels, marks),
-            key=KEY + "confusion",
+
+    def draw(self, session: TrainingSession, colours: list[str], running: bool) -> None:
+        self.session, self.colours = session, colours
+        self.labels = [f"{n + 1}. {lane.label()}" for n, lane in enumerate(session.lanes)]
+        self.draw_status(session, running)
+        diverged = [(n, s) for n, s in enumerate(session.statuses()) if s.diverged_step is not None]
+        if [n for n, _ in diverged] != self.diverged_sent:
+            with self.errors.container():
+                for number, lane_status in diverged:
+                    st.error(
+                        f"Lane {number + 1} ({lane_status.lane.label()}) diverged at step "
+                        f"{lane_status.diverged_step}: its loss blew up, so its weights are frozen. The other lanes "
+                        "keep training.",
+                        icon=":material/warning:",
+                    )
+            self.diverged_sent = [n for n, _ in diverged]
+        # The table (a canvas grid, the dearest element for the browser) follows at a slower pace while running.
+        if not running or time.monotonic() - self.table_sent >= TABLE_REFRESH_SECONDS:
+            self.draw_table()
+        names, marks = [lane.label() for lane in session.lanes], session.diverged_steps()
+        if running:
+            svg = curves_svg(session.history(), names, colours, marks)
+            self.curves.markdown(svg_image(svg, "Loss and accuracy curves"), unsafe_allow_html=True)
+        else:
+            self.curves.plotly_chart(
+                curves_figure(session.history(), names, colours, marks), key=KEY + "curves", width="stretch"
+            )
+        self.draw_pictures(running)
+        if running:
+            if self.footer_running is not True:
+                self.footer.caption("Curves are a picture while training runs: Stop to hover, zoom and download them.")
+        else:
+            self.footer.download_button(
+                "Download the curves (CSV)",
+                history_csv(session),
+                file_name="optviz_training_curves.csv",
+                mime="text/csv",
+                key=KEY + "csv",
+            )
+        self.footer_running = running
+
+    def draw_table(self) -> None:
+        self.table.dataframe(
+            lane_table(self.session),
+            hide_index=True,
             width="stretch",
+            column_config={
+                name: st.column_config.NumberColumn(format="%.4f")
+                for name in ("train loss", "test loss", "train accuracy", "test accuracy")
+            },
         )
-    if running:
-        st.caption("Stop to download the curves.")
-    else:
-        st.download_button(
-            "Download the curves (CSV)",
-            history_csv(session),
-            file_name="optviz_training_curves.csv",
-            mime="text/csv",
-            key=KEY + "csv",
-        )
+        self.table_sent = time.monotonic()
+
+    def draw_pictures(self, running: bool) -> None:
+        """Decision maps (2-D data) or confusion matrices (digits), re-sent only when they changed."""
+        session = self.session
+        if session.dataset.is_planar:
+            markup = maps_html(session, self.labels, self.colours, running)
+            if markup is self.pictures_sent:
+                return
+            self.caption.caption(
+                "Decision maps (standardised inputs): the background mixes the class colours by the predicted "
+                "probabilities, the dark line is the decision boundary; dots are training points, diamonds test "
+                "points."
+            )
+            self.pictures.markdown(markup, unsafe_allow_html=True)
+            self.pictures_sent = markup
+            return
+        due = self.pictures_sent is None or not running
+        if not due and time.monotonic() - self.pictures_sent < MAP_REFRESH_SECONDS:
+            return
+        self.caption.caption("Confusion matrices on the test set: true class down, predicted class across.")
+        figure = confusion_figure(session.confusion_matrices("test"), self.labels, session.diverged_steps())
+        if running:  # redrawn while running: no key (one element per draw), a still picture of the figure
+            self.pictures.plotly_chart(figure, width="stretch", config={"staticPlot": True})
+        else:
+            self.pictures.plotly_chart(figure, key=KEY + "confusion", width="stretch")
+        self.pictures_sent = time.monotonic()
+
+
+def train_live(view: LiveView, session: TrainingSession, colours: list[str], chunk: int) -> None:
+    """While training runs: one chunk of steps and a redraw every ``TICK_SECONDS``, in a loop inside this run.
+
+    Not ``st.fragment(run_every=...)`` ticks: each fragment run costs a browser round trip of 150-250 ms here,
+    which capped the view at 2-5 updates/s (measured with bench/bench_train_live.py). A click anywhere (Stop, a
+    slider) interrupts the loop at its next redraw and reruns the page, which picks up the change and, if still
+    running, resumes the loop: the page stays responsive and Stop takes effect before the next chunk. The loop
+    hands over to a fresh page run every ``LIVE_RUN_SECONDS`` so no single run lives forever."""
+    began = next_tick = time.monotonic()
+    while st.session_state.get(RUNNING) and time.monotonic() - began < LIVE_RUN_SECONDS:
+        next_tick += TICK_SECONDS
+        time.sleep(max(0.0, next_tick - time.monotonic()))
+        view.draw_status(session, True)  # a yield point: a pending click (Stop) interrupts here, before training
+        session.advance(chunk)
+        view.draw(session, colours, True)
+    if st.session_state.get(RUNNING):
+        st.rerun()
 
 
 # -- page -------------------------------------------------------------------------------------------------
@@ -335,14 +404,8 @@ dataset = dataset_for(spec)
 network = Network(dataset.inputs, hidden, dataset.classes, activation)
 st.sidebar.caption(f"Network {network.describe()} + softmax: {network.parameter_count} weights per lane.")
 
-start, stop, step, reset, about = st.columns([1, 1, 1, 1, 3], vertical_alignment="center")
-live_area = st.container()  # the live view sits above the lanes, filled once the lanes are read
-# Folded while training runs (open it to tune a lane mid-run): fewer widgets for the browser to keep up to date.
-with st.expander("Optimizer lanes", expanded=not st.session_state.get(RUNNING)):
-    lanes, ids, colours = lane_widgets()
-settings = Settings(spec, hidden, activation, batch, chunk, tuple(lanes), tuple(ids))
-session = current_session(settings, dataset, network)
 running = bool(st.session_state.get(RUNNING))
+start, stop, step, reset, about = st.columns([1, 1, 1, 1, 3], vertical_alignment="center")
 start.button("Start", key=KEY + "start", type="primary", on_click=_start, disabled=running, width="stretch")
 stop.button("Stop", key=KEY + "stop", on_click=_stop, disabled=not running, width="stretch")
 step.button("Step", key=KEY + "step", on_click=_step, args=(chunk,), width="stretch", help=f"Train {chunk} steps.")
@@ -350,26 +413,17 @@ reset.button(
     "Reset", key=KEY + "reset", on_click=_reset, width="stretch", help="All lanes back to the initial weights."
 )
 about.caption(f"Step trains {chunk} mini-batches of {batch}; Start keeps training and updates the charts live.")
+# The live view sits above the lanes. Its counter is drawn at once (a Stop shows "stopped" without waiting for the
+# lanes panel); the rest once the lanes are read.
+view = LiveView()
+if st.session_state.get(SESSION) is not None:
+    view.draw_status(st.session_state[SESSION], running)
+# Folded while training runs (open it to tune a lane mid-run): fewer widgets for the browser to keep up to date.
+with st.expander("Optimizer lanes", expanded=not running):
+    lanes, ids, colours = lane_widgets()
+settings = Settings(spec, hidden, activation, batch, chunk, tuple(lanes), tuple(ids))
+session = current_session(settings, dataset, network)
 write_query(settings.query())
-
-
-@st.fragment(run_every=TICK_SECONDS if running else None)
-def live() -> None:
-    """The live part: trains one chunk per tick while running, then redraws the counter, table and charts.
-
-    Each tick is a short fragment run with the same element keys (charts update in place, no remount); a click
-    anywhere (Stop) is handled between ticks, so the rest of the page stays responsive."""
-    current = st.session_state.get(SESSION)
-    if current is None:
-        return
-    is_running = bool(st.session_state.get(RUNNING))
-    if is_running:
-        current.advance(chunk)
-    show_live(current, is_running, colours)
-
-
-with live_area:
-    live()
 
 with st.expander("Keras code for each lane"):
     st.caption(
@@ -379,3 +433,7 @@ with st.expander("Keras code for each lane"):
         st.markdown(f"**Lane {number + 1}: {lane.label()}**")
         st.code(keras_script(network, lane, batch), language="python")
 st.caption("The address bar holds this setup (dataset, network, batch size and lanes): copy it to share.")
+
+# Last, so the loop below never holds back the rest of the page.
+view.draw(session, colours, running)
+train_live(view, session, colours, chunk)

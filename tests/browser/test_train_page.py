@@ -18,7 +18,15 @@ QUERY = (
     "&o=adam:lr=0.01&o=sgd:lr=0.1,momentum=0.9&o=rmsprop&o=adagrad:lr=0.05"
 )
 
-#: Points on the first lane's training-loss curve (the live chart, not a stale copy).
+#: Points on the first lane's training-loss curve in the live SVG picture shown while training runs.
+LIVE_POINTS = """() => {
+    const picture = document.querySelector('img[alt="Loss and accuracy curves"]');
+    if (!picture) return 0;
+    const match = atob(picture.src.split(',')[1]).match(/data-points='(\\d+)'/);
+    return match ? Number(match[1]) : 0;
+}"""
+
+#: Points on the first lane's training-loss curve in the interactive chart shown when stopped (not a stale copy).
 CURVE_POINTS = """() => {
     const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(p => !p.closest('[data-stale="true"]'));
     const trace = plots.length ? (plots[0]._fullData || [])[0] : null;
@@ -40,11 +48,11 @@ def test_start_grows_the_curves_and_stop_halts_them(page, app_url, screenshot_di
     expect(page.locator("figure img")).to_have_count(4)  # one decision map per lane
 
     page.get_by_test_id("stBaseButton-primary").filter(has_text="Start").click()
-    page.wait_for_function(f"() => ({CURVE_POINTS})() >= 4", timeout=30_000)  # the curves grow while it runs
-    first = page.evaluate(STEP)
+    page.wait_for_function(f"() => ({LIVE_POINTS})() >= 4", timeout=30_000)  # the curves grow while it runs
+    first, first_points = page.evaluate(STEP), page.evaluate(LIVE_POINTS)
     time.sleep(1.5)
-    later = page.evaluate(STEP)
-    assert later > first > 0
+    later, later_points = page.evaluate(STEP), page.evaluate(LIVE_POINTS)
+    assert later > first > 0 and later_points > first_points
     assert "training…" in page.locator("p", has_text=re.compile(r"^Step \d+ ·")).inner_text()
     page.screenshot(path=str(screenshot_dir / "train_running.png"))
 
@@ -53,11 +61,14 @@ def test_start_grows_the_curves_and_stop_halts_them(page, app_url, screenshot_di
         "() => [...document.querySelectorAll('p')].some(p => /^Step \\d+ ·.*stopped$/.test(p.innerText))",
         timeout=30_000,
     )
+    # Stop reruns the whole page: the chart is re-mounted, so wait until it is drawn again before reading it.
+    page.wait_for_function(f"() => ({CURVE_POINTS})() > 0", timeout=30_000)
     stopped = page.evaluate(STEP)
     points = page.evaluate(CURVE_POINTS)
     time.sleep(1.5)
+    page.wait_for_function(f"() => ({CURVE_POINTS})() > 0", timeout=30_000)
     assert page.evaluate(STEP) == stopped and page.evaluate(CURVE_POINTS) == points  # Stop halts the training
-    assert stopped >= later
+    assert stopped >= later and points >= later_points  # the interactive chart has every point the picture had
     expect(page.get_by_role("button", name="Download the curves (CSV)")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "train_stopped.png"))
     assert errors == []

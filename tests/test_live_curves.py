@@ -1,0 +1,66 @@
+"""The live SVG curves: round ticks, one line per lane and split, a red cross where a lane diverged, safe labels."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import numpy as np
+import pytest
+
+from optviz.figures.live_curves import curves_svg, nice_ticks, svg_image
+from optviz.figures.training import DIVERGED_COLOUR
+
+
+@pytest.mark.parametrize(("low", "high"), [(0.0, 1.02), (0.0, 7.3), (0.0, 1234.0), (0.0, 3e-4), (-2.0, 5.0)])
+def test_nice_ticks_are_round_evenly_spaced_and_cover_the_range(low, high):
+    ticks = nice_ticks(low, high)
+    assert 3 <= len(ticks) <= 11
+    steps = np.diff(ticks)
+    assert np.allclose(steps, steps[0])
+    mantissa = steps[0] / 10 ** np.floor(np.log10(steps[0]))
+    assert any(np.isclose(mantissa, m) for m in (1, 2, 2.5, 5))
+    assert ticks[0] >= low - 1e-12 and ticks[-1] <= high + 1e-9 and ticks[0] - low < steps[0]
+
+
+def history(lanes: int, steps: int, blow_up: int | None = None) -> dict[str, np.ndarray]:
+    step = np.repeat(np.arange(steps), lanes)
+    lane = np.tile(np.arange(lanes), steps)
+    loss = 1.0 / (1.0 + step) + 0.1 * lane
+    if blow_up is not None:
+        loss = np.where((lane == 1) & (step > blow_up), np.nan, loss)
+    return {
+        "step": step,
+        "lane": lane,
+        "train_loss": loss,
+        "test_loss": loss + 0.05,
+        "train_accuracy": 1 - loss / 2,
+        "test_accuracy": 1 - loss / 2.2,
+    }
+
+
+def test_every_lane_has_a_train_and_a_test_line_in_both_panels_with_its_points():
+    svg = curves_svg(history(3, 50), ["Adam", "SGD", "RMSprop"], ["#111111", "#222222", "#333333"], [None] * 3)
+    lines = re.findall(r"<polyline data-points='(\d+)'[^>]*stroke='(#\d+)' ([^/]*)/>", svg)
+    assert len(lines) == 3 * 2 * 2
+    assert {int(points) for points, _, _ in lines} == {50}
+    assert sorted(colour for _, colour, _ in lines) == sorted(["#111111", "#222222", "#333333"] * 4)
+    assert sum("stroke-dasharray" in style for _, _, style in lines) == 6  # the test lines are dotted
+    assert DIVERGED_COLOUR not in svg
+
+
+def test_a_diverged_lane_gets_a_red_cross_in_each_panel_and_its_legend_says_when():
+    svg = curves_svg(history(2, 40, blow_up=12), ["Adam", "SGD lr=50"], ["#111111", "#222222"], [None, 13])
+    assert svg.count(f"stroke='{DIVERGED_COLOUR}'") == 2
+    assert "2. SGD lr=50 (diverged at step 13)" in svg
+    counts = [int(n) for n in re.findall(r"<polyline data-points='(\d+)'[^>]*stroke='#222222'", svg)]
+    assert counts == [13, 13, 13, 13]  # NaN points after the blow-up are left out, not drawn at 0
+
+
+def test_long_runs_are_thinned_and_labels_are_escaped_in_the_picture():
+    svg = curves_svg(history(1, 5000), ["<script>x</script>"], ["#111111"], [None])
+    assert max(int(n) for n in re.findall(r"data-points='(\d+)'", svg)) <= 200
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    image = svg_image(svg, "Loss and accuracy curves")
+    encoded = re.search(r"base64,([^']+)'", image).group(1)
+    assert base64.b64decode(encoded).decode() == svg

@@ -18,16 +18,16 @@ import argparse
 import os
 import re
 import shutil
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(os.environ.get("OPTVIZ_ROOT", Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.app_server import start_app, stop_app  # noqa: E402
 
 
 def _tick_seconds() -> float:
@@ -72,48 +72,6 @@ RECORDER = """() => {
     };
     requestAnimationFrame(read);
 }"""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.headless",
-        "true",
-        "--server.port",
-        str(port),
-        "--server.fileWatcherType",
-        "none",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.read() == b"ok":
-                    return process, url
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("streamlit did not start")
 
 
 def rate(events: list, since: float, until: float) -> float:
@@ -162,7 +120,7 @@ def main() -> None:
     if chromium is None:
         sys.exit("Debian's chromium is needed: apt-get update && apt-get install -y chromium")
     ceiling = 1 / TICK_SECONDS
-    process, url = start_server()
+    process, url = start_app(ROOT)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
@@ -189,8 +147,7 @@ def main() -> None:
                 )
             browser.close()
     finally:
-        process.terminate()
-        process.wait(timeout=10)
+        stop_app(process)
 
 
 if __name__ == "__main__":

@@ -35,8 +35,9 @@ def test_sgd_momentum_agrees_in_all_three(lane_text):
         np.testing.assert_allclose(theirs, ours, rtol=0, atol=1e-10)
 
 
-@pytest.mark.parametrize("lane_text", ["adam:lr=0.01", "adam:lr=0.02,amsgrad=1", "adamax:lr=0.02", "adadelta",
-                                       "rmsprop:lr=0.01"])
+@pytest.mark.parametrize(
+    "lane_text", ["adam:lr=0.01", "adam:lr=0.02,amsgrad=1", "adamax:lr=0.02", "adadelta", "rmsprop:lr=0.01"]
+)
 def test_tf_keras_legacy_agrees_with_keras_224(lane_text):
     lane = parse_lane(lane_text)
     theirs = path(native_optimizer(lane, "tf_keras_legacy").optimizer)
@@ -84,7 +85,8 @@ def test_default_learning_rates_differ_when_asked():
     lane = parse_lane("adadelta")
     assert "learning_rate" not in native_optimizer(lane, "tf_keras", framework_defaults=True).code
     assert native_optimizer(lane, "tf_keras", framework_defaults=True).optimizer.optimizer.learning_rate.numpy() == (
-        pytest.approx(0.001))
+        pytest.approx(0.001)
+    )
     assert "learning_rate=1.0" in native_optimizer(lane, "tf_keras").code
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import sys
 
@@ -14,15 +13,10 @@ from optviz.lanes import parse_lane
 from optviz.runner import run
 from optviz.surfaces import get_surface
 
+from .apptest_helpers import decode, run_page
 from .conftest import ROOT
 
-PAGE = str(ROOT / "pages" / "frameworks.py")
-
-
-def decode(values):
-    if isinstance(values, dict):  # plotly >= 6 typed arrays
-        return np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"]).reshape(values.get("shape", -1))
-    return np.asarray(values, dtype=float)
+PAGE = ROOT / "pages" / "frameworks.py"
 
 
 def figure(at, index=0):
@@ -30,10 +24,7 @@ def figure(at, index=0):
 
 
 def page(query: dict) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return run_page(PAGE, query, timeout=120)
 
 
 def test_url_sets_the_run_and_the_keras_path_equals_the_core():

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,6 +11,8 @@ from optviz.inspection_formulas import format_number
 from optviz.lanes import parse_lane
 from optviz.surfaces import get_surface
 
+from .apptest_helpers import decode, run_page
+from .apptest_helpers import plotly_figures as figures
 from .conftest import ROOT
 
 PAGE = ROOT / "pages" / "inspect.py"
@@ -21,20 +20,7 @@ ROSENBROCK = get_surface("rosenbrock")
 
 
 def page(**query: str) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
-
-
-def decode(values) -> np.ndarray:
-    if isinstance(values, dict):
-        return np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"])
-    return np.asarray(values, dtype=float)
+    return run_page(PAGE, query)
 
 
 def step_map(at: AppTest) -> dict:

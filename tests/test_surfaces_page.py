@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from pathlib import Path
 
@@ -13,6 +12,8 @@ from optviz.lanes import parse_lane
 from optviz.runner import run
 from optviz.surfaces import get_surface
 from pages.components.url_state import UrlReader, parse_pair
+
+from .apptest_helpers import decode, run_page
 
 
 def _panel_app():
@@ -87,18 +88,8 @@ SHARED = {
 }
 
 
-def _decode(value):
-    if isinstance(value, dict) and "bdata" in value:
-        array = np.frombuffer(base64.b64decode(value["bdata"]), value["dtype"])
-        return array.reshape(value["shape"]) if "shape" in value else array
-    return np.array(value, dtype=float)
-
-
 def _page(params: dict | None = None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    for name, value in (params or {}).items():
-        at.query_params[name] = value
-    return at.run()
+    return run_page(PAGE, params)
 
 
 def _map(at: AppTest) -> dict:
@@ -111,7 +102,7 @@ def _loss_chart(at: AppTest) -> dict:
 
 def _path(figure: dict, label: str) -> np.ndarray:
     trace = next(t for t in figure["data"] if t.get("name") == label and t.get("mode") == "lines")
-    return np.column_stack([_decode(trace["x"]), _decode(trace["y"])])
+    return np.column_stack([decode(trace["x"]), decode(trace["y"])])
 
 
 def test_a_shared_url_draws_the_cores_trajectories():
@@ -141,7 +132,7 @@ def test_noise_and_ensemble_runs_match_single_seeded_core_runs():
     figure = _map(at)
     np.testing.assert_array_equal(_path(figure, "1. Adam lr=0.02"), core.positions[:, 0])
     faint = next(t for t in figure["data"] if t.get("name") == "1. Adam lr=0.02: noisy runs")
-    assert np.isfinite(_decode(faint["x"])).sum() > 3 * 250  # three faint member paths
+    assert np.isfinite(decode(faint["x"])).sum() > 3 * 250  # three faint member paths
     assert at.query_params["ensemble"] == "4" and at.query_params["noise"] == "0.3"
 
 
@@ -177,7 +168,7 @@ def test_widgets_change_the_result_and_the_url():
     assert _loss_chart(at)["layout"]["yaxis"]["type"] == "log" and at.query_params["log"] == "1"
     at.selectbox(key="surfaces.surface").set_value("himmelblau").run()  # selectbox: default start follows
     assert at.query_params["surface"] == "himmelblau" and at.query_params["start"] == "0,0"
-    assert len(_decode(_map(at)["data"][1]["x"])) == 4  # Himmelblau's four minima are starred
+    assert len(decode(_map(at)["data"][1]["x"])) == 4  # Himmelblau's four minima are starred
     assert not np.array_equal(before, _path(_map(at), "1. Adam lr=0.1"))
     assert not at.exception
 
@@ -242,7 +233,7 @@ def test_clipping_markers_and_metrics_count_the_same_steps():
     figure = _map(at)
     clipped = next(t for t in figure["data"] if str(t.get("name", "")).endswith("clipped"))
     count = int(at.dataframe[0].value["clipped steps"].iloc[0])
-    assert count > 0 and len(_decode(clipped["x"])) == count
+    assert count > 0 and len(decode(clipped["x"])) == count
 
 
 def test_leaving_the_page_and_coming_back_keeps_every_setting():

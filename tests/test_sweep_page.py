@@ -3,9 +3,6 @@ fairly, and answers bad links and bad ranges with notes instead of tracebacks.""
 
 from __future__ import annotations
 
-import base64
-import json
-
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -14,6 +11,8 @@ from optviz.lanes import parse_lane
 from optviz.surfaces import get_surface
 from optviz.sweep import Axis, NetworkTask, Task, parse_axis, replay, run_sweep, tune_learning_rate
 
+from .apptest_helpers import decode, run_page
+from .apptest_helpers import plotly_figures as figures
 from .conftest import ROOT
 
 PAGE = ROOT / "pages" / "sweep.py"
@@ -21,22 +20,7 @@ ROSENBROCK = get_surface("rosenbrock")
 
 
 def page(**query: str | list[str]) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def figures(at: AppTest) -> list[dict]:
-    return [json.loads(element.proto.spec) for element in at.get("plotly_chart")]
-
-
-def decode(values) -> np.ndarray:
-    if isinstance(values, dict):
-        array = np.frombuffer(base64.b64decode(values["bdata"]), values["dtype"])
-        shape = values.get("shape")
-        return array.reshape([int(n) for n in str(shape).split(",")]) if shape else array
-    return np.asarray(values, dtype=float)
+    return run_page(PAGE, query)
 
 
 def warnings(at: AppTest) -> list[str]:

@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from optviz.training import DIVERGED_LOSS
 
+from .apptest_helpers import run_page
 from .conftest import ROOT
 
 PAGE = ROOT / "pages" / "train.py"
@@ -18,10 +19,7 @@ MOONS = dict(dataset="moons", noise="0.2", hidden="16,16", act="tanh", batch="32
 
 
 def page(**query: str | list[str]) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
+    return run_page(PAGE, query)
 
 
 def step_count(at: AppTest) -> int:

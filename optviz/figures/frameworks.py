@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..surfaces import Surface
+from .surface_layers import contour, minima_trace, surface_grid
 
 STYLES = {  # Keras drawn thick and solid, natives dashed/dotted on top, so identical paths stay visible
     "keras224": dict(color="#222222", width=5, dash="solid"),
@@ -13,12 +14,6 @@ STYLES = {  # Keras drawn thick and solid, natives dashed/dotted on top, so iden
     "tf_keras_legacy": dict(color="#009E73", width=2.5, dash="dash"),
     "torch": dict(color="#CC79A7", width=2.5, dash="dot"),
 }
-
-
-def log_levels(values: np.ndarray) -> np.ndarray:
-    """``log10(1 + value - min)``: contour levels that show valleys as well as walls."""
-    finite = np.where(np.isfinite(values), values, np.nan)
-    return np.log10(1.0 + finite - np.nanmin(finite))
 
 
 def view_window(surface: Surface, paths: dict[str, np.ndarray]) -> tuple[tuple[float, float], tuple[float, float]]:
@@ -37,23 +32,7 @@ def view_window(surface: Surface, paths: dict[str, np.ndarray]) -> tuple[tuple[f
 def paths_figure(surface: Surface, paths: dict[str, np.ndarray], labels: dict[str, str]) -> go.Figure:
     """Contour of ``surface`` with one path per framework (``paths[name]``: ``(T+1, 2)``)."""
     x_range, y_range = view_window(surface, paths)
-    xs, ys = np.linspace(*x_range, 120), np.linspace(*y_range, 120)
-    grid_x, grid_y = np.meshgrid(xs, ys)
-    with np.errstate(all="ignore"):
-        values = surface.value(np.column_stack([grid_x.ravel(), grid_y.ravel()])).reshape(grid_x.shape)
-    figure = go.Figure(
-        go.Contour(
-            x=xs,
-            y=ys,
-            z=log_levels(values),
-            colorscale="Blues",
-            reversescale=True,
-            showscale=False,
-            ncontours=25,
-            hoverinfo="skip",
-            line=dict(width=0.5),
-        )
-    )
+    figure = go.Figure(contour(*surface_grid(surface, x_range, y_range)))
     for name, path in paths.items():
         figure.add_trace(
             go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name=labels[name], line=STYLES.get(name, {}))
@@ -68,17 +47,9 @@ def paths_figure(surface: Surface, paths: dict[str, np.ndarray], labels: dict[st
             marker=dict(symbol="circle-open", size=14, color="black", line=dict(width=2)),
         )
     )
-    if surface.minima:
-        minima = np.array(surface.minima)
-        figure.add_trace(
-            go.Scatter(
-                x=minima[:, 0],
-                y=minima[:, 1],
-                mode="markers",
-                name="minimum",
-                marker=dict(symbol="star", size=14, color="gold", line=dict(width=1)),
-            )
-        )
+    minima = minima_trace(surface)
+    if minima is not None:
+        figure.add_trace(minima)
     figure.update_layout(
         height=520,
         margin=dict(l=10, r=10, t=30, b=10),

@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from ..inspection import Inspection
 from ..surfaces import Surface
+from .surface_layers import contour, minima_trace, surface_grid
 
 ORIGINAL_COLOR = "#333333"
 FORK_COLOR = "#CC79A7"
@@ -122,28 +123,13 @@ def view_window(
     return (x0, x1), (y0, y1)
 
 
-def _contour(surface: Surface, window, resolution: int = 110) -> go.Contour:
-    """The surface over ``window`` with log-spaced levels (valleys and walls both readable)."""
-    xs = np.linspace(*window[0], resolution)
-    ys = np.linspace(*window[1], resolution)
-    gx, gy = np.meshgrid(xs, ys)
-    with np.errstate(all="ignore"):
-        values = surface.value(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
-        finite = np.where(np.isfinite(values), values, np.nan)
-        levels = np.log10(1.0 + finite - np.nanmin(finite)) if np.isfinite(finite).any() else finite
-    return go.Contour(
-        x=xs,
-        y=ys,
-        z=levels,
-        colorscale="Blues",
-        reversescale=True,
-        showscale=False,
+def _contour(surface: Surface, window) -> go.Contour:
+    """The surface over ``window``, faded so the arrows on top stand out."""
+    return contour(
+        *surface_grid(surface, window[0], window[1], resolution=110),
         ncontours=22,
         opacity=0.55,
         line=dict(width=0.5, color="rgba(40,60,90,0.35)"),
-        hoverinfo="skip",
-        name="surface",
-        showlegend=False,
     )
 
 
@@ -238,17 +224,9 @@ def step_figure(
                 marker=dict(size=11, symbol="circle-open", color=ARROW_COLORS["update"], line=dict(width=2.5)),
             )
         )
-    if surface.minima:
-        minima = np.array(surface.minima)
-        figure.add_trace(
-            go.Scatter(
-                x=minima[:, 0],
-                y=minima[:, 1],
-                mode="markers",
-                name="minimum",
-                marker=dict(symbol="star", size=13, color="#F0E442", line=dict(color="black", width=1)),
-            )
-        )
+    minima = minima_trace(surface)
+    if minima is not None:
+        figure.add_trace(minima)
     figure.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=30, b=10),

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from ..runner import Trajectory
 from ..surfaces import Surface
 from ..sweep import METRICS, SweepResult
+from .surface_layers import contour, minima_trace
 
 DIVERGED_COLOUR = "#D62728"
 NOT_REACHED_COLOUR = "#B8B8B8"
@@ -257,30 +258,11 @@ def metric_curves(curves: Sequence[tuple[str, str, SweepResult]]) -> go.Figure:
     return figure
 
 
-def _contour_levels(values: np.ndarray) -> np.ndarray:
-    finite = np.where(np.isfinite(values), values, np.nan)
-    return np.log10(1.0 + finite - np.nanmin(finite))
-
-
 def paths_figure(
     surface: Surface, paths: Sequence[tuple[str, str, Trajectory]], start: tuple[float, float] | None = None
 ) -> go.Figure:
     """Contour of ``surface`` with one replayed path per ``(label, colour, trajectory)`` (run 0 of each)."""
-    xs, ys, values = surface.grid(120)
-    figure = go.Figure(
-        go.Contour(
-            x=xs,
-            y=ys,
-            z=_contour_levels(values),
-            colorscale="Blues",
-            reversescale=True,
-            showscale=False,
-            ncontours=25,
-            hoverinfo="skip",
-            line=dict(width=0.5),
-            name="surface",
-        )
-    )
+    figure = go.Figure(contour(*surface.grid(120)))
     for label, colour, trajectory in paths:
         path = trajectory.positions[:, 0, :]
         end = "diverged" if trajectory.diverged[0] else f"final loss {trajectory.losses[-1, 0]:.3g}"
@@ -307,18 +289,9 @@ def paths_figure(
                 hoverinfo="skip",
             )
         )
-    if surface.minima:
-        minima = np.array(surface.minima)
-        figure.add_trace(
-            go.Scatter(
-                x=minima[:, 0],
-                y=minima[:, 1],
-                mode="markers",
-                marker=dict(symbol="star", size=14, color="#FFD700", line=dict(color="#000000", width=1)),
-                name="minimum",
-                hoverinfo="skip",
-            )
-        )
+    minima = minima_trace(surface)
+    if minima is not None:
+        figure.add_trace(minima)
     if start is not None:
         figure.add_trace(
             go.Scatter(

@@ -9,11 +9,13 @@ A ``TrainingSession`` holds the weights, the per-group optimizer states, the sha
 counter and the history. ``configure`` swaps lane settings between steps: a lane keeps its weights and
 its optimizer state (the new optimizer adopts the old state) unless its optimizer class changes.
 A lane whose loss, gradients or weights stop being finite, or whose training loss passes ``DIVERGED_LOSS``,
-is marked diverged and frozen; the others keep training.
+is marked diverged and frozen; the others keep training. A native lane (torch.optim, tf.keras) is a group of its
+own, updated by its framework's optimizer on the same gradients.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -53,7 +55,11 @@ class LaneStatus:
     joined_step: int
 
 
-def _group_key(lane: Lane, iterations: int) -> tuple:
+def _group_key(lane: Lane, iterations: int, position: int) -> tuple:
+    """Lanes with equal keys share one optimizer object. A native lane is a group of its own: its framework
+    optimizer holds its state and takes one set of scalar hyperparameters."""
+    if lane.is_native:
+        return ("native", position)
     switches = tuple(bool(lane.arguments.get(name, False)) for name in BOOLEAN_ARGUMENTS)
     return (lane.optimizer, switches, iterations)
 
@@ -64,6 +70,8 @@ def build_group_optimizer(lanes: Sequence[Lane]) -> Optimizer:
     ``clipnorm`` / ``clipvalue`` off (None) in some lanes becomes 0 there (off for that run).
     """
     first = lanes[0]
+    if first.is_native:
+        return first.build()
     config: dict[str, Any] = {}
     for name, value in first.arguments.items():
         if name in BOOLEAN_ARGUMENTS:
@@ -92,6 +100,8 @@ def slice_state(state: Any, start: int, stop: int) -> Any:
 def concatenate_states(states: Sequence[Any]) -> Any:
     """One state record holding the runs of ``states`` (same type and step count) in order."""
     first = states[0]
+    if len(states) == 1:
+        return first  # also a native lane's state, whose framework tensors cannot be concatenated
     fields = {}
     for name, value in first._asdict().items():
         parts = [getattr(s, name) for s in states]
@@ -102,6 +112,15 @@ def concatenate_states(states: Sequence[Any]) -> Any:
         else:
             fields[name] = value
     return type(first)(**fields)
+
+
+def _state_carries_over(old: Lane, new: Lane) -> bool:
+    """Whether a reconfigured lane keeps its optimizer state: same optimizer by the same rules. A native lane's
+    framework optimizer was built with its old arguments, so it keeps its state only while they are unchanged
+    (its weights are kept either way)."""
+    if (old.optimizer, old.framework) != (new.optimizer, new.framework):
+        return False
+    return not new.is_native or old == new
 
 
 def _adopt_state(state: Any, optimizer: Optimizer) -> Any:
@@ -172,8 +191,6 @@ class TrainingSession:
         lanes = list(lanes)
         if not lanes:
             raise ValueError("need at least one optimizer lane")
-        if any(lane.is_native for lane in lanes):
-            raise ValueError("native (torch / tf.keras) lanes are not offered for network training")
         keys = [str(i) for i in range(len(lanes))] if keys is None else [str(k) for k in keys]
         if len(keys) != len(lanes) or len(set(keys)) != len(keys):
             raise ValueError(f"need one distinct key per lane, got {keys}")
@@ -194,7 +211,7 @@ class TrainingSession:
             else:
                 lane_weights = [w[row : row + 1].copy() for w in self.weights]
                 old_lane = self.lanes[self.keys.index(key)]
-                state = old_states[row] if old_lane.optimizer == lane.optimizer else None
+                state = old_states[row] if _state_carries_over(old_lane, lane) else None
                 mark = int(self._diverged[row])
                 ids.append(self._ids[self.keys.index(key)])
             if state is None:
@@ -211,13 +228,19 @@ class TrainingSession:
     def _states_by_row(self) -> dict[int, Any]:
         states = {}
         for group in self._groups:
+            if group.stop - group.start == 1:
+                states[group.start] = group.state  # a native lane's state is a handle: never sliced
+                continue
             for row in range(group.start, group.stop):
                 states[row] = slice_state(group.state, row - group.start, row - group.start + 1)
         return states
 
     def _regroup(self, lanes, keys, ids, weights, states, diverged) -> None:
         """Store lanes group by group (each group's rows contiguous) and build one optimizer per group."""
-        group_keys = [_group_key(lane, state.iterations) for lane, state in zip(lanes, states, strict=True)]
+        group_keys = [
+            _group_key(lane, state.iterations, position)
+            for position, (lane, state) in enumerate(zip(lanes, states, strict=True))
+        ]
         order = sorted(range(len(lanes)), key=lambda i: (list(dict.fromkeys(group_keys)).index(group_keys[i]), i))
         self._rows = np.empty(len(lanes), dtype=np.int64)
         self._rows[order] = np.arange(len(lanes))
@@ -395,8 +418,59 @@ def confusion_counts(predicted: np.ndarray, labels: np.ndarray, classes: int) ->
     return np.bincount(flat.ravel(), minlength=lanes * classes * classes).reshape(lanes, classes, classes)
 
 
+TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
+
+
+def torch_script(network: mlp.Network, lane: Lane, batch_size: int) -> str:
+    """PyTorch code for a torch.optim lane: the same network (Glorot-uniform kernels, zero biases, as Keras and
+    optviz start), the lane's optimizer and a training loop on shuffled mini-batches."""
+    layers = []
+    widths = network.widths
+    for index, (fan_in, fan_out) in enumerate(itertools.pairwise(widths)):
+        layers.append(f"    torch.nn.Linear({fan_in}, {fan_out}),")
+        if index < len(widths) - 2:
+            layers.append(f"    torch.nn.{TORCH_ACTIVATIONS[network.activation]}(),")
+    optimizer = lane.keras_code().replace("(params", "(model.parameters()")
+    return "\n".join(
+        [
+            "import torch",
+            "",
+            "model = torch.nn.Sequential(",
+            *layers,
+            ").double()",
+            "for layer in model:",
+            "    if isinstance(layer, torch.nn.Linear):",
+            "        torch.nn.init.xavier_uniform_(layer.weight)",
+            "        torch.nn.init.zeros_(layer.bias)",
+            f"optimizer = {optimizer}",
+            "loss_function = torch.nn.CrossEntropyLoss()  # softmax + cross-entropy on the logits",
+            "x, y = torch.as_tensor(x_train), torch.as_tensor(y_train)",
+            "for epoch in range(10):",
+            f"    for batch in torch.randperm(len(x)).split({batch_size}):",
+            "        optimizer.zero_grad()",
+            "        loss_function(model(x[batch]), y[batch]).backward()",
+            "        optimizer.step()",
+        ]
+    )
+
+
 def keras_script(network: mlp.Network, lane: Lane, batch_size: int) -> str:
-    """Keras 2.2.4 code for one lane: the Sequential model, ``compile`` with the lane's optimizer, and ``fit``."""
+    """Keras 2.2.4 code for one lane: the Sequential model, ``compile`` with the lane's optimizer, and ``fit``.
+    A torch.optim lane gets :func:`torch_script`; a tf.keras lane the same model in ``tf.keras``."""
+    if lane.framework == "torch":
+        return torch_script(network, lane, batch_size)
+    if lane.framework == "tf_keras":
+        return "\n".join(
+            [
+                "import tf_keras",
+                "keras = tf_keras  # Keras 2 as TensorFlow ships it",
+                "",
+                network.keras_code(),
+                f"model.compile(optimizer={lane.keras_code()}, loss='categorical_crossentropy', metrics=['accuracy'])",
+                f"model.fit(x_train, keras.utils.to_categorical(y_train, {network.classes}), batch_size={batch_size}, "
+                "epochs=10, shuffle=True)",
+            ]
+        )
     return "\n".join(
         [
             "import keras",

@@ -125,7 +125,7 @@ def load_url() -> list[str]:
     state[KEY + "act"] = url.text("act", "tanh", list(ACTIVATIONS))
     state[KEY + "batch"] = int(url.number("batch", 32, *BATCH_SIZE_RANGE, integer=True))
     state[KEY + "chunk"] = int(url.number("chunk", 10, *CHUNK_RANGE, integer=True))
-    lanes = url.lanes("o", [parse_lane(text) for text in DEFAULT_LANES], limit=MAX_LANES)
+    lanes = url.lanes("o", [parse_lane(text) for text in DEFAULT_LANES], limit=MAX_LANES, allow_native=True)
     seed_lanes(lanes, LANES)
     return url.notes
 
@@ -171,7 +171,7 @@ def data_and_network_widgets() -> tuple[DatasetSpec, tuple[int, ...], str, int, 
 
 def lane_widgets() -> tuple[list[Lane], list[str], list[str]]:
     """The shared lanes panel (one tab per lane): lanes, their stable ids and their colours."""
-    choices = lanes_panel([parse_lane(text) for text in DEFAULT_LANES], LANES, MAX_LANES, columns=3)
+    choices = lanes_panel([parse_lane(text) for text in DEFAULT_LANES], LANES, MAX_LANES, columns=3, allow_native=True)
     return [c.lane for c in choices], [c.lane_id for c in choices], [c.colour for c in choices]
 
 
@@ -427,7 +427,8 @@ write_query(settings.query())
 
 with st.expander("Keras code for each lane"):
     st.caption(
-        "The same network and optimizer in Keras 2.2.4 (`lr=`; Keras 2.3+ and tf.keras call it `learning_rate`)."
+        "The same network and optimizer in Keras 2.2.4 (`lr=`; Keras 2.3+ and tf.keras call it `learning_rate`); "
+        "a torch.optim lane in PyTorch, a tf.keras lane in tf.keras."
     )
     for number, lane in enumerate(session.lanes):
         st.markdown(f"**Lane {number + 1}: {lane.label()}**")

@@ -7,6 +7,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from optviz.training import DIVERGED_LOSS
@@ -131,3 +132,18 @@ def test_url_and_keras_code_describe_the_setup():
     assert "keras.layers.Dense(16, activation='tanh', input_shape=(2,))" in code
     assert "optimizer=keras.optimizers.SGD(lr=0.1, momentum=0.9)," in code
     assert code.count("loss='categorical_crossentropy'") == 2
+
+
+def test_native_lanes_from_the_url_train_and_get_their_frameworks_code():
+    pytest.importorskip("torch")
+    at = page(**MOONS, o=["sgd:lr=0.1,momentum=0.9", "torch.sgd:lr=0.1,momentum=0.9", "torch.adam:lr=0.01"])
+    assert not at.exception and not at.warning
+    assert list(table(at)["lane"])[1].startswith("2. torch.optim SGD")
+    press(at, "step", 3)
+    assert step_count(at) == 30 and not at.exception
+    losses = table(at)["train loss"].to_numpy()
+    assert losses[0] == pytest.approx(losses[1], abs=1e-12)  # torch's SGD rule equals Keras 2.2.4's
+    assert at.query_params["o"][1] == "torch.sgd:lr=0.1,momentum=0.9"
+    codes = [c.value for c in at.code]
+    assert "model.compile(" in codes[0]
+    assert "torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9" in codes[1] and "optimizer.step()" in codes[1]

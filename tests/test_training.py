@@ -187,3 +187,42 @@ def test_figures_are_valid_plotly_and_maps_are_one_png_per_lane():
     assert markup.count("<img") == 2 and "b &lt;diverged&gt;" in markup
     confusion = confusion_figure(training.confusion_matrices(), ["a", "b"], [None, None])
     assert [t.type for t in confusion.data] == ["heatmap", "heatmap"]
+
+
+def test_native_lanes_train_next_to_keras_lanes_on_the_same_gradients():
+    """torch.optim SGD with momentum follows the same rule as Keras 2.2.4's, so from the same weights on the same
+    batches the two lanes stay equal; a tf.keras lane too, up to its float32 hyperparameters."""
+    pytest.importorskip("torch")
+    pytest.importorskip("tf_keras")
+    lanes = [
+        parse_lane("sgd:lr=0.1,momentum=0.9"),
+        parse_lane("torch.sgd:lr=0.1,momentum=0.9", allow_native=True),
+        parse_lane("tf.sgd:lr=0.1,momentum=0.9", allow_native=True),
+        parse_lane("torch.adam:lr=0.01", allow_native=True),
+    ]
+    training = TrainingSession(MOONS, NETWORK, lanes, batch_size=32)
+    assert training.group_count() == 4  # a native lane is a group of its own
+    training.advance(25)
+    keras, torch_sgd, tf_sgd, torch_adam = ([w[lane] for w in training.lane_weights()] for lane in range(4))
+    for a, b, c in zip(keras, torch_sgd, tf_sgd, strict=True):
+        np.testing.assert_allclose(b, a, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(c, a, rtol=0, atol=1e-5)
+    assert max(np.abs(a - d).max() for a, d in zip(keras, torch_adam, strict=True)) > 1e-3  # a different rule
+    losses = training.latest()["train_loss"]
+    assert np.all(np.isfinite(losses)) and np.all(losses < 0.6)
+
+
+def test_a_native_lane_keeps_its_weights_when_retuned_and_restarts_its_framework_state():
+    pytest.importorskip("torch")
+    lane = parse_lane("torch.sgd:lr=0.1,momentum=0.9", allow_native=True)
+    training = TrainingSession(MOONS, NETWORK, [lane, parse_lane("adam")], batch_size=32, keys=["a", "b"])
+    training.advance(5)
+    first_kernel = training.lane_weights()[0][0].copy()  # tensor 0 of lane 0
+    training.configure(
+        [parse_lane("torch.sgd:lr=0.05,momentum=0.9", allow_native=True), parse_lane("adam")], keys=["a", "b"]
+    )
+    np.testing.assert_array_equal(training.lane_weights()[0][0], first_kernel)
+    group = next(g for g in training._groups if g.start == training._rows[0])
+    assert group.state.iterations == 0 and group.state.native.param_groups[0]["lr"] == 0.05
+    training.advance(1)
+    assert not np.array_equal(training.lane_weights()[0][0], first_kernel)

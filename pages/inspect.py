@@ -1,7 +1,8 @@
 """Step inspector: step through one optimizer and see every number its Keras 2.2.4 update uses.
 
 URL: ``?surface=rosenbrock&start=-1.2,1&steps=100&o=adam:lr=0.05&step=12`` (a custom surface:
-``surface=custom&f=x**2+3*y**2&xr=-2,2&yr=-2,2``) plus, for a fork,
+``surface=custom&f=x**2+3*y**2&xr=-2,2&yr=-2,2``; the rotated quadratic's condition number:
+``surface=rotated_quadratic&condition=100``) plus, for a fork,
 ``&fork=adam:lr=0.01&fork_step=12`` (the fork continues from the state after ``fork_step`` updates) and
 ``&view=fork`` to step through the fork instead of the original run.
 """
@@ -18,9 +19,18 @@ from optviz.figures.inspection import PICK_TRACE, fork_figure, loss_figure, step
 from optviz.inspection import Inspection, fork, inspect_run, step_table
 from optviz.inspection_formulas import aligned, formula_lines, step_formulas
 from optviz.lanes import Lane, parse_lane
-from optviz.surfaces import SURFACES, Surface, get_surface
+from optviz.surfaces import Surface
 from pages.components.lane_editor import lane_editor, seed_lane_widgets
 from pages.components.routing import route_through_app
+from pages.components.surface_picker import (
+    SurfaceSpec,
+    build_surface,
+    default_start,
+    escape_markdown,
+    read_surface,
+    reset_start,
+    surface_picker,
+)
 from pages.components.url_state import UrlReader, format_pair, write_query
 
 route_through_app()
@@ -29,42 +39,24 @@ MAX_STEPS = 500
 START_LIMIT = 1000.0
 KEY = "inspect."
 DEFAULT_LANE = "adam:lr=0.05"
-CUSTOM = "custom"
-CUSTOM_WINDOW = (-2.0, 2.0)
-DEFAULT_EXPRESSION = "sin(x)*y**2 + 0.1*(x**2 + y**2)"
-SURFACE_NAMES = {**{key: surface.name for key, surface in SURFACES.items()}, CUSTOM: "Custom f(x, y)"}
 
 
 @dataclass(frozen=True)
 class Settings:
     """What the inspected run depends on; round-trips through the URL."""
 
-    surface: str
+    surface: SurfaceSpec  # a built-in surface, the rotated quadratic's κ or a custom formula and window
     start: tuple[float, float]
     steps: int
     lane: Lane
-    expression: str = ""  # the formula of the custom surface
-    x_range: tuple[float, float] = CUSTOM_WINDOW
-    y_range: tuple[float, float] = CUSTOM_WINDOW
 
 
-DEFAULTS = Settings("rosenbrock", (-1.2, 1.0), 100, parse_lane(DEFAULT_LANE))
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def custom(expression: str, x_range: tuple[float, float], y_range: tuple[float, float]) -> Surface:
-    """The custom surface (compiled once per formula and window); ``ValueError`` (an ``ExpressionError``)
-    saying why a formula is refused. sympy is imported only when a custom surface is asked for."""
-    from optviz.expressions import custom_surface
-
-    return custom_surface(expression, x_range, y_range)
+DEFAULTS = Settings(SurfaceSpec("rosenbrock"), (-1.2, 1.0), 100, parse_lane(DEFAULT_LANE))
 
 
 def surface_of(settings: Settings) -> Surface:
-    """The built-in surface, or the custom one built from the formula."""
-    if settings.surface == CUSTOM:
-        return custom(settings.expression, settings.x_range, settings.y_range)
-    return get_surface(settings.surface)
+    """The built-in surface, the rotated quadratic of the chosen κ, or the custom one built from the formula."""
+    return build_surface(settings.surface)
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -82,20 +74,8 @@ def forked(settings: Settings, fork_step: int, lane: Lane) -> tuple[Inspection, 
 def load_url() -> list[str]:
     """Seed the widgets from the query parameters once per session; return notes on ignored values."""
     reader = UrlReader()
-    surface = reader.text("surface", DEFAULTS.surface, choices=list(SURFACE_NAMES))
-    expression = reader.text("f", DEFAULT_EXPRESSION) if surface == CUSTOM else DEFAULT_EXPRESSION
-    x_range = reader.pair("xr", CUSTOM_WINDOW, -1e4, 1e4, increasing=True)
-    y_range = reader.pair("yr", CUSTOM_WINDOW, -1e4, 1e4, increasing=True)
-    if surface == CUSTOM:
-        try:
-            default_start = custom(expression, x_range, y_range).start
-        except ValueError as error:
-            reader.notes.append(f"URL parameter `f` ignored: {error}. Using {DEFAULT_EXPRESSION}.")
-            expression = DEFAULT_EXPRESSION
-            default_start = custom(expression, x_range, y_range).start
-    else:
-        default_start = get_surface(surface).start
-    start = reader.pair("start", default_start, -START_LIMIT, START_LIMIT)
+    spec = read_surface(reader, KEY)  # seeds the surface picker's widgets
+    start = reader.pair("start", default_start(spec), -START_LIMIT, START_LIMIT)
     steps = reader.number("steps", DEFAULTS.steps, 1, MAX_STEPS, integer=True)
     (lane,) = reader.lanes("o", [DEFAULTS.lane], limit=1)
     step = reader.number("step", 1, 1, steps, integer=True)
@@ -103,8 +83,6 @@ def load_url() -> list[str]:
     fork_step = reader.number("fork_step", step, 0, steps, integer=True)
     view = reader.text("view", "original", choices=("original", "fork"))
     state = st.session_state
-    state[KEY + "surface"] = surface
-    state[KEY + "f"], state[KEY + "xr"], state[KEY + "yr"] = expression, x_range, y_range
     state[KEY + "x0"], state[KEY + "y0"] = float(start[0]), float(start[1])
     state[KEY + "steps"] = steps
     state[KEY + "step"] = step
@@ -138,43 +116,10 @@ def pick_start() -> None:
             return
 
 
-def reset_start() -> None:
-    """A new surface starts at its own default start point."""
-    state = st.session_state
-    key = state[KEY + "surface"]
-    if key == CUSTOM:
-        try:
-            start = custom(state.get(KEY + "f", DEFAULT_EXPRESSION), *custom_window()).start
-        except ValueError:
-            return
-    else:
-        start = get_surface(key).start
-    state[KEY + "x0"], state[KEY + "y0"] = float(start[0]), float(start[1])
-    state[KEY + "step"] = 1
-
-
-def custom_window() -> tuple[tuple[float, float], tuple[float, float]]:
-    state = st.session_state
-    return tuple(state.get(KEY + "xr", CUSTOM_WINDOW)), tuple(state.get(KEY + "yr", CUSTOM_WINDOW))
-
-
-def custom_widgets() -> tuple[str, tuple[float, float], tuple[float, float]]:
-    """The formula and the view window of a custom surface."""
-    state = st.session_state
-    state.setdefault(KEY + "f", DEFAULT_EXPRESSION)
-    from optviz.expressions import ALLOWED_TEXT
-
-    expression = st.text_input("f(x, y) =", key=KEY + "f", help=f"Allowed: {ALLOWED_TEXT}.")
-    (x_low, x_high), (y_low, y_high) = custom_window()
-    cells = st.columns(4)
-    x_low = cells[0].number_input("x from", -1e4, 1e4, float(x_low), format="%g", key=KEY + "x_low")
-    x_high = cells[1].number_input("x to", -1e4, 1e4, float(x_high), format="%g", key=KEY + "x_high")
-    y_low = cells[2].number_input("y from", -1e4, 1e4, float(y_low), format="%g", key=KEY + "y_low")
-    y_high = cells[3].number_input("y to", -1e4, 1e4, float(y_high), format="%g", key=KEY + "y_high")
-    x_range, y_range = (float(x_low), float(x_high)), (float(y_low), float(y_high))
-    if x_low < x_high and y_low < y_high:
-        state[KEY + "xr"], state[KEY + "yr"] = x_range, y_range
-    return expression, x_range, y_range
+def start_at_surface_default() -> None:
+    """A new surface (or custom window) starts at its own default start point, from step 1."""
+    reset_start(KEY)
+    st.session_state[KEY + "step"] = 1
 
 
 def settings_widgets() -> tuple[Settings, str | None]:
@@ -182,29 +127,19 @@ def settings_widgets() -> tuple[Settings, str | None]:
     custom formula, if any (the page then says so instead of running)."""
     with st.sidebar:
         st.header("Run")
-        surface_key = st.selectbox(
-            "Surface", list(SURFACE_NAMES), key=KEY + "surface", format_func=SURFACE_NAMES.get, on_change=reset_start
-        )
-        expression, x_range, y_range, problem = "", CUSTOM_WINDOW, CUSTOM_WINDOW, None
-        if surface_key == CUSTOM:
-            expression, x_range, y_range = custom_widgets()
-            try:
-                st.caption(f"${custom(expression, x_range, y_range).latex}$")
-            except ValueError as error:
-                problem = str(error)
-                st.error(problem)
-        else:
-            surface = get_surface(surface_key)
+        spec, problem = surface_picker(KEY, on_change=start_at_surface_default)
+        if problem is None:
+            surface = build_surface(spec)
             st.caption(f"${surface.latex}$")
-            if getattr(surface, "note", ""):
-                st.caption(surface.note)
+            if surface.note:
+                st.caption(escape_markdown(surface.note) if spec.is_custom else surface.note)  # custom: typed text
         left, right = st.columns(2)
         x0 = left.number_input("start x", -START_LIMIT, START_LIMIT, key=KEY + "x0", step=0.1, format="%g")
         y0 = right.number_input("start y", -START_LIMIT, START_LIMIT, key=KEY + "y0", step=0.1, format="%g")
         steps = st.slider("Steps to record", 1, MAX_STEPS, key=KEY + "steps")
         st.header("Optimizer")
         lane = lane_editor(DEFAULTS.lane, KEY + "lane")
-    settings = Settings(surface_key, (float(x0), float(y0)), int(steps), lane, expression, x_range, y_range)
+    settings = Settings(spec, (float(x0), float(y0)), int(steps), lane)
     return settings, problem
 
 
@@ -335,13 +270,9 @@ def _set_fork_step(step: int) -> None:
 
 def write_url(settings: Settings, step: int, fork_result: Inspection | None, viewing_fork: bool) -> None:
     """Mirror the page in the URL so it can be shared."""
-    custom_surface_on = settings.surface == CUSTOM
     write_query(
         {
-            "surface": settings.surface,
-            "f": settings.expression if custom_surface_on else None,
-            "xr": format_pair(settings.x_range) if custom_surface_on else None,
-            "yr": format_pair(settings.y_range) if custom_surface_on else None,
+            **settings.surface.query(),
             "start": format_pair(settings.start),
             "steps": str(settings.steps),
             "o": settings.lane.to_text(),
@@ -365,7 +296,7 @@ for note in st.session_state[KEY + "url_notes"]:
 
 settings, formula_problem = settings_widgets()
 if formula_problem is not None:
-    st.info(f"Fix the formula of the custom surface in the sidebar to continue: {formula_problem}")
+    st.info(f"Fix the formula of the custom surface in the sidebar to continue: {escape_markdown(formula_problem)}")
     st.stop()
 inspection = inspected(settings)
 surface = surface_of(settings)

@@ -2,7 +2,9 @@
 metric curves over one argument for several optimizers, and a fair comparison at each one's best lr.
 
 URL: ``?mode=map&surface=rosenbrock&start=-1.2,1&steps=300&opt=sgd:nesterov=1&x=lr:1e-4:1:log:60
-&y=momentum:0:0.99:lin:50&metric=final_loss`` (``opt`` repeats in the curves and fair modes).
+&y=momentum:0:0.99:lin:50&metric=final_loss`` (``opt`` repeats in the curves and fair modes); the surface as
+the surface explorer writes it: ``surface=rotated_quadratic&condition=100`` or a custom formula
+``surface=custom&f=x**2+3*y**2&xr=-2,2&yr=-2,2``; gradient noise ``noise=0.1``.
 """
 
 from __future__ import annotations
@@ -23,7 +25,6 @@ from optviz.figures.sweep import (
     training_curves,
 )
 from optviz.lanes import DISPLAY_NAMES, PALETTE, Lane, keras_arguments, parse_lane
-from optviz.surfaces import SURFACES, get_surface
 from optviz.sweep import (
     DEFAULT_TOLERANCE,
     MAX_AXIS_COUNT,
@@ -47,6 +48,17 @@ from optviz.sweep import (
 from pages.components.lane_editor import lane_editor
 from pages.components.registry import PAGES
 from pages.components.routing import route_through_app
+from pages.components.surface_picker import (
+    SurfaceSpec,
+    build_surface,
+    default_start,
+    escape_markdown,
+    read_surface,
+    reset_start,
+    spec_from_state,
+    surface_picker,
+)
+from pages.components.url_state import UrlReader
 
 MODES = {
     "map": "Map: two arguments",
@@ -83,7 +95,7 @@ class Settings:
     """Everything a sweep depends on; round-trips through the URL."""
 
     mode: str
-    surface: str
+    surface: SurfaceSpec
     start: tuple[float, float]
     steps: int
     noise: float
@@ -97,7 +109,7 @@ class Settings:
     def task(self) -> Task | NetworkTask:
         if self.network is not None:
             return self.network
-        return Task(get_surface(self.surface), self.start, self.steps, self.noise, 0, self.tolerance)
+        return Task(build_surface(self.surface), self.start, self.steps, self.noise, 0, self.tolerance)
 
     def query(self) -> dict[str, str | list[str]]:
         params: dict[str, str | list[str]] = {"mode": self.mode}
@@ -107,7 +119,7 @@ class Settings:
             params["batch"] = str(self.network.batch_size)
             params["hidden"] = ",".join(map(str, self.network.hidden))
         else:
-            params["surface"] = self.surface
+            params.update(self.surface.query_items())
             params["start"] = f"{self.start[0]:g},{self.start[1]:g}"
         params.update({"steps": str(self.steps), "opt": [lane.to_text() for lane in self.lanes], "x": self.x.to_text()})
         params["metric"] = self.metric
@@ -147,12 +159,9 @@ def read_url() -> list[str]:
         mode = "map"
     st.session_state[f"{KEY}mode"] = mode
     read_network_params(params, notes)
-    surface = params.get("surface", "rosenbrock")
-    if surface not in SURFACES:
-        notes.append(f"Unknown surface {surface!r}; showing Rosenbrock.")
-        surface = "rosenbrock"
-    st.session_state[f"{KEY}surface"] = surface
-    start = get_surface(surface).start
+    reader = UrlReader(params)
+    start = default_start(read_surface(reader, KEY))
+    notes += reader.notes
     if "start" in params:
         try:
             x0, y0 = (float(v) for v in params["start"].split(","))
@@ -281,9 +290,8 @@ def seed_compare(lanes: list[Lane]) -> None:
 
 # -- widgets --------------------------------------------------------------------------------------------
 def start_at_surface_default() -> None:
-    """A new surface starts from its own default start point."""
-    start = get_surface(st.session_state[f"{KEY}surface"]).start
-    st.session_state[f"{KEY}x0"], st.session_state[f"{KEY}y0"] = float(start[0]), float(start[1])
+    """A new surface (or custom window) starts from its own default start point."""
+    reset_start(KEY)
 
 
 def network_widgets(steps: int) -> NetworkTask:
@@ -300,7 +308,11 @@ def network_widgets(steps: int) -> NetworkTask:
     return NetworkTask(dataset, steps, (units,) * layers, "tanh", batch)
 
 
-def task_widgets() -> tuple[str, tuple[float, float], int, float, str, float, NetworkTask | None]:
+TaskChoice = tuple[SurfaceSpec, tuple[float, float], int, float, str, float, NetworkTask | None, str | None]
+
+
+def task_widgets() -> TaskChoice:
+    """The sidebar's task and metric; the last item is why a custom formula is refused (None when usable)."""
     st.subheader("Task")
     if network_task_available():
         kind = st.radio(
@@ -322,16 +334,10 @@ def task_widgets() -> tuple[str, tuple[float, float], int, float, str, float, Ne
         metric = st.selectbox(
             "Score each run by", metric_options, key=f"{KEY}metric", format_func=lambda k: METRICS[k].label
         )
-        surface = st.session_state.get(f"{KEY}surface", "rosenbrock")
+        surface = spec_from_state(KEY)
         start = (float(st.session_state.get(f"{KEY}x0", 0.0)), float(st.session_state.get(f"{KEY}y0", 0.0)))
-        return surface, start, steps, 0.0, metric, DEFAULT_TOLERANCE, network
-    surface = st.selectbox(
-        "Surface",
-        list(SURFACES),
-        key=f"{KEY}surface",
-        format_func=lambda k: SURFACES[k].name,
-        on_change=start_at_surface_default,
-    )
+        return surface, start, steps, 0.0, metric, DEFAULT_TOLERANCE, network, None
+    surface, formula_problem = surface_picker(KEY, on_change=start_at_surface_default)
     left, right = st.columns(2)
     x0 = left.number_input("start x", min_value=-1e3, max_value=1e3, key=f"{KEY}x0", format="%g", step=0.1)
     y0 = right.number_input("start y", min_value=-1e3, max_value=1e3, key=f"{KEY}y0", format="%g", step=0.1)
@@ -358,7 +364,7 @@ def task_widgets() -> tuple[str, tuple[float, float], int, float, str, float, Ne
             format="%g",
             help="A run counts as converged at the first step whose loss is within this of the known minimum.",
         )
-    return surface, (float(x0), float(y0)), steps, float(noise), metric, float(tolerance), None
+    return surface, (float(x0), float(y0)), steps, float(noise), metric, float(tolerance), None, formula_problem
 
 
 def axis_widgets(
@@ -454,7 +460,7 @@ def trained(key, networks: int, steps: int, compute):
 
 def explorer_url(settings: Settings, lanes: list[Lane]) -> str:
     """The surface explorer's URL for these lanes on this task (its ``o=`` lane format)."""
-    query = [("surface", settings.surface), ("start", f"{settings.start[0]:g},{settings.start[1]:g}")]
+    query = [*settings.surface.query_items(), ("start", f"{settings.start[0]:g},{settings.start[1]:g}")]
     query += [("steps", str(settings.steps))] + [("o", lane.to_text()) for lane in lanes]
     return "/surfaces?" + urlencode(query, safe=":,=")
 
@@ -546,8 +552,9 @@ def show_map(settings: Settings) -> None:
         else:
             status = f"{METRICS[settings.metric].label} {format_value(value)}"
         st.markdown(f"**Replayed:** {cell_lane.label()} — {status}" + (" (best cell)" if cell == best else ""))
+        path = [(cell_lane.label(), PALETTE[0], trajectory)]
         st.plotly_chart(
-            paths_figure(get_surface(settings.surface), [(cell_lane.label(), PALETTE[0], trajectory)], settings.start),
+            paths_figure(build_surface(settings.surface), path, settings.start),
             key="sweep.replay",
             config={"displayModeBar": False},
         )
@@ -652,7 +659,7 @@ def show_curves(settings: Settings, tuned_view: bool) -> None:
         ]
         if paths:
             st.plotly_chart(
-                paths_figure(get_surface(settings.surface), paths, settings.start),
+                paths_figure(build_surface(settings.surface), paths, settings.start),
                 key="sweep.tuned",
                 config={"displayModeBar": False},
             )
@@ -671,7 +678,10 @@ for note in st.session_state.get("sweep.notes", []):
     st.warning(f"From the link: {note}")
 
 with st.sidebar:
-    surface, start, steps, noise, metric, tolerance, network = task_widgets()
+    surface, start, steps, noise, metric, tolerance, network, formula_problem = task_widgets()
+if formula_problem is not None:
+    st.info(f"Fix the custom surface in the sidebar to run the sweep: {escape_markdown(formula_problem)}")
+    st.stop()
 limit = MAX_AXIS_COUNT if network is None else MAX_NETWORK_AXIS_COUNT
 
 mode = st.radio("Mode", list(MODES), key=f"{KEY}mode", format_func=MODES.get, horizontal=True)
@@ -714,8 +724,8 @@ if problems or x_axis is None:
     st.stop()
 
 settings = Settings(mode, surface, start, steps, noise, metric, tolerance, tuple(lanes), x_axis, y_axis, network)
-if metric == "distance" and not get_surface(surface).minima:
-    st.error(f"{get_surface(surface).name} lists no known minimum, so the distance metric is not available.")
+if network is None and metric == "distance" and not build_surface(surface).minima:
+    st.error(f"{build_surface(surface).name} lists no known minimum, so the distance metric is not available.")
     st.stop()
 if st.session_state.get("sweep.query") != settings.query():
     st.session_state["sweep.query"] = settings.query()

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from optviz.explain import KERAS_NOTES, PAPER_RULES
 from optviz.inspection_formulas import format_number
 from optviz.lanes import parse_lane
-from optviz.surfaces import get_surface
+from optviz.surfaces import get_surface, rotated_quadratic
 
 from .apptest_helpers import decode, run_page
 from .apptest_helpers import plotly_figures as figures
@@ -235,3 +235,19 @@ def test_stepping_through_the_fork_shows_the_forks_numbers():
     assert at.slider(key="inspect.step").value == 11 and at.button(key="inspect.previous").disabled
     names = [t.get("name", "") for t in step_map(at)["data"]]
     assert "original run before the fork" in names
+
+
+def test_the_rotated_quadratics_condition_number_from_the_url():
+    at = page(surface="rotated_quadratic", condition="100", o="sgd:lr=0.005", steps="10", step="4")
+    assert not at.exception and not at.warning
+    assert at.select_slider(key="inspect.condition").value == 100.0
+    surface = rotated_quadratic(100.0)
+    position = np.array([surface.start])
+    for _ in range(4):  # plain gradient descent on the κ = 100 quadratic
+        position = position - 0.005 * surface.value_and_grad(position)[1]
+    latex = " ".join(element.value for element in at.latex)
+    assert f"= {format_number(position[0][0])}" in latex and f"= {format_number(position[0][1])}" in latex
+    assert at.query_params["condition"] in ("100", ["100"])
+    at.select_slider(key="inspect.condition").set_value(1.0).run()
+    assert not at.exception and at.query_params["condition"] in ("1", ["1"])
+    assert f"= {format_number(position[0][0])}" not in " ".join(element.value for element in at.latex)

@@ -3,13 +3,20 @@ fairly, and answers bad links and bad ranges with notes instead of tracebacks.""
 
 from __future__ import annotations
 
+import re
+from urllib.parse import parse_qs, urlparse
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from optviz import optimizers
+from optviz.expressions import custom_surface
 from optviz.lanes import parse_lane
-from optviz.surfaces import get_surface
+from optviz.runner import run
+from optviz.surfaces import get_surface, rotated_quadratic
 from optviz.sweep import Axis, NetworkTask, Task, parse_axis, replay, run_sweep, tune_learning_rate
+from pages.components.surface_picker import DEFAULT_EXPRESSION
 
 from .apptest_helpers import decode, run_page
 from .apptest_helpers import plotly_figures as figures
@@ -99,7 +106,9 @@ def test_curves_mode_skips_optimizers_without_the_argument():
         (dict(x="lr:0:1:log:10"), "log spacing needs positive values"),
         (dict(x="lr:1e-4:1:log:0"), "number of values must be a whole number >= 1, got 0"),
         (dict(x="lr:1e-4:1"), "must read argument:min:max:log|lin:count"),
-        (dict(surface="nope"), "Unknown surface 'nope'"),
+        (dict(surface="nope"), "`surface=nope` ignored"),
+        (dict(surface="custom", f="x+"), "URL parameter `f` ignored"),
+        (dict(surface="rotated_quadratic", condition="0.5"), "`condition=0.5` ignored"),
         (dict(metric="speed"), "Ignored metric='speed'"),
         (dict(opt="adamw:lr=1"), "unknown optimizer 'adamw'"),
         (dict(start="a,b"), "expected two finite numbers"),
@@ -228,3 +237,122 @@ def test_when_no_cell_reaches_the_tolerance_the_page_says_so_and_replays_the_low
     replayed = figures(at)[1]["data"][1]
     expected = replay(result.cell_lane(row, column), task).positions[:, 0, 0]
     np.testing.assert_allclose(decode(replayed["x"]), expected)
+
+
+# -- the surface picker: custom formulas and the rotated quadratic's condition number ----------------------------
+CUSTOM = dict(surface="custom", f="x**2 + 3*y**2 + sin(2*x)", xr="-3,3", yr="-2,2", start="2,1.5")
+CUSTOM_AXES = dict(x="lr:1e-3:0.3:log:6", y="momentum:0:0.9:lin:4", opt="sgd", steps="40", metric="final_loss")
+
+
+def explorer_links(at: AppTest) -> list[dict[str, list[str]]]:
+    """The query of every "/surfaces?..." link on the page, parsed."""
+    text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    return [parse_qs(urlparse(url).query) for url in re.findall(r"\(?(/surfaces\?[^)\s`]+)", text)]
+
+
+def test_a_custom_surface_from_the_url_gives_the_cores_single_runs_per_cell():
+    at = page(**CUSTOM, **CUSTOM_AXES)
+    assert not at.exception and not at.error and not warnings(at)
+    assert at.text_input(key="sweep.w.f").value == CUSTOM["f"]
+    surface = custom_surface(CUSTOM["f"], (-3.0, 3.0), (-2.0, 2.0))
+    x, y = parse_axis(CUSTOM_AXES["x"]), parse_axis(CUSTOM_AXES["y"])
+    metric = figures(at)[0]["data"][0]
+    z = decode(metric["z"]).reshape(4, 6)
+    if "(log)" in metric["colorbar"]["title"]["text"]:
+        z = 10**z
+    checked = 0
+    for row, column in [(0, 0), (1, 3), (3, 2), (2, 5)]:
+        lr, momentum = x.values()[column], y.values()[row]
+        single = run(optimizers.SGD(lr=lr, momentum=momentum), surface.value_and_grad, [(2.0, 1.5)], 40)
+        if single.diverged[0]:
+            assert np.isnan(z[row, column])
+            continue
+        np.testing.assert_allclose(z[row, column], single.losses[-1, 0], rtol=1e-9, atol=1e-300)
+        checked += 1
+    assert checked >= 3
+    # the URL keeps the formula and window, and the explorer link reproduces the same surface there
+    assert {k: at.query_params[k] for k in ("surface", "f", "xr", "yr", "start")} == CUSTOM
+    (link,) = explorer_links(at)
+    assert {k: link[k] for k in ("surface", "f", "xr", "yr", "start")} == {k: [v] for k, v in CUSTOM.items()}
+
+
+def test_every_mode_runs_on_a_custom_surface():
+    at = page(**CUSTOM, mode="tune", steps="40", opt=["sgd:momentum=0.9", "adam"], x="lr:1e-3:1:log:8")
+    assert not at.exception and not at.error
+    surface = custom_surface(CUSTOM["f"], (-3.0, 3.0), (-2.0, 2.0))
+    lanes = [parse_lane("sgd:momentum=0.9"), parse_lane("adam")]
+    tuned = tune_learning_rate(lanes, parse_axis("lr:1e-3:1:log:8"), Task(surface, (2.0, 1.5), 40), "final_loss")
+    assert list(at.dataframe[0].value["best lr"]) == [f"{t.best_setting:.3g}" for t in tuned]
+    (link,) = explorer_links(at)
+    assert link["f"] == [CUSTOM["f"]] and len(link["o"]) == 2
+    at.radio(key="sweep.w.mode").set_value("curves").run()
+    assert not at.exception and not at.error
+    assert at.query_params["surface"] == "custom" and at.query_params["f"] == CUSTOM["f"]
+    assert figures(at), "the curves mode draws on the custom surface too"
+
+
+@pytest.mark.parametrize(
+    ("formula", "message"),
+    [
+        ("__import__('os')", "unknown function '__import__'"),
+        ("9**9**9", "exponent"),
+        ("x+", "not a formula"),
+        ("frobnicate(x)", "unknown function 'frobnicate'"),
+    ],
+)
+def test_a_bad_formula_gives_a_message_next_to_the_input_and_no_traceback(formula, message):
+    # in the URL: a note, and the default formula is used instead
+    at = page(surface="custom", f=formula, **CUSTOM_AXES)
+    assert not at.exception
+    assert any("URL parameter `f` ignored" in w and message in w.replace("\\", "") for w in warnings(at))
+    assert at.text_input(key="sweep.w.f").value == DEFAULT_EXPRESSION and figures(at)
+    # typed in the widget: a message under the input, the page waits for a usable formula
+    at.text_input(key="sweep.w.f").set_value(formula).run()
+    assert not at.exception
+    assert any("Formula not used" in e.value and message in e.value.replace("\\", "") for e in at.error)
+    assert any("Fix the custom surface" in i.value for i in at.info) and not figures(at)
+    at.text_input(key="sweep.w.f").set_value("x**2 + y**2").run()
+    assert not at.exception and not at.error and figures(at)
+    assert at.query_params["f"] == "x**2 + y**2"
+
+
+def test_a_bad_custom_window_is_refused_with_a_message():
+    at = page(**CUSTOM, **CUSTOM_AXES)
+    at.number_input(key="sweep.w.x_low").set_value(5.0).run()
+    assert not at.exception
+    assert any("x range" in e.value for e in at.error) and not figures(at)
+    at.number_input(key="sweep.w.x_low").set_value(-1.0).run()
+    assert not at.exception and not at.error and at.query_params["xr"] == "-1,3"
+
+
+def test_the_rotated_quadratics_condition_number_changes_the_sweep():
+    axes = dict(x="lr:1e-3:1:log:8", y="momentum:0:0.9:lin:3", opt="sgd", steps="50", metric="final_loss")
+    results = {}
+    for condition in ("1", "100"):
+        at = page(surface="rotated_quadratic", condition=condition, **axes)
+        assert not at.exception and not at.error and not warnings(at)
+        assert at.select_slider(key="sweep.w.condition").value == float(condition)
+        assert at.query_params["condition"] == condition
+        (link,) = explorer_links(at)
+        assert link["surface"] == ["rotated_quadratic"] and link["condition"] == [condition]
+        z = decode(figures(at)[0]["data"][0]["z"]).reshape(3, 8)
+        task = Task(rotated_quadratic(float(condition)), get_surface("rotated_quadratic").start, 50)
+        expected = run_sweep(parse_lane("sgd"), parse_axis(axes["x"]), parse_axis(axes["y"]), task, "final_loss")
+        title = figures(at)[0]["data"][0]["colorbar"]["title"]["text"]
+        np.testing.assert_allclose(z, np.log10(expected.values) if "(log)" in title else expected.values, rtol=1e-9)
+        results[condition] = expected.values
+    assert not np.allclose(results["1"], results["100"], equal_nan=True)
+    # an unoffered condition snaps to the nearest offered one, with a note
+    snapped = page(surface="rotated_quadratic", condition="90", **axes)
+    assert not snapped.exception
+    assert any("Condition number 90 is not offered; using 100" in w for w in warnings(snapped))
+    assert snapped.query_params["condition"] == "100"
+
+
+def test_choosing_a_custom_surface_in_the_widgets_starts_in_its_window():
+    at = page(steps="20", x="lr:1e-3:0.1:log:5", y="momentum:0:0.9:lin:3")
+    at.selectbox(key="sweep.w.surface").set_value("custom").run()
+    assert not at.exception and not at.error
+    assert at.query_params["surface"] == "custom" and at.query_params["f"] == DEFAULT_EXPRESSION
+    assert at.query_params["start"] == "-1.2,1.2"  # the upper-left part of the default window -2..2
+    assert figures(at)

@@ -405,6 +405,8 @@ network = Network(dataset.inputs, hidden, dataset.classes, activation)
 st.sidebar.caption(f"Network {network.describe()} + softmax: {network.parameter_count} weights per lane.")
 
 running = bool(st.session_state.get(RUNNING))
+if running:  # the page run lasts while training runs: hide Streamlit's own "Running… Stop" badge (Stop is below)
+    st.html("<style>[data-testid='stStatusWidget'] { display: none; }</style>")
 start, stop, step, reset, about = st.columns([1, 1, 1, 1, 3], vertical_alignment="center")
 start.button("Start", key=KEY + "start", type="primary", on_click=_start, disabled=running, width="stretch")
 stop.button("Stop", key=KEY + "stop", on_click=_stop, disabled=not running, width="stretch")

@@ -144,6 +144,8 @@ def test_native_lanes_from_the_url_train_and_get_their_frameworks_code():
     losses = table(at)["train loss"].to_numpy()
     assert losses[0] == pytest.approx(losses[1], abs=1e-12)  # torch's SGD rule equals Keras 2.2.4's
     assert at.query_params["o"][1] == "torch.sgd:lr=0.1,momentum=0.9"
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Runs `torch.optim.SGD(params, lr=0.1, momentum=0.9") for c in captions)  # lane editor
     codes = [c.value for c in at.code]
     assert "model.compile(" in codes[0]
     assert "torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9" in codes[1] and "optimizer.step()" in codes[1]

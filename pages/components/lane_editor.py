@@ -97,7 +97,10 @@ def lane_editor(initial: Lane, key: str, columns: int = 2, allow_native: bool = 
         config.pop("clipnorm", None)
         config.pop("clipvalue", None)
     try:
-        return Lane.create(optimizer, framework, **config)
+        lane = Lane.create(optimizer, framework, **config)
+        if lane.is_native:  # the widgets speak Keras; show the framework's own call they become
+            st.caption(f"Runs `{lane.keras_code()}` (Keras names and defaults, translated).")
+        return lane
     except ValueError as error:  # widgets are bounded, so this is a last resort
         st.error(f"Invalid setting: {error}. Using the Keras defaults.")
         return Lane(optimizer)

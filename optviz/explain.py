@@ -76,9 +76,24 @@ KERAS_NOTES: dict[str, list[str]] = {
 }
 
 
+#: Native (torch.optim / tf.keras) argument names that mean what a Keras argument means.
+NATIVE_ALIASES = {"learning_rate": "lr", "eps": "epsilon", "beta1": "beta_1", "beta2": "beta_2", "alpha": "rho"}
+
+#: Help for native arguments Keras 2.2.4 does not have.
+NATIVE_ARGUMENT_HELP = {
+    "weight_decay": "Adds weight_decay·θ to the gradient (L2 penalty) each step; 0 = off.",
+    "dampening": "torch SGD: the new gradient enters the velocity scaled by (1 − dampening).",
+    "centered": "Divide by the variance of the gradient (second moment minus squared mean) instead of the "
+    "second moment.",
+    "initial_accumulator_value": "Where the squared-gradient accumulator starts (Keras 2.2.4 starts at 0).",
+    "lr_decay": "torch Adagrad: lr / (1 + (t − 1)·lr_decay), like Keras' decay.",
+    "momentum_decay": "torch NAdam: the momentum schedule's decay (Keras' schedule_decay).",
+}
+
+
 def argument_help(name: str) -> str:
-    """The help sentence for a Keras argument (empty if unknown)."""
-    return ARGUMENT_HELP.get(name, "")
+    """The help sentence for a Keras argument, or a native argument's (empty if unknown)."""
+    return ARGUMENT_HELP.get(NATIVE_ALIASES.get(name, name)) or NATIVE_ARGUMENT_HELP.get(name, "")
 
 
 #: What to watch when stepping through each optimizer on the teaching page (one short paragraph each).

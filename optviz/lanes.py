@@ -1,7 +1,11 @@
-"""Lanes: one optimizer with its Keras arguments, and the ``o=`` text format used in shareable URLs.
+"""Lanes: one optimizer with its arguments, and the ``o=`` text format used in shareable URLs.
 
 ``adam:lr=0.01,amsgrad=1`` is Adam with lr 0.01 and AMSGrad on; omitted arguments take the Keras
 2.2.4 defaults; booleans are 1/0. Also the widget ranges every page uses and Keras code snippets.
+
+A native lane (``torch.adam:lr=0.01,eps=1e-08``, ``tf.adam:learning_rate=0.01``) takes its framework's own
+argument names and defaults (see :func:`optviz.frameworks.native_arguments`), and builds the framework's
+optimizer directly from them.
 """
 
 from __future__ import annotations
@@ -62,6 +66,17 @@ def keras_arguments(name: str) -> dict[str, Any]:
     return arguments
 
 
+def lane_arguments(name: str, framework: str = "keras224") -> dict[str, Any]:
+    """The arguments a lane of ``framework`` takes, with their defaults: :func:`keras_arguments` for
+    ``"keras224"``, else the framework's own (:func:`optviz.frameworks.native_arguments`; imports it)."""
+    if framework == "keras224":
+        return keras_arguments(name)
+    _class(name)  # an unknown optimizer says so in Keras' words
+    from .frameworks import native_arguments
+
+    return native_arguments(framework, str(name).lower())
+
+
 def _class(name: str) -> type[optimizers.Optimizer]:
     cls = optimizers.OPTIMIZERS.get(str(name).lower())
     if cls is None:
@@ -71,10 +86,11 @@ def _class(name: str) -> type[optimizers.Optimizer]:
 
 @dataclass(frozen=True)
 class Lane:
-    """An optimizer name and the arguments that differ from the Keras defaults.
+    """An optimizer name and the arguments that differ from the defaults.
 
-    ``framework`` is ``"keras224"`` (optviz's Keras 2.2.4 rules) or, for a native lane, ``"torch"``
-    (torch.optim) or ``"tf_keras"`` (tf.keras): the same arguments run by that framework's own rule.
+    ``framework`` is ``"keras224"`` (optviz's Keras 2.2.4 rules: Keras names and defaults) or, for a native
+    lane, ``"torch"`` (torch.optim) or ``"tf_keras"`` (tf.keras): then ``config`` holds that framework's own
+    argument names, and what it leaves out takes the framework's own defaults.
     """
 
     optimizer: str
@@ -85,9 +101,15 @@ class Lane:
     def create(cls, optimizer: str, framework: str = "keras224", **config: Any) -> Lane:
         """A checked lane: unknown names, unknown arguments and invalid values raise ``ValueError``."""
         name = str(optimizer).lower()
-        defaults = keras_arguments(name)
         if framework != "keras224" and framework not in FRAMEWORK_PREFIXES.values():
             raise ValueError(f"unknown framework {framework!r}; choose keras224, torch or tf_keras")
+        defaults = lane_arguments(name, framework)
+        if framework != "keras224":
+            from .frameworks import check_native  # imports the framework only when used
+
+            check_native(framework, name, config)
+            kept = tuple((k, _normalise(config[k], defaults[k])) for k in defaults if k in config)
+            return cls(name, tuple((k, v) for k, v in kept if _differs(v, defaults[k])), framework)
         for key in config:
             if key not in defaults:
                 raise ValueError(f"{DISPLAY_NAMES[name]} has no argument {key!r}; it takes {', '.join(defaults)}")
@@ -102,8 +124,8 @@ class Lane:
 
     @property
     def arguments(self) -> dict[str, Any]:
-        """All arguments, defaults filled in."""
-        return {**keras_arguments(self.optimizer), **dict(self.config)}
+        """All arguments, defaults filled in (a native lane's: its framework's names and defaults)."""
+        return {**lane_arguments(self.optimizer, self.framework), **dict(self.config)}
 
     @property
     def display_name(self) -> str:
@@ -112,9 +134,9 @@ class Lane:
     def build(self) -> optimizers.Optimizer:
         """The optviz optimizer for this lane (a native wrapper for a torch / tf.keras lane)."""
         if self.is_native:
-            from .frameworks import native_optimizer  # imports the framework only when used
+            from .frameworks import build_native  # imports the framework only when used
 
-            return native_optimizer(self, self.framework).optimizer
+            return build_native(self.framework, self.optimizer, dict(self.config))
         return _class(self.optimizer)(**dict(self.config))
 
     def label(self) -> str:
@@ -133,12 +155,13 @@ class Lane:
     def keras_code(self, modern: bool = False) -> str:
         """``keras.optimizers.Adam(lr=0.01, amsgrad=True)``; ``modern`` uses ``learning_rate=``.
 
-        A native lane gives its framework's code instead (``torch.optim.Adam(params, lr=0.01)``).
+        A native lane gives its framework's code instead (``torch.optim.Adam(params, lr=0.01)``), with the
+        arguments that differ from the framework's defaults.
         """
         if self.is_native:
-            from .frameworks import native_optimizer
+            from .frameworks import native_code
 
-            return native_optimizer(self, self.framework).code
+            return native_code(self.framework, self.optimizer, dict(self.config))
         parts = []
         for key, value in self.config:
             if value is None:
@@ -148,9 +171,11 @@ class Lane:
         return f"keras.optimizers.{self.display_name}({', '.join(parts)})"
 
 
-def _normalise(value: Any) -> Any:
+def _normalise(value: Any, default: Any = None) -> Any:
     if isinstance(value, bool) or value is None:
         return value
+    if isinstance(default, bool):
+        return bool(value)
     return float(value)
 
 
@@ -188,7 +213,7 @@ def parse_lane(text: str, allow_native: bool = False) -> Lane:
         if not allow_native:
             raise ValueError(f"native lanes ({prefix}.) are not offered on this page")
         framework, name = FRAMEWORK_PREFIXES[prefix], bare
-    defaults = keras_arguments(name)
+    defaults = lane_arguments(name, framework)
     config: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in rest.split(","))):
         key, sep, raw = item.partition("=")
@@ -196,12 +221,13 @@ def parse_lane(text: str, allow_native: bool = False) -> Lane:
         if not sep:
             raise ValueError(f"{item!r} in lane {text!r} is not key=value")
         if key not in defaults:
-            raise ValueError(f"{DISPLAY_NAMES[name]} has no argument {key!r}; it takes {', '.join(defaults)}")
-        config[key] = _parse_value(key, raw.strip(), defaults[key])
+            title = {"torch": "torch.optim ", "tf_keras": "tf.keras "}.get(framework, "") + DISPLAY_NAMES[name]
+            raise ValueError(f"{title} has no argument {key!r}; it takes {', '.join(defaults)}")
+        config[key] = _parse_value(key, raw.strip(), defaults[key], native=framework != "keras224")
     return Lane.create(name, framework, **config)
 
 
-def _parse_value(key: str, raw: str, default: Any) -> Any:
+def _parse_value(key: str, raw: str, default: Any, native: bool = False) -> Any:
     if isinstance(default, bool):
         if raw.lower() in ("1", "true", "yes", "on"):
             return True
@@ -214,7 +240,7 @@ def _parse_value(key: str, raw: str, default: Any) -> Any:
         raise ValueError(f"{key} must be a number, got {raw!r}") from None
     if not math.isfinite(value):
         raise ValueError(f"{key} must be a finite number, got {raw!r}")
-    if key in ("clipnorm", "clipvalue") and value == 0:
+    if not native and key in ("clipnorm", "clipvalue") and value == 0:
         return None
     return value
 

@@ -10,7 +10,8 @@ counter and the history. ``configure`` swaps lane settings between steps: a lane
 its optimizer state (the new optimizer adopts the old state) unless its optimizer class changes.
 A lane whose loss, gradients or weights stop being finite, or whose training loss passes ``DIVERGED_LOSS``,
 is marked diverged and frozen; the others keep training. A native lane (torch.optim, tf.keras) is a group of its
-own, updated by its framework's optimizer on the same gradients.
+own, updated by its framework's optimizer (built from the framework's own argument names and defaults) on the
+same gradients.
 """
 
 from __future__ import annotations

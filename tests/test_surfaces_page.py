@@ -265,5 +265,58 @@ def test_a_native_lane_runs_alone_by_its_framework():
     figure = _map(at)
     np.testing.assert_array_equal(_path(figure, f"1. {native.label()}"), expected)
     assert native.label().startswith("torch.optim SGD")
-    assert at.query_params["o"][0] == "torch.sgd:lr=0.001,momentum=0.9"
+    assert at.query_params["o"][0] == "torch.sgd:momentum=0.9"  # lr=0.001 is torch SGD's own default: left out
     assert any("torch.optim.SGD" in c.value for c in at.code)
+
+
+def _native_panel_app():
+    import streamlit as st
+
+    from optviz.lanes import parse_lane
+    from pages.components.lane_list import lanes_panel
+
+    initial = [parse_lane("torch.adam:lr=0.01", allow_native=True), parse_lane("adam:lr=0.01")]
+    choices = lanes_panel(initial, "n.lanes", max_lanes=3, allow_native=True)
+    st.session_state["result"] = [c.lane.to_text() for c in choices]
+
+
+def test_the_lane_editor_shows_each_frameworks_own_arguments_and_defaults():
+    import pytest
+
+    pytest.importorskip("torch")
+    pytest.importorskip("tf_keras")
+    at = AppTest.from_function(_native_panel_app, default_timeout=60).run()
+    assert not at.exception
+    eps = at.select_slider(key="n.lanes.0.torch.adam.eps")
+    assert eps.label == "eps" and eps.value == 1e-8  # torch's name and default
+    assert at.select_slider(key="n.lanes.0.torch.adam.lr").value == 0.01
+    torch_labels = {w.label for w in [*at.select_slider, *at.slider, *at.checkbox] if ".torch." in w.key}
+    assert torch_labels == {"lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad"}
+    assert any(
+        c.value == "Runs `torch.optim.Adam(params, lr=0.01)` (the framework's own names and defaults)."
+        for c in at.caption
+    )
+    at.select_slider(key="n.lanes.0.torch.adam.eps").set_value(0.001).run()
+    assert at.session_state["result"] == ["torch.adam:lr=0.01,eps=0.001", "adam:lr=0.01"]
+    at.selectbox(key="n.lanes.0.framework").set_value("tf_keras").run()  # tf.keras rules: its own names
+    assert not at.exception
+    learning_rate = at.select_slider(key="n.lanes.0.tf_keras.adam.learning_rate")
+    assert learning_rate.label == "learning_rate" and learning_rate.value == 0.001  # tf.keras' default
+    assert at.select_slider(key="n.lanes.0.tf_keras.adam.epsilon").value == 1e-7
+    assert at.session_state["result"] == ["tf.adam", "adam:lr=0.01"]  # nothing leaked from the torch widgets
+    at.selectbox(key="n.lanes.0.framework").set_value("torch").run()
+    assert at.select_slider(key="n.lanes.0.torch.adam.eps").value == 1e-8  # torch's default, not tf.keras' 1e-7
+    keras_labels = {w.label for w in [*at.select_slider, *at.slider] if w.key.startswith("n.lanes.1.adam.")}
+    assert {"lr", "beta_1", "beta_2", "epsilon"} <= keras_labels  # a Keras lane keeps Keras names
+
+
+def test_a_native_lane_from_the_url_shows_its_frameworks_widgets():
+    import pytest
+
+    pytest.importorskip("torch")
+    at = _page({**SHARED, "steps": "20", "o": ["torch.adam:lr=0.01,eps=1e-06"]})
+    assert not at.exception and not at.warning
+    assert at.select_slider(key="surfaces.lanes.0.torch.adam.eps").value == 1e-6
+    assert at.query_params["o"] in ("torch.adam:lr=0.01,eps=1e-06", ["torch.adam:lr=0.01,eps=1e-06"])
+    refused = _page({**SHARED, "steps": "20", "o": ["torch.adam:epsilon=0.1"]})
+    assert any("has no argument 'epsilon'" in w.value for w in refused.warning)

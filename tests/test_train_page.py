@@ -149,3 +149,26 @@ def test_native_lanes_from_the_url_train_and_get_their_frameworks_code():
     codes = [c.value for c in at.code]
     assert "model.compile(" in codes[0]
     assert "torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9" in codes[1] and "optimizer.step()" in codes[1]
+
+
+def test_a_tf_keras_lane_shows_tf_keras_arguments_in_the_lane_editor():
+    pytest.importorskip("tf_keras")
+    at = page(**MOONS, o=["adam", "tf.sgd:learning_rate=0.1,momentum=0.9"])
+    assert not at.exception and not at.warning
+    assert list(table(at)["lane"])[1] == "2. tf.keras SGD learning_rate=0.1, momentum=0.9"
+    learning_rate = at.select_slider(key="train.lanes.1.tf_keras.sgd.learning_rate")
+    assert learning_rate.label == "learning_rate" and learning_rate.value == 0.1
+    assert at.slider(key="train.lanes.1.tf_keras.sgd.momentum").value == 0.9
+    assert not any(
+        w.label in ("lr", "decay", "clipnorm (0 = off)")
+        for w in [*at.select_slider, *at.number_input]
+        if ".tf_keras." in w.key
+    )
+    captions = [c.value for c in at.caption]
+    assert (
+        "Runs `tf_keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)` (the framework's own names and defaults)."
+        in captions
+    )
+    assert at.query_params["o"][1] == "tf.sgd:learning_rate=0.1,momentum=0.9"
+    codes = [c.value for c in at.code]
+    assert "model.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)" in codes[1]

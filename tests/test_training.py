@@ -197,7 +197,7 @@ def test_native_lanes_train_next_to_keras_lanes_on_the_same_gradients():
     lanes = [
         parse_lane("sgd:lr=0.1,momentum=0.9"),
         parse_lane("torch.sgd:lr=0.1,momentum=0.9", allow_native=True),
-        parse_lane("tf.sgd:lr=0.1,momentum=0.9", allow_native=True),
+        parse_lane("tf.sgd:learning_rate=0.1,momentum=0.9", allow_native=True),
         parse_lane("torch.adam:lr=0.01", allow_native=True),
     ]
     training = TrainingSession(MOONS, NETWORK, lanes, batch_size=32)

@@ -2,7 +2,9 @@
 
 ``lane_editor(initial, key)`` draws the widgets (seeded from ``initial`` the first time) and returns
 the lane they describe. Widget keys include the optimizer name, so switching optimizer shows that
-optimizer's Keras defaults and switching back restores what was set.
+optimizer's Keras defaults and switching back restores what was set. A native "Rules" choice
+(torch.optim, tf.keras) shows that framework's own arguments with its own defaults instead; their widget
+keys also include the framework, so values never leak between rules.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import numpy as np
 import streamlit as st
 
 from optviz.explain import OPTIMIZER_SUMMARIES, argument_help
-from optviz.lanes import ARGUMENT_RANGES, BOOLEAN_ARGUMENTS, DISPLAY_NAMES, Lane, keras_arguments
+from optviz.lanes import ARGUMENT_RANGES, BOOLEAN_ARGUMENTS, DISPLAY_NAMES, ArgumentRange, Lane, lane_arguments
 
 OPTIMIZER_NAMES = list(DISPLAY_NAMES)
 RULES = {"keras224": "Keras 2.2.4 (optviz)", "torch": "torch.optim (native)", "tf_keras": "tf.keras (native)"}
@@ -34,8 +36,10 @@ def log_options(low: float, high: float, per_decade: int = 12, include: float | 
     return options
 
 
-def _widget_key(key: str, optimizer: str, argument: str) -> str:
-    return f"{key}.{optimizer}.{argument}"
+def _widget_key(key: str, optimizer: str, argument: str, framework: str = "keras224") -> str:
+    if framework == "keras224":
+        return f"{key}.{optimizer}.{argument}"
+    return f"{key}.{framework}.{optimizer}.{argument}"
 
 
 def seed_lane_widgets(lane: Lane, key: str) -> None:
@@ -43,7 +47,7 @@ def seed_lane_widgets(lane: Lane, key: str) -> None:
     st.session_state[f"{key}.optimizer"] = lane.optimizer
     st.session_state[f"{key}.framework"] = lane.framework
     for argument, value in lane.arguments.items():
-        st.session_state[_widget_key(key, lane.optimizer, argument)] = _widget_value(argument, value)
+        st.session_state[_widget_key(key, lane.optimizer, argument, lane.framework)] = _widget_value(argument, value)
 
 
 def _widget_value(argument: str, value):
@@ -56,7 +60,7 @@ def lane_editor(initial: Lane, key: str, columns: int = 2, allow_native: bool = 
     """Draw an optimizer selector and one widget per Keras argument; return the resulting lane.
 
     With ``allow_native``, a "Rules" choice also offers the installed frameworks (torch.optim, tf.keras):
-    the same arguments, run by that framework's own update rule.
+    then the widgets are that framework's own arguments with its own defaults, run by its own update rule.
     """
     if f"{key}.optimizer" not in st.session_state:
         seed_lane_widgets(initial, key)
@@ -70,8 +74,8 @@ def lane_editor(initial: Lane, key: str, columns: int = 2, allow_native: bool = 
             options,
             key=f"{key}.framework",
             format_func=RULES.get,
-            help="Keras 2.2.4: optviz's exact Keras rules (per-run batching, clipping). Native: the same "
-            "arguments handed to the framework's own optimizer (no clipping, as Keras' TFOptimizer). "
+            help="Keras 2.2.4: optviz's exact Keras rules (per-run batching, clipping). Native: the framework's "
+            "own optimizer with its own argument names and defaults (no clipping, as Keras' TFOptimizer). "
             + ("" if len(options) == 3 else "Install the others with pip install -r requirements-frameworks.txt."),
         )
     optimizer = st.selectbox(
@@ -82,35 +86,39 @@ def lane_editor(initial: Lane, key: str, columns: int = 2, allow_native: bool = 
         help=None,
     )
     st.caption(OPTIMIZER_SUMMARIES[optimizer])
-    defaults = keras_arguments(optimizer)
+    defaults = lane_arguments(optimizer, framework)
     values = {}
     cells = st.columns(columns)
     for index, (argument, default) in enumerate(defaults.items()):
-        widget_key = _widget_key(key, optimizer, argument)
+        widget_key = _widget_key(key, optimizer, argument, framework)
         if widget_key not in st.session_state:
             st.session_state[widget_key] = _widget_value(argument, default)
         with cells[index % columns]:
-            values[argument] = _argument_widget(argument, widget_key)
+            values[argument] = _argument_widget(argument, widget_key, _bounds(framework, optimizer, argument))
     config = {k: v for k, v in values.items() if v is not None}
-    if framework != "keras224" and (config.get("clipnorm") or config.get("clipvalue")):
-        st.caption("Native lanes take no clipnorm / clipvalue (as Keras' TFOptimizer): ignored.")
-        config.pop("clipnorm", None)
-        config.pop("clipvalue", None)
     try:
         lane = Lane.create(optimizer, framework, **config)
-        if lane.is_native:  # the widgets speak Keras; show the framework's own call they become
-            st.caption(f"Runs `{lane.keras_code()}` (Keras names and defaults, translated).")
+        if lane.is_native:  # the widgets are the framework's own arguments: show the call they make
+            st.caption(f"Runs `{lane.keras_code()}` (the framework's own names and defaults).")
         return lane
-    except ValueError as error:  # widgets are bounded, so this is a last resort
-        st.error(f"Invalid setting: {error}. Using the Keras defaults.")
-        return Lane(optimizer)
+    except ValueError as error:  # widgets are bounded, so this is mostly a combination the framework refuses
+        st.error(f"Invalid setting: {error}. Using the defaults.")
+        return Lane(optimizer, framework=framework)
 
 
-def _argument_widget(argument: str, widget_key: str):
+def _bounds(framework: str, optimizer: str, argument: str) -> ArgumentRange | None:
+    """The widget range of an argument (None for a boolean)."""
+    if framework == "keras224":
+        return None if argument in BOOLEAN_ARGUMENTS else ARGUMENT_RANGES[argument]
+    from optviz.frameworks import native_range
+
+    return native_range(framework, optimizer, argument)
+
+
+def _argument_widget(argument: str, widget_key: str, bounds: ArgumentRange | None):
     helptext = argument_help(argument)
-    if argument in BOOLEAN_ARGUMENTS:
+    if bounds is None:
         return st.checkbox(argument, key=widget_key, help=helptext)
-    bounds = ARGUMENT_RANGES[argument]
     current = st.session_state[widget_key]
     if bounds.log:
         options = log_options(bounds.low, bounds.high, include=current)
@@ -130,7 +138,7 @@ def _argument_widget(argument: str, widget_key: str):
             format="%g",
         )
         return None if value == 0 else value
-    step = 0.0001 if argument in ("beta_2", "schedule_decay") else 0.001
+    step = 0.0001 if argument in ("beta_2", "beta2", "schedule_decay", "momentum_decay", "weight_decay") else 0.001
     st.session_state[widget_key] = min(max(float(current), bounds.low), bounds.high)
     return st.slider(
         argument, min_value=bounds.low, max_value=bounds.high, step=step, key=widget_key, help=helptext, format="%.4g"

@@ -192,6 +192,7 @@ _TF_CLASS = {
     "adamax": "Adamax",
     "nadam": "Nadam",
 }
+_TORCH_CLASS = {**_TF_CLASS, "nadam": "NAdam"}
 
 
 def native_class(framework: str, optimizer: str) -> type:
@@ -331,15 +332,6 @@ _NAMES = {
     "decay": (None, None),
     "schedule_decay": (None, "momentum_decay"),
 }
-_TORCH_CLASS = {
-    "sgd": "SGD",
-    "rmsprop": "RMSprop",
-    "adagrad": "Adagrad",
-    "adadelta": "Adadelta",
-    "adam": "Adam",
-    "adamax": "Adamax",
-    "nadam": "NAdam",
-}
 
 
 def native_optimizer(lane: Lane, framework: str, framework_defaults: bool = False) -> Translation:
@@ -402,18 +394,7 @@ def _tensorflow(name: str, chosen: dict, dropped: list[str], legacy: bool) -> Tr
     import tf_keras
 
     namespace = tf_keras.optimizers.legacy if legacy else tf_keras.optimizers
-    cls = getattr(
-        namespace,
-        {
-            "sgd": "SGD",
-            "rmsprop": "RMSprop",
-            "adagrad": "Adagrad",
-            "adadelta": "Adadelta",
-            "adam": "Adam",
-            "adamax": "Adamax",
-            "nadam": "Nadam",
-        }[name],
-    )
+    cls = getattr(namespace, _TF_CLASS[name])
     kwargs = {}
     for key, value in chosen.items():
         if key == "decay":

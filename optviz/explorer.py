@@ -16,34 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .lanes import BOOLEAN_ARGUMENTS, Lane
+from .lanes import Lane, batch_key, batched_optimizer
 from .runner import DEFAULT_BOUND, Trajectory, ValueAndGrad, run
-
-CLIP_ARGUMENTS = ("clipnorm", "clipvalue")
-
-
-def _group_key(lane: Lane, index: int = -1) -> tuple:
-    if lane.is_native:
-        return ("native", index)  # never shared
-    arguments = lane.arguments
-    return (lane.optimizer, tuple(bool(arguments.get(name, False)) for name in BOOLEAN_ARGUMENTS))
-
-
-def batched_optimizer(lanes: Sequence[Lane], repeats: int = 1):
-    """One optimizer running ``lanes`` (all the same class and switches), each repeated ``repeats`` times:
-    run ``i * repeats + m`` is member m of lane i."""
-    first = lanes[0].arguments
-    arguments: dict[str, object] = {}
-    for name, default in first.items():
-        if name in BOOLEAN_ARGUMENTS:
-            arguments[name] = bool(default)
-        elif name in CLIP_ARGUMENTS:
-            values = [lane.arguments[name] for lane in lanes]
-            if any(v is not None for v in values):  # 0 turns clipping off for that run
-                arguments[name] = np.repeat([0.0 if v is None else float(v) for v in values], repeats)
-        else:
-            arguments[name] = np.repeat([float(lane.arguments[name]) for lane in lanes], repeats)
-    return type(lanes[0].build())(**arguments)
 
 
 def _take(trajectory: Trajectory, columns: slice) -> Trajectory:
@@ -60,7 +34,7 @@ def lane_groups(lanes: Sequence[Lane]) -> list[tuple[int, ...]]:
     """Indices of the lanes that can share one batched run (same optimizer class and switches), in order."""
     groups: dict[tuple, list[int]] = {}
     for index, lane in enumerate(lanes):
-        groups.setdefault(_group_key(lane, index), []).append(index)
+        groups.setdefault(batch_key(lane, index), []).append(index)
     return [tuple(indices) for indices in groups.values()]
 
 
@@ -79,14 +53,14 @@ def run_group(
     native = any(lane.is_native for lane in lanes)
     if native and len(lanes) != 1:
         raise ValueError("a native (torch.optim / tf.keras) lane runs alone: pass it as a group of one")
-    if not native and len({_group_key(lane) for lane in lanes}) != 1:
+    if not native and len({batch_key(lane) for lane in lanes}) != 1:
         raise ValueError("run_group needs lanes of one optimizer class with the same nesterov / amsgrad")
     if int(ensemble) < 1:
         raise ValueError(f"ensemble must be at least 1, got {ensemble}")
     members = int(ensemble) if noise_sigma > 0 else 1  # without noise every member would repeat run 0
     runs = len(lanes) * members
     trajectory = run(
-        lanes[0].build() if native else batched_optimizer(lanes, members),
+        batched_optimizer(lanes, members),
         value_and_grad,
         np.tile(np.asarray(start, dtype=np.float64), (runs, 1)),
         steps,

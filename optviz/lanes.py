@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import inspect
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
 
 from . import optimizers
 
@@ -257,3 +260,38 @@ def parse_lanes(texts: list[str], limit: int = 6, allow_native: bool = False) ->
         except ValueError as error:
             problems.append(f"ignored lane {text!r}: {error}")
     return lanes, problems
+
+
+CLIP_ARGUMENTS = ("clipnorm", "clipvalue")
+
+
+def batch_key(lane: Lane, index: int = -1) -> tuple:
+    """Lanes with equal keys can run as one optimizer with per-run hyperparameters: the same class and boolean
+    switches (nesterov, amsgrad). A native lane never shares: its framework optimizer takes one set of values."""
+    if lane.is_native:
+        return ("native", index)
+    arguments = lane.arguments
+    return (lane.optimizer, tuple(bool(arguments.get(name, False)) for name in BOOLEAN_ARGUMENTS))
+
+
+def batched_optimizer(lanes: Sequence[Lane], repeats: int = 1) -> optimizers.Optimizer:
+    """One optimizer running ``lanes`` (one :func:`batch_key`), each repeated ``repeats`` times: run
+    ``i * repeats + m`` is member m of lane i. Continuous arguments become per-run arrays; ``clipnorm`` /
+    ``clipvalue`` off (None) in some lanes becomes 0 there (off for that run). A native lane (alone) builds
+    its framework optimizer, which takes any number of runs."""
+    if lanes[0].is_native:
+        if len(lanes) != 1:
+            raise ValueError("a native (torch.optim / tf.keras) lane runs alone: pass it as a group of one")
+        return lanes[0].build()
+    first = lanes[0].arguments
+    arguments: dict[str, object] = {}
+    for name, default in first.items():
+        if name in BOOLEAN_ARGUMENTS:
+            arguments[name] = bool(default)
+        elif name in CLIP_ARGUMENTS:
+            values = [lane.arguments[name] for lane in lanes]
+            if any(v is not None for v in values):  # 0 turns clipping off for that run
+                arguments[name] = np.repeat([0.0 if v is None else float(v) for v in values], repeats)
+        else:
+            arguments[name] = np.repeat([float(lane.arguments[name]) for lane in lanes], repeats)
+    return _class(lanes[0].optimizer)(**arguments)

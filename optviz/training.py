@@ -26,7 +26,7 @@ import numpy as np
 
 from . import mlp
 from .datasets import Dataset
-from .lanes import BOOLEAN_ARGUMENTS, Lane
+from .lanes import Lane, batch_key, batched_optimizer
 from .optimizers import Optimizer
 
 #: History columns, one row per lane per evaluation.
@@ -54,35 +54,6 @@ class LaneStatus:
     lane: Lane
     diverged_step: int | None
     joined_step: int
-
-
-def _group_key(lane: Lane, iterations: int, position: int) -> tuple:
-    """Lanes with equal keys share one optimizer object. A native lane is a group of its own: its framework
-    optimizer holds its state and takes one set of scalar hyperparameters."""
-    if lane.is_native:
-        return ("native", position)
-    switches = tuple(bool(lane.arguments.get(name, False)) for name in BOOLEAN_ARGUMENTS)
-    return (lane.optimizer, switches, iterations)
-
-
-def build_group_optimizer(lanes: Sequence[Lane]) -> Optimizer:
-    """One optimizer for lanes of the same class and switches: continuous arguments become ``(K_g,)`` arrays.
-
-    ``clipnorm`` / ``clipvalue`` off (None) in some lanes becomes 0 there (off for that run).
-    """
-    first = lanes[0]
-    if first.is_native:
-        return first.build()
-    config: dict[str, Any] = {}
-    for name, value in first.arguments.items():
-        if name in BOOLEAN_ARGUMENTS:
-            config[name] = bool(value)
-        elif name in ("clipnorm", "clipvalue"):
-            values = [lane.arguments[name] for lane in lanes]
-            config[name] = None if all(v is None for v in values) else np.array([v or 0.0 for v in values])
-        else:
-            config[name] = np.array([float(lane.arguments[name]) for lane in lanes])
-    return type(first.build())(**config)
 
 
 def slice_state(state: Any, start: int, stop: int) -> Any:
@@ -238,8 +209,8 @@ class TrainingSession:
 
     def _regroup(self, lanes, keys, ids, weights, states, diverged) -> None:
         """Store lanes group by group (each group's rows contiguous) and build one optimizer per group."""
-        group_keys = [
-            _group_key(lane, state.iterations, position)
+        group_keys = [  # one optimizer per batch key and step count (a native lane is a group of its own)
+            (*batch_key(lane, position), state.iterations)
             for position, (lane, state) in enumerate(zip(lanes, states, strict=True))
         ]
         order = sorted(range(len(lanes)), key=lambda i: (list(dict.fromkeys(group_keys)).index(group_keys[i]), i))
@@ -254,7 +225,7 @@ class TrainingSession:
             while stop < len(order) and group_keys[order[stop]] == group_keys[order[start]]:
                 stop += 1
             members = order[start:stop]
-            optimizer = build_group_optimizer([lanes[i] for i in members])
+            optimizer = batched_optimizer([lanes[i] for i in members])
             state = _adopt_state(concatenate_states([states[i] for i in members]), optimizer)
             self._groups.append(_Group(start, stop, optimizer, state))
             start = stop

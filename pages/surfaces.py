@@ -23,6 +23,7 @@ from optviz.surfaces import SURFACES, Surface, get_surface, rotated_quadratic
 from pages.components.lane_list import lanes_panel, seed_lanes
 from pages.components.page_state import remember_widgets, restore_widgets
 from pages.components.routing import route_through_app
+from pages.components.surface_picker import CONDITIONS, escape_markdown
 from pages.components.url_state import UrlReader, format_number, format_pair, write_query
 
 route_through_app()
@@ -40,7 +41,6 @@ DEFAULT_LANES = ("adam:lr=0.05", "sgd:lr=0.001,momentum=0.9", "rmsprop:lr=0.01")
 DEFAULT_EXPRESSION = "sin(x)*y**2 + 0.1*(x**2 + y**2)"
 DEFAULT_WINDOW = ((-2.0, 2.0), (-2.0, 2.0))
 DEFAULT_TOLERANCE = 1e-4
-CONDITIONS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 10000.0)
 TOLERANCES = (1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 SPEEDS = {"slow": 150, "normal": 60, "fast": 20}
 SURFACE_NAMES = {**{key: s.name for key, s in SURFACES.items()}, CUSTOM: "Custom f(x, y)…"}
@@ -283,11 +283,6 @@ def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
             help="Runs per lane with seeds seed, seed+1, …: the first is drawn bold, the others faint.",
         )
     return (float(x0), float(y0)), int(steps), float(noise), int(seed), int(ensemble)
-
-
-def escape_markdown(text: str) -> str:
-    """Show user text literally in st.error/markdown (``__import__`` would otherwise turn bold)."""
-    return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|$~" else c for c in text)
 
 
 # -- widget state across pages ---------------------------------------------------------------------------

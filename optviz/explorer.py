@@ -12,7 +12,7 @@ its hyperparameters live inside the framework's optimizer, so it cannot share a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -81,12 +81,16 @@ def run_lanes(
     noise_seed: int = 0,
     ensemble: int = 1,
     bound: float = DEFAULT_BOUND,
+    group_runner: Callable[..., list[Trajectory]] = run_group,
 ) -> list[Trajectory]:
     """One :class:`Trajectory` per lane with ``ensemble`` runs each (run 0 uses seed ``noise_seed``):
-    one core call per optimizer class. Without noise only one run per lane is made."""
+    one core call per optimizer class. Without noise only one run per lane is made.
+
+    ``group_runner`` (same arguments as :func:`run_group`) lets a page cache each group's run, so that a
+    change to one lane re-runs its class only."""
     results: list[Trajectory | None] = [None] * len(lanes)
     for indices in lane_groups(lanes):
-        group = run_group(
+        group = group_runner(
             [lanes[i] for i in indices],
             value_and_grad,
             start,

@@ -479,3 +479,11 @@ def get_surface(key: str) -> Surface:
         return SURFACES[key]
     except KeyError:
         raise ValueError(f"unknown surface {key!r}; choose one of {', '.join(SURFACES)}") from None
+
+
+def window_start(x_range: tuple[float, float], y_range: tuple[float, float]) -> tuple[float, float]:
+    """A start point in the upper-left part of a view window (a path then crosses most of the view), 4 digits."""
+    return (
+        float(f"{x_range[0] + 0.2 * (x_range[1] - x_range[0]):.4g}"),
+        float(f"{y_range[0] + 0.8 * (y_range[1] - y_range[0]):.4g}"),
+    )

@@ -1,5 +1,10 @@
-"""Keep a page's widget values while the person visits other pages.
+"""One state object per page, seeded from the URL once, kept while the person visits other pages, written back.
 
+A page's settings are a :class:`optviz.state.PageState` (a table of fields, UI-free). Here is the Streamlit side:
+:func:`seed_from_url` puts the URL's values into the page's widgets on its first run in a session,
+:func:`write_url` writes the state back, and :func:`kept_across_pages` keeps the widget values across visits.
+
+Why the last one is needed:
 Streamlit (checked on 1.67) deletes a widget's state at the end of any run that does not draw it, so
 after a visit to another page every keyed widget starts from scratch (and code that reads
 ``st.session_state[key]`` before drawing the widget raises ``KeyError``). A page calls
@@ -9,9 +14,15 @@ are copied into one plain session entry, which Streamlit keeps, and put back whe
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import TypeVar
 
 import streamlit as st
+
+from optviz.state import PageState, query_lists, widget_values
+
+S = TypeVar("S", bound=PageState)
 
 #: Keys of widgets whose value a script may not set (buttons, downloads, chart selections): never restored.
 NEVER = (".duplicate", ".remove", ".add", ".snapshot")
@@ -37,3 +48,51 @@ def remember_widgets(prefix: str, skip: Iterable[str] = ()) -> None:
         for name in list(st.session_state.keys())
         if str(name).startswith(prefix) and not str(name).endswith(endings)
     }
+
+
+# -- one state object per page -----------------------------------------------------------------------------------
+def seed_from_url(state_class: type[S], prefix: str, widgets: Mapping[str, Callable] | None = None) -> list[str]:
+    """On the page's first run in this session, read the URL into ``state_class`` and put its values into the
+    widgets under ``prefix`` (see :func:`optviz.state.widget_values`); later runs keep the widgets' values.
+    Returns the notes on unusable URL values (kept for the session, so the page can show them every run)."""
+    notes_key = prefix + "url_notes"
+    if notes_key not in st.session_state:
+        state, notes = state_class.from_query(st.query_params)
+        for suffix, value in widget_values(state, widgets or {}).items():
+            st.session_state[prefix + suffix] = value
+        st.session_state[notes_key] = notes
+        st.session_state[prefix + "url_state"] = state
+    return st.session_state[notes_key]
+
+
+def url_state(prefix: str) -> PageState | None:
+    """The state read from the URL on the page's first run (None before it): e.g. its lanes, to seed a panel."""
+    return st.session_state.get(prefix + "url_state")
+
+
+def widget_value_map(prefix: str) -> dict[str, object]:
+    """The values of the widgets under ``prefix``, keyed by their suffix."""
+    return {str(k)[len(prefix) :]: v for k, v in st.session_state.items() if str(k).startswith(prefix)}
+
+
+def write_url(state: PageState) -> None:
+    """Put ``state`` in the query string (only when it changed), so the browser URL reproduces the page."""
+    wanted = state.to_query()
+    if query_lists(st.query_params) != wanted:
+        st.query_params.from_dict(wanted)
+
+
+def show_url_notes(notes: list[str]) -> None:
+    """One warning listing what the link held that could not be used (nothing when every value was usable)."""
+    if notes:
+        st.warning("Some settings in the link were not usable:\n\n" + "\n".join(f"- {note}" for note in notes))
+
+
+@contextmanager
+def kept_across_pages(prefix: str, skip: Iterable[str] = ()) -> Iterator[None]:
+    """Run a page's body with its widget values restored on entry and remembered on exit (see the module)."""
+    restore_widgets(prefix)
+    try:
+        yield
+    finally:
+        remember_widgets(prefix, skip)

@@ -4,8 +4,8 @@ or a custom f(x, y) typed by the person over a view window.
 One URL format for every page (as the surface explorer writes it): ``surface=rosenbrock``,
 ``surface=rotated_quadratic&condition=100``, ``surface=custom&f=x**2+3*y**2&xr=-2,2&yr=-1,3``.
 
-- :class:`SurfaceSpec` says which surface (hashable, so cached computations can key on it);
-  :meth:`SurfaceSpec.query` gives its URL parameters.
+- :class:`~optviz.surface_spec.SurfaceSpec` (in the library, with its builder and default start) says which
+  surface; pages that hold a :class:`optviz.state.PageState` read and write it through its ``Surface`` field.
 - :func:`read_surface` reads those parameters (a tampered value falls back to the default with a note) and seeds
   the widgets; :func:`surface_picker` draws the widgets (a refused formula or window is shown next to the
   input and returned as the problem, never raised).
@@ -20,108 +20,49 @@ imported only when a custom surface is asked for. Widget keys are ``prefix + "su
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import streamlit as st
 
-from optviz.surfaces import SURFACES, Surface, get_surface, rotated_quadratic
-from pages.components.url_state import UrlReader, format_number, format_pair
+from optviz.surface_spec import (
+    CONDITIONS,
+    CUSTOM,
+    DEFAULT_CONDITION,
+    DEFAULT_EXPRESSION,
+    DEFAULT_SURFACE,
+    DEFAULT_WINDOW,
+    QUADRATIC,
+    SURFACE_NAMES,
+    WINDOW_LIMIT,
+    SurfaceSpec,
+    make_spec,
+)
+from optviz.surface_spec import build_surface as _build_uncached
+from optviz.surface_spec import default_start as _default_start
+from optviz.surfaces import Surface, get_surface
+from pages.components.url_state import UrlReader
 
 Pair = tuple[float, float]
-
-CUSTOM = "custom"
-QUADRATIC = "rotated_quadratic"
-DEFAULT_SURFACE = "rosenbrock"
-DEFAULT_EXPRESSION = "sin(x)*y**2 + 0.1*(x**2 + y**2)"
-DEFAULT_WINDOW: Pair = (-2.0, 2.0)
-DEFAULT_CONDITION = 20.0
-CONDITIONS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 10000.0)
-WINDOW_LIMIT = 1e4
 MAX_FORMULA = 300
-SURFACE_NAMES = {
-    **{key: surface.name for key, surface in SURFACES.items()},
-    QUADRATIC: "Rotated quadratic (condition number κ)",
-    CUSTOM: "Custom f(x, y)",
-}
-
-
-@dataclass(frozen=True)
-class SurfaceSpec:
-    """Which surface: a built-in key, the rotated quadratic's condition number, or a custom formula and window.
-    Only the fields that matter for ``key`` differ from their defaults (so equal surfaces compare equal)."""
-
-    key: str = DEFAULT_SURFACE
-    condition: float = DEFAULT_CONDITION
-    expression: str = ""
-    x_range: Pair = DEFAULT_WINDOW
-    y_range: Pair = DEFAULT_WINDOW
-
-    @property
-    def is_custom(self) -> bool:
-        return self.key == CUSTOM
-
-    def query(self) -> dict[str, str | None]:
-        """The URL parameters of this surface (None: absent)."""
-        return {
-            "surface": self.key,
-            "condition": format_number(self.condition) if self.key == QUADRATIC else None,
-            "f": self.expression if self.is_custom else None,
-            "xr": format_pair(self.x_range) if self.is_custom else None,
-            "yr": format_pair(self.y_range) if self.is_custom else None,
-        }
-
-    def query_items(self) -> list[tuple[str, str]]:
-        """:meth:`query` without the absent keys, in order (for ``urlencode``)."""
-        return [(name, value) for name, value in self.query().items() if value is not None]
-
-
-def make_spec(key: str, condition: float, expression: str, x_range: Pair, y_range: Pair) -> SurfaceSpec:
-    """A normalised spec: fields that do not matter for ``key`` keep their defaults."""
-    if key == CUSTOM:
-        return SurfaceSpec(CUSTOM, expression=expression, x_range=_pair(x_range), y_range=_pair(y_range))
-    if key == QUADRATIC:
-        return SurfaceSpec(QUADRATIC, condition=float(condition))
-    return SurfaceSpec(key)
-
-
-def _pair(values) -> Pair:
-    low, high = values
-    return float(low), float(high)
+__all__ = ["CONDITIONS", "CUSTOM", "QUADRATIC", "SurfaceSpec", "build_surface", "default_start", "make_spec"]
 
 
 # -- building ----------------------------------------------------------------------------------------------
-@st.cache_resource(max_entries=32, show_spinner=False)
-def custom(expression: str, x_range: Pair, y_range: Pair) -> Surface:
-    """The custom surface (compiled once per formula and window); ``ExpressionError`` (a ``ValueError``) saying
-    why a formula is refused. sympy is imported here, only when a custom surface is asked for."""
-    from optviz.expressions import custom_surface
-
-    return custom_surface(expression, x_range, y_range)
-
-
-@st.cache_resource(max_entries=16, show_spinner=False)
-def quadratic(condition: float) -> Surface:
-    """The rotated quadratic with condition number ``condition``."""
-    return rotated_quadratic(condition)
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _cached(spec: SurfaceSpec) -> Surface:
+    """The custom or rotated-quadratic surface of ``spec``, compiled once per formula / κ across sessions."""
+    return _build_uncached(spec)
 
 
 def build_surface(spec: SurfaceSpec) -> Surface:
     """The surface of ``spec``; ``ValueError`` (``ExpressionError``) for a refused formula or window."""
-    if spec.is_custom:
-        return custom(spec.expression, spec.x_range, spec.y_range)
-    if spec.key == QUADRATIC:
-        return quadratic(spec.condition)
+    if spec.is_custom or spec.key == QUADRATIC:
+        return _cached(spec)
     return get_surface(spec.key)
 
 
 def default_start(spec: SurfaceSpec) -> Pair:
-    """Where runs start by default: the surface's own start; for a custom formula the upper-left part of its window
-    (as ``optviz.expressions.custom_surface`` places it, without compiling the formula)."""
-    if spec.is_custom:
-        (x_low, x_high), (y_low, y_high) = spec.x_range, spec.y_range
-        return float(f"{x_low + 0.2 * (x_high - x_low):.4g}"), float(f"{y_low + 0.8 * (y_high - y_low):.4g}")
-    start = build_surface(spec).start
-    return float(start[0]), float(start[1])
+    """Where runs start by default (see :func:`optviz.surface_spec.default_start`)."""
+    return _default_start(spec)
 
 
 def escape_markdown(text: str) -> str:

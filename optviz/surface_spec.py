@@ -1,0 +1,115 @@
+"""Which loss surface a page runs on, as data: a built-in key, the rotated quadratic's condition number κ, or a
+custom f(x, y) over a view window. One spec, one URL form, one builder and one default start for every page.
+
+URL form (as the surface explorer has always written it): ``surface=rosenbrock``,
+``surface=rotated_quadratic&condition=100``, ``surface=custom&f=x**2+3*y**2&xr=-2,2&yr=-1,3``.
+sympy is imported only when a custom surface is built (:mod:`optviz.expressions`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .surfaces import SURFACES, Surface, get_surface, rotated_quadratic, window_start
+
+Pair = tuple[float, float]
+
+CUSTOM = "custom"
+QUADRATIC = "rotated_quadratic"
+DEFAULT_SURFACE = "rosenbrock"
+DEFAULT_EXPRESSION = "sin(x)*y**2 + 0.1*(x**2 + y**2)"
+DEFAULT_WINDOW: Pair = (-2.0, 2.0)
+DEFAULT_CONDITION = 20.0
+CONDITIONS = (1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1000.0, 10000.0)
+WINDOW_LIMIT = 1e4
+SURFACE_NAMES = {
+    **{key: surface.name for key, surface in SURFACES.items()},
+    QUADRATIC: "Rotated quadratic (condition number κ)",
+    CUSTOM: "Custom f(x, y)",
+}
+
+
+@dataclass(frozen=True)
+class SurfaceSpec:
+    """Which surface. Only the fields that matter for ``key`` differ from their defaults (see :func:`make_spec`),
+    so equal surfaces compare (and cache) equal."""
+
+    key: str = DEFAULT_SURFACE
+    condition: float = DEFAULT_CONDITION
+    expression: str = ""
+    x_range: Pair = DEFAULT_WINDOW
+    y_range: Pair = DEFAULT_WINDOW
+
+    @property
+    def is_custom(self) -> bool:
+        return self.key == CUSTOM
+
+    def query(self) -> dict[str, str | None]:
+        """The URL parameters of this surface (None: absent)."""
+        return {
+            "surface": self.key,
+            "condition": f"{self.condition:.10g}" if self.key == QUADRATIC else None,
+            "f": self.expression if self.is_custom else None,
+            "xr": _format_pair(self.x_range) if self.is_custom else None,
+            "yr": _format_pair(self.y_range) if self.is_custom else None,
+        }
+
+    def query_items(self) -> list[tuple[str, str]]:
+        """:meth:`query` without the absent keys, in order (for ``urlencode``)."""
+        return [(name, value) for name, value in self.query().items() if value is not None]
+
+
+def make_spec(
+    key: str,
+    condition: float = DEFAULT_CONDITION,
+    expression: str = DEFAULT_EXPRESSION,
+    x_range: Pair = DEFAULT_WINDOW,
+    y_range: Pair = DEFAULT_WINDOW,
+) -> SurfaceSpec:
+    """A normalised spec: fields that do not matter for ``key`` keep their defaults; ``ValueError`` for an
+    unknown key."""
+    if key == CUSTOM:
+        return SurfaceSpec(CUSTOM, expression=str(expression), x_range=_pair(x_range), y_range=_pair(y_range))
+    if key == QUADRATIC:
+        return SurfaceSpec(QUADRATIC, condition=nearest_condition(condition))
+    if key not in SURFACES:
+        raise ValueError(f"unknown surface {key!r}; choose one of {', '.join(SURFACE_NAMES)}")
+    return SurfaceSpec(key)
+
+
+def nearest_condition(condition: float) -> float:
+    """The offered condition number closest to ``condition``."""
+    return min(CONDITIONS, key=lambda c: abs(c - float(condition)))
+
+
+def build_surface(spec: SurfaceSpec) -> Surface:
+    """The surface of ``spec`` (uncached; pages cache it). ``ValueError`` (``ExpressionError``) saying why a
+    custom formula or window is refused."""
+    if spec.is_custom:
+        from .expressions import custom_surface  # sympy only for custom surfaces
+
+        return custom_surface(spec.expression, spec.x_range, spec.y_range)
+    if spec.key == QUADRATIC:
+        return rotated_quadratic(spec.condition)
+    return get_surface(spec.key)
+
+
+def default_start(spec: SurfaceSpec) -> Pair:
+    """Where runs start by default, without compiling a custom formula: the built-in surface's own start, or the
+    upper-left part of a custom window."""
+    if spec.is_custom:
+        return window_start(spec.x_range, spec.y_range)
+    if spec.key == QUADRATIC:
+        start = rotated_quadratic(spec.condition).start
+    else:
+        start = get_surface(spec.key).start
+    return float(start[0]), float(start[1])
+
+
+def _pair(values) -> Pair:
+    low, high = values
+    return float(low), float(high)
+
+
+def _format_pair(pair: Pair) -> str:
+    return ",".join(f"{float(v):.10g}" for v in pair)

@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import MISSING, dataclass, fields, replace
 from typing import Any, ClassVar, TypeVar
 
-from .lanes import Lane, parse_lanes
+from .lanes import Lane, parse_lane, parse_lanes
 from .surface_spec import (
     CONDITIONS,
     CUSTOM,
@@ -33,12 +33,24 @@ from .surface_spec import (
     SURFACE_NAMES,
     WINDOW_LIMIT,
     SurfaceSpec,
+    default_start,
     make_spec,
     nearest_condition,
 )
 
 Params = Mapping[str, list[str]]
 S = TypeVar("S", bound="PageState")
+START_LIMIT = 1e4  # start points and windows stay within ±10000
+
+
+def lanes_of(*texts: str) -> tuple[Lane, ...]:
+    """Lanes from their URL texts (for defaults: ``lanes_of("adam:lr=0.05", "sgd:momentum=0.9")``)."""
+    return tuple(parse_lane(text, allow_native=True) for text in texts)
+
+
+def surface_start(values: Mapping[str, Any]) -> tuple[float, float]:
+    """A derived default: the start point of the surface read so far (``values["surface"]``)."""
+    return default_start(values.get("surface", SurfaceSpec()))
 
 
 def query_lists(params: Any) -> dict[str, list[str]]:

@@ -17,7 +17,7 @@ from optviz.explorer import run_group, run_lanes
 from optviz.figures.surfaces import PathSet, explorer_figure, loss_figure, standalone_html, surface_3d_figure
 from optviz.lanes import Lane
 from optviz.metrics import lane_metrics, optimum_value, trajectories_csv
-from optviz.page_states import (
+from optviz.page_states.explorer import (
     EXPLORER_MAX_ENSEMBLE,
     EXPLORER_MAX_NOISE,
     EXPLORER_MAX_STEPS,

@@ -1,33 +1,18 @@
-"""Every page's settings as one :class:`~optviz.state.PageState`: its fields, URL keys, bounds and defaults in one
-table each, so a link round-trips without running the page (``from_query(to_query(s)) == s``). UI-free."""
+"""The surface explorer's settings: :class:`ExplorerState` and its URL table, bounds and defaults."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
-from .lanes import Lane, parse_lane
-from .state import Field, Flag, Lanes, Number, PageState, Pair, Surface
-from .surface_spec import SurfaceSpec, default_start
+from ..lanes import Lane
+from ..state import START_LIMIT, Field, Flag, Lanes, Number, PageState, Pair, Surface, lanes_of, surface_start
+from ..surface_spec import SurfaceSpec
 
-START_LIMIT = 1e4
-
-
-def _lanes(*texts: str) -> tuple[Lane, ...]:
-    return tuple(parse_lane(text, allow_native=True) for text in texts)
-
-
-def _surface_start(values: Any) -> tuple[float, float]:
-    """The default start: the chosen surface's own."""
-    return default_start(values.get("surface", SurfaceSpec()))
-
-
-# -- surface explorer ---------------------------------------------------------------------------------------------
 EXPLORER_MAX_STEPS = 2000
 EXPLORER_MAX_ENSEMBLE = 20
 EXPLORER_MAX_NOISE = 100.0
 TOLERANCES = (1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
-EXPLORER_LANES = _lanes("adam:lr=0.05", "sgd:lr=0.001,momentum=0.9", "rmsprop:lr=0.01")
+EXPLORER_LANES = lanes_of("adam:lr=0.05", "sgd:lr=0.001,momentum=0.9", "rmsprop:lr=0.01")
 
 
 def _noisy(state: ExplorerState) -> bool:
@@ -60,4 +45,4 @@ class ExplorerState(PageState):
         Field("log", "log", Flag(), written=lambda state: state.log),
         Field("lanes", "o", Lanes(limit=6, allow_native=True)),
     )
-    DERIVED_DEFAULTS = {"start": _surface_start}
+    DERIVED_DEFAULTS = {"start": surface_start}

@@ -1,0 +1,125 @@
+"""The pages' settings as data, without running a page: every link round-trips (``from_query(to_query(s)) == s``),
+and every tampered value falls back to its default with the note a person reads."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from optviz.page_states.explorer import ExplorerState
+from optviz.state import Field, Number, PageState, query_lists
+from optviz.state import Surface as SurfaceField
+from optviz.surface_spec import SurfaceSpec, make_spec
+
+
+def params_of(url: str) -> dict[str, list[str]]:
+    """The query of ``url`` as the pages see it (every value of every key)."""
+    return parse_qs(urlsplit(url).query, keep_blank_values=True)
+
+
+# Links from the README, the tests and the pages' docstrings: each must keep meaning what it meant.
+EXPLORER_URLS = [
+    "/surfaces",
+    "/surfaces?surface=rosenbrock&start=-1.2,1&steps=200&o=adam:lr=0.01,amsgrad=1&o=sgd:lr=0.001,momentum=0.9,nesterov=1",
+    "/surfaces?surface=rotated_quadratic&condition=100&steps=50&o=sgd:lr=0.01",
+    "/surfaces?surface=custom&f=x**2%2B3*y**2&xr=-2,2&yr=-1,3&o=adam:lr=0.1",
+    "/surfaces?surface=beale&noise=0.3&seed=7&ensemble=4&tol=0.01&log=1&o=rmsprop",
+    "/surfaces?surface=himmelblau&o=torch.sgd:momentum=0.9&o=tf.adam:learning_rate=0.01",
+]
+
+
+@pytest.mark.parametrize("url", EXPLORER_URLS)
+def test_explorer_links_round_trip_without_notes(url: str) -> None:
+    state, notes = ExplorerState.from_query(params_of(url))
+    assert notes == []
+    again, notes_again = ExplorerState.from_query(state.to_query())
+    assert again == state and notes_again == []
+
+
+def test_explorer_link_values_are_read() -> None:
+    state, _ = ExplorerState.from_query(params_of(EXPLORER_URLS[4]))
+    assert (state.surface.key, state.noise, state.seed, state.ensemble, state.tol, state.log) == (
+        "beale",
+        0.3,
+        7,
+        4,
+        0.01,
+        True,
+    )
+    assert state.start == ExplorerState.from_query({"surface": ["beale"]})[0].start  # the surface's own start
+    custom, _ = ExplorerState.from_query(params_of(EXPLORER_URLS[3]))
+    assert custom.surface == make_spec("custom", expression="x**2+3*y**2", x_range=(-2, 2), y_range=(-1, 3))
+    assert custom.start == (-1.2, 2.2)  # upper-left part of the window
+
+
+def test_the_default_start_follows_the_surface() -> None:
+    for key in ("himmelblau", "beale", "rosenbrock"):
+        state, _ = ExplorerState.from_query({"surface": [key]})
+        assert state.surface == SurfaceSpec(key) and len(state.start) == 2
+    assert ExplorerState.from_query({"surface": ["himmelblau"]})[0].start == (0.0, 0.0)
+
+
+# (parameter, tampered value, the words its note must contain, the field, the value used instead)
+TAMPERED = [
+    ("steps", "abc", "not a number", "steps", 300),
+    ("steps", "1e9", "between 1 and 2000", "steps", 300),
+    ("steps", "2.5", "whole number", "steps", 300),
+    ("noise", "nan", "not a finite number", "noise", 0.0),
+    ("noise", "-1", "between 0 and 100", "noise", 0.0),
+    ("ensemble", "99", "between 1 and 20", "ensemble", 1),
+    ("start", "1", "two numbers", "start", (-1.2, 1.0)),
+    ("start", "inf,0", "not a finite number", "start", (-1.2, 1.0)),
+    ("start", "1e9,0", "between -10000 and 10000", "start", (-1.2, 1.0)),
+    ("log", "maybe", "must be 1 or 0", "log", False),
+    ("surface", "mars", "must be one of", "surface", SurfaceSpec()),
+    ("o", "adamw:lr=1", "unknown optimizer 'adamw'", "lanes", ExplorerState().lanes),
+    ("o", "adam:lr=-1", "lr", "lanes", ExplorerState().lanes),
+    ("o", "<img src=x onerror=alert(1)>", "unknown optimizer", "lanes", ExplorerState().lanes),
+]
+
+
+@pytest.mark.parametrize(("key", "raw", "words", "name", "used"), TAMPERED)
+def test_explorer_tampered_values_fall_back_with_a_note(key: str, raw: str, words: str, name: str, used) -> None:
+    state, notes = ExplorerState.from_query({key: [raw]})
+    assert getattr(state, name) == used
+    assert len(notes) >= 1 and any(words in note for note in notes), notes
+    assert all(f"`{key}" in note or key == "o" for note in notes)
+
+
+def test_a_refused_formula_is_replaced_by_the_default_with_a_note() -> None:
+    class Checked(ExplorerState):
+        FIELDS = (Field("surface", "surface", SurfaceField(lambda spec: "too large")),)
+
+    state, notes = Checked.from_query({"surface": ["custom"], "f": ["9**9**9"]})
+    assert state.surface.expression == "sin(x)*y**2 + 0.1*(x**2 + y**2)"
+    assert notes and "too large" in notes[0] and "9**9**9" in notes[0]
+
+
+def test_a_condition_number_snaps_to_an_offered_one() -> None:
+    state, notes = ExplorerState.from_query({"surface": ["rotated_quadratic"], "condition": ["99"]})
+    assert state.surface.condition == 100.0 and "not offered" in notes[0]
+
+
+def test_written_fields_and_defaults_left_out() -> None:
+    query = ExplorerState().to_query()
+    assert "noise" not in query and "seed" not in query and "tol" not in query and "log" not in query
+    noisy = ExplorerState(noise=0.5, seed=3, ensemble=2).to_query()
+    assert (noisy["noise"], noisy["seed"], noisy["ensemble"]) == (["0.5"], ["3"], ["2"])
+
+
+def test_query_lists_accepts_plain_and_repeated_values() -> None:
+    assert query_lists({"a": "1", "o": ["x", "y"]}) == {"a": ["1"], "o": ["x", "y"]}
+
+
+def test_an_alias_key_is_still_read() -> None:
+    from dataclasses import dataclass
+
+    @dataclass(frozen=True)
+    class Aliased(PageState):
+        count: int = 1
+        FIELDS = (Field("count", "n", Number(1, 10, integer=True), aliases=("count",)),)
+
+    assert Aliased.from_query({"count": ["4"]})[0].count == 4
+    assert Aliased.from_query({"n": ["5"], "count": ["4"]})[0].count == 5
+    assert Aliased(count=4).to_query() == {"n": ["4"]}

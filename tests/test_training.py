@@ -11,6 +11,8 @@ from optviz.lanes import parse_lane
 from optviz.optimizers import Adam
 from optviz.training import DIVERGED_LOSS, TrainingSession, confusion_counts
 
+from .tolerances import assert_same_run
+
 MOONS = make_dataset(DatasetSpec("moons", samples=200))
 NETWORK = mlp.Network(2, (8, 8), 2, "tanh")
 MIXED = ["adam:lr=0.01", "sgd:lr=0.1,momentum=0.9", "adam:lr=0.003,amsgrad=1", "rmsprop:clipnorm=0.5", "adam"]
@@ -23,10 +25,11 @@ def session(texts, **kwargs):
 def test_lanes_start_from_identical_weights_and_report_the_same_loss():
     training = session(MIXED)
     weights = training.lane_weights()
-    assert all(np.array_equal(w[0], w[k]) for w in weights for k in range(len(MIXED)))
+    assert all(np.array_equal(w[0], w[k]) for w in weights for k in range(len(MIXED)))  # copies: exact
     latest = training.latest()
-    assert np.all(latest["train_loss"] == latest["train_loss"][0])
-    assert np.all(latest["test_accuracy"] == latest["test_accuracy"][0])
+    # each lane's loss is a different row of one batched forward pass: equal to a few ulps
+    assert_same_run(latest["train_loss"], np.full(len(MIXED), latest["train_loss"][0]))
+    assert np.all(latest["test_accuracy"] == latest["test_accuracy"][0])  # counts of right answers: exact
 
 
 def test_one_optimizer_per_class_and_switches():

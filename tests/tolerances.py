@@ -1,0 +1,20 @@
+"""How closely one computation done along two routes (another batch shape, another code path) must agree.
+
+NumPy's vectorised loops may round differently for different array lengths, strides and CPUs (SIMD paths
+for ``power``, ``sqrt``, division), so a run computed inside a batch and the same run computed alone agree
+to a few ulps, not bit for bit. Exact equality is kept for the very same call repeated (purity, a seeded
+run's determinism, copies of stored values) and for values that are not floating-point results.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: A few ulps of float64 (eps = 2.2e-16), with room for rounding differences that grow over a few hundred steps.
+ULPS_RTOL = 1e-12
+
+
+def assert_same_run(actual, expected, *, atol: float = 0.0, err_msg: str = "") -> None:
+    """Assert that ``actual`` and ``expected``, one computation along two routes, agree to ``ULPS_RTOL``
+    (NaN where both are NaN counts as equal; shapes must match)."""
+    np.testing.assert_allclose(actual, expected, rtol=ULPS_RTOL, atol=atol, equal_nan=True, err_msg=err_msg)

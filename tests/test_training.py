@@ -44,7 +44,7 @@ def test_batched_lanes_equal_lanes_trained_one_by_one():
         alone = session([text], batch_size=16, seed=3)
         alone.advance(45)
         for a, b in zip(alone.lane_weights(), together.lane_weights(), strict=True):
-            assert np.allclose(a[0], b[index], rtol=1e-12, atol=1e-14)
+            assert_same_run(b[index], a[0])  # batched with other lanes vs alone: a few ulps apart
 
 
 def test_one_seeded_shuffle_per_epoch_covers_every_sample_once():
@@ -89,7 +89,7 @@ def test_changing_hyperparameters_keeps_weights_and_optimizer_state():
         params, state = optimizer.update(params, grads, state)
     assert state.iterations == 30
     for a, b in zip(params, training.lane_weights(), strict=True):
-        assert np.allclose(a[0], b[0], rtol=1e-12, atol=1e-14)
+        assert_same_run(b[0], a[0])  # the session's batch vs a hand loop on one run: a few ulps apart
 
 
 def test_switching_amsgrad_and_class_keeps_weights():

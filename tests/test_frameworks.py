@@ -130,7 +130,7 @@ def test_tfoptimizer_follows_keras_224_contract():
 def test_each_init_starts_fresh_native_state():
     wrapped = optimizers.TFOptimizer(tf_keras.optimizers.legacy.Adam(learning_rate=0.01))
     first, second = path(wrapped, 20), path(wrapped, 20)
-    np.testing.assert_array_equal(first, second)
+    np.testing.assert_array_equal(first, second)  # the same call repeated: exact
 
 
 def test_torch_optimizer_refuses_per_run_arrays_and_bad_classes():

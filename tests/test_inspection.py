@@ -57,7 +57,7 @@ def test_numbers_at_step_k_equal_the_core_state_after_k_steps(lane_text):
     inspection = inspect_run(parse_lane(lane_text), ROSENBROCK.value_and_grad, ROSENBROCK.start, STEPS)
     positions, states = core_states(lane_text, STEPS)
     assert inspection.steps == STEPS and inspection.diverged_step == -1
-    np.testing.assert_array_equal(inspection.positions, positions)
+    np.testing.assert_array_equal(inspection.positions, positions)  # the same update calls on (1, 2): exact
     trajectory = runner.run(parse_lane(lane_text).build(), ROSENBROCK.value_and_grad, [ROSENBROCK.start], STEPS)
     np.testing.assert_allclose(inspection.positions, trajectory.positions[:, 0], rtol=1e-12, atol=1e-14)
     np.testing.assert_allclose(inspection.losses, trajectory.losses[:, 0], rtol=1e-12)
@@ -218,7 +218,7 @@ def test_fork_with_the_same_settings_is_the_original():
     original = inspect_run(lane, ROSENBROCK.value_and_grad, ROSENBROCK.start, 20)
     forked, note = fork(original, ROSENBROCK.value_and_grad, 8, lane)
     assert forked.first_step == 8 and forked.last_step == 20 and "after step 8" in note
-    np.testing.assert_array_equal(forked.positions, original.positions[8:])
+    np.testing.assert_array_equal(forked.positions, original.positions[8:])  # the same calls from step 8: exact
     assert forked.values(9, 0) == original.values(9, 0)
 
 

@@ -148,6 +148,7 @@ def test_a_torch_lane_at_its_defaults_is_torchs_default_optimizer(torch, name):
     lane = parse_lane(f"torch.{name}", allow_native=True)
     assert lane.config == () and lane.arguments == native_arguments("torch", name)
     cls = getattr(torch.optim, {"nadam": "NAdam", "sgd": "SGD", "rmsprop": "RMSprop"}.get(name, name.capitalize()))
+    # the lane builds the very framework call made here (same arguments, same shapes): bit for bit
     np.testing.assert_array_equal(_path(lane.build()), _path(optimizers.TorchOptimizer(cls)))
     keras_like = parse_lane(name).build()  # a Keras lane with Keras' defaults differs (other defaults or rules)
     assert not np.array_equal(_path(lane.build()), _path(keras_like))
@@ -157,13 +158,14 @@ def test_a_torch_lane_at_its_defaults_is_torchs_default_optimizer(torch, name):
 def test_a_tf_keras_lane_at_its_defaults_is_tf_keras_default_optimizer(tf_keras, name):
     lane = parse_lane(f"tf.{name}", allow_native=True)
     cls = getattr(tf_keras.optimizers, {"sgd": "SGD"}.get(name, name.capitalize()))
+    # the lane builds the very framework call made here (same arguments, same shapes): bit for bit
     np.testing.assert_array_equal(_path(lane.build(), 20), _path(optimizers.TFOptimizer(cls()), 20))
 
 
 def test_non_default_native_arguments_reach_the_framework(torch):
     lane = parse_lane("torch.adam:lr=0.05,beta1=0.5,eps=0.1", allow_native=True)
     expected = optimizers.TorchOptimizer(torch.optim.Adam, lr=0.05, betas=(0.5, 0.999), eps=0.1)
-    np.testing.assert_array_equal(_path(lane.build()), _path(expected))
+    np.testing.assert_array_equal(_path(lane.build()), _path(expected))  # the same framework call: bit for bit
     assert not np.array_equal(_path(lane.build()), _path(parse_lane("torch.adam:lr=0.05", allow_native=True).build()))
 
 

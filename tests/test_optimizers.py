@@ -9,6 +9,8 @@ import pytest
 
 from optviz import optimizers
 
+from .tolerances import assert_same_run
+
 NAMES = list(optimizers.OPTIMIZERS)
 
 KERAS_SIGNATURES = {
@@ -82,9 +84,9 @@ def test_batched_equals_one_by_one(name, clipped):
         single_state = single.init(single_params)
         for grads in grads_seq:
             single_params, single_state = single.update(single_params, [g[r : r + 1] for g in grads], single_state)
-        for ours, alone in zip(out, single_params, strict=False):
-            np.testing.assert_allclose(ours[r : r + 1], alone, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(state.clip_factor[r], single_state.clip_factor[0], rtol=1e-12)
+        for ours, alone in zip(out, single_params, strict=False):  # batch of 3 vs 1 run: a few ulps apart
+            assert_same_run(ours[r : r + 1], alone)
+        assert_same_run(state.clip_factor[r], single_state.clip_factor[0])
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -11,6 +11,8 @@ from optviz import optimizers
 from optviz.runner import run
 from optviz.surfaces import BOWL, ROSENBROCK
 
+from .tolerances import assert_same_run
+
 
 def test_records_match_a_hand_written_loop():
     starts = np.array([[-1.2, 1.0], [0.5, 0.5], [2.0, -1.0]])
@@ -41,7 +43,7 @@ def test_diverged_run_stops_and_is_marked_while_others_go_on():
     step = trajectory.diverged_step[1]
     assert 15 < step < 25
     frozen = trajectory.positions[step:, 1]
-    assert np.isfinite(frozen).all() and (frozen == frozen[0]).all()
+    assert np.isfinite(frozen).all() and (frozen == frozen[0]).all()  # copied forward, not recomputed: exact
     assert np.abs(trajectory.positions[step - 1, 1]).max() <= 1e6
     assert trajectory.losses[-1, 0] < 1e-10
 
@@ -62,7 +64,7 @@ def test_noise_depends_only_on_each_runs_seed():
     opt = optimizers.SGD(lr=0.01)
     together = run(opt, BOWL.value_and_grad, starts, 30, noise_sigma=0.5, noise_seed=np.array([0, 1, 2, 3]))
     alone = run(optimizers.SGD(lr=0.01), BOWL.value_and_grad, starts[:1], 30, noise_sigma=0.5, noise_seed=np.array([2]))
-    np.testing.assert_array_equal(together.positions[:, 2], alone.positions[:, 0])
+    assert_same_run(together.positions[:, 2], alone.positions[:, 0])  # batch of 4 vs 1 run: a few ulps apart
     assert not np.allclose(together.positions[:, 0], together.positions[:, 1])
     clean = run(optimizers.SGD(lr=0.01), BOWL.value_and_grad, starts[:1], 30)
     assert not np.allclose(clean.positions, alone.positions)

@@ -26,6 +26,8 @@ from optviz.sweep import (
     tune_learning_rate,
 )
 
+from .tolerances import assert_same_run
+
 ROSENBROCK_TASK = Task(ROSENBROCK, (-1.2, 1.0), 150, tolerance=1e-2)
 
 
@@ -93,7 +95,7 @@ def test_every_cell_equals_a_single_run_of_that_configuration(lane_text, x, y, f
 
 
 @pytest.mark.parametrize("name", list(optimizers.OPTIMIZERS))
-def test_the_lean_batch_keeps_exactly_what_the_recording_runner_records(name):
+def test_the_lean_batch_keeps_what_the_recording_runner_records(name):
     """summarise_runs (no recording) against optviz.runner.run on the same batch: noise, clipping, divergence."""
     lr = np.logspace(-3, 4, 16)
     starts = np.tile([-1.2, 1.0], (16, 1))
@@ -101,7 +103,9 @@ def test_the_lean_batch_keeps_exactly_what_the_recording_runner_records(name):
     options = dict(noise_sigma=0.3, noise_seed=5, bound=10.0)  # a tight bound: every optimizer can leave it
     recorded = RunSummary.of(run(build(), ROSENBROCK.value_and_grad, starts, 80, **options), target=4.0)
     lean = summarise_runs(build(), ROSENBROCK.value_and_grad, starts, 80, target=4.0, **options)
-    for field in ("final_positions", "final_losses", "best_losses", "first_reached", "diverged_step"):
+    for field in ("final_positions", "final_losses", "best_losses"):  # two code paths: equal to a few ulps
+        assert_same_run(getattr(lean, field), getattr(recorded, field), err_msg=field)
+    for field in ("first_reached", "diverged_step"):  # step indices: exact
         np.testing.assert_array_equal(getattr(lean, field), getattr(recorded, field), err_msg=field)
     assert lean.diverged.any() and not lean.diverged.all()
     assert (lean.first_reached >= 0).any()

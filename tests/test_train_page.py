@@ -14,6 +14,7 @@ from optviz.training import DIVERGED_LOSS
 
 from .apptest_helpers import run_page
 from .conftest import ROOT
+from .tolerances import assert_same_run
 
 PAGE = ROOT / "pages" / "train.py"
 MOONS = dict(dataset="moons", noise="0.2", hidden="16,16", act="tanh", batch="32", chunk="10")
@@ -45,7 +46,9 @@ def test_all_lanes_report_the_same_loss_before_the_first_step():
     assert step_count(at) == 0
     frame = table(at)
     assert list(frame["lane"]) == ["1. Adam", "2. SGD lr=0.1, momentum=0.9", "3. RMSprop", "4. Nadam"]
-    assert frame["train loss"].nunique() == 1 and frame["test accuracy"].nunique() == 1
+    # rows of one batched forward pass: the losses agree to a few ulps, the accuracies (counts) exactly
+    assert_same_run(frame["train loss"].to_numpy(), np.full(len(frame), frame["train loss"][0]))
+    assert frame["test accuracy"].nunique() == 1
     assert 0.3 < frame["train loss"][0] < 1.5
 
 
@@ -69,7 +72,7 @@ def test_a_hyperparameter_change_keeps_the_step_counter_and_weights():
     at.select_slider(key="train.lanes.0.adam.lr").set_value(0.01).run()
     assert step_count(at) == 20
     assert table(at)["lane"][0] == "1. Adam lr=0.01"
-    assert np.array_equal(table(at)["train loss"].to_numpy(), losses)
+    assert np.array_equal(table(at)["train loss"].to_numpy(), losses)  # the recorded values, not recomputed
     kept = at.session_state["train.session"].lane_weights()
     assert all(np.array_equal(a, b) for a, b in zip(weights, kept, strict=True))
     assert at.query_params["o"] == ["adam:lr=0.01", "sgd:lr=0.1"]
@@ -121,7 +124,9 @@ def test_digits_shows_confusion_matrices_and_reset_starts_again():
     press(at, "step", 2)
     assert step_count(at) == 20 and table(at)["test accuracy"].min() > 0.2  # chance is 0.1
     press(at, "reset")
-    assert step_count(at) == 0 and table(at)["train loss"].nunique() == 1
+    assert step_count(at) == 0
+    losses = table(at)["train loss"].to_numpy()
+    assert_same_run(losses, np.full(len(losses), losses[0]))  # rows of one batched forward pass: a few ulps
 
 
 def test_url_and_keras_code_describe_the_setup():

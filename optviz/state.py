@@ -36,6 +36,7 @@ from .surface_spec import (
     default_start,
     make_spec,
     nearest_condition,
+    surface_problem,
 )
 
 Params = Mapping[str, list[str]]
@@ -181,6 +182,10 @@ class Pair(Codec):
         return [",".join(format_number(v) for v in value)]
 
 
+class LanesRefused(ValueError):
+    """No usable lane in the URL; ``args[0]`` holds the notes saying why, one per lane."""
+
+
 @dataclass(frozen=True)
 class Lanes(Codec):
     """Repeated ``o=adam:lr=0.01,amsgrad=1`` lanes (at most ``limit``); bad lanes are skipped with a note."""
@@ -190,10 +195,11 @@ class Lanes(Codec):
     minimum: int = 1
 
     def decode_with_notes(self, raw: list[str], key: str) -> tuple[tuple[Lane, ...], list[str]]:
+        """The usable lanes and a note per skipped one; ``ValueError`` when fewer than ``minimum`` are usable."""
         lanes, problems = parse_lanes(raw, limit=self.limit, allow_native=self.allow_native)
         notes = [f"URL parameter `{key}`: {problem}." for problem in problems]
         if len(lanes) < self.minimum:
-            raise ValueError("no usable lane" + (f" ({'; '.join(problems)})" if problems else ""))
+            raise LanesRefused([*notes, f"No usable `{key}=` lane in the URL. Using the default lanes."])
         return tuple(lanes), notes
 
     def decode(self, raw: list[str]) -> tuple[Lane, ...]:
@@ -207,10 +213,11 @@ class Lanes(Codec):
 class Surface(Codec):
     """A :class:`~optviz.surface_spec.SurfaceSpec` from ``surface`` plus ``condition`` / ``f``, ``xr``, ``yr``.
 
-    ``check_formula(spec)`` may return why a custom formula is refused (it is then replaced by the default
-    formula with a note); pages pass their cached builder so that a refused link never reaches the runs."""
+    ``check_formula(spec)`` returns why a custom formula or window is refused (it is then replaced by the default
+    formula with a note), so that a refused link never reaches the runs; by default it builds the surface
+    (:func:`optviz.surface_spec.surface_problem`, cached)."""
 
-    check_formula: Callable[[SurfaceSpec], str | None] | None = None
+    check_formula: Callable[[SurfaceSpec], str | None] | None = surface_problem
     keys: tuple[str, ...] = ("condition", "f", "xr", "yr")
 
     def decode_surface(self, params: Params, key: str) -> tuple[SurfaceSpec, list[str]]:
@@ -325,6 +332,9 @@ class PageState:
                 else:
                     values[item.name], more = item.codec.decode(params[key]), []
                 notes += more
+            except LanesRefused as refused:
+                notes += refused.args[0]
+                values[item.name] = default
             except ValueError as error:
                 notes.append(_rejected(key, params[key], str(error), item.codec, default))
                 values[item.name] = default

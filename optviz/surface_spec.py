@@ -8,6 +8,7 @@ sympy is imported only when a custom surface is built (:mod:`optviz.expressions`
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from .surfaces import SURFACES, Surface, get_surface, rotated_quadratic, window_start
@@ -82,9 +83,10 @@ def nearest_condition(condition: float) -> float:
     return min(CONDITIONS, key=lambda c: abs(c - float(condition)))
 
 
+@functools.lru_cache(maxsize=48)
 def build_surface(spec: SurfaceSpec) -> Surface:
-    """The surface of ``spec`` (uncached; pages cache it). ``ValueError`` (``ExpressionError``) saying why a
-    custom formula or window is refused."""
+    """The surface of ``spec``, built once per spec in this process (48 kept). ``ValueError``
+    (``ExpressionError``) saying why a custom formula or window is refused."""
     if spec.is_custom:
         from .expressions import custom_surface  # sympy only for custom surfaces
 
@@ -92,6 +94,18 @@ def build_surface(spec: SurfaceSpec) -> Surface:
     if spec.key == QUADRATIC:
         return rotated_quadratic(spec.condition)
     return get_surface(spec.key)
+
+
+@functools.lru_cache(maxsize=64)
+def surface_problem(spec: SurfaceSpec) -> str | None:
+    """Why the custom formula or window of ``spec`` is refused (None when usable, or not custom)."""
+    if not spec.is_custom:
+        return None
+    try:
+        build_surface(spec)
+    except ValueError as error:
+        return str(error)
+    return None
 
 
 def default_start(spec: SurfaceSpec) -> Pair:

@@ -35,10 +35,11 @@ from optviz.surface_spec import (
     WINDOW_LIMIT,
     SurfaceSpec,
     make_spec,
+    surface_problem,
 )
-from optviz.surface_spec import build_surface as _build_uncached
+from optviz.surface_spec import build_surface as _build
 from optviz.surface_spec import default_start as _default_start
-from optviz.surfaces import Surface, get_surface
+from optviz.surfaces import Surface
 from pages.components.url_state import UrlReader
 
 Pair = tuple[float, float]
@@ -47,17 +48,10 @@ __all__ = ["CONDITIONS", "CUSTOM", "QUADRATIC", "SurfaceSpec", "build_surface", 
 
 
 # -- building ----------------------------------------------------------------------------------------------
-@st.cache_resource(max_entries=48, show_spinner=False)
-def _cached(spec: SurfaceSpec) -> Surface:
-    """The custom or rotated-quadratic surface of ``spec``, compiled once per formula / κ across sessions."""
-    return _build_uncached(spec)
-
-
 def build_surface(spec: SurfaceSpec) -> Surface:
-    """The surface of ``spec``; ``ValueError`` (``ExpressionError``) for a refused formula or window."""
-    if spec.is_custom or spec.key == QUADRATIC:
-        return _cached(spec)
-    return get_surface(spec.key)
+    """The surface of ``spec`` (built once per spec and kept, see :func:`optviz.surface_spec.build_surface`);
+    ``ValueError`` (``ExpressionError``) for a refused formula or window."""
+    return _build(spec)
 
 
 def default_start(spec: SurfaceSpec) -> Pair:
@@ -105,13 +99,7 @@ def read_surface(reader: UrlReader, prefix: str) -> SurfaceSpec:
 
 def formula_problem(spec: SurfaceSpec) -> str | None:
     """Why the custom formula or window of ``spec`` is refused (None when usable, or not custom)."""
-    if not spec.is_custom:
-        return None
-    try:
-        build_surface(spec)
-    except ValueError as error:
-        return str(error)
-    return None
+    return surface_problem(spec)
 
 
 # -- widgets -------------------------------------------------------------------------------------------------

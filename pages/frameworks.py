@@ -1,101 +1,58 @@
 """Framework comparison: one setting run by Keras 2.2.4's rules, by tf.keras and by torch.optim.
 
-URL: ``?o=adam:lr=0.05,epsilon=0.1&surface=rosenbrock&start=-1.2,1&steps=200&tf=current&defaults=0``.
+Every setting lives in one :class:`optviz.page_states.frameworks.FrameworksState` (its table lists the URL keys:
+``?o=adam:lr=0.05,epsilon=0.1&surface=rosenbrock&start=-1.2,1&steps=200&tf=current&defaults=0``).
 """
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from optviz.figures.frameworks import deviation_figure, paths_figure
 from optviz.frameworks import DIFFERENCES, FRAMEWORKS, compare, framework_available
 from optviz.lanes import Lane, parse_lane
-from optviz.surfaces import SURFACES, get_surface
+from optviz.page_states.frameworks import FRAMEWORKS_MAX_STEPS, FRAMEWORKS_START_LIMIT, FrameworksState
+from optviz.state import start_widget_values, surface_widget_values
+from optviz.surface_spec import SurfaceSpec, make_spec
 from pages.components.lane_editor import lane_editor, seed_lane_widgets
+from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
 from pages.components.routing import route_through_app
+from pages.components.surface_picker import build_surface, escape_markdown, reset_start, surface_picker
 
 route_through_app()
 
-MAX_STEPS = 600
-DEFAULT_LANE = "adam:lr=0.05,epsilon=0.1"
-
-st.title("Framework comparison")
-st.caption(
-    "The same optimizer setting run three ways on the same analytic gradients: Keras 2.2.4's rules (optviz), "
-    "tf.keras and torch.optim. Where the rules coincide the paths lie on top of each other (to 1e-10); "
-    "where they differ, the deviation plot shows by how much and from which step."
-)
-
-
-def read_url() -> list[str]:
-    """Seed the widgets from the query string once per session; return notes about values that were ignored."""
-    notes: list[str] = []
-    if st.session_state.get("fw.seeded"):
-        return notes
-    st.session_state["fw.seeded"] = True
-    params = st.query_params
-    try:
-        lane = parse_lane(params.get("o", DEFAULT_LANE))
-    except ValueError as error:
-        notes.append(f"Ignored o={params.get('o')!r}: {error}.")
-        lane = parse_lane(DEFAULT_LANE)
-    seed_lane_widgets(lane, "fw.lane")
-    surface = params.get("surface", "rosenbrock")
-    if surface not in SURFACES:
-        notes.append(f"Unknown surface {surface!r}; showing Rosenbrock.")
-        surface = "rosenbrock"
-    st.session_state["fw.surface"] = surface
-    start = get_surface(surface).start
-    if "start" in params:
-        try:
-            x, y = (float(v) for v in params["start"].split(","))
-            if not (np.isfinite(x) and np.isfinite(y) and abs(x) < 1e3 and abs(y) < 1e3):
-                raise ValueError
-            start = (x, y)
-        except ValueError:
-            notes.append(f"Ignored start={params['start']!r}: expected two finite numbers like -1.2,1.")
-    st.session_state["fw.x0"], st.session_state["fw.y0"] = float(start[0]), float(start[1])
-    steps = 200
-    if "steps" in params:
-        try:
-            steps = int(params["steps"])
-            if not 1 <= steps <= MAX_STEPS:
-                notes.append(f"steps must be 1..{MAX_STEPS}; got {steps}, using {min(max(steps, 1), MAX_STEPS)}.")
-                steps = min(max(steps, 1), MAX_STEPS)
-        except ValueError:
-            notes.append(f"Ignored steps={params['steps']!r}: not a whole number.")
-            steps = 200
-    st.session_state["fw.steps"] = steps
-    st.session_state["fw.tf"] = "legacy" if params.get("tf") == "legacy" else "current"
-    st.session_state["fw.defaults"] = params.get("defaults") == "1"
-    return notes
+KEY = "fw."
+LIMIT = FRAMEWORKS_START_LIMIT
+WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane": lambda lanes: {}}
 
 
 def load_demo(index: int) -> None:
     """Button callback: put a documented difference's demo setting into the widgets."""
     difference = DIFFERENCES[index]
-    seed_lane_widgets(parse_lane(difference.lane), "fw.lane")
-    st.session_state["fw.surface"] = difference.surface
-    st.session_state["fw.x0"], st.session_state["fw.y0"] = difference.start
-    st.session_state["fw.steps"] = difference.steps
-    st.session_state["fw.defaults"] = difference.framework_defaults
-    st.session_state["fw.tf"] = "legacy" if difference.frameworks == ("tf_keras_legacy",) else "current"
+    seed_lane_widgets(parse_lane(difference.lane), KEY + "lane")
+    for suffix, value in surface_widget_values(make_spec(difference.surface)).items():
+        st.session_state[KEY + suffix] = value
+    st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = difference.start
+    st.session_state[KEY + "steps"] = difference.steps
+    st.session_state[KEY + "defaults"] = difference.framework_defaults
+    st.session_state[KEY + "tf"] = "legacy" if difference.frameworks == ("tf_keras_legacy",) else "current"
 
 
-@st.cache_data(show_spinner="Running the three frameworks (the first TensorFlow import takes a few seconds)…")
+@st.cache_data(
+    max_entries=32, show_spinner="Running the three frameworks (the first TensorFlow import takes a few seconds)…"
+)
 def run_comparison(
     lane_text: str,
-    surface_key: str,
+    spec: SurfaceSpec,
     start: tuple[float, float],
     steps: int,
     frameworks: tuple[str, ...],
     framework_defaults: bool,
 ):
-    comparison = compare(
-        parse_lane(lane_text), get_surface(surface_key).value_and_grad, start, steps, frameworks, framework_defaults
-    )
+    """The paths, losses, divergence steps, deviations and code of each framework (cached across sessions)."""
+    value_and_grad = build_surface(spec).value_and_grad
+    comparison = compare(parse_lane(lane_text), value_and_grad, start, steps, frameworks, framework_defaults)
     paths = {name: t.positions[:, 0] for name, t in comparison.trajectories.items()}
     losses = {name: t.losses[:, 0] for name, t in comparison.trajectories.items()}
     diverged = {name: int(t.diverged_step[0]) for name, t in comparison.trajectories.items()}
@@ -104,86 +61,103 @@ def run_comparison(
     return paths, losses, diverged, deviations, codes
 
 
-for note in read_url():
-    st.warning(note)
+def comparison_page() -> None:
+    show_url_notes(seed_from_url(FrameworksState, KEY, WIDGETS))
+    settings, results = st.columns([1, 2], gap="large")
+    with settings:
+        state, problem = setting_widgets()
+    write_url(state)
+    if problem is not None:
+        results.info(f"Fix the formula of the custom surface to compare: {escape_markdown(problem)}")
+        return
+    compare_and_draw(state, results)
+    differences()
 
-settings, results = st.columns([1, 2], gap="large")
-with settings:
+
+def setting_widgets() -> tuple[FrameworksState, str | None]:
+    """The lane, surface, start, steps and the framework options; a problem with a custom formula, if any."""
     st.subheader("Setting")
-    lane: Lane = lane_editor(parse_lane(DEFAULT_LANE), "fw.lane")
-    surface_key = st.selectbox("Surface", list(SURFACES), key="fw.surface", format_func=lambda k: SURFACES[k].name)
-    surface = get_surface(surface_key)
+    lane: Lane = lane_editor(url_state(KEY).lane[0], KEY + "lane")
+    spec, problem = surface_picker(KEY, on_change=lambda: reset_start(KEY))
     cx, cy = st.columns(2)
-    x0 = cx.number_input("start x", key="fw.x0", min_value=-1e3, max_value=1e3, format="%g")
-    y0 = cy.number_input("start y", key="fw.y0", min_value=-1e3, max_value=1e3, format="%g")
-    steps = st.slider("Steps", 1, MAX_STEPS, key="fw.steps")
+    x0 = cx.number_input("start x", key=KEY + "x0", min_value=-LIMIT, max_value=LIMIT, format="%g")
+    y0 = cy.number_input("start y", key=KEY + "y0", min_value=-LIMIT, max_value=LIMIT, format="%g")
+    steps = st.slider("Steps", 1, FRAMEWORKS_MAX_STEPS, key=KEY + "steps")
     flavour = st.radio(
         "tf.keras flavour",
         ["current", "legacy"],
-        key="fw.tf",
+        key=KEY + "tf",
         horizontal=True,
         help="current: tf_keras.optimizers (what tf.keras uses today); legacy: "
         "tf_keras.optimizers.legacy (Keras-2-style OptimizerV2, with decay).",
     )
     framework_defaults = st.checkbox(
         "Each framework's own defaults for arguments left at the Keras default",
-        key="fw.defaults",
+        key=KEY + "defaults",
         help="Off: every framework gets Keras 2.2.4's values, so only the update rules differ. "
         "On: shows the different default learning rates and epsilons too.",
     )
 
-st.query_params.update(
-    {
-        "o": lane.to_text(),
-        "surface": surface_key,
-        "start": f"{x0:g},{y0:g}",
-        "steps": str(steps),
-        "tf": flavour,
-        "defaults": "1" if framework_defaults else "0",
-    }
+    start = (float(x0), float(y0))
+    state = FrameworksState((lane,), spec, start, int(steps), flavour, bool(framework_defaults))
+    return state, problem
+
+
+def compare_and_draw(state: FrameworksState, results) -> None:
+    """Run the comparison with the frameworks installed here and draw the paths, deviations and the table."""
+    lane = state.lane[0]
+    tf_name = "tf_keras_legacy" if state.tf == "legacy" else "tf_keras"
+    frameworks = []
+    for name in (tf_name, "torch"):
+        available, message = framework_available(name)
+        if available:
+            frameworks.append(name)
+        else:
+            results.info(message)
+    with results:
+        paths, losses, diverged, deviations, codes = run_comparison(
+            lane.to_text(), state.surface, state.start, state.steps, tuple(frameworks), state.defaults
+        )
+        labels = {name: FRAMEWORKS[name] for name in paths}
+        st.plotly_chart(paths_figure(build_surface(state.surface), paths, labels), key=KEY + "paths")
+        if deviations:
+            st.plotly_chart(deviation_figure(deviations, labels), key=KEY + "deviation")
+    rows = []
+    for name, path in paths.items():
+        code, dropped = codes.get(name, (lane.keras_code(), ()))
+        rows.append(
+            {
+                "Framework": labels[name],
+                "Optimizer": code,
+                "Final x, y": f"{path[-1, 0]:.6g}, {path[-1, 1]:.6g}",
+                "Final loss": f"{losses[name][-1]:.6g}",
+                "Max |Δ| from Keras 2.2.4": "—" if name == "keras224" else f"{deviations[name].max():.2e}",
+                "Diverged at step": "—" if diverged[name] < 0 else str(diverged[name]),
+                "Not carried over": "; ".join(dropped) or "—",
+            }
+        )
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def differences() -> None:
+    """The documented differences, each with a one-click demo where there is one."""
+    st.subheader("Documented differences")
+    st.caption("From the Keras 2.2.4 spec and the tf_keras 2.21 / torch sources. *Show me* loads a setting.")
+    for index, difference in enumerate(DIFFERENCES):
+        text, button = st.columns([5, 1])
+        names = ", ".join(FRAMEWORKS[f] for f in difference.frameworks)
+        text.markdown(f"**{difference.title}** — {names}  \n{difference.explanation}")
+        if difference.lane is None:
+            button.caption("No one-click demo")
+        else:
+            button.button("Show me", key=f"{KEY}demo.{index}", on_click=load_demo, args=(index,))
+
+
+st.title("Framework comparison")
+st.caption(
+    "The same optimizer setting run three ways on the same analytic gradients: Keras 2.2.4's rules (optviz), "
+    "tf.keras and torch.optim. Where the rules coincide the paths lie on top of each other (to 1e-10); "
+    "where they differ, the deviation plot shows by how much and from which step."
 )
-
-tf_name = "tf_keras_legacy" if flavour == "legacy" else "tf_keras"
-frameworks = []
-for name in (tf_name, "torch"):
-    available, message = framework_available(name)
-    if available:
-        frameworks.append(name)
-    else:
-        results.info(message)
-
-with results:
-    paths, losses, diverged, deviations, codes = run_comparison(
-        lane.to_text(), surface_key, (float(x0), float(y0)), int(steps), tuple(frameworks), framework_defaults
-    )
-    labels = {name: FRAMEWORKS[name] for name in paths}
-    st.plotly_chart(paths_figure(surface, paths, labels), key="fw.paths")
-    if deviations:
-        st.plotly_chart(deviation_figure(deviations, labels), key="fw.deviation")
-
-rows = []
-for name, path in paths.items():
-    code, dropped = codes.get(name, (lane.keras_code(), ()))
-    rows.append(
-        {
-            "Framework": labels[name],
-            "Optimizer": code,
-            "Final x, y": f"{path[-1, 0]:.6g}, {path[-1, 1]:.6g}",
-            "Final loss": f"{losses[name][-1]:.6g}",
-            "Max |Δ| from Keras 2.2.4": "—" if name == "keras224" else f"{deviations[name].max():.2e}",
-            "Diverged at step": "—" if diverged[name] < 0 else str(diverged[name]),
-            "Not carried over": "; ".join(dropped) or "—",
-        }
-    )
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-
-st.subheader("Documented differences")
-st.caption("From the Keras 2.2.4 spec and the tf_keras 2.21 / torch sources. *Show me* loads a setting where it shows.")
-for index, difference in enumerate(DIFFERENCES):
-    text, button = st.columns([5, 1])
-    names = ", ".join(FRAMEWORKS[f] for f in difference.frameworks)
-    text.markdown(f"**{difference.title}** — {names}  \n{difference.explanation}")
-    if difference.lane is None:
-        button.caption("No one-click demo")
-    else:
-        button.button("Show me", key=f"fw.demo.{index}", on_click=load_demo, args=(index,))
+with kept_across_pages(KEY, skip=(".demo.", ".paths", ".deviation")):
+    comparison_page()

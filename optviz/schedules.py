@@ -37,6 +37,10 @@ def _check(name: str, value: Any, bound: Bound, whole: bool = False) -> float | 
     return checked
 
 
+def _shown(value: float | np.ndarray) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value.tolist())
+
+
 def _literal(value: Any, name: str) -> str:
     """A number written for Python source (``repr`` round-trips floats exactly)."""
     if isinstance(value, np.ndarray):
@@ -181,7 +185,7 @@ class WarmupCosine(Schedule):
         total = _check("total", self.total, _AT_LEAST_ONE, whole=True)
         warmup = _check("warmup", self.warmup, _NON_NEGATIVE, whole=True)
         if not np.all(np.asarray(warmup) < total):
-            raise ValueError(f"warmup must be < total ({self.total!r}), got {self.warmup!r}")
+            raise ValueError(f"warmup must be < total ({_shown(total)}), got {_shown(warmup)}")
         object.__setattr__(self, "total", total)
         object.__setattr__(self, "warmup", warmup)
         object.__setattr__(self, "start_factor", _check("start_factor", self.start_factor, _FACTOR))

@@ -129,7 +129,7 @@ loss_values = st.one_of(st.integers(-3, 3).map(float), st.just(float("nan")))
 
 
 @settings(max_examples=200, deadline=None)
-@given(arguments=plateau_arguments, losses=st.lists(loss_values, min_size=1, max_size=30), lr=st.sampled_from([1.0, 0.2]))
+@given(plateau_arguments, st.lists(loss_values, min_size=1, max_size=30), st.sampled_from([1.0, 0.2]))
 def test_plateau_matches_keras_224_on_random_loss_sequences(arguments, losses, lr):
     expected_lrs, expected_states = keras_plateau_history(losses, lr, **arguments)
     lrs, states = optviz_plateau_history(np.array(losses)[:, None], [lr], ReduceLROnPlateau(**arguments))
@@ -167,7 +167,8 @@ def test_plateau_runs_are_independent_batched_equals_one_by_one():
     assert (batched[-1] < start).all()  # every run was reduced at least once
     for run_index in range(runs):
         alone = ReduceLROnPlateau(**{name: float(values[run_index]) for name, values in per_run.items()})
-        single, _ = optviz_plateau_history(losses[:, run_index : run_index + 1], start[run_index : run_index + 1], alone)
+        one = slice(run_index, run_index + 1)
+        single, _ = optviz_plateau_history(losses[:, one], start[one], alone)
         np.testing.assert_allclose(batched[:, run_index], single[:, 0], rtol=1e-12)  # batch vs one run
         expected, _ = keras_plateau_history(losses[:, run_index], start[run_index], **alone_arguments(alone))
         np.testing.assert_allclose(batched[:, run_index], expected, rtol=1e-12)  # batch vs Keras' scalar code
@@ -292,14 +293,15 @@ def test_scheduler_rejects_bad_rates_naming_the_epoch(schedule, message):
 
 
 def test_scheduler_rejects_bad_arguments():
-    with pytest.raises(ValueError, match="schedule must be a function schedule\\(epoch, lr\\), got 0.1"):
+    with pytest.raises(ValueError, match=r"schedule must be a function schedule\(epoch, lr\), got 0\.1"):
         LearningRateScheduler(0.1)
     with pytest.raises(ValueError, match="verbose must be 0 or 1"):
         LearningRateScheduler(lambda epoch, lr: lr, verbose="yes")
 
 
 def test_callbacks_run_in_list_order_each_seeing_the_previous_lr():
-    callbacks = LrCallbacks.of([LearningRateScheduler(lambda e, lr: lr + 1), LearningRateScheduler(lambda e, lr: lr * 2)])
+    plus_one, double = LearningRateScheduler(lambda e, lr: lr + 1), LearningRateScheduler(lambda e, lr: lr * 2)
+    callbacks = LrCallbacks.of([plus_one, double])
     lr, _ = callbacks.on_epoch_begin(0, np.array([1.0]), callbacks.init(np.array([1.0])))
     assert lr.tolist() == [4.0]
 
@@ -417,7 +419,7 @@ def test_run_with_callbacks_rejects_what_it_cannot_do():
         run(optimizers.SGD(), half_square, np.ones((1, 2)), 5, callbacks=[LearningRateScheduler(lambda k, lr: 1 - k)])
     torch = pytest.importorskip("torch")
     native = optimizers.TorchOptimizer(torch.optim.SGD, lr=0.1)
-    with pytest.raises(ValueError, match="lr callbacks need one of optviz's Keras 2.2.4 optimizers"):
+    with pytest.raises(ValueError, match=r"lr callbacks need one of optviz's Keras 2\.2\.4 optimizers"):
         run(native, half_square, np.ones((1, 2)), 3, callbacks=[ReduceLROnPlateau()])
 
 

@@ -29,11 +29,15 @@ _OPEN_UNIT = Bound(0.0, 1.0, low_open=True)  # (0, 1)
 
 def _check(name: str, value: Any, bound: Bound, whole: bool = False) -> float | np.ndarray:
     """A scalar or per-run argument inside ``bound`` (``whole``: an integer); ``ValueError`` otherwise."""
-    checked = check_hyperparameter(name, value, bound)
-    if whole and not np.all(np.isfinite(checked) & (np.floor(checked) == checked)):
-        raise ValueError(f"{name} must be a whole number, got {value!r}")
-    if not np.all(np.isfinite(checked)):
+    try:
+        infinite = not isinstance(value, bool) and bool(np.any(np.isinf(np.asarray(value, dtype=np.float64))))
+    except (TypeError, ValueError):
+        infinite = False  # not numbers: check_hyperparameter says so
+    if infinite:
         raise ValueError(f"{name} must be finite, got {value!r}")
+    checked = check_hyperparameter(name, value, bound)
+    if whole and not np.all(np.floor(checked) == checked):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
     return checked
 
 

@@ -27,6 +27,7 @@ def _take(trajectory: Trajectory, columns: slice) -> Trajectory:
         trajectory.grad_norms[:, columns],
         trajectory.clip_factors[:, columns],
         trajectory.diverged_step[columns],
+        None if trajectory.lrs is None else trajectory.lrs[:, columns],
     )
 
 

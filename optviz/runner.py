@@ -6,12 +6,13 @@ One loop over steps; every step is vectorised over the R runs. A run that leaves
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
 
+from .callbacks import Callback, LrCallbacks, lr_variable
 from .noise import gaussian, run_keys
 from .optimizers import Optimizer
 
@@ -32,6 +33,8 @@ class Trajectory:
             (noise included, before clipping).
         clip_factors: ``(T, R)`` clip factor of each step (1 where clipping did not fire).
         diverged_step: ``(R,)`` first step whose position or loss was not finite or out of bound, else -1.
+        lrs: ``(T, R)`` the lr variable of every run during update k (before the optimizer's own
+            ``decay``): set by lr callbacks, else the optimizer's constant lr (NaN for a native optimizer).
     """
 
     positions: np.ndarray
@@ -39,6 +42,7 @@ class Trajectory:
     grad_norms: np.ndarray
     clip_factors: np.ndarray
     diverged_step: np.ndarray
+    lrs: np.ndarray | None = None
 
     @property
     def diverged(self) -> np.ndarray:
@@ -59,7 +63,7 @@ class Position(NamedTuple):
     """What :func:`walk` yields at position k: the point, its loss and gradient, the optimizer state.
 
     ``diverged_step (R,)`` is updated in place as runs diverge (-1 while a run is alive). ``point`` is a
-    buffer the walk reuses: copy it to keep it.
+    buffer the walk reuses: copy it to keep it. ``lr (R,)`` is the lr variable of update k (see callbacks).
     """
 
     k: int
@@ -68,6 +72,7 @@ class Position(NamedTuple):
     grad: np.ndarray
     state: NamedTuple
     diverged_step: np.ndarray
+    lr: np.ndarray | None = None
 
 
 def _checked(starts, steps, noise_sigma) -> tuple[np.ndarray, int, np.ndarray]:
@@ -93,16 +98,25 @@ def walk(
     noise_seed: int | np.ndarray = 0,
     bound: float = DEFAULT_BOUND,
     positions: np.ndarray | None = None,
+    callbacks: Sequence[Callback] | None = None,
 ) -> Iterator[Position]:
     """Step ``optimizer`` from ``starts (R, D)``, yielding every position k = 0..T before stepping on.
 
     The one loop over steps: :func:`run` records from it, sweeps summarise from it. A run whose loss is
     not finite, or whose point is not finite or beyond ``±bound``, is marked diverged at that step and
     stops moving; the others go on. ``positions`` (``(T+1, R, D)``), if given, receives every point
-    in place (no copies); otherwise two buffers are reused.
+    in place (no copies); otherwise two buffers are reused. ``callbacks`` (Keras' lr callbacks) set the
+    lr variable before update k and read the loss at position k after it; ``Position.lr`` is that variable.
     """
     starts, steps, sigma = _checked(starts, steps, noise_sigma)
     runs, dims = starts.shape
+    control = LrCallbacks.of(callbacks)
+    lr = lr_variable(optimizer, runs)
+    if control is not None:
+        if not hasattr(optimizer, "lr"):
+            raise ValueError(f"lr callbacks need one of optviz's Keras 2.2.4 optimizers, got {optimizer!r}")
+        callback_states = control.init(lr)
+    stepper = optimizer
     noisy = bool(np.any(sigma > 0))
     sigma_column = sigma[:, None] if sigma.ndim == 1 else float(sigma)
     keys = run_keys(noise_seed, runs) if noisy else None
@@ -125,13 +139,18 @@ def walk(
                     diverged_step[newly] = k
                     dead |= newly
                     any_dead = True
-        yield Position(k, here, loss, grad, state, diverged_step)
+        if control is not None and k < steps:
+            lr, callback_states = control.on_epoch_begin(k, lr, callback_states)
+            stepper = optimizer.with_lr(lr)
+        yield Position(k, here, loss, grad, state, diverged_step, lr)
         if k == steps:
             return
         following = buffers[slot(k + 1)]
         with np.errstate(all="ignore"):
             following[...] = here
-            state = optimizer.update_inplace([following], [grad], state)
+            state = stepper.update_inplace([following], [grad], state)
+            if control is not None:
+                lr, callback_states = control.on_epoch_end(k, lr, {"loss": loss}, callback_states)
             if any_dead:
                 following[dead] = here[dead]
             if following.max() <= bound and following.min() >= -bound:  # NaN fails both
@@ -153,6 +172,7 @@ def run(
     noise_sigma: float | np.ndarray = 0.0,
     noise_seed: int | np.ndarray = 0,
     bound: float = DEFAULT_BOUND,
+    callbacks: Sequence[Callback] | None = None,
 ) -> Trajectory:
     """Run ``optimizer`` for ``steps`` updates from ``starts (R, D)`` and record everything.
 
@@ -164,6 +184,8 @@ def run(
         noise_sigma: std of Gaussian noise added to the gradient, scalar or ``(R,)``.
         noise_seed: int or ``(R,)`` ints; run r's noise depends only on its own seed.
         bound: a coordinate beyond ``±bound`` counts as diverged.
+        callbacks: ``[LearningRateScheduler(...), ReduceLROnPlateau(...)]`` (:mod:`optviz.callbacks`): one
+            step is one epoch; the monitored ``'loss'`` is the loss where the step's gradient was taken.
     """
     starts, steps, _ = _checked(starts, steps, noise_sigma)
     runs, dims = starts.shape
@@ -173,6 +195,7 @@ def run(
     clipping = getattr(optimizer, "clipnorm", None) is not None or getattr(optimizer, "clipvalue", None) is not None
     clip_factors = np.empty((steps, runs)) if clipping else np.broadcast_to(1.0, (steps, runs))
     diverged_step = np.full(runs, -1, dtype=np.int64)
+    lrs = np.empty((steps, runs)) if callbacks else None
     for position in walk(
         optimizer,
         value_and_grad,
@@ -182,15 +205,20 @@ def run(
         noise_seed=noise_seed,
         bound=bound,
         positions=positions,
+        callbacks=callbacks,
     ):
         k = position.k
+        if lrs is not None and k < steps:
+            lrs[k] = position.lr
         losses[k] = position.loss
         squared_norm(position.grad, out=grad_norms[k])
         if clipping and k > 0:
             clip_factors[k - 1] = position.state.clip_factor
         diverged_step = position.diverged_step
     np.sqrt(grad_norms, out=grad_norms)
-    return Trajectory(positions, losses, grad_norms, clip_factors, diverged_step.copy())
+    if lrs is None:  # the constant lr, without copies
+        lrs = np.broadcast_to(lr_variable(optimizer, runs), (steps, runs))
+    return Trajectory(positions, losses, grad_norms, clip_factors, diverged_step.copy(), lrs)
 
 
 def squared_norm(vectors: np.ndarray, out: np.ndarray) -> np.ndarray:

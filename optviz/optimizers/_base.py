@@ -7,6 +7,7 @@ An optimizer holds only its hyperparameters. ``init(params)`` builds a state rec
 
 from __future__ import annotations
 
+import copy
 import math
 import threading
 from collections.abc import Sequence
@@ -279,6 +280,21 @@ class Optimizer:
             return lr
         factor = 1.0 / (1.0 + self.decay * iterations)
         return lr * (factor if shape is None else expand(factor, shape))
+
+    def with_lr(self, lr: Any) -> Optimizer:
+        """A copy whose lr variable is ``lr`` (scalar or ``(R,)``, finite, >= 0); ``self`` is unchanged.
+
+        How lr callbacks change the lr between steps (Keras' ``K.set_value(optimizer.lr, ...)``); the
+        state does not depend on the optimizer object, so the next update can use the copy. ``decay``
+        still applies on top: ``lr / (1 + decay * iterations)``.
+        """
+        if not hasattr(self, "lr"):
+            raise ValueError(f"{type(self).__name__} has no lr variable that callbacks could set")
+        clone = copy.copy(self)
+        clone.lr = check_hyperparameter("lr", lr, NON_NEGATIVE)  # Keras allows set_value(lr, 0.0)
+        clone._expanded = {key: value for key, value in self._expanded.items() if key[0] != "lr"}
+        clone._checked_runs = None
+        return clone
 
     def _hyper(self, name: str, shape: tuple[int, ...]) -> float | np.ndarray:
         """Hyperparameter ``name`` expanded for a tensor of ``shape`` (cached: hyperparameters never change)."""

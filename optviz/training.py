@@ -493,7 +493,7 @@ def torch_script(network: mlp.Network, lane: Lane, batch_size: int, l2: float = 
             "loss_function = torch.nn.CrossEntropyLoss()  # softmax + cross-entropy on the logits",
             "x, y = torch.as_tensor(x_train), torch.as_tensor(y_train)",
         ]
-    loss = "loss_function(model(x[batch]), y[batch])"
+    loss = "loss = loss_function(model(x[batch]), y[batch])"
     if l2 > 0:
         loss_lines.append("kernels = [layer.weight for layer in model if isinstance(layer, torch.nn.Linear)]")
         loss += f" + {l2:g} * sum((kernel**2).sum() for kernel in kernels)  # Keras' l2({l2:g}) on the kernels"
@@ -513,7 +513,8 @@ def torch_script(network: mlp.Network, lane: Lane, batch_size: int, l2: float = 
             "for epoch in range(10):",
             f"    for batch in torch.randperm(len(x)).split({batch_size}):",
             "        optimizer.zero_grad()",
-            f"        ({loss}).backward()",
+            f"        {loss}",
+            "        loss.backward()",
             "        optimizer.step()",
         ]
     )

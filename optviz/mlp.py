@@ -105,11 +105,16 @@ def init_weights(network: Network, seed: int, runs: int = 1) -> list[np.ndarray]
 
 
 def _activate(name: str, z: np.ndarray) -> np.ndarray:
+    """The activation of the fresh pre-activation array ``z``, computed in place (``z`` is overwritten)."""
     if name == "relu":
-        return np.maximum(z, 0.0)
+        return np.maximum(z, 0.0, out=z)
     if name == "tanh":
-        return np.tanh(z)
-    return 0.5 * (1.0 + np.tanh(0.5 * z))  # sigmoid without overflow warnings
+        return np.tanh(z, out=z)
+    z *= 0.5  # sigmoid = (1 + tanh(z / 2)) / 2, without overflow warnings
+    np.tanh(z, out=z)
+    z += 1.0
+    z *= 0.5
+    return z
 
 
 def _activation_slope(name: str, activated: np.ndarray) -> np.ndarray:
@@ -123,13 +128,16 @@ def _activation_slope(name: str, activated: np.ndarray) -> np.ndarray:
 
 def _layer(inputs: np.ndarray, kernel: np.ndarray, bias: np.ndarray) -> np.ndarray:
     """``inputs (N, A)`` shared or ``(K, N, A)`` per run, ``kernel (K, A, B)`` -> ``(K, N, B)``."""
-    return np.matmul(inputs, kernel) + bias[:, None, :]
+    z = np.matmul(inputs, kernel)
+    z += bias[:, None, :]
+    return z
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = logits - logits.max(axis=-1, keepdims=True)
-    exp = np.exp(shifted)
-    return exp / exp.sum(axis=-1, keepdims=True)
+    exp = logits - logits.max(axis=-1, keepdims=True)
+    np.exp(exp, out=exp)
+    exp /= exp.sum(axis=-1, keepdims=True)
+    return exp
 
 
 def forward(

@@ -381,3 +381,24 @@ def test_exported_torch_code_trains_like_the_session_with_l2():
     ours, grads = mlp.loss_and_grads(weights, PLANE.x_train[:16], PLANE.y_train[:16], "tanh", "regression", 0.02)
     assert ours[0] == pytest.approx(loss.item(), rel=1e-12)
     assert np.allclose(grads[0][0], model[0].weight.grad.numpy().T, rtol=1e-10, atol=1e-14)  # torch vs NumPy sums
+
+
+def test_curves_show_mse_and_r_squared_for_a_regression_session():
+    import plotly.graph_objects as go
+
+    from optviz.figures.live_curves import curves_svg
+    from optviz.figures.training import curves_figure
+
+    training = TrainingSession(PLANE, regression_network(PLANE), [parse_lane("adam:lr=0.01"), parse_lane("sgd")])
+    training.advance(20)
+    history = training.history()
+    figure = curves_figure(history, ["Adam", "SGD"], ["#E69F00", "#56B4E9"], [None, None])
+    go.Figure(figure.to_dict())  # validates
+    assert figure.layout.yaxis.title.text == "Mean squared error" and figure.layout.yaxis2.title.text == "R²"
+    low = np.nanmin(np.concatenate([history["train_r2"], history["test_r2"]]))
+    assert figure.layout.yaxis2.range[0] <= max(low, -1.0) and figure.layout.yaxis2.range[1] == 1.02
+    assert any(list(t.y) == list(history["test_r2"][history["lane"] == 1]) for t in figure.data if t.y is not None)
+    svg = curves_svg(history, ["Adam", "SGD"], ["#E69F00", "#56B4E9"], [None, None])
+    assert "R²" in svg and "Mean squared error" in svg and "Accuracy" not in svg
+    classification = curves_figure(session(["adam"]).history(), ["Adam"], ["#E69F00"], [None])
+    assert classification.layout.yaxis2.title.text == "Accuracy"

@@ -46,6 +46,20 @@ def thin(count: int, limit: int = MAX_CURVE_POINTS) -> np.ndarray:
     return np.unique(np.linspace(0, count - 1, limit).round().astype(np.int64))
 
 
+def score_panel(history: dict[str, np.ndarray]) -> tuple[str, str, str, tuple[float, float]]:
+    """What the right-hand panel shows for this history: (metric, its title, the loss title, its y range).
+
+    Accuracy in [0, 1] for classification; for a regression history (``train_r2`` columns) R^2, from its lowest
+    value (but not below -1: a lane far worse than predicting the mean is off the chart) to 1.
+    """
+    if "train_r2" not in history:
+        return "accuracy", "Accuracy", "Cross-entropy loss", (0.0, 1.02)
+    values = np.concatenate([history["train_r2"], history["test_r2"]])
+    values = values[np.isfinite(values)]
+    low = max(float(values.min()), -1.0) if values.size else 0.0
+    return "r2", "R²", "Mean squared error", (min(low, 0.0) - 0.02, 1.02)
+
+
 def curves_figure(
     history: dict[str, np.ndarray],
     labels: Sequence[str],
@@ -53,10 +67,12 @@ def curves_figure(
     diverged_steps: Sequence[int | None],
     x_axis: str = "step",
 ) -> go.Figure:
-    """Loss (left) and accuracy (right) per lane: train solid, test dotted; diverged lanes end with a red x.
+    """Loss (left) and accuracy (right; R^2 for regression) per lane: train solid, test dotted; diverged lanes end
+    with a red x.
 
     ``history`` holds ``HISTORY_COLUMNS`` (``lane`` = lane position); ``x_axis`` is ``step`` or ``epoch``.
     """
+    score, score_title, loss_title, score_range = score_panel(history)
     traces = []
     for lane, (label, colour) in enumerate(zip(labels, colours, strict=True)):
         mine = history["lane"] == lane
@@ -64,7 +80,7 @@ def curves_figure(
         x = history[x_axis][mine][picked]
         mark = diverged_steps[lane]
         name = f"{lane + 1}. {label}" + ("" if mark is None else f" (diverged at step {mark})")
-        for column, metric in ((1, "loss"), (2, "accuracy")):
+        for column, metric in ((1, "loss"), (2, score)):
             for split, dash in (("train", "solid"), ("test", "dot")):
                 y = history[f"{split}_{metric}"][mine][picked]
                 traces.append(
@@ -107,8 +123,8 @@ def curves_figure(
     layout = dict(
         xaxis=dict(domain=[0.0, 0.46], title=dict(text=title)),
         xaxis2=dict(domain=[0.54, 1.0], title=dict(text=title), anchor="y2"),
-        yaxis=dict(title=dict(text="Cross-entropy loss"), rangemode="tozero"),
-        yaxis2=dict(title=dict(text="Accuracy"), range=[0, 1.02], anchor="x2"),
+        yaxis=dict(title=dict(text=loss_title), rangemode="tozero"),
+        yaxis2=dict(title=dict(text=score_title), range=list(score_range), anchor="x2"),
         height=380,
         margin=dict(l=60, r=20, t=30, b=40),
         legend=dict(orientation="h", y=-0.22, x=0),

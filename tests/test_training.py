@@ -402,3 +402,25 @@ def test_curves_show_mse_and_r_squared_for_a_regression_session():
     assert "R²" in svg and "Mean squared error" in svg and "Accuracy" not in svg
     classification = curves_figure(session(["adam"]).history(), ["Adam"], ["#E69F00"], [None])
     assert classification.layout.yaxis2.title.text == "Accuracy"
+
+
+def test_regression_maps_colour_the_predicted_values_and_the_targets():
+    import io
+
+    from PIL import Image
+
+    from optviz.figures.training import HIGH_COLOUR, LOW_COLOUR, _rgb, decision_map_images, value_colours
+
+    expected = [_rgb(LOW_COLOUR), [255] * 3, _rgb(HIGH_COLOUR), _rgb(HIGH_COLOUR)]  # 9 is clipped to +limit
+    assert np.allclose(value_colours(np.array([-2.0, 0.0, 2.0, 9.0]), 2.0), expected)
+    assert np.allclose(value_colours(np.array([np.nan]), 1.0), [[200, 200, 200]])
+    training = TrainingSession(PLANE, regression_network(PLANE), [parse_lane("adam:lr=0.01")])
+    training.advance(200)
+    xs, ys, outputs = training.probability_grid(24)
+    points = (PLANE.x_train, PLANE.y_train, PLANE.x_test, PLANE.y_test)
+    (png,) = decision_map_images(xs, ys, outputs, points, [None], size=96)
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.float64)
+    assert image.shape == (96, 96, 3)
+    # the plane's target grows with x + y: the top-right corner is orange-ish, the bottom-left blue-ish
+    top_right, bottom_left = image[2, -3], image[-3, 2]
+    assert top_right[0] > top_right[2] and bottom_left[2] > bottom_left[0]

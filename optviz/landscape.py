@@ -59,12 +59,14 @@ class Projection:
     """Every lane's path on the plane.
 
     ``coordinates``: per lane ``(T_k, 2)``; ``off_plane``: per lane ``(T_k,)`` distance of each point from the
-    plane; ``explained (K,)``: share of each path's variance (about its own mean) the plane keeps, NaN for a path
+    plane; ``distance``: per lane ``(T_k,)`` distance of each point from the centre (both in weight space);
+    ``explained (K,)``: share of each path's variance (about its own mean) the plane keeps, NaN for a path
     that has not moved.
     """
 
     coordinates: list[np.ndarray]
     off_plane: list[np.ndarray]
+    distance: list[np.ndarray]
     explained: np.ndarray
 
 
@@ -125,17 +127,18 @@ def project(plane: Plane, paths: Sequence[np.ndarray]) -> Projection:
     each path's variance the plane keeps."""
     basis = plane.directions  # (2, P)
     gram = basis @ basis.T
-    coordinates, off_plane, explained = [], [], []
+    coordinates, off_plane, distance, explained = [], [], [], []
     for path in paths:
         offsets = np.asarray(path, dtype=np.float64) - plane.centre  # (T, P)
         coefficients = np.linalg.solve(gram, basis @ offsets.T).T  # (T, 2)
         on_plane = coefficients @ basis
         coordinates.append(coefficients)
         off_plane.append(np.linalg.norm(offsets - on_plane, axis=1))
+        distance.append(np.linalg.norm(offsets, axis=1))
         spread = ((offsets - offsets.mean(axis=0)) ** 2).sum()
         kept = ((on_plane - on_plane.mean(axis=0)) ** 2).sum()
         explained.append(kept / spread if spread > 0 else np.nan)
-    return Projection(coordinates, off_plane, np.array(explained))
+    return Projection(coordinates, off_plane, distance, np.array(explained))
 
 
 def loss_grid(

@@ -126,6 +126,7 @@ def test_projection_is_least_squares_with_distance_off_the_plane():
     projection = project(Plane(centre, directions, "random", np.full(2, np.nan)), [path, path[:1]])
     assert np.allclose(projection.coordinates[0], [[0.0, 0.0], [0.3, -0.2]], atol=1e-12)
     assert np.allclose(projection.off_plane[0], [0.0, 0.5], atol=1e-12)
+    assert np.allclose(projection.distance[0], [0.0, np.linalg.norm(path[1] - centre)], rtol=1e-12)
     in_plane = np.sum((0.3 * directions[0] - 0.2 * directions[1]) ** 2)
     assert projection.explained[0] == pytest.approx(in_plane / (in_plane + 0.25), rel=1e-9)
     assert np.isnan(projection.explained[1])  # a path that has not moved
@@ -177,3 +178,26 @@ def test_bad_requests_say_what_is_wrong():
         session_landscape(fresh, 3)
     with pytest.raises(ValueError, match=r"resolution must be in \[5, 101\], got 500"):
         session_landscape(fresh, resolution=500)
+
+
+def test_landscape_figure_and_caption_show_paths_and_what_the_projection_hides():
+    import plotly.graph_objects as go
+
+    from optviz.figures.landscape import landscape_figure, projection_caption
+
+    lanes = ["adam:lr=0.01", "sgd:lr=0.1", "sgd:lr=10,momentum=0.99"]
+    session = trained(60, lanes=lanes)
+    landscape = session_landscape(session, "initial", "pca", resolution=15)
+    labels, colours = ["Adam", "SGD", "SGD fast"], ["#E69F00", "#56B4E9", "#009E73"]
+    figure = landscape_figure(landscape, labels, colours, session.diverged_steps())
+    go.Figure(figure.to_dict())  # built without validation: it must still validate
+    contour = figure.data[0]
+    assert contour.type == "contour" and np.allclose(np.asarray(contour.z), np.log10(landscape.losses))
+    paths = [t for t in figure.data if t.type == "scatter" and t.mode == "lines+markers"]
+    assert len(paths) == 3 and np.allclose(paths[0].x, landscape.projection.coordinates[0][:, 0])
+    assert any(t.marker.symbol == "x" for t in figure.data if t.type == "scatter")  # the diverged lane
+    assert figure.layout.xaxis.title.text.startswith("PC1 (")
+    caption = projection_caption(landscape, labels)
+    share = landscape.projection.explained[0]
+    assert f"1. Adam: the slice keeps {share:.0%} of its path's variance" in caption
+    assert "top two principal directions" in caption and "off the slice" in caption

@@ -159,5 +159,5 @@ st.caption(
     "tf.keras and torch.optim. Where the rules coincide the paths lie on top of each other (to 1e-10); "
     "where they differ, the deviation plot shows by how much and from which step."
 )
-with kept_across_pages(KEY, skip=(".demo.", ".paths", ".deviation")):
+with kept_across_pages(KEY, skip=(*(f".demo.{i}" for i in range(len(DIFFERENCES))), ".paths", ".deviation")):
     comparison_page()

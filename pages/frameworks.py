@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from optviz.figures.frameworks import deviation_figure, paths_figure
-from optviz.frameworks import DIFFERENCES, FRAMEWORKS, compare, framework_available
+from optviz.frameworks import DIFFERENCES, compare
 from optviz.lanes import Lane, parse_lane
+from optviz.native_lanes import FRAMEWORKS, framework_available
 from optviz.surfaces import SURFACES, get_surface
 from pages.components.lane_editor import lane_editor, seed_lane_widgets
 from pages.components.routing import route_through_app
@@ -156,7 +157,7 @@ with results:
     paths, losses, diverged, deviations, codes = run_comparison(
         lane.to_text(), surface_key, (float(x0), float(y0)), int(steps), tuple(frameworks), framework_defaults
     )
-    labels = {name: FRAMEWORKS[name] for name in paths}
+    labels = {name: FRAMEWORKS[name].title for name in paths}
     st.plotly_chart(paths_figure(surface, paths, labels), key="fw.paths")
     if deviations:
         st.plotly_chart(deviation_figure(deviations, labels), key="fw.deviation")
@@ -181,7 +182,7 @@ st.subheader("Documented differences")
 st.caption("From the Keras 2.2.4 spec and the tf_keras 2.21 / torch sources. *Show me* loads a setting where it shows.")
 for index, difference in enumerate(DIFFERENCES):
     text, button = st.columns([5, 1])
-    names = ", ".join(FRAMEWORKS[f] for f in difference.frameworks)
+    names = ", ".join(FRAMEWORKS[f].title for f in difference.frameworks)
     text.markdown(f"**{difference.title}** — {names}  \n{difference.explanation}")
     if difference.lane is None:
         button.caption("No one-click demo")

@@ -113,7 +113,8 @@ def test_a_shared_url_draws_the_cores_trajectories():
     for number, text in enumerate(SHARED["o"], 1):
         lane = parse_lane(text)
         core = run(lane.build(), surface.value_and_grad, np.array([[-1.2, 1.0]]), 300).positions[:, 0]
-        np.testing.assert_array_equal(_path(figure, f"{number}. {lane.label()}"), core)
+        # the page batches lanes, the core runs one: different batch shapes may differ in the last bit
+        np.testing.assert_allclose(_path(figure, f"{number}. {lane.label()}"), core, rtol=1e-12, atol=1e-15)
     assert at.query_params["o"] == SHARED["o"]  # the URL survives the round trip
 
 
@@ -130,7 +131,8 @@ def test_noise_and_ensemble_runs_match_single_seeded_core_runs():
         noise_seed=np.arange(5, 9),
     )
     figure = _map(at)
-    np.testing.assert_array_equal(_path(figure, "1. Adam lr=0.02"), core.positions[:, 0])
+    # the page's batch and this one differ in shape: allow the last bit
+    np.testing.assert_allclose(_path(figure, "1. Adam lr=0.02"), core.positions[:, 0], rtol=1e-12, atol=1e-15)
     faint = next(t for t in figure["data"] if t.get("name") == "1. Adam lr=0.02: noisy runs")
     assert np.isfinite(decode(faint["x"])).sum() > 3 * 250  # three faint member paths
     assert at.query_params["ensemble"] == "4" and at.query_params["noise"] == "0.3"

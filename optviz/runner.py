@@ -59,7 +59,9 @@ class Position(NamedTuple):
     """What :func:`walk` yields at position k: the point, its loss and gradient, the optimizer state.
 
     ``diverged_step (R,)`` is updated in place as runs diverge (-1 while a run is alive). ``point`` is a
-    buffer the walk reuses: copy it to keep it.
+    buffer the walk reuses: copy it to keep it. ``escaped`` is None unless the update to this position sent
+    some run out of bounds; then it holds the ``(R, D)`` points that update produced (``point`` keeps those
+    runs frozen where they were).
     """
 
     k: int
@@ -68,6 +70,7 @@ class Position(NamedTuple):
     grad: np.ndarray
     state: NamedTuple
     diverged_step: np.ndarray
+    escaped: np.ndarray | None = None
 
 
 def _checked(starts, steps, noise_sigma) -> tuple[np.ndarray, int, np.ndarray]:
@@ -93,13 +96,17 @@ def walk(
     noise_seed: int | np.ndarray = 0,
     bound: float = DEFAULT_BOUND,
     positions: np.ndarray | None = None,
+    state: NamedTuple | None = None,
+    keep_states: bool = False,
 ) -> Iterator[Position]:
     """Step ``optimizer`` from ``starts (R, D)``, yielding every position k = 0..T before stepping on.
 
     The one loop over steps: :func:`run` records from it, sweeps summarise from it. A run whose loss is
     not finite, or whose point is not finite or beyond ``±bound``, is marked diverged at that step and
     stops moving; the others go on. ``positions`` (``(T+1, R, D)``), if given, receives every point
-    in place (no copies); otherwise two buffers are reused.
+    in place (no copies); otherwise two buffers are reused. ``state`` continues from a state of this
+    optimizer (a fork) instead of a fresh one. With ``keep_states`` each step works on a copy of the state
+    (``optimizer.update``), so every yielded state stays valid for a caller that keeps them all.
     """
     starts, steps, sigma = _checked(starts, steps, noise_sigma)
     runs, dims = starts.shape
@@ -112,7 +119,8 @@ def walk(
     diverged_step = np.full(runs, -1, dtype=np.int64)
     dead = np.zeros(runs, dtype=bool)
     any_dead = False
-    state = optimizer.init([buffers[0]])
+    state = optimizer.init([buffers[0]]) if state is None else state
+    escaped = None
     for k in range(steps + 1):
         here = buffers[slot(k)]
         with np.errstate(all="ignore"):
@@ -125,13 +133,18 @@ def walk(
                     diverged_step[newly] = k
                     dead |= newly
                     any_dead = True
-        yield Position(k, here, loss, grad, state, diverged_step)
+        yield Position(k, here, loss, grad, state, diverged_step, escaped)
         if k == steps:
             return
         following = buffers[slot(k + 1)]
+        escaped = None
         with np.errstate(all="ignore"):
-            following[...] = here
-            state = optimizer.update_inplace([following], [grad], state)
+            if keep_states:
+                moved, state = optimizer.update([here], [grad], state)
+                following[...] = moved[0]
+            else:
+                following[...] = here
+                state = optimizer.update_inplace([following], [grad], state)
             if any_dead:
                 following[dead] = here[dead]
             if following.max() <= bound and following.min() >= -bound:  # NaN fails both
@@ -139,6 +152,7 @@ def walk(
             out = ~(np.abs(following) <= bound).all(axis=1)
             if out.any():
                 diverged_step[out] = k + 1
+                escaped = following.copy()
                 following[out] = here[out]
                 dead |= out
                 any_dead = True

@@ -251,3 +251,9 @@ def test_the_rotated_quadratics_condition_number_from_the_url():
     at.select_slider(key="inspect.condition").set_value(1.0).run()
     assert not at.exception and at.query_params["condition"] in ("1", ["1"])
     assert f"= {format_number(position[0][0])}" not in " ".join(element.value for element in at.latex)
+
+
+def test_a_start_where_the_loss_is_not_finite_is_reported_not_raised():
+    at = page(surface="custom", f="log(x) + y**2", x0="-1", y0="1", o="sgd:lr=0.1", steps="5")
+    assert not at.exception
+    assert any("left the finite world at step 0" in w.value for w in at.warning)

@@ -267,3 +267,9 @@ def test_leaving_the_page_and_coming_back_keeps_every_setting():
     assert at.slider(key="inspect.steps").value == 100 and at.slider(key="inspect.step").value == 11
     assert at.selectbox(key="inspect.surface").value == "beale"
     assert at.query_params["o"] == "adam:lr=0.01" and at.query_params["step"] == "11"
+
+
+def test_a_start_where_the_loss_is_not_finite_is_reported_not_raised():
+    at = page(surface="custom", f="log(x) + y**2", x0="-1", y0="1", o="sgd:lr=0.1", steps="5")
+    assert not at.exception
+    assert any("left the finite world at step 0" in w.value for w in at.warning)

@@ -26,6 +26,7 @@ from optviz.page_states.explorer import (
     ExplorerState,
 )
 from optviz.runner import Trajectory
+from optviz.scenarios import SCENARIOS
 from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec
 from optviz.surfaces import Surface
@@ -168,6 +169,8 @@ def explorer() -> None:
         "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL."
     )
     show_url_notes(seed_from_url(ExplorerState, KEY, WIDGETS))
+    with st.expander("Scenarios: one click, something to see"):
+        st.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
     controls, view = st.columns([1, 2], gap="medium")
     with controls:
         spec, problem = surface_picker(KEY, on_change=partial(reset_start, KEY))

@@ -237,12 +237,12 @@ def draw_tabs(
             format_func=lambda t: f"{t:g}",
             help="A lane has converged at the first step where f − f* ≤ tolerance (f* = the known minimum).",
         )
-        short = st.column_config.NumberColumn(format="%.4g")  # 1e-20, not 0.00000000000000000001
-        st.dataframe(
-            lane_metrics(labels, trajectories, surface, tolerance),
+        table = lane_metrics(labels, trajectories, surface, tolerance)
+        numbers = [c for c in ("final loss", "distance to minimum", "ensemble median final loss") if c in table]
+        st.dataframe(  # 4 significant digits; a diverged lane's loss and distance, and empty cells, read "—"
+            table.style.format("{:.4g}", subset=numbers, na_rep="—").format(na_rep="—"),
             hide_index=True,
             key=KEY + "metrics",
-            column_config={"final loss": short, "distance to minimum": short, "ensemble median final loss": short},
         )
         if not surface.minima:
             st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")

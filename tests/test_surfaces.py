@@ -182,3 +182,18 @@ def test_standalone_html_is_self_contained_and_animated():
     names = re.findall(r'"name":"(\d+)"', call)
     assert names[0] == "0" and names[-1] == "60" and len(names) == 61
     assert json.loads(json.dumps(figure.to_dict()))["frames"][-1]["name"] == "60"
+
+
+def test_a_diverged_lane_has_no_final_loss_and_no_distance():
+    """Issue 14: a lane that blew up at step 4 showed 'final loss 2729000000000' and a distance as if ordinary."""
+    from optviz.explorer import run_lanes
+    from optviz.lanes import parse_lane
+    from optviz.metrics import lane_metrics
+
+    surface = get_surface("rosenbrock")
+    lanes = [parse_lane("sgd:lr=0.01"), parse_lane("sgd:lr=0.01,clipnorm=1")]
+    trajectories = run_lanes(lanes, surface.value_and_grad, surface.start, 50)
+    table = lane_metrics(["blown", "clipped"], trajectories, surface, 1e-4)
+    assert int(table["diverged at step"].iloc[0]) == 4
+    assert np.isnan(table["final loss"].iloc[0]) and np.isnan(table["distance to minimum"].iloc[0])
+    assert np.isfinite(table["final loss"].iloc[1]) and pd.isna(table["diverged at step"].iloc[1])

@@ -71,7 +71,7 @@ def test_a_map_url_shows_the_cores_sweep_and_replays_the_best_cell():
     # the URL round-trips
     assert at.query_params["x"] == "lr:0.0001:0.05:log:12"
     assert at.query_params["y"] == "momentum:0:0.95:lin:8"
-    assert at.query_params["opt"] == "sgd:nesterov=1"
+    assert at.query_params["o"] == "sgd:nesterov=1"  # old links' opt= is written as o=
 
 
 def test_the_fair_comparison_tables_each_optimizers_best_lr_and_draws_the_tuned_paths():
@@ -109,12 +109,12 @@ def test_curves_mode_skips_optimizers_without_the_argument():
         (dict(surface="nope"), "`surface=nope` ignored"),
         (dict(surface="custom", f="x+"), "URL parameter `f` ignored"),
         (dict(surface="rotated_quadratic", condition="0.5"), "`condition=0.5` ignored"),
-        (dict(metric="speed"), "Ignored metric='speed'"),
+        (dict(metric="speed"), "`metric=speed` ignored"),
         (dict(opt="adamw:lr=1"), "unknown optimizer 'adamw'"),
-        (dict(start="a,b"), "expected two finite numbers"),
-        (dict(steps="9999999"), "capped"),
+        (dict(start="a,b"), "`start=a,b` ignored: not a number"),
+        (dict(steps="9999999"), "between 1 and 2000"),
         (dict(opt="adam", y="momentum:0:0.9:lin:5"), "Adam has no argument 'momentum'"),
-        (dict(mode="party"), "Ignored mode='party'"),
+        (dict(mode="party"), "`mode=party` ignored"),
     ],
 )
 def test_tampered_urls_fall_back_with_a_note(query, note):
@@ -163,7 +163,7 @@ def test_a_map_url_with_one_axis_draws_the_metric_against_it():
     assert curves["layout"]["xaxis"]["type"] == "log"
     best = result.best_cell()
     assert at.dataframe[0].value["best lr"].iloc[0] == f"{result.x_values[best[1]]:.3g}"
-    assert at.query_params["opt"] == "adam:beta_1=0.8" and "y" not in at.query_params
+    assert at.query_params["o"] == "adam:beta_1=0.8" and "y" not in at.query_params
 
 
 def test_mode_and_optimizer_switches_keep_the_axes_and_offer_only_valid_arguments():
@@ -216,9 +216,9 @@ def test_a_bad_network_link_falls_back_with_notes():
     assert not at.exception
     notes = " ".join(warnings(at))
     assert (
-        "Ignored dataset='mnist'" in notes
-        and "Ignored hidden='8,16'" in notes
-        and "Ignored metric='final_loss'" in notes
+        "`dataset=mnist` ignored" in notes
+        and "`hidden=8,16` ignored" in notes
+        and "`metric=final_loss` ignored" in notes
     )
     assert at.query_params["dataset"] == "moons" and at.query_params["metric"] == "train_loss"
 

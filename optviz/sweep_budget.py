@@ -12,10 +12,10 @@ from itertools import pairwise
 
 from .sweep import NetworkTask
 
-#: Multiply-adds the budget allows per request: cells x steps x batch x parameters. On the 2-core development
-#: machine a network sweep trains about 1.5e9 of these per second when idle, fewer under load (see the bench),
-#: so the largest allowed sweep runs for about 15-25 s.
-NETWORK_WORK_BUDGET = 3.0e10
+#: Work allowed per request, in cells x steps x batch x parameters. Measured with ``bench/bench_sweep_budget.py``
+#: (CPU time, so the figure does not depend on other load): 5.1 ns per unit for a 2-64-64-64-2 network at batch
+#: 1024 (the slowest per unit), 0.9-3 ns for smaller ones; so the largest allowed sweep takes at most ~25 s of CPU.
+NETWORK_WORK_BUDGET = 5.0e9
 #: Fewest steps a capped sweep keeps before the batch size is reduced instead.
 MIN_STEPS = 50
 #: Share of a network task's samples used for training (``optviz.datasets``' default test fraction is 0.2).

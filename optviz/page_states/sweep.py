@@ -145,8 +145,12 @@ def _default_lanes(values: dict[str, Any]) -> tuple[Lane, ...]:
     return DEFAULT_LANE if values.get("mode", "map") == "map" else DEFAULT_COMPARE
 
 
+def _limit(values: dict[str, Any]) -> int:
+    return MAX_NETWORK_AXIS_COUNT if values.get("task") == "network" else MAX_AXIS_COUNT
+
+
 def _default_x(values: dict[str, Any]) -> Axis:
-    return {"map": MAP_X, "curves": CURVE_X, "tune": TUNE_X}[values.get("mode", "map")]
+    return {"map": MAP_X, "curves": CURVE_X, "tune": TUNE_X}[values.get("mode", "map")].capped(_limit(values))
 
 
 def _default_y(values: dict[str, Any]) -> Axis | None:
@@ -156,7 +160,7 @@ def _default_y(values: dict[str, Any]) -> Axis | None:
     if values.get("mode", "map") != "map" or not arguments:
         return None
     argument = "momentum" if "momentum" in arguments else arguments[0]
-    return default_axis(argument, 50)
+    return default_axis(argument, 50).capped(_limit(values))
 
 
 @dataclass(frozen=True)

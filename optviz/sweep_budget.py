@@ -38,10 +38,10 @@ def network_work(task: NetworkTask, cells: int) -> float:
     return float(cells) * task.steps * effective_batch(task) * parameter_count(task.hidden)
 
 
-def bounded_network_task(
-    task: NetworkTask, cells: int, budget: float = NETWORK_WORK_BUDGET
-) -> tuple[NetworkTask, list[str]]:
-    """``task`` within ``budget`` for ``cells`` networks, and a sentence per reduction (none when it fits)."""
+def bounded_network_task(task: NetworkTask, cells: int, budget: float | None = None) -> tuple[NetworkTask, list[str]]:
+    """``task`` within ``budget`` (default :data:`NETWORK_WORK_BUDGET`) for ``cells`` networks, and a sentence per
+    reduction (none when it fits)."""
+    budget = NETWORK_WORK_BUDGET if budget is None else budget
     if network_work(task, cells) <= budget:
         return task, []
     per_step = network_work(replace(task, steps=1), cells)

@@ -4,6 +4,7 @@ fairly, and answers bad links and bad ranges with notes instead of tracebacks.""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -356,3 +357,42 @@ def test_choosing_a_custom_surface_in_the_widgets_starts_in_its_window():
     assert at.query_params["surface"] == "custom" and at.query_params["f"] == DEFAULT_EXPRESSION
     assert at.query_params["start"] == "-1.2,1.2"  # the upper-left part of the default window -2..2
     assert figures(at)
+
+
+# -- issue 11: bounded work, old links ----------------------------------------------------------------------------
+def test_a_network_sweep_over_the_work_budget_is_capped_with_a_note(monkeypatch):
+    pytest.importorskip("optviz.training")
+    from optviz import sweep_budget
+
+    asked = NetworkTask("xor", steps=400, hidden=(8,), batch_size=32)
+    monkeypatch.setattr(sweep_budget, "NETWORK_WORK_BUDGET", sweep_budget.network_work(replace(asked, steps=60), 9))
+    at = page(task="network", dataset="xor", hidden="8", steps="400", x="lr:1e-2:1:log:3", y="momentum:0:0.9:lin:3")
+    assert not at.exception and not at.error
+    (note,) = [i.value for i in at.info if "work budget" in i.value]
+    assert "trains 9 networks" in note and "steps reduced from 400 to 60" in note
+    heatmap, curves = figures(at)[:2]
+    x, y = parse_axis("lr:1e-2:1:log:3"), parse_axis(Y3)
+    result = run_sweep(parse_lane("sgd"), x, y, replace(asked, steps=60), "train_loss")
+    z = decode(heatmap["data"][0]["z"]).reshape(3, 3)
+    expected = np.log10(result.values) if "(log)" in heatmap["data"][0]["colorbar"]["title"]["text"] else result.values
+    np.testing.assert_allclose(z, expected, rtol=1e-9, equal_nan=True)
+    assert decode(curves["data"][0]["x"])[-1] == 60  # trained for the capped number of steps
+    assert at.query_params["steps"] == "400"  # the link keeps what was asked; the note says what ran
+
+
+def test_old_opt_links_and_new_o_links_draw_the_same_sweep():
+    old = page(**MAP_QUERY)
+    new = page(**{**{k: v for k, v in MAP_QUERY.items() if k != "opt"}, "o": MAP_QUERY["opt"]})
+    assert not old.exception and not new.exception and not warnings(old) and not warnings(new)
+    z_old, z_new = (decode(figures(at)[0]["data"][0]["z"]) for at in (old, new))
+    np.testing.assert_array_equal(z_old, z_new)  # the same call on the same settings
+    assert old.query_params["o"] == new.query_params["o"] == "sgd:nesterov=1"
+    assert "opt" not in old.query_params
+
+
+def test_an_old_link_with_several_opt_lanes_compares_them():
+    at = page(mode="curves", steps="30", opt=["sgd:momentum=0.9", "rmsprop"], x="lr:1e-3:0.1:log:5")
+    assert not at.exception and not at.error
+    names = [t.get("name") for t in figures(at)[0]["data"]]
+    assert "SGD momentum=0.9" in names and "RMSprop" in names
+    assert list(at.query_params["o"]) == ["sgd:momentum=0.9", "rmsprop"] and "opt" not in at.query_params

@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from optviz.lanes import Lane
-from optviz.page_states.sweep import DEFAULT_COMPARE, SweepState, sweepable
+from optviz.page_states.sweep import SweepState, sweepable
 from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec
 from optviz.sweep import SWEEPABLE, SweepResult, Task, TunedOptimizer, run_sweep, tune
@@ -26,7 +26,7 @@ from pages.components.page_state import kept_across_pages, seed_from_url, show_u
 from pages.components.routing import route_through_app
 from pages.components.surface_picker import build_surface, escape_markdown
 from pages.components.sweep_views import show_curves, show_map
-from pages.components.sweep_widgets import KEY, axis_widgets, compare_widgets, seed_axis, seed_compare, task_widgets
+from pages.components.sweep_widgets import KEY, axis_widgets, compare_widgets, task_widgets
 
 route_through_app()
 
@@ -78,14 +78,12 @@ def network_results(state: SweepState, lanes: tuple[Lane, ...]) -> SweepResult |
 
 def mode_widgets(mode: str, start: SweepState, limit: int) -> tuple[list[Lane], list, list[str]]:
     """The optimizer(s) and axes of ``mode``: the lanes, ``[x, y]`` and the problems found."""
-    axes = start.editor_axes()
-    for name in ("x", "curve", "lr"):
-        seed_axis(name, axes[name])
-    if axes["y"] is None:
-        st.session_state.setdefault(KEY + "y.argument", "(none)")
-    else:
-        seed_axis("y", axes["y"])
-    seed_compare(start.lanes if start.mode != "map" else DEFAULT_COMPARE)
+    # What the link asked for, put into the widgets about to be drawn (Streamlit would keep a value set for a
+    # widget not drawn in that run and show it again after a visit to another page).
+    drawn = {"map": ("x.", "y."), "curves": ("curve.", "optimizers", "fixed."), "tune": ("lr.", "optimizers", "fixed.")}
+    for suffix, value in start.editor_widget_values().items():
+        if suffix.startswith(drawn[mode]):
+            st.session_state.setdefault(KEY + suffix, value)
     if mode != "map":
         lanes, problems = compare_widgets()
         if mode == "curves":

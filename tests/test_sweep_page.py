@@ -396,3 +396,33 @@ def test_an_old_link_with_several_opt_lanes_compares_them():
     names = [t.get("name") for t in figures(at)[0]["data"]]
     assert "SGD momentum=0.9" in names and "RMSprop" in names
     assert list(at.query_params["o"]) == ["sgd:momentum=0.9", "rmsprop"] and "opt" not in at.query_params
+
+
+def test_leaving_the_page_and_coming_back_keeps_every_setting():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in dict(steps="30", x="lr:1e-3:0.1:log:5", y="momentum:0:0.9:lin:3").items():
+        at.query_params[name] = value
+    at.switch_page("pages/sweep.py").run()
+    at.number_input(key="sweep.w.steps").set_value(45).run()
+    at.selectbox(key="sweep.w.base.optimizer").set_value("adam").run()
+    at.number_input(key="sweep.w.y.beta_1.count").set_value(4).run()
+    at.radio(key="sweep.w.mode").set_value("tune").run()
+    at.multiselect(key="sweep.w.optimizers").set_value(["adam", "rmsprop"]).run()
+    before = dict(at.query_params)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/sweep.py").run()
+    assert not at.exception and not at.error and not at.warning
+    assert dict(at.query_params) == before and before["mode"] == "tune" and before["steps"] == "45"
+    assert len(at.dataframe[0].value) == 2  # Adam and RMSprop
+    at.radio(key="sweep.w.mode").set_value("map").run()
+    assert at.query_params["o"] == "adam" and at.query_params["y"] == "beta_1:0:0.99:lin:4"
+    # a widget of another mode keeps its value through a visit made while it was not drawn, and a later change
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/sweep.py").run()
+    at.radio(key="sweep.w.mode").set_value("tune").run()
+    assert at.multiselect(key="sweep.w.optimizers").value == ["adam", "rmsprop"]
+    at.multiselect(key="sweep.w.optimizers").set_value(["rmsprop"]).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/sweep.py").run()
+    assert not at.exception and at.multiselect(key="sweep.w.optimizers").value == ["rmsprop"]
+    assert at.query_params["o"] == "rmsprop" and at.query_params["steps"] == "45"

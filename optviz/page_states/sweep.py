@@ -282,3 +282,26 @@ class SweepState(PageState):
             "curve": self.x if self.mode == "curves" else CURVE_X,
             "lr": self.x if self.mode == "tune" else TUNE_X,
         }
+
+    def editor_widget_values(self) -> dict[str, Any]:
+        """The axis editors' and the comparison's widget values (key suffixes) that show this state."""
+        values: dict[str, Any] = {}
+        for name, axis in self.editor_axes().items():
+            values[f"{name}.argument"] = "(none)" if axis is None else axis.argument
+            if axis is not None:
+                values.update(axis_widget_values(f"{name}.{axis.argument}", axis))
+        compared = self.lanes if self.mode != "map" else DEFAULT_COMPARE
+        values["optimizers"] = list(dict.fromkeys(lane.optimizer for lane in compared))
+        for lane in reversed(compared):  # the first lane of an optimizer wins
+            values[f"fixed.{lane.optimizer}"] = lane.to_text().partition(":")[2]
+        return values
+
+
+def axis_widget_values(prefix: str, axis: Axis) -> dict[str, Any]:
+    """An axis editor's widget values (suffixes ``prefix.min``, ``.max``, ``.scale``, ``.count``)."""
+    return {
+        f"{prefix}.min": float(axis.low),
+        f"{prefix}.max": float(axis.high),
+        f"{prefix}.scale": axis.scale,
+        f"{prefix}.count": int(axis.count),
+    }

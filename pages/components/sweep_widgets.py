@@ -15,6 +15,7 @@ from optviz.page_states.sweep import (
     MAX_UNITS,
     SWEEP_MAX_STEPS,
     SWEEP_START_LIMIT,
+    axis_widget_values,
     default_axis,
     metric_keys,
 )
@@ -92,14 +93,6 @@ def surface_widgets() -> dict:
     return {"surface": surface, "start": (float(x0), float(y0)), "noise": float(noise), "formula_problem": problem}
 
 
-def seed_axis(name: str, axis: Axis) -> None:
-    """Put ``axis`` into editor ``name``'s widgets unless the person already has them."""
-    st.session_state.setdefault(f"{KEY}{name}.argument", axis.argument)
-    prefix = f"{KEY}{name}.{axis.argument}"
-    for suffix, value in (("min", axis.low), ("max", axis.high), ("scale", axis.scale), ("count", axis.count)):
-        st.session_state.setdefault(f"{prefix}.{suffix}", value if suffix in ("scale", "count") else float(value))
-
-
 def axis_widgets(
     name: str, title: str, arguments: Sequence[str], limit: int, optional: bool = False
 ) -> tuple[Axis | None, str | None]:
@@ -111,8 +104,9 @@ def axis_widgets(
     argument = st.selectbox(title, options, key=argument_key)
     if argument == "(none)":
         return None, None
-    seed_axis(name, default_axis(argument, 50 if name == "y" else 40))
     prefix = f"{KEY}{name}.{argument}"
+    for suffix, value in axis_widget_values(prefix, default_axis(argument, 50 if name == "y" else 40)).items():
+        st.session_state.setdefault(suffix, value)  # an argument not chosen before starts from its usual range
     columns = st.columns([1, 1, 0.8, 0.8])
     low = columns[0].number_input("min", key=f"{prefix}.min", format="%g", step=None)
     high = columns[1].number_input("max", key=f"{prefix}.max", format="%g", step=None)
@@ -123,13 +117,6 @@ def axis_widgets(
         count = limit
     problem = axis_problem(argument, low, high, scale, count)
     return (None, problem) if problem else (Axis(argument, float(low), float(high), scale, count), None)
-
-
-def seed_compare(lanes: Sequence[Lane]) -> None:
-    """Put ``lanes`` into the comparison widgets unless the person already has them."""
-    st.session_state.setdefault(KEY + "optimizers", list(dict.fromkeys(lane.optimizer for lane in lanes)))
-    for lane in lanes:
-        st.session_state.setdefault(f"{KEY}fixed.{lane.optimizer}", lane.to_text().partition(":")[2])
 
 
 def compare_widgets() -> tuple[list[Lane], list[str]]:
@@ -155,4 +142,4 @@ def compare_widgets() -> tuple[list[Lane], list[str]]:
     return lanes, problems
 
 
-__all__ = ["KEY", "SurfaceSpec", "axis_widgets", "compare_widgets", "seed_axis", "seed_compare", "task_widgets"]
+__all__ = ["KEY", "SurfaceSpec", "axis_widgets", "compare_widgets", "task_widgets"]

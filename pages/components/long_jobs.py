@@ -44,11 +44,11 @@ def long_job(key: Hashable, compute: Callable[[Callable[[float], None]], T], tex
     session = st.session_state
     if session.get(CANCEL):  # the Cancel button of the run this one interrupted
         session[CANCELLED] = key
-    if session.get(CANCELLED) == key:
+    if session.get(CANCELLED) == key and not session.get(RESUME):
         st.info("Cancelled: the computation was stopped before it finished, so there is nothing to show.")
-        if not st.button("Run it after all", key=RESUME):
-            st.stop()
-        session.pop(CANCELLED, None)
+        st.button("Run it after all", key=RESUME)
+        st.stop()
+    session.pop(CANCELLED, None)
     cancel = st.empty()
     cancel.button("Cancel", key=CANCEL, icon=":material/stop:", help="Stop this computation.")
     bar = st.progress(0.0, text=text)

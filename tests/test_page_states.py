@@ -232,3 +232,16 @@ def test_sweep_tampered_values_fall_back_with_a_note(query: dict, words: str, na
     state, notes = SweepState.from_query(query)
     assert getattr(state, name) == used
     assert len(notes) == 1 and words in notes[0], notes
+
+
+def test_the_sweep_editors_start_from_the_link_within_the_grid_limit() -> None:
+    tune, _ = SweepState.from_query(params_of(SWEEP_URLS[6]))
+    axes = tune.editor_axes()
+    assert axes["lr"] == parse_axis("lr:1e-4:1:log:15") and axes["x"].count == 60
+    values = tune.editor_widget_values()
+    assert values["optimizers"] == ["sgd", "adam"] and values["fixed.sgd"] == "momentum=0.9"
+    assert (values["lr.lr.min"], values["lr.lr.count"]) == (1e-4, 15)
+    network, _ = SweepState.from_query({"task": ["network"], "mode": ["tune"]})
+    assert all(axis is None or axis.count <= 12 for axis in network.editor_axes().values())
+    one_axis, _ = SweepState.from_query(params_of(SWEEP_URLS[8]))
+    assert one_axis.editor_widget_values()["y.argument"] == "(none)"

@@ -426,3 +426,17 @@ def test_leaving_the_page_and_coming_back_keeps_every_setting():
     at.switch_page("pages/sweep.py").run()
     assert not at.exception and at.multiselect(key="sweep.w.optimizers").value == ["rmsprop"]
     assert at.query_params["o"] == "rmsprop" and at.query_params["steps"] == "45"
+
+
+def test_the_same_network_link_trains_once_across_sessions(monkeypatch):
+    pytest.importorskip("optviz.training")
+    from optviz import sweep as sweep_module
+
+    calls = []
+    real = sweep_module.run_sweep
+    monkeypatch.setattr(sweep_module, "run_sweep", lambda *args, **kw: calls.append(args) or real(*args, **kw))
+    query = dict(task="network", dataset="circles", hidden="4", steps="25", x="lr:1e-2:1:log:3", y=Y3)
+    first, second = page(**query), page(**query)  # two visitors, two sessions
+    assert not first.exception and not second.exception and len(calls) == 1
+    z_first, z_second = (decode(figures(at)[0]["data"][0]["z"]) for at in (first, second))
+    np.testing.assert_array_equal(z_first, z_second)  # the kept result of the same call

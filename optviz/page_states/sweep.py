@@ -276,12 +276,13 @@ class SweepState(PageState):
 
     def editor_axes(self) -> dict[str, Axis | None]:
         """The axis each editor starts from: ``x`` / ``y`` (map), ``curve`` (curves), ``lr`` (fair comparison)."""
-        return {
+        axes = {
             "x": self.x if self.mode == "map" else MAP_X,
             "y": self.y if self.mode == "map" else default_axis("momentum", 50),
             "curve": self.x if self.mode == "curves" else CURVE_X,
             "lr": self.x if self.mode == "tune" else TUNE_X,
         }
+        return {name: None if axis is None else axis.capped(self.axis_limit) for name, axis in axes.items()}
 
     def editor_widget_values(self) -> dict[str, Any]:
         """The axis editors' and the comparison's widget values (key suffixes) that show this state."""

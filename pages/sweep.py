@@ -26,7 +26,7 @@ from pages.components.page_state import kept_across_pages, seed_from_url, show_u
 from pages.components.routing import route_through_app
 from pages.components.surface_picker import build_surface, escape_markdown
 from pages.components.sweep_views import show_curves, show_map
-from pages.components.sweep_widgets import KEY, axis_widgets, compare_widgets, task_widgets
+from pages.components.sweep_widgets import KEPT, KEY, axis_widgets, compare_widgets, task_widgets
 
 route_through_app()
 
@@ -149,7 +149,7 @@ def sweep_page() -> None:
     if problem is not None:
         st.info(f"Fix the custom surface in the sidebar to run the sweep: {escape_markdown(problem)}")
         return
-    mode = st.radio("Mode", list(MODES), key=KEY + "mode", format_func=MODES.get, horizontal=True)
+    mode = st.radio("Mode", list(MODES), key=KEY + "mode", persist_state=KEPT, format_func=MODES.get, horizontal=True)
     limit = SweepState(task=chosen["task"]).axis_limit
     lanes, (x, y), problems = mode_widgets(mode, start, limit)
     for message in problems:

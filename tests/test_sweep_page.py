@@ -440,3 +440,23 @@ def test_the_same_network_link_trains_once_across_sessions(monkeypatch):
     assert not first.exception and not second.exception and len(calls) == 1
     z_first, z_second = (decode(figures(at)[0]["data"][0]["z"]) for at in (first, second))
     np.testing.assert_array_equal(z_first, z_second)  # the kept result of the same call
+
+
+def test_widgets_of_the_other_task_keep_their_values_through_a_visit():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for name, value in dict(steps="20", x="lr:1e-3:0.1:log:3", y=Y3).items():
+        at.query_params[name] = value
+    at.switch_page("pages/sweep.py").run()
+    at.radio(key="sweep.w.task").set_value("network").run()
+    at.number_input(key="sweep.w.batch").set_value(64).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/sweep.py").run()
+    assert not at.exception and at.query_params["batch"] == "64"
+    at.radio(key="sweep.w.task").set_value("surface").run()
+    at.selectbox(key="sweep.w.surface").set_value("rotated_quadratic").run()
+    at.select_slider(key="sweep.w.condition").set_value(100.0).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/sweep.py").run()
+    assert not at.exception and at.query_params["condition"] == "100"
+    at.radio(key="sweep.w.task").set_value("network").run()
+    assert at.query_params["batch"] == "64"  # set before the surface was chosen, kept while it was not drawn

@@ -24,6 +24,9 @@ from optviz.sweep import DEFAULT_TOLERANCE, METRICS, NETWORK_DATASETS, Axis, axi
 from pages.components.surface_picker import reset_start, spec_from_state, surface_picker
 
 KEY = "sweep.w."
+#: Streamlit keeps these widgets' values while they are not drawn (another mode or task) and across visits to
+#: other pages; without it, a value set before a widget was first drawn (a seed) comes back after such a visit.
+KEPT = "session"
 
 
 def task_widgets() -> dict:
@@ -32,8 +35,17 @@ def task_widgets() -> dict:
     kind = "surface"
     if network_task_available():
         labels = {"surface": "a loss surface", "network": "a small network"}
-        kind = st.radio("Run each cell on", list(labels), key=KEY + "task", format_func=labels.get, horizontal=True)
-    steps = int(st.number_input("Steps", min_value=1, max_value=SWEEP_MAX_STEPS, key=KEY + "steps", step=50))
+        kind = st.radio(
+            "Run each cell on",
+            list(labels),
+            key=KEY + "task",
+            persist_state=KEPT,
+            format_func=labels.get,
+            horizontal=True,
+        )
+    steps = int(
+        st.number_input("Steps", min_value=1, max_value=SWEEP_MAX_STEPS, key=KEY + "steps", persist_state=KEPT, step=50)
+    )
     values: dict = {"task": kind, "steps": steps, "formula_problem": None}
     if kind == "network":
         values.update(network_widgets())
@@ -45,7 +57,9 @@ def task_widgets() -> dict:
     options = metric_keys(kind)
     if st.session_state.get(KEY + "metric") not in options:
         st.session_state[KEY + "metric"] = options[0]
-    metric = st.selectbox("Score each run by", options, key=KEY + "metric", format_func=lambda k: METRICS[k].label)
+    metric = st.selectbox(
+        "Score each run by", options, key=KEY + "metric", persist_state=KEPT, format_func=lambda k: METRICS[k].label
+    )
     values["metric"], values["tol"] = metric, float(st.session_state.get(KEY + "tol", DEFAULT_TOLERANCE))
     if metric == "steps_to_tol":
         values["tol"] = st.number_input(
@@ -53,6 +67,7 @@ def task_widgets() -> dict:
             min_value=1e-12,
             max_value=1e6,
             key=KEY + "tol",
+            persist_state=KEPT,
             format="%g",
             help="A run counts as converged at the first step whose loss is within this of the known minimum.",
         )
@@ -61,11 +76,19 @@ def task_widgets() -> dict:
 
 def network_widgets() -> dict:
     """Dataset, layers and batch of the network each cell trains."""
-    dataset = st.selectbox("Dataset", NETWORK_DATASETS, key=KEY + "dataset", format_func=str.capitalize)
+    dataset = st.selectbox(
+        "Dataset", NETWORK_DATASETS, key=KEY + "dataset", persist_state=KEPT, format_func=str.capitalize
+    )
     left, right = st.columns(2)
-    units = int(left.number_input("Units per layer", min_value=1, max_value=MAX_UNITS, key=KEY + "units"))
-    layers = int(right.number_input("Hidden layers", min_value=1, max_value=MAX_LAYERS, key=KEY + "layers"))
-    batch = int(st.number_input("Batch size", min_value=1, max_value=MAX_BATCH, key=KEY + "batch", step=8))
+    units = int(
+        left.number_input("Units per layer", min_value=1, max_value=MAX_UNITS, key=KEY + "units", persist_state=KEPT)
+    )
+    layers = int(
+        right.number_input("Hidden layers", min_value=1, max_value=MAX_LAYERS, key=KEY + "layers", persist_state=KEPT)
+    )
+    batch = int(
+        st.number_input("Batch size", min_value=1, max_value=MAX_BATCH, key=KEY + "batch", persist_state=KEPT, step=8)
+    )
     st.caption(
         f"A 2-{'-'.join([str(units)] * layers)}-2 tanh network per cell (Keras' glorot-uniform start, softmax + "
         "cross-entropy), every cell from the same weights on the same mini-batches. Large grids are capped to "
@@ -86,6 +109,7 @@ def surface_widgets() -> dict:
         min_value=0.0,
         max_value=100.0,
         key=KEY + "noise",
+        persist_state=KEPT,
         format="%g",
         step=0.1,
         help="Gaussian noise added to every gradient; every cell gets the same noise sequence, so they compare fairly.",
@@ -101,17 +125,21 @@ def axis_widgets(
     argument_key = f"{KEY}{name}.argument"
     if st.session_state.get(argument_key) not in options:
         st.session_state[argument_key] = options[1] if optional and len(options) > 1 else options[0]
-    argument = st.selectbox(title, options, key=argument_key)
+    argument = st.selectbox(title, options, key=argument_key, persist_state=KEPT)
     if argument == "(none)":
         return None, None
     prefix = f"{KEY}{name}.{argument}"
     for suffix, value in axis_widget_values(prefix, default_axis(argument, 50 if name == "y" else 40)).items():
         st.session_state.setdefault(suffix, value)  # an argument not chosen before starts from its usual range
     columns = st.columns([1, 1, 0.8, 0.8])
-    low = columns[0].number_input("min", key=f"{prefix}.min", format="%g", step=None)
-    high = columns[1].number_input("max", key=f"{prefix}.max", format="%g", step=None)
-    scale = columns[2].selectbox("spacing", ["log", "lin"], key=f"{prefix}.scale")
-    count = int(columns[3].number_input("values", min_value=0, max_value=100_000, key=f"{prefix}.count", step=10))
+    low = columns[0].number_input("min", key=f"{prefix}.min", persist_state=KEPT, format="%g", step=None)
+    high = columns[1].number_input("max", key=f"{prefix}.max", persist_state=KEPT, format="%g", step=None)
+    scale = columns[2].selectbox("spacing", ["log", "lin"], key=f"{prefix}.scale", persist_state=KEPT)
+    count = int(
+        columns[3].number_input(
+            "values", min_value=0, max_value=100_000, key=f"{prefix}.count", persist_state=KEPT, step=10
+        )
+    )
     if count > limit:
         st.warning(f"{argument}: {count} values is over the limit of {limit}; using {limit}.")
         count = limit
@@ -122,7 +150,12 @@ def axis_widgets(
 def compare_widgets() -> tuple[list[Lane], list[str]]:
     """Optimizers to compare, each with optional fixed arguments (``momentum=0.9``); the lanes and problems."""
     names = st.multiselect(
-        "Optimizers", list(DISPLAY_NAMES), key=KEY + "optimizers", format_func=DISPLAY_NAMES.get, max_selections=6
+        "Optimizers",
+        list(DISPLAY_NAMES),
+        key=KEY + "optimizers",
+        persist_state=KEPT,
+        format_func=DISPLAY_NAMES.get,
+        max_selections=6,
     )
     lanes, problems = [], []
     columns = st.columns(3)
@@ -132,6 +165,7 @@ def compare_widgets() -> tuple[list[Lane], list[str]]:
         text = columns[index % 3].text_input(
             f"{DISPLAY_NAMES[name]} fixed arguments",
             key=key,
+            persist_state=KEPT,
             placeholder="e.g. momentum=0.9,nesterov=1" if name == "sgd" else "e.g. lr=0.01",
             help="Keras arguments kept fixed during the sweep, as key=value pairs; the rest are Keras defaults.",
         )

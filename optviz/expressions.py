@@ -34,6 +34,7 @@ MAX_NODES = 200
 MAX_EXPONENT = 64.0
 MAX_CONSTANT = 1e15
 MAX_MAGNITUDE = 1e300  # any constant the formula computes, visibly or hidden
+MAX_TERMS = 2_000  # nodes of the sympy expression (a 300-character formula has at most 200 before sympy)
 COMPILE_LIMITS = Limits(cpu_seconds=4, wall_seconds=6.0, memory_mb=512)
 CACHE_ENTRIES = 128
 
@@ -252,6 +253,9 @@ def parse_expression(text: str) -> sympy.Expr:
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise ExpressionError(f"the formula is too complex (more than {MAX_NODES} parts)")
     expression = _convert(tree.body)
+    # sympy's own simplifications can copy parts: tan(asin(u)) = u/sqrt(1 - u**2) doubles u at every nesting
+    if formula_code.more_terms_than([expression], MAX_TERMS):
+        raise ExpressionError(f"the formula is too complex once sympy simplifies it (more than {MAX_TERMS:,} terms)")
     if expression.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise ExpressionError("the formula contains a division by zero or an infinity")
     return expression

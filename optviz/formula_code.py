@@ -91,7 +91,7 @@ class ProgramError(ValueError):
 def program(expression: sympy.Expr, x: sympy.Symbol, y: sympy.Symbol) -> dict:
     """NumPy code of ``expression`` and its gradient: ``{"temporaries": [[name, code]...], "outputs": [f, fx, fy]}``."""
     parts = [expression, sympy.diff(expression, x), sympy.diff(expression, y)]
-    if _more_terms_than(parts, MAX_GRADIENT_TERMS):
+    if more_terms_than(parts, MAX_GRADIENT_TERMS):
         raise ProgramError(f"its gradient is too large (more than {MAX_GRADIENT_TERMS:,} terms)")
     temporaries, outputs = sympy.cse(parts, symbols=sympy.numbered_symbols("_t"), order="none")
     operations = sum(sympy.count_ops(part) for part in [*(value for _, value in temporaries), *outputs])
@@ -106,7 +106,7 @@ def program(expression: sympy.Expr, x: sympy.Symbol, y: sympy.Symbol) -> dict:
     }
 
 
-def _more_terms_than(expressions: list[sympy.Expr], limit: int) -> bool:
+def more_terms_than(expressions: list[sympy.Expr], limit: int) -> bool:
     """Whether the expression trees have more than ``limit`` nodes (stops counting there)."""
     count = 0
     for expression in expressions:

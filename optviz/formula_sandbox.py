@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 MAX_MESSAGE = 4 << 20  # bytes of a request or a reply
+NICENESS = 5  # the worker and its children yield the CPU to the server's own threads
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ def _address_space() -> int:
 
 def _main(arguments: list[str]) -> None:
     fd, job_name, warm_up, cpu, wall, memory = arguments
+    os.nice(NICENESS)
     module, _, function = job_name.partition(":")
     job = getattr(importlib.import_module(module), function)
     for payload in json.loads(warm_up):

@@ -1,18 +1,15 @@
-"""Jobs for the sandbox tests (the worker imports them by name): each is a ``str -> str`` function."""
+"""A job for the sandbox tests (the worker imports it by name): ``"echo:text"``, ``"spin"`` or ``"allocate:MB"``."""
 
 from __future__ import annotations
 
 
-def echo(text: str) -> str:
-    """The text itself."""
-    return text
-
-
-def spin_in_c(text: str) -> str:
-    """Minutes of work inside one C call that holds the GIL (like sympy's exact ``9**387420489``)."""
-    return str(sum(range(10**13)))
-
-
-def allocate(text: str) -> str:
-    """Ask for ``text`` megabytes at once."""
-    return str(len(bytearray(int(text) << 20)))
+def run(command: str) -> str:
+    """Do what ``command`` says and answer."""
+    name, _, argument = command.partition(":")
+    if name == "echo":
+        return argument
+    if name == "spin":  # minutes inside one C call holding the GIL, like sympy's exact 9**387420489
+        return str(sum(range(10**13)))
+    if name == "allocate":
+        return str(len(bytearray(int(argument) << 20)))
+    raise ValueError(f"unknown command {name!r}")

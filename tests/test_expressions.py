@@ -267,7 +267,7 @@ def _extend(children):
         st.tuples(children, operator, children).map(lambda t: f"({t[0]}{t[1]}{t[2]})"),
         st.tuples(st.sampled_from(_FUNCTIONS), children).map(lambda t: f"{t[0]}({t[1]})"),
         children.map(lambda child: f"-{child}"),
-        st.tuples(st.integers(1, 30), st.sampled_from(["log(abs(", "sin(", "sqrt(", "exp("])).map(
+        st.tuples(st.integers(1, 30), st.sampled_from(["log(abs(", "sin(", "sqrt(", "exp(", "asin(tan(", "abs("])).map(
             lambda t: t[1] * t[0] + "x" + ")" * (t[0] * t[1].count("(")) + "+y"
         ),
     )

@@ -237,13 +237,19 @@ def _shown(number: sympy.Expr) -> str:
         return "a constant"
 
 
-def parse_expression(text: str) -> sympy.Expr:
-    """The sympy expression of ``text`` in x and y; ``ExpressionError`` saying why it is refused."""
+def _stripped(text: str) -> str:
+    """``text`` without surrounding blanks; ``ExpressionError`` if empty or longer than MAX_LENGTH."""
     text = str(text).strip()
     if not text:
         raise ExpressionError("type a formula in x and y, e.g. sin(x)*y**2 + 0.1*(x**2 + y**2)")
     if len(text) > MAX_LENGTH:
         raise ExpressionError(f"the formula is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
+    return text
+
+
+def parse_expression(text: str) -> sympy.Expr:
+    """The sympy expression of ``text`` in x and y; ``ExpressionError`` saying why it is refused."""
+    text = _stripped(text)
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
@@ -294,7 +300,9 @@ def formula_job(text: str) -> str:
         answer = {"refused": f"the formula is too costly: {error}"}
     except RecursionError:
         answer = {"refused": "the formula is nested too deeply to differentiate"}
-    except (ArithmeticError, TypeError, ValueError, AttributeError, NotImplementedError):  # a sympy limitation
+    except MemoryError:
+        raise  # the sandbox reports its memory limit
+    except Exception:  # a sympy limitation or bug: the person gets a refusal, never its traceback
         answer = {"refused": "sympy could not differentiate this formula; try writing it another way"}
     return json.dumps(answer)
 
@@ -317,7 +325,7 @@ def compile_formula(text: str) -> tuple[str, Callable[[np.ndarray], tuple[np.nda
     ``ExpressionError`` saying why when the text is refused or over a limit. Answers, refusals included, are
     kept for the last ``CACHE_ENTRIES`` texts, so a refused link costs its budget once.
     """
-    text = str(text).strip()
+    text = _stripped(text)  # long texts are refused here, without the sandbox and not cached
     with _cache_lock:
         if text in _cache:
             _cache.move_to_end(text)
@@ -338,9 +346,11 @@ def compile_formula(text: str) -> tuple[str, Callable[[np.ndarray], tuple[np.nda
         answer: tuple[str, Callable] | str = reply["refused"]
     else:
         try:
-            answer = reply["latex"], formula_code.value_and_grad(reply["program"])
+            answer = str(reply["latex"]), formula_code.value_and_grad(reply["program"])
         except formula_code.ProgramError as error:
             answer = f"the formula could not be compiled: {error}"
+        except (KeyError, TypeError):
+            answer = "the formula could not be compiled: the worker's answer is malformed"
     with _cache_lock:
         _cache[text] = answer
         while len(_cache) > CACHE_ENTRIES:
@@ -388,7 +398,11 @@ def custom_surface(
         (),
         f"Your formula: {str(text).strip()}",
     )
-    if not np.isfinite(surface.grid(24)[2]).any():
+    try:
+        finite = np.isfinite(surface.grid(24)[2]).any()
+    except (ArithmeticError, TypeError, ValueError):  # checked NumPy code should not raise; never a traceback
+        raise ExpressionError("f could not be evaluated on the view window") from None
+    if not finite:
         raise ExpressionError("f is not a finite real number anywhere in the view window")
     return surface
 

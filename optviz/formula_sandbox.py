@@ -13,6 +13,7 @@ Linux only (fork and file-descriptor passing): elsewhere, or when the worker can
 
 from __future__ import annotations
 
+import atexit
 import gc
 import importlib
 import json
@@ -29,6 +30,7 @@ from pathlib import Path
 
 MAX_MESSAGE = 4 << 20  # bytes of a request or a reply
 NICENESS = 5  # the worker and its children yield the CPU to the server's own threads
+STARTED = b"S"  # a child's first byte, once its limits are set
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._process: subprocess.Popen | None = None
         self._control: socket.socket | None = None
+        self._stop_at_exit = False
 
     def call(self, payload: str) -> str:
         """The job's answer to ``payload``; ``BudgetExceeded`` at a limit, ``SandboxUnavailable`` without a worker."""
@@ -107,9 +110,11 @@ class Sandbox:
             reply = _receive(connection, deadline)
         except (TimeoutError, OSError):
             reply = b""
-        if not reply:
+        if not reply.startswith(STARTED):  # no child ever ran: the worker could not fork, not the job's fault
+            raise SandboxUnavailable("the worker did not start a child")
+        if reply == STARTED:  # the child started and ended without an answer: killed at a limit
             raise BudgetExceeded("time", self._stopped_message())
-        answer = json.loads(reply)
+        answer = json.loads(reply[len(STARTED) :])
         if answer.get("memory"):
             raise BudgetExceeded("memory", f"it needs more than {self.limits.memory_mb} MB of memory")
         if "error" in answer:
@@ -160,6 +165,9 @@ class Sandbox:
             raise SandboxUnavailable("the formula worker did not start")
         control.settimeout(None)
         self._process, self._control = process, control
+        if not self._stop_at_exit:
+            atexit.register(self.close)
+            self._stop_at_exit = True
 
     def _stop(self) -> None:
         if self._control is not None:
@@ -196,7 +204,11 @@ def _serve(control: socket.socket, job, limits: Limits) -> None:
         if not message:
             return
         for fd in fds:
-            if os.fork() == 0:
+            try:
+                child = os.fork()
+            except OSError:  # no process to spare: the caller sees a connection closed before any child started
+                child = -1
+            if child == 0:
                 control.close()
                 _child(fd, job, limits)  # never returns
             os.close(fd)
@@ -212,6 +224,7 @@ def _child(fd: int, job, limits: Limits) -> None:
         memory = _address_space() + limits.memory_mb * (1 << 20)
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
         with socket.socket(fileno=fd) as connection:
+            connection.sendall(STARTED)
             payload = _receive(connection, time.monotonic() + limits.wall_seconds).decode()
             try:
                 answer = {"result": job(payload)}

@@ -1,25 +1,19 @@
-"""Value and gradient of a sympy f(x, y) as NumPy code under a size budget, and that code checked before it runs.
+"""A formula's value and gradient from printed NumPy code, checked before it runs (no sympy needed here).
 
-``program(f, x, y)`` differentiates f, refuses a gradient over the budget, shares common parts (``sympy.cse``)
-and prints NumPy code: a JSON-able dict that can cross from the sandboxed worker to the server.
-``value_and_grad(program)`` parses that code back, checks every node against a whitelist (numbers, x, y, the
-temporaries, a fixed set of numpy functions; every number becomes a NumPy float, so no exact big number can be
-computed and no constant arithmetic can raise) and compiles it: nothing else can run, whoever produced the text.
+``value_and_grad(program)`` parses the code that ``optviz.formula_sympy.program`` printed in the sandboxed
+worker, checks every node against a whitelist (numbers, x, y, the temporaries, a fixed set of numpy
+functions; every number becomes a NumPy float, so no exact big number can be computed and no constant
+arithmetic can raise) and compiles it: nothing else can run, whoever produced the text.
 """
 
 from __future__ import annotations
 
 import ast
-import math
 import re
 from collections.abc import Callable
 
 import numpy as np
-import sympy
-from sympy.printing.numpy import NumPyPrinter
 
-MAX_GRADIENT_TERMS = 20_000  # tree size of f and its gradient before sharing common parts
-MAX_OPERATIONS = 1_500  # arithmetic operations and function calls per point after sharing
 MAX_CODE = 200_000  # characters of one printed line
 
 NUMPY_NAMES = frozenset(
@@ -86,35 +80,6 @@ _TEMPORARY = re.compile(r"_t\d{1,6}")
 
 class ProgramError(ValueError):
     """f or its gradient is over the budget, or printed code failed the whitelist; the message says which."""
-
-
-def program(expression: sympy.Expr, x: sympy.Symbol, y: sympy.Symbol) -> dict:
-    """NumPy code of ``expression`` and its gradient: ``{"temporaries": [[name, code]...], "outputs": [f, fx, fy]}``."""
-    parts = [expression, sympy.diff(expression, x), sympy.diff(expression, y)]
-    if more_terms_than(parts, MAX_GRADIENT_TERMS):
-        raise ProgramError(f"its gradient is too large (more than {MAX_GRADIENT_TERMS:,} terms)")
-    temporaries, outputs = sympy.cse(parts, symbols=sympy.numbered_symbols("_t"), order="none")
-    operations = sum(sympy.count_ops(part) for part in [*(value for _, value in temporaries), *outputs])
-    if operations > MAX_OPERATIONS:
-        raise ProgramError(
-            f"its value and gradient need {operations:,} operations per point (at most {MAX_OPERATIONS:,})"
-        )
-    printer = _NumPyCode()
-    return {
-        "temporaries": [[str(name), printer.doprint(value)] for name, value in temporaries],
-        "outputs": [printer.doprint(part) for part in outputs],
-    }
-
-
-def more_terms_than(expressions: list[sympy.Expr], limit: int) -> bool:
-    """Whether the expression trees have more than ``limit`` nodes (stops counting there)."""
-    count = 0
-    for expression in expressions:
-        for _ in sympy.preorder_traversal(expression):
-            count += 1
-            if count > limit:
-                return True
-    return False
 
 
 def value_and_grad(code: dict) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
@@ -209,34 +174,3 @@ class _NumPyNumbers(ast.NodeTransformer):
         name = f"_c{len(self.constants)}"
         self.constants[name] = number
         return ast.Name(name, ast.Load())
-
-
-class _NumPyCode(NumPyPrinter):
-    """NumPy code with every number printed as a float (exactly, as ``repr`` does) and ``numpy.`` names."""
-
-    def __init__(self):
-        super().__init__({"fully_qualified_modules": True, "inline": True, "allow_unknown_functions": False})
-
-    def _print_Float(self, expr) -> str:
-        return _float_code(expr)
-
-    def _print_Rational(self, expr) -> str:
-        return _float_code(expr)
-
-    def _print_Integer(self, expr) -> str:
-        return str(int(expr)) if abs(expr) <= 2**53 else _float_code(expr)
-
-    _print_Half = _print_Rational
-    _print_Zero = _print_Integer
-
-
-def _float_code(number: sympy.Number) -> str:
-    try:
-        value = float(number)
-    except OverflowError:
-        value = math.inf if number > 0 else -math.inf
-    if math.isnan(value):
-        return "numpy.nan"
-    if math.isinf(value):
-        return "numpy.inf" if value > 0 else "(-numpy.inf)"
-    return repr(value) if value >= 0 else f"({value!r})"

@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from optviz import formula_code
+from optviz import formula_code, formula_sympy
 from optviz.expressions import (
     COMPILE_LIMITS,
-    FUNCTIONS,
+    FUNCTION_NAMES,
     MAX_LENGTH,
     ExpressionError,
-    X,
-    Y,
     custom_surface,
     parse_expression,
 )
+from optviz.formula_sympy import X, Y
 from optviz.optimizers import SGD
 from optviz.runner import run
 
@@ -209,12 +211,12 @@ def test_nested_abs_keeps_its_derivative_small(text, depth):
 
 def test_a_gradient_over_the_operation_budget_is_refused_naming_the_limit(monkeypatch):
     expression = parse_expression("sin(x)*y**2")
-    monkeypatch.setattr(formula_code, "MAX_OPERATIONS", 3)
+    monkeypatch.setattr(formula_sympy, "MAX_OPERATIONS", 3)
     with pytest.raises(formula_code.ProgramError, match=r"need \d+ operations per point \(at most 3\)"):
-        formula_code.program(expression, X, Y)
-    monkeypatch.setattr(formula_code, "MAX_GRADIENT_TERMS", 5)
+        formula_sympy.program(expression, X, Y)
+    monkeypatch.setattr(formula_sympy, "MAX_GRADIENT_TERMS", 5)
     with pytest.raises(formula_code.ProgramError, match=r"too large \(more than 5 terms\)"):
-        formula_code.program(expression, X, Y)
+        formula_sympy.program(expression, X, Y)
 
 
 @pytest.mark.parametrize(
@@ -258,7 +260,7 @@ _NUMBERS = st.one_of(
     st.sampled_from(["9**9", "10**15", "2**64", "1e300", "1e-300", "0", "0.5", "1/3"]),
 )
 _ATOMS = st.one_of(_NUMBERS, st.sampled_from(["x", "y", "pi", "e", "x/x", "0*x", "(x-x)", "(y+1-y)", "z"]))
-_FUNCTIONS = [*sorted(FUNCTIONS), "open", "max"]
+_FUNCTIONS = [*FUNCTION_NAMES, "open", "max"]
 
 
 def _extend(children):
@@ -291,3 +293,15 @@ def test_fuzz_any_text_gives_a_surface_or_a_refusal_within_the_budget(text):
         values, grads = surface.value_and_grad(np.array([[0.3, -0.7], [1.1, 0.4]]))
         assert values.shape == (2,) and grads.shape == (2, 2)
     assert time.perf_counter() - began < BUDGET_SECONDS
+
+
+def test_the_server_process_never_imports_sympy():
+    """Formulas are worked out in the sandbox; this process only compiles the checked NumPy code it gets back."""
+    script = (
+        "import sys; from optviz.expressions import custom_surface; "
+        "s = custom_surface('sin(x)*y**2 + 0.25*x'); print(s.value([[1.0, 2.0]])[0], 'sympy' in sys.modules)"
+    )
+    root = Path(__file__).resolve().parents[1]
+    answer = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120)
+    value, imported = answer.stdout.split()
+    assert abs(float(value) - (np.sin(1.0) * 4 + 0.25)) < 1e-12 and imported == "False", answer.stderr

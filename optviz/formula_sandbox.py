@@ -112,9 +112,10 @@ class Sandbox:
             reply = b""
         if not reply.startswith(STARTED):  # no child ever ran: the worker could not fork, not the job's fault
             raise SandboxUnavailable("the worker did not start a child")
-        if reply == STARTED:  # the child started and ended without an answer: killed at a limit
-            raise BudgetExceeded("time", self._stopped_message())
-        answer = json.loads(reply[len(STARTED) :])
+        try:
+            answer = json.loads(reply[len(STARTED) :])
+        except ValueError:  # the child started and ended without a whole answer: killed at a limit
+            raise BudgetExceeded("time", self._stopped_message()) from None
         if answer.get("memory"):
             raise BudgetExceeded("memory", f"it needs more than {self.limits.memory_mb} MB of memory")
         if "error" in answer:

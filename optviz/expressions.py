@@ -20,35 +20,42 @@ from collections.abc import Callable
 import numpy as np
 
 from . import formula_code
+from .formula_rules import (
+    ALLOWED_TEXT,
+    FUNCTION_NAMES,
+    MAX_CONSTANT,
+    MAX_EXPONENT,
+    MAX_LENGTH,
+    MAX_MAGNITUDE,
+    MAX_NODES,
+    MAX_TERMS,
+    ExpressionError,
+    stripped,
+)
 from .formula_sandbox import BudgetExceeded, Limits, Sandbox, SandboxUnavailable
-from .surfaces import Surface
+from .surfaces import Surface, window_start
 
-MAX_LENGTH = 300  # characters
-MAX_NODES = 200  # parts of the parsed text
-MAX_EXPONENT = 64.0
-MAX_CONSTANT = 1e15  # a number as typed
-MAX_MAGNITUDE = 1e300  # any constant the formula computes, visibly or hidden
-MAX_TERMS = 2_000  # nodes of the sympy expression (a 300-character formula has at most 200 before sympy)
 COMPILE_LIMITS = Limits(cpu_seconds=4, wall_seconds=6.0, memory_mb=512)
 CACHE_ENTRIES = 128
-FUNCTION_NAMES = ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "log", "sqrt", "abs")
-ALLOWED_TEXT = "numbers, x, y, + - * / ** and parentheses, pi, e and " + ", ".join(f"{f}()" for f in FUNCTION_NAMES)
 
 Gradient = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-
-class ExpressionError(ValueError):
-    """The text is not an allowed f(x, y); the message says why, for the person who typed it."""
-
-
-def stripped(text: str) -> str:
-    """``text`` without surrounding blanks; ``ExpressionError`` if empty or longer than MAX_LENGTH."""
-    text = str(text).strip()
-    if not text:
-        raise ExpressionError("type a formula in x and y, e.g. sin(x)*y**2 + 0.1*(x**2 + y**2)")
-    if len(text) > MAX_LENGTH:
-        raise ExpressionError(f"the formula is {len(text)} characters long; at most {MAX_LENGTH} are allowed")
-    return text
+__all__ = [
+    "ALLOWED_TEXT",
+    "FUNCTION_NAMES",
+    "MAX_CONSTANT",
+    "MAX_EXPONENT",
+    "MAX_LENGTH",
+    "MAX_MAGNITUDE",
+    "MAX_NODES",
+    "MAX_TERMS",
+    "ExpressionError",
+    "check_window",
+    "compile_expression",
+    "compile_formula",
+    "custom_surface",
+    "parse_expression",
+    "stripped",
+]
 
 
 def parse_expression(text: str):
@@ -153,7 +160,7 @@ def custom_surface(
         value_and_grad,
         (float(x_range[0]), float(x_range[1])),
         (float(y_range[0]), float(y_range[1])),
-        start or _default_start(x_range, y_range),
+        start or window_start(x_range, y_range),
         (),
         f"Your formula: {str(text).strip()}",
     )
@@ -164,11 +171,3 @@ def custom_surface(
     if not finite:
         raise ExpressionError("f is not a finite real number anywhere in the view window")
     return surface
-
-
-def _default_start(x_range: tuple[float, float], y_range: tuple[float, float]) -> tuple[float, float]:
-    """A start point in the upper-left part of the window (a path then crosses most of the view)."""
-    return (
-        float(f"{x_range[0] + 0.2 * (x_range[1] - x_range[0]):.4g}"),
-        float(f"{y_range[0] + 0.8 * (y_range[1] - y_range[0]):.4g}"),
-    )

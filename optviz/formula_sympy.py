@@ -23,7 +23,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.numpy import NumPyPrinter
 
 from . import formula_code
-from .expressions import (
+from .formula_rules import (
     ALLOWED_TEXT,
     FUNCTION_NAMES,
     MAX_CONSTANT,

@@ -11,8 +11,8 @@ One URL format for every page (as the surface explorer writes it): ``surface=ros
   input and returned as the problem, never raised).
 - :func:`build_surface` returns the :class:`optviz.surfaces.Surface`, compiled once per formula / κ.
 
-A custom formula is parsed by :mod:`optviz.expressions` (``ast`` whitelist, then sympy; never ``eval``); sympy is
-imported only when a custom surface is asked for. Widget keys are ``prefix + "surface"``, ``"condition"``,
+A custom formula is worked out by :mod:`optviz.expressions` (``ast`` whitelist, then sympy in a sandboxed worker
+with CPU, memory and time limits; never ``eval``). Widget keys are ``prefix + "surface"``, ``"condition"``,
 ``"f"``, ``"x_low"``, ``"x_high"``, ``"y_low"``, ``"y_high"``; the start point lives in ``prefix + "x0"`` /
 ``"y0"`` (see :func:`reset_start`).
 """

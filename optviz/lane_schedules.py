@@ -20,13 +20,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
-from .lanes import Lane, parse_lane
 from .schedules import SCHEDULES, Schedule, schedule_arguments
+
+if TYPE_CHECKING:  # optviz.lanes imports this module: a lane carries its plan (Lane.plan)
+    from .lanes import Lane
 
 SCHEDULE_KEY = "schedule"
 PLATEAU_KEY = "plateau"
@@ -49,6 +51,20 @@ class LrPlan:
     def __post_init__(self) -> None:
         if self.schedule is not None and self.plateau is not None:
             raise ValueError(_ONE_OR_THE_OTHER)
+
+    def _identity(self) -> tuple:
+        """Every number of the plan, exactly (the plateau rule compares by identity on its own)."""
+        rule = self.schedule if self.schedule is not None else self.plateau
+        if rule is None:
+            return ()
+        values = ((field.name, getattr(rule, field.name)) for field in fields(rule))  # type: ignore[arg-type]
+        return (type(rule).__name__, *((n, tuple(v.tolist()) if isinstance(v, np.ndarray) else v) for n, v in values))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LrPlan) and self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
 
     @property
     def is_constant(self) -> bool:
@@ -208,20 +224,17 @@ def split_lane_text(text: str) -> tuple[str, LrPlan]:
 
 
 def parse_scheduled_lane(text: str, allow_native: bool = False) -> tuple[Lane, LrPlan]:
-    """:func:`optviz.lanes.parse_lane` plus the lane's lr plan; a native lane cannot carry one."""
-    optimizer_text, plan = split_lane_text(text)
-    lane = parse_lane(optimizer_text, allow_native)
-    if lane.is_native and not plan.is_constant:
-        raise ValueError("schedule= and plateau= work on Keras 2.2.4 lanes only, not on torch.optim / tf.keras lanes")
-    return lane, plan
+    """The lane of ``text`` without its plan, and the plan (``parse_lane(text, allow_plan=True)`` gives
+    both in one lane); a native lane cannot carry one."""
+    from .lanes import parse_lane
+
+    lane = parse_lane(text, allow_native, allow_plan=True)
+    return lane.with_plan(None), lane.lr_plan
 
 
 def scheduled_lane_text(lane: Lane, plan: LrPlan) -> str:
-    """The lane's URL text with its plan: ``sgd:lr=0.1,schedule=step,every=100,drop=0.5``."""
-    text, extra = lane.to_text(), plan.to_text()
-    if not extra:
-        return text
-    return f"{text}{',' if ':' in text else ':'}{extra}"
+    """The lane's URL text with ``plan``: ``sgd:lr=0.1,schedule=step,every=100,drop=0.5``."""
+    return lane.with_plan(plan).to_text()
 
 
 def batched_callbacks(plans: Sequence[LrPlan], repeats: int = 1) -> list[Callback]:

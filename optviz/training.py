@@ -12,6 +12,11 @@ A lane whose loss, gradients or weights stop being finite, or whose training los
 is marked diverged and frozen; the others keep training. A native lane (torch.optim, tf.keras) is a group of its
 own, updated by its framework's optimizer (built from the framework's own argument names and defaults) on the
 same gradients.
+
+The session trains a classification network (history: loss and accuracy) or a regression network (history: MSE
+and R^2), with an optional L2 kernel penalty ``l2`` (Keras' ``kernel_regularizer=l2(l2)``; the reported losses
+include it, as Keras' do). It keeps a bounded trail of every lane's weights at each evaluation, which
+``optviz.landscape`` projects on a loss-landscape slice.
 """
 
 from __future__ import annotations
@@ -29,12 +34,25 @@ from .datasets import Dataset
 from .lanes import Lane, batch_key, batched_optimizer
 from .optimizers import Optimizer
 
-#: History columns, one row per lane per evaluation.
+#: History columns, one row per lane per evaluation (a classification session).
 HISTORY_COLUMNS = ("step", "epoch", "lane", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
+#: History columns of a regression session: mean squared error and R^2 instead of accuracy.
+REGRESSION_HISTORY_COLUMNS = ("step", "epoch", "lane", "train_loss", "train_r2", "test_loss", "test_r2")
 BATCH_SIZE_RANGE = (1, 1024)
+#: Keras' ``l2(...)`` strength the session accepts (0 = no regularisation).
+L2_RANGE = (0.0, 1.0)
 #: A lane whose mean training loss passes this many nats has blown up: chance level is ln(classes) <= 2.3, and a
 #: confidently wrong network gets almost no gradient from Keras' clipped cross-entropy, so it rarely recovers.
 DIVERGED_LOSS = 5.0
+#: The same for regression on a standardised target, where predicting the mean scores an MSE of 1.
+DIVERGED_REGRESSION_LOSS = 100.0
+#: The weight trail (snapshots for the loss landscape) is thinned to every other evaluation beyond this size.
+TRAIL_MAX_BYTES = 32 * 2**20
+
+
+def history_columns(task: str) -> tuple[str, ...]:
+    """The history columns of a session training for ``task`` (classification or regression)."""
+    return REGRESSION_HISTORY_COLUMNS if task == "regression" else HISTORY_COLUMNS
 
 
 class _Group(NamedTuple):
@@ -110,11 +128,12 @@ class TrainingSession:
 
     Args:
         dataset: the standardised data.
-        network: the architecture (its inputs and classes must match ``dataset``).
+        network: the architecture (its inputs, outputs and task must match ``dataset``).
         lanes: 1 or more optimizer lanes.
         batch_size: samples per step, the same batches for every lane.
         seed: seeds the initial weights and the shuffle.
         keys: stable names of the lanes (default ``"0"``, ``"1"``, ...), used by ``configure``.
+        l2: Keras' ``kernel_regularizer=l2(l2)`` on every layer, shared by all lanes (``set_l2`` changes it).
     """
 
     def __init__(
@@ -125,13 +144,17 @@ class TrainingSession:
         batch_size: int = 32,
         seed: int = 0,
         keys: Sequence[str] | None = None,
+        l2: float = 0.0,
     ) -> None:
-        if network.inputs != dataset.inputs or network.classes != dataset.classes:
-            raise ValueError(
-                f"network {network.describe()} does not fit {dataset.inputs} inputs and {dataset.classes} classes"
-            )
+        if network.task != dataset.task:
+            raise ValueError(f"a {network.task} network cannot train on {dataset.task} data")
+        if network.inputs != dataset.inputs or network.outputs != dataset.outputs:
+            wanted = "1 output" if dataset.is_regression else f"{dataset.classes} classes"
+            raise ValueError(f"network {network.describe()} does not fit {dataset.inputs} inputs and {wanted}")
         if not BATCH_SIZE_RANGE[0] <= batch_size <= BATCH_SIZE_RANGE[1]:
             raise ValueError(f"batch size must be in {list(BATCH_SIZE_RANGE)}, got {batch_size}")
+        self.l2 = _checked_l2(l2)
+        self.columns = history_columns(network.task)
         self.dataset = dataset
         self.network = network
         self.batch_size = int(batch_size)
@@ -140,8 +163,11 @@ class TrainingSession:
         self.steps_per_epoch = math.ceil(len(dataset.y_train) / self.batch_size)
         self._epoch_order: tuple[int, np.ndarray] | None = None
         self._grid: tuple | None = None
-        self._history = np.empty((0, len(HISTORY_COLUMNS)))
+        self._history = np.empty((0, len(self.columns)))
         self._history_rows = 0
+        self._trail = np.empty((0, network.parameter_count))  # flat weights, one row per lane per evaluation
+        self._trail_keys = np.empty((0, 2), dtype=np.int64)  # (step, lane id) of each trail row
+        self._trail_rows = 0
         self._next_id = 0
         self.step = 0
         self._last_recorded_step = 0
@@ -232,6 +258,10 @@ class TrainingSession:
         self.lanes, self.keys, self._ids = list(lanes), list(keys), list(ids)
         self._joined = {k: self._joined.get(k, 0) for k in keys}
 
+    def set_l2(self, l2: float) -> None:
+        """Change the L2 strength between steps (weights and optimizer states are kept, as Playground does)."""
+        self.l2 = _checked_l2(l2)
+
     # -- training -----------------------------------------------------------------------------------
     def batch_indices(self, step: int) -> np.ndarray:
         """Training-set indices of the mini-batch at ``step``: a seeded shuffle per epoch, shared by all lanes."""
@@ -243,12 +273,12 @@ class TrainingSession:
 
     def advance(self, steps: int) -> None:
         """Train ``steps`` mini-batches (every lane on the same batches), then evaluate once."""
-        activation = self.network.activation
+        activation, task = self.network.activation, self.network.task
         for _ in range(int(steps)):
             batch = self.batch_indices(self.step)
             with np.errstate(all="ignore"):
                 losses, grads = mlp.loss_and_grads(
-                    self.weights, self.dataset.x_train[batch], self.dataset.y_train[batch], activation
+                    self.weights, self.dataset.x_train[batch], self.dataset.y_train[batch], activation, task, self.l2
                 )
                 finite = np.isfinite(losses)
                 for grad in grads:
@@ -270,18 +300,22 @@ class TrainingSession:
 
     # -- evaluation ---------------------------------------------------------------------------------
     def evaluate(self) -> dict[str, np.ndarray]:
-        """Loss and accuracy on the full train and test sets, per lane (lane order), NaN once diverged."""
-        data = self.dataset
+        """Loss (with the L2 penalty, as Keras reports it) and accuracy, or MSE and R^2 for regression, on the
+        full train and test sets, per lane (lane order), NaN once diverged."""
+        data, task = self.dataset, self.network.task
+        score = mlp.r_squared if task == "regression" else mlp.accuracy
         with np.errstate(all="ignore"):
-            train = mlp.predict_proba(self.weights, data.x_train, self.network.activation)
-            test = mlp.predict_proba(self.weights, data.x_test, self.network.activation)
+            train = mlp.predict(self.weights, data.x_train, self.network.activation, task)
+            test = mlp.predict(self.weights, data.x_test, self.network.activation, task)
+            penalty = mlp.l2_penalty(self.weights, self.l2) if self.l2 else 0.0
             result = {
-                "train_loss": mlp.cross_entropy(train, data.y_train),
-                "train_accuracy": mlp.accuracy(train, data.y_train),
-                "test_loss": mlp.cross_entropy(test, data.y_test),
-                "test_accuracy": mlp.accuracy(test, data.y_test),
+                "train_loss": mlp.data_loss(train, data.y_train, task) + penalty,
+                self.columns[4]: score(train, data.y_train),
+                "test_loss": mlp.data_loss(test, data.y_test, task) + penalty,
+                self.columns[6]: score(test, data.y_test),
             }
-        broken = ~np.isfinite(train.reshape(len(train), -1).sum(axis=1)) | ~(result["train_loss"] < DIVERGED_LOSS)
+        limit = DIVERGED_REGRESSION_LOSS if task == "regression" else DIVERGED_LOSS
+        broken = ~np.isfinite(train.reshape(len(train), -1).sum(axis=1)) | ~(result["train_loss"] < limit)
         self._diverged[broken & (self._diverged < 0)] = self.step
         gone = (self._diverged >= 0) & (self._diverged <= self._last_recorded_step)  # shown once, then gap
         return {name: np.where(gone, np.nan, values)[self._rows] for name, values in result.items()}
@@ -295,16 +329,57 @@ class TrainingSession:
                 np.full(len(lanes), float(self.step)),
                 np.full(len(lanes), self.epoch),
                 np.asarray(self._ids, dtype=np.float64)[lanes],
-                *(metrics[name][lanes] for name in HISTORY_COLUMNS[3:]),
+                *(metrics[name][lanes] for name in self.columns[3:]),
             ]
         )
         needed = self._history_rows + len(rows)
         if needed > len(self._history):
-            grown = np.empty((max(2 * len(self._history), needed, 256), len(HISTORY_COLUMNS)))
+            grown = np.empty((max(2 * len(self._history), needed, 256), len(self.columns)))
             grown[: self._history_rows] = self._history[: self._history_rows]
             self._history = grown
         self._history[self._history_rows : needed] = rows
         self._history_rows = needed
+        self._record_trail(lanes)
+
+    def _record_trail(self, lanes: np.ndarray) -> None:
+        """Append the flat weights of ``lanes`` (lane positions) to the trail; thin it when it grows too big."""
+        flat = mlp.flatten_weights(self.weights)[self._rows[lanes]]
+        keys = np.column_stack([np.full(len(lanes), self.step), np.asarray(self._ids, dtype=np.int64)[lanes]])
+        needed = self._trail_rows + len(flat)
+        if needed * flat.shape[1] * 8 > TRAIL_MAX_BYTES:
+            self._thin_trail()
+            needed = self._trail_rows + len(flat)
+        if needed > len(self._trail):
+            size = max(2 * len(self._trail), needed, 64)
+            grown, grown_keys = np.empty((size, flat.shape[1])), np.empty((size, 2), dtype=np.int64)
+            grown[: self._trail_rows] = self._trail[: self._trail_rows]
+            grown_keys[: self._trail_rows] = self._trail_keys[: self._trail_rows]
+            self._trail, self._trail_keys = grown, grown_keys
+        self._trail[self._trail_rows : needed] = flat
+        self._trail_keys[self._trail_rows : needed] = keys
+        self._trail_rows = needed
+
+    def _thin_trail(self) -> None:
+        """Keep every other evaluation step (and every lane's first and the latest rows)."""
+        keys = self._trail_keys[: self._trail_rows]
+        steps = np.unique(keys[:, 0])
+        keep = np.isin(keys[:, 0], np.append(steps[::2], steps[-1]))
+        keep[np.unique(keys[:, 1], return_index=True)[1]] = True
+        count = int(keep.sum())
+        self._trail[:count] = self._trail[: self._trail_rows][keep]
+        self._trail_keys[:count] = keys[keep]
+        self._trail_rows = count
+
+    def trajectories(self) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """Per lane (lane order): the evaluated steps ``(T_k,)`` and the flat weights there ``(T_k, P)``
+        (``mlp.flatten_weights`` layout); a lane's trail starts where it joined (the initial weights)."""
+        keys = self._trail_keys[: self._trail_rows]
+        steps, paths = [], []
+        for lane_id in self._ids:
+            mine = np.flatnonzero(keys[:, 1] == lane_id)
+            steps.append(keys[mine, 0].copy())
+            paths.append(self._trail[mine])
+        return steps, paths
 
     @property
     def epoch(self) -> float:
@@ -312,13 +387,14 @@ class TrainingSession:
         return self.step / self.steps_per_epoch
 
     def history(self) -> dict[str, np.ndarray]:
-        """Columns of ``HISTORY_COLUMNS`` for the current lanes; ``lane`` is the lane's position."""
+        """Columns of ``self.columns`` (``HISTORY_COLUMNS``, or ``REGRESSION_HISTORY_COLUMNS`` for regression) for
+        the current lanes; ``lane`` is the lane's position."""
         table = self._history[: self._history_rows]
         position = np.full(self._next_id, -1, dtype=np.int64)  # lane id -> current position (-1: removed)
         position[np.asarray(self._ids, dtype=np.int64)] = np.arange(len(self._ids))
         lane_position = position[table[:, 2].astype(np.int64)]
         keep = lane_position >= 0
-        columns = {name: table[keep, j] for j, name in enumerate(HISTORY_COLUMNS)}
+        columns = {name: table[keep, j] for j, name in enumerate(self.columns)}
         columns["lane"] = lane_position[keep]
         columns["step"] = columns["step"].astype(np.int64)
         return columns
@@ -329,7 +405,7 @@ class TrainingSession:
         history = self.history()
         keep = np.isfinite(history["train_loss"]) if finite else np.ones(len(history["lane"]), dtype=bool)
         result = {}
-        for name in HISTORY_COLUMNS[3:]:
+        for name in self.columns[3:]:
             values = np.full(len(self.lanes), np.nan)
             values[history["lane"][keep]] = history[name][keep]  # later rows overwrite earlier ones
             result[name] = values
@@ -357,7 +433,8 @@ class TrainingSession:
     # -- views for pages ----------------------------------------------------------------------------
     def probability_grid(self, resolution: int = 60, margin: float = 0.5) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """For a 2-input dataset: grid axes ``xs, ys (G,)`` and class probabilities ``(K, G, G, C)`` of every
-        lane (lane order) in one batched forward pass; covers the data with ``margin`` to spare."""
+        lane (lane order) in one batched forward pass (for regression: the standardised predicted target
+        ``(K, G, G, 1)``); covers the data with ``margin`` to spare."""
         data = self.dataset
         if not data.is_planar:
             raise ValueError("a decision map needs a dataset with 2 inputs")
@@ -368,11 +445,13 @@ class TrainingSession:
             self._grid = ((resolution, margin), xs, ys, np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2))
         _, xs, ys, grid = self._grid
         with np.errstate(all="ignore"):
-            probabilities = mlp.predict_proba(self.lane_weights(), grid, self.network.activation)
-        return xs, ys, probabilities.reshape(len(self.lanes), resolution, resolution, -1)
+            outputs = mlp.predict(self.lane_weights(), grid, self.network.activation, self.network.task)
+        return xs, ys, outputs.reshape(len(self.lanes), resolution, resolution, -1)
 
     def confusion_matrices(self, split: str = "test") -> np.ndarray:
         """Counts ``(K, C, C)`` of (true class, predicted class) per lane on the train or test split."""
+        if self.network.is_regression:
+            raise ValueError("a regression network has no confusion matrix")
         x, y = (
             (self.dataset.x_test, self.dataset.y_test)
             if split == "test"
@@ -393,9 +472,10 @@ def confusion_counts(predicted: np.ndarray, labels: np.ndarray, classes: int) ->
 TORCH_ACTIVATIONS = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
 
 
-def torch_script(network: mlp.Network, lane: Lane, batch_size: int) -> str:
+def torch_script(network: mlp.Network, lane: Lane, batch_size: int, l2: float = 0.0) -> str:
     """PyTorch code for a torch.optim lane: the same network (Glorot-uniform kernels, zero biases, as Keras and
-    optviz start), the lane's optimizer and a training loop on shuffled mini-batches."""
+    optviz start), the lane's optimizer, the loss (with Keras' L2 kernel penalty written out when ``l2 > 0``:
+    torch's ``weight_decay`` would also decay the biases) and a training loop on shuffled mini-batches."""
     layers = []
     widths = network.widths
     for index, (fan_in, fan_out) in enumerate(itertools.pairwise(widths)):
@@ -403,6 +483,20 @@ def torch_script(network: mlp.Network, lane: Lane, batch_size: int) -> str:
         if index < len(widths) - 2:
             layers.append(f"    torch.nn.{TORCH_ACTIVATIONS[network.activation]}(),")
     optimizer = lane.keras_code().replace("(params", "(model.parameters()")
+    if network.is_regression:
+        loss_lines = [
+            "loss_function = torch.nn.MSELoss()  # Keras' mean_squared_error",
+            "x, y = torch.as_tensor(x_train), torch.as_tensor(y_train, dtype=torch.float64).reshape(-1, 1)",
+        ]
+    else:
+        loss_lines = [
+            "loss_function = torch.nn.CrossEntropyLoss()  # softmax + cross-entropy on the logits",
+            "x, y = torch.as_tensor(x_train), torch.as_tensor(y_train)",
+        ]
+    loss = "loss = loss_function(model(x[batch]), y[batch])"
+    if l2 > 0:
+        loss_lines.append("kernels = [layer.weight for layer in model if isinstance(layer, torch.nn.Linear)]")
+        loss += f" + {l2:g} * sum((kernel**2).sum() for kernel in kernels)  # Keras' l2({l2:g}) on the kernels"
     return "\n".join(
         [
             "import torch",
@@ -415,45 +509,54 @@ def torch_script(network: mlp.Network, lane: Lane, batch_size: int) -> str:
             "        torch.nn.init.xavier_uniform_(layer.weight)",
             "        torch.nn.init.zeros_(layer.bias)",
             f"optimizer = {optimizer}",
-            "loss_function = torch.nn.CrossEntropyLoss()  # softmax + cross-entropy on the logits",
-            "x, y = torch.as_tensor(x_train), torch.as_tensor(y_train)",
+            *loss_lines,
             "for epoch in range(10):",
             f"    for batch in torch.randperm(len(x)).split({batch_size}):",
             "        optimizer.zero_grad()",
-            "        loss_function(model(x[batch]), y[batch]).backward()",
+            f"        {loss}",
+            "        loss.backward()",
             "        optimizer.step()",
         ]
     )
 
 
-def keras_script(network: mlp.Network, lane: Lane, batch_size: int) -> str:
-    """Keras 2.2.4 code for one lane: the Sequential model, ``compile`` with the lane's optimizer, and ``fit``.
-    A torch.optim lane gets :func:`torch_script`; a tf.keras lane the same model in ``tf.keras``."""
+def _compile_and_fit(network: mlp.Network, optimizer: str, batch_size: int, one_line: bool) -> list[str]:
+    """The ``compile`` and ``fit`` lines: cross-entropy on one-hot labels, or MSE on the target."""
+    if network.is_regression:
+        arguments = [f"optimizer={optimizer}", "loss='mean_squared_error'"]
+        targets = "y_train"
+    else:
+        arguments = [f"optimizer={optimizer}", "loss='categorical_crossentropy'", "metrics=['accuracy']"]
+        targets = f"keras.utils.to_categorical(y_train, {network.classes})"
+    fit = f"model.fit(x_train, {targets}, batch_size={batch_size}, epochs=10, shuffle=True)"
+    if one_line:
+        return [f"model.compile({', '.join(arguments)})", fit]
+    return ["model.compile(", *(f"    {argument}," for argument in arguments), ")", fit]
+
+
+def keras_script(network: mlp.Network, lane: Lane, batch_size: int, l2: float = 0.0) -> str:
+    """Keras 2.2.4 code for one lane: the Sequential model (``kernel_regularizer=l2(l2)`` on every layer when
+    ``l2 > 0``), ``compile`` with the lane's optimizer and the task's loss, and ``fit``. A torch.optim lane gets
+    :func:`torch_script`; a tf.keras lane the same model in ``tf.keras``."""
     if lane.framework == "torch":
-        return torch_script(network, lane, batch_size)
+        return torch_script(network, lane, batch_size, l2)
     if lane.framework == "tf_keras":
         return "\n".join(
             [
                 "import tf_keras",
                 "keras = tf_keras  # Keras 2 as TensorFlow ships it",
                 "",
-                network.keras_code(),
-                f"model.compile(optimizer={lane.keras_code()}, loss='categorical_crossentropy', metrics=['accuracy'])",
-                f"model.fit(x_train, keras.utils.to_categorical(y_train, {network.classes}), batch_size={batch_size}, "
-                "epochs=10, shuffle=True)",
+                network.keras_code(l2),
+                *_compile_and_fit(network, lane.keras_code(), batch_size, one_line=True),
             ]
         )
     return "\n".join(
-        [
-            "import keras",
-            "",
-            network.keras_code(),
-            "model.compile(",
-            f"    optimizer={lane.keras_code()},",
-            "    loss='categorical_crossentropy',",
-            "    metrics=['accuracy'],",
-            ")",
-            f"model.fit(x_train, keras.utils.to_categorical(y_train, {network.classes}), batch_size={batch_size}, "
-            "epochs=10, shuffle=True)",
-        ]
+        ["import keras", "", network.keras_code(l2), *_compile_and_fit(network, lane.keras_code(), batch_size, False)]
     )
+
+
+def _checked_l2(l2: float) -> float:
+    low, high = L2_RANGE
+    if not low <= l2 <= high:  # also refuses NaN
+        raise ValueError(f"l2 must be in [{low:g}, {high:g}], got {l2:g}")
+    return float(l2)

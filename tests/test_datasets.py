@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optviz.datasets import DATASETS, DatasetSpec, make_dataset
+from optviz.datasets import DATASETS, REGRESSION_DATASETS, DatasetSpec, gaussian_bumps, make_dataset
 
 
 @pytest.mark.parametrize("name", list(DATASETS))
@@ -58,3 +58,29 @@ def test_bad_specs_say_what_is_wrong():
         make_dataset(DatasetSpec("moons", samples=5, noise=3.0))
     with pytest.raises(ValueError, match="blobs need 3 to 6 classes"):
         make_dataset(DatasetSpec("blobs", classes=9))
+
+
+@pytest.mark.parametrize("name", list(REGRESSION_DATASETS))
+def test_regression_datasets_have_standardised_float_targets(name):
+    data = make_dataset(DatasetSpec(name, samples=400, test_fraction=0.25))
+    assert data.task == "regression" and data.is_regression and data.classes == 0 and data.outputs == 1
+    assert data.y_train.dtype == np.float64 and len(data.y_train) == 300 and len(data.y_test) == 100
+    assert data.x_train.shape == (300, 2) and data.is_planar
+    assert abs(data.y_train.mean()) < 1e-12 and data.y_train.std() == pytest.approx(1.0)
+    assert data.class_names == []
+    assert DatasetSpec(name).task == "regression" and DatasetSpec("moons").task == "classification"
+
+
+def test_noiseless_plane_is_linear_in_the_inputs_and_gauss_follows_its_bumps():
+    plane = make_dataset(DatasetSpec("plane", noise=0.0))
+    raw = plane.x_train * plane.scale + plane.mean
+    target = plane.target_in_units(plane.y_train)
+    assert np.allclose(target, raw.sum(axis=1) / 12, rtol=1e-12, atol=1e-12)
+    gauss = make_dataset(DatasetSpec("gauss", noise=0.0))
+    raw = gauss.x_train * gauss.scale + gauss.mean
+    assert np.allclose(gauss.target_in_units(gauss.y_train), gaussian_bumps(raw), rtol=1e-12, atol=1e-12)
+    assert gaussian_bumps(np.array([-4.0, 2.5])) == pytest.approx(1.0, abs=0.05)  # a + bump (neighbours -0.03)
+    assert gaussian_bumps(np.array([0.0, 2.5])) == pytest.approx(-1.0, abs=0.07)  # a - bump (neighbours +0.06)
+    noisy = make_dataset(DatasetSpec("plane", noise=0.3))
+    raw = noisy.x_train * noisy.scale + noisy.mean
+    assert np.abs(noisy.target_in_units(noisy.y_train) - raw.sum(axis=1) / 12).mean() > 0.05

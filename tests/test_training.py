@@ -9,7 +9,14 @@ from optviz import mlp
 from optviz.datasets import DatasetSpec, make_dataset
 from optviz.lanes import parse_lane
 from optviz.optimizers import Adam
-from optviz.training import DIVERGED_LOSS, TrainingSession, confusion_counts
+from optviz.training import (
+    DIVERGED_LOSS,
+    REGRESSION_HISTORY_COLUMNS,
+    TrainingSession,
+    confusion_counts,
+    keras_script,
+    torch_script,
+)
 
 from .tolerances import assert_same_run
 
@@ -229,3 +236,194 @@ def test_a_native_lane_keeps_its_weights_when_retuned_and_restarts_its_framework
     assert group.state.iterations == 0 and group.state.native.param_groups[0]["lr"] == 0.05
     training.advance(1)
     assert not np.array_equal(training.lane_weights()[0][0], first_kernel)
+
+
+PLANE = make_dataset(DatasetSpec("plane", samples=200))
+GAUSS = make_dataset(DatasetSpec("gauss", samples=300, noise=0.0))
+
+
+def regression_network(data, hidden=(8, 8)):
+    return mlp.Network(data.inputs, hidden, data.outputs, "tanh", data.task)
+
+
+def test_regression_session_reports_mse_and_r_squared_and_learns_the_plane():
+    training = TrainingSession(PLANE, regression_network(PLANE), [parse_lane("adam:lr=0.01"), parse_lane("sgd")])
+    assert training.columns == REGRESSION_HISTORY_COLUMNS
+    start = training.latest()
+    training.advance(300)
+    latest = training.latest()
+    assert set(latest) == {"train_loss", "train_r2", "test_loss", "test_r2"}
+    assert latest["train_r2"][0] > 0.95 and latest["test_r2"][0] > 0.9
+    assert latest["train_loss"][0] < start["train_loss"][0]
+    predictions = mlp.predict(training.lane_weights(), PLANE.x_test, "tanh", "regression")
+    assert np.allclose(latest["test_loss"], ((predictions[..., 0] - PLANE.y_test) ** 2).mean(axis=1), rtol=1e-12)
+    total = ((PLANE.y_test - PLANE.y_test.mean()) ** 2).sum()
+    r2 = 1 - ((predictions[..., 0] - PLANE.y_test) ** 2).sum(axis=1) / total
+    assert np.allclose(latest["test_r2"], r2, rtol=1e-12)
+    assert set(training.history()) == set(REGRESSION_HISTORY_COLUMNS)
+    _, _, outputs = training.probability_grid(12)
+    assert outputs.shape == (2, 12, 12, 1)
+    with pytest.raises(ValueError, match="no confusion matrix"):
+        training.confusion_matrices()
+
+
+def test_batched_regression_lanes_equal_lanes_trained_one_by_one_with_l2():
+    texts = ["adam:lr=0.01", "sgd:lr=0.05,momentum=0.9", "rmsprop"]
+    network = regression_network(GAUSS, (6,))
+    together = TrainingSession(GAUSS, network, [parse_lane(t) for t in texts], batch_size=16, l2=0.003)
+    together.advance(40)
+    for index, text in enumerate(texts):
+        alone = TrainingSession(GAUSS, network, [parse_lane(text)], batch_size=16, l2=0.003)
+        alone.advance(40)
+        for a, b in zip(alone.lane_weights(), together.lane_weights(), strict=True):
+            assert np.allclose(a[0], b[index], rtol=1e-12, atol=1e-14)  # batched vs alone: other shapes
+
+
+def test_l2_steps_follow_the_penalised_gradient_and_losses_include_the_penalty():
+    l2 = 0.01
+    training = TrainingSession(MOONS, NETWORK, [parse_lane("sgd:lr=0.1")], batch_size=32, l2=l2)
+    plain = TrainingSession(MOONS, NETWORK, [parse_lane("sgd:lr=0.1")], batch_size=32)
+    weights = training.lane_weights()
+    penalty = l2 * sum((w**2).sum() for w in weights[::2])
+    assert training.latest()["train_loss"][0] == pytest.approx(plain.latest()["train_loss"][0] + penalty, rel=1e-12)
+    assert training.latest()["test_loss"][0] == pytest.approx(plain.latest()["test_loss"][0] + penalty, rel=1e-12)
+    batch = training.batch_indices(0)
+    _, grads = mlp.loss_and_grads(weights, MOONS.x_train[batch], MOONS.y_train[batch], "tanh")
+    penalised = [g + 2 * l2 * w if i % 2 == 0 else g for i, (w, g) in enumerate(zip(weights, grads, strict=True))]
+    expected = [w - 0.1 * g for w, g in zip(weights, penalised, strict=True)]
+    training.advance(1)
+    for a, b in zip(training.lane_weights(), expected, strict=True):
+        assert np.allclose(a, b, rtol=1e-12, atol=1e-15)  # same sums, maybe other order
+    training.set_l2(0.0)
+    assert training.l2 == 0.0
+    with pytest.raises(ValueError, match=r"l2 must be in \[0, 1\], got -0.1"):
+        training.set_l2(-0.1)
+    with pytest.raises(ValueError, match="l2 must be in"):
+        TrainingSession(MOONS, NETWORK, [parse_lane("sgd")], l2=float("nan"))
+
+
+def test_l2_shrinks_the_kernels():
+    strong = TrainingSession(MOONS, NETWORK, [parse_lane("adam:lr=0.01")], l2=0.05)
+    none = TrainingSession(MOONS, NETWORK, [parse_lane("adam:lr=0.01")])
+    strong.advance(200)
+    none.advance(200)
+    norm = lambda s: sum((w**2).sum() for w in s.lane_weights()[::2])
+    assert norm(strong) < 0.5 * norm(none)
+
+
+def test_task_mismatch_says_what_is_wrong():
+    with pytest.raises(ValueError, match="a classification network cannot train on regression data"):
+        TrainingSession(PLANE, NETWORK, [parse_lane("sgd")])
+    with pytest.raises(ValueError, match="a regression network cannot train on classification data"):
+        TrainingSession(MOONS, mlp.Network(2, (4,), 1, task="regression"), [parse_lane("sgd")])
+
+
+def test_weight_trail_starts_at_the_initial_weights_and_follows_each_lane():
+    training = session(["adam:lr=0.01", "sgd"], keys=["a", "b"])
+    training.advance(10)
+    training.advance(10)
+    training.configure([parse_lane("sgd"), parse_lane("rmsprop")], keys=["b", "c"])
+    training.advance(5)
+    steps, paths = training.trajectories()
+    assert [s.tolist() for s in steps] == [[0, 10, 20, 25], [20, 25]]
+    initial = mlp.flatten_weights(training.initial_weights)[0]
+    assert all(np.array_equal(path[0], initial) for path in paths)  # a new lane joins from the initial weights
+    current = mlp.flatten_weights(training.lane_weights())
+    assert all(np.array_equal(path[-1], now) for path, now in zip(paths, current, strict=True))
+
+
+def test_weight_trail_is_thinned_within_its_budget(monkeypatch):
+    import optviz.training as training_module
+
+    training = session(["adam", "sgd"])
+    row_bytes = 8 * NETWORK.parameter_count
+    monkeypatch.setattr(training_module, "TRAIL_MAX_BYTES", 40 * row_bytes)
+    for _ in range(60):
+        training.advance(1)
+    steps, paths = training.trajectories()
+    assert sum(len(p) for p in paths) <= 40
+    assert steps[0][0] == 0 and steps[0][-1] == 60 and np.all(np.diff(steps[0]) > 0)
+    assert np.array_equal(steps[0], steps[1])
+
+
+def test_code_export_for_regression_and_l2():
+    network = regression_network(PLANE, (16,))
+    code = keras_script(network, parse_lane("adam"), 32, l2=0.001)
+    regularizer = "kernel_regularizer=keras.regularizers.l2(0.001)"
+    assert f"keras.layers.Dense(16, activation='tanh', input_shape=(2,), {regularizer})" in code
+    assert "keras.layers.Dense(1, activation='linear', kernel_regularizer=keras.regularizers.l2(0.001))" in code
+    assert "loss='mean_squared_error'" in code and "model.fit(x_train, y_train," in code
+    assert "to_categorical" not in code and "accuracy" not in code
+    classification = keras_script(NETWORK, parse_lane("adam"), 32)
+    assert "kernel_regularizer" not in classification and "categorical_crossentropy" in classification
+    torch_code = torch_script(network, parse_lane("torch.adam", allow_native=True), 32, l2=0.001)
+    assert "torch.nn.MSELoss()" in torch_code and "0.001 * sum((kernel**2).sum() for kernel in kernels)" in torch_code
+    compile(code, "keras_script", "exec")
+    compile(torch_code, "torch_script", "exec")
+
+
+def test_exported_torch_code_trains_like_the_session_with_l2():
+    """The exported PyTorch loss (MSE + Keras' l2 on the kernels) has the session's gradient at the same weights."""
+    torch = pytest.importorskip("torch")
+    network = regression_network(PLANE, (5,))
+    code = torch_script(network, parse_lane("torch.sgd:lr=0.1", allow_native=True), 16, l2=0.02)
+    namespace = {"x_train": PLANE.x_train[:16], "y_train": PLANE.y_train[:16]}
+    setup = code[: code.index("for epoch")]
+    exec(setup, namespace)  # the exported script's own model, loss and data
+    model, kernels = namespace["model"], namespace["kernels"]
+    weights = [
+        t.detach().numpy()[None]
+        for layer in model
+        if isinstance(layer, torch.nn.Linear)
+        for t in (layer.weight.T, layer.bias)
+    ]
+    loss = namespace["loss_function"](model(namespace["x"]), namespace["y"]) + 0.02 * sum(
+        (k**2).sum() for k in kernels
+    )
+    loss.backward()
+    ours, grads = mlp.loss_and_grads(weights, PLANE.x_train[:16], PLANE.y_train[:16], "tanh", "regression", 0.02)
+    assert ours[0] == pytest.approx(loss.item(), rel=1e-12)
+    assert np.allclose(grads[0][0], model[0].weight.grad.numpy().T, rtol=1e-10, atol=1e-14)  # torch vs NumPy sums
+
+
+def test_curves_show_mse_and_r_squared_for_a_regression_session():
+    import plotly.graph_objects as go
+
+    from optviz.figures.live_curves import curves_svg
+    from optviz.figures.training import curves_figure
+
+    training = TrainingSession(PLANE, regression_network(PLANE), [parse_lane("adam:lr=0.01"), parse_lane("sgd")])
+    training.advance(20)
+    history = training.history()
+    figure = curves_figure(history, ["Adam", "SGD"], ["#E69F00", "#56B4E9"], [None, None])
+    go.Figure(figure.to_dict())  # validates
+    assert figure.layout.yaxis.title.text == "Mean squared error" and figure.layout.yaxis2.title.text == "R²"
+    low = np.nanmin(np.concatenate([history["train_r2"], history["test_r2"]]))
+    assert figure.layout.yaxis2.range[0] <= max(low, -1.0) and figure.layout.yaxis2.range[1] == 1.02
+    assert any(list(t.y) == list(history["test_r2"][history["lane"] == 1]) for t in figure.data if t.y is not None)
+    svg = curves_svg(history, ["Adam", "SGD"], ["#E69F00", "#56B4E9"], [None, None])
+    assert "R²" in svg and "Mean squared error" in svg and "Accuracy" not in svg
+    classification = curves_figure(session(["adam"]).history(), ["Adam"], ["#E69F00"], [None])
+    assert classification.layout.yaxis2.title.text == "Accuracy"
+
+
+def test_regression_maps_colour_the_predicted_values_and_the_targets():
+    import io
+
+    from PIL import Image
+
+    from optviz.figures.training import HIGH_COLOUR, LOW_COLOUR, _rgb, decision_map_images, value_colours
+
+    expected = [_rgb(LOW_COLOUR), [255] * 3, _rgb(HIGH_COLOUR), _rgb(HIGH_COLOUR)]  # 9 is clipped to +limit
+    assert np.allclose(value_colours(np.array([-2.0, 0.0, 2.0, 9.0]), 2.0), expected)
+    assert np.allclose(value_colours(np.array([np.nan]), 1.0), [[200, 200, 200]])
+    training = TrainingSession(PLANE, regression_network(PLANE), [parse_lane("adam:lr=0.01")])
+    training.advance(200)
+    xs, ys, outputs = training.probability_grid(24)
+    points = (PLANE.x_train, PLANE.y_train, PLANE.x_test, PLANE.y_test)
+    (png,) = decision_map_images(xs, ys, outputs, points, [None], size=96)
+    image = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.float64)
+    assert image.shape == (96, 96, 3)
+    # the plane's target grows with x + y: the top-right corner is orange-ish, the bottom-left blue-ish
+    top_right, bottom_left = image[2, -3], image[-3, 2]
+    assert top_right[0] > top_right[2] and bottom_left[2] > bottom_left[0]

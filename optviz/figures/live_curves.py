@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from optviz.figures.training import DIVERGED_COLOUR, thin
+from optviz.figures.training import DIVERGED_COLOUR, score_panel, thin
 
 LIVE_CURVE_POINTS = 200  # per line: plenty for a 430 px wide panel
 FONT = "font-family='Source Sans Pro, Helvetica, Arial, sans-serif' font-size='12' fill='#31333F'"
@@ -112,7 +112,7 @@ def curves_svg(
     width: int = 1000,
     height: int = 330,
 ) -> str:
-    """The two panels of ``curves_figure`` (loss left, accuracy right; train solid, test dotted; diverged lanes
+    """The two panels of ``curves_figure`` (loss left, accuracy or R^2 right; train solid, test dotted; diverged lanes
     end with a red ✕) and a legend row, as SVG markup ``width`` x ``height`` pixels."""
     legend_rows = math.ceil((len(labels) + 2) / 3)
     plot_height = height - MARGIN_TOP - MARGIN_BOTTOM - legend_rows * LEGEND_ROW
@@ -122,9 +122,10 @@ def curves_svg(
     losses = np.concatenate([history["train_loss"], history["test_loss"]])
     finite_losses = losses[np.isfinite(losses)]
     loss_top = float(finite_losses.max()) * 1.05 if finite_losses.size else 1.0
+    score, score_title, loss_title, score_range = score_panel(history)
     panels = (
-        ("loss", "Cross-entropy loss", (0.0, max(loss_top, 1e-6)), MARGIN_LEFT),
-        ("accuracy", "Accuracy", (0.0, 1.02), 2 * MARGIN_LEFT + panel_width + GAP),
+        ("loss", loss_title, (0.0, max(loss_top, 1e-6)), MARGIN_LEFT),
+        (score, score_title, score_range, 2 * MARGIN_LEFT + panel_width + GAP),
     )
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' viewBox='0 0 {width} {height}'>"

@@ -46,6 +46,20 @@ def thin(count: int, limit: int = MAX_CURVE_POINTS) -> np.ndarray:
     return np.unique(np.linspace(0, count - 1, limit).round().astype(np.int64))
 
 
+def score_panel(history: dict[str, np.ndarray]) -> tuple[str, str, str, tuple[float, float]]:
+    """What the right-hand panel shows for this history: (metric, its title, the loss title, its y range).
+
+    Accuracy in [0, 1] for classification; for a regression history (``train_r2`` columns) R^2, from its lowest
+    value (but not below -1: a lane far worse than predicting the mean is off the chart) to 1.
+    """
+    if "train_r2" not in history:
+        return "accuracy", "Accuracy", "Cross-entropy loss", (0.0, 1.02)
+    values = np.concatenate([history["train_r2"], history["test_r2"]])
+    values = values[np.isfinite(values)]
+    low = max(float(values.min()), -1.0) if values.size else 0.0
+    return "r2", "R²", "Mean squared error", (min(low, 0.0) - 0.02, 1.02)
+
+
 def curves_figure(
     history: dict[str, np.ndarray],
     labels: Sequence[str],
@@ -53,10 +67,12 @@ def curves_figure(
     diverged_steps: Sequence[int | None],
     x_axis: str = "step",
 ) -> go.Figure:
-    """Loss (left) and accuracy (right) per lane: train solid, test dotted; diverged lanes end with a red x.
+    """Loss (left) and accuracy (right; R^2 for regression) per lane: train solid, test dotted; diverged lanes end
+    with a red x.
 
     ``history`` holds ``HISTORY_COLUMNS`` (``lane`` = lane position); ``x_axis`` is ``step`` or ``epoch``.
     """
+    score, score_title, loss_title, score_range = score_panel(history)
     traces = []
     for lane, (label, colour) in enumerate(zip(labels, colours, strict=True)):
         mine = history["lane"] == lane
@@ -64,7 +80,7 @@ def curves_figure(
         x = history[x_axis][mine][picked]
         mark = diverged_steps[lane]
         name = f"{lane + 1}. {label}" + ("" if mark is None else f" (diverged at step {mark})")
-        for column, metric in ((1, "loss"), (2, "accuracy")):
+        for column, metric in ((1, "loss"), (2, score)):
             for split, dash in (("train", "solid"), ("test", "dot")):
                 y = history[f"{split}_{metric}"][mine][picked]
                 traces.append(
@@ -107,8 +123,8 @@ def curves_figure(
     layout = dict(
         xaxis=dict(domain=[0.0, 0.46], title=dict(text=title)),
         xaxis2=dict(domain=[0.54, 1.0], title=dict(text=title), anchor="y2"),
-        yaxis=dict(title=dict(text="Cross-entropy loss"), rangemode="tozero"),
-        yaxis2=dict(title=dict(text="Accuracy"), range=[0, 1.02], anchor="x2"),
+        yaxis=dict(title=dict(text=loss_title), rangemode="tozero"),
+        yaxis2=dict(title=dict(text=score_title), range=list(score_range), anchor="x2"),
         height=380,
         margin=dict(l=60, r=20, t=30, b=40),
         legend=dict(orientation="h", y=-0.22, x=0),
@@ -133,6 +149,20 @@ def probability_colours(probabilities: np.ndarray) -> np.ndarray:
     rgb[edge] = (70.0, 70.0, 70.0)
     rgb[~np.isfinite(rgb).all(axis=-1)] = (200.0, 200.0, 200.0)
     return np.clip(rgb, 0, 255).astype(np.uint8)[::-1]
+
+
+#: Regression maps: low values blue, high values orange (the first two class colours), through white.
+LOW_COLOUR, HIGH_COLOUR = CLASS_COLOURS[0], CLASS_COLOURS[1]
+
+
+def value_colours(values: np.ndarray, limit: float) -> np.ndarray:
+    """RGB ``(..., 3)`` floats of regression values on a diverging scale: ``-limit`` blue, 0 white, ``+limit``
+    orange (clipped beyond), NaN light grey."""
+    share = np.clip(np.asarray(values, dtype=np.float64) / limit, -1.0, 1.0)[..., None]
+    white = np.full(3, 255.0)
+    rgb = np.where(share < 0, white + (white - _rgb(LOW_COLOUR)) * share, white + (_rgb(HIGH_COLOUR) - white) * share)
+    rgb[~np.isfinite(rgb).all(axis=-1)] = (200.0, 200.0, 200.0)
+    return rgb
 
 
 def _grid_layout(
@@ -238,11 +268,16 @@ def _draw_points(
     x_train, y_train, x_test, y_test = points
     layer = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
+    regression = np.issubdtype(y_train.dtype, np.floating)
+    limit = _value_limit(y_train, y_test)
     for x, y, test in ((x_train, y_train, False), (x_test, y_test, True)):
         px = (x[:, 0] - xs[0]) / (xs[-1] - xs[0]) * (size - 1)
         py = (1.0 - (x[:, 1] - ys[0]) / (ys[-1] - ys[0])) * (size - 1)
-        for cx, cy, label in zip(px.tolist(), py.tolist(), y.tolist(), strict=True):
-            colour = CLASS_COLOURS[label]
+        if regression:  # a point's colour is its target on the map's scale
+            colours = [tuple(int(c) for c in rgb) for rgb in value_colours(y, limit).round()]
+        else:
+            colours = [CLASS_COLOURS[label] for label in y.tolist()]
+        for cx, cy, colour in zip(px.tolist(), py.tolist(), colours, strict=True):
             if test:
                 draw.polygon([(cx, cy - 4), (cx + 4, cy), (cx, cy + 4), (cx - 4, cy)], fill=colour, outline="black")
             else:
@@ -259,12 +294,21 @@ def decision_map_images(
     size: int = 260,
 ) -> list[bytes]:
     """One PNG per lane on the same colour scale: ``probability_colours`` scaled to ``size`` pixels with the data
-    drawn on top; a diverged lane's map is greyed out. ``probabilities (K, G, G, C)`` over ``xs, ys (G,)``."""
+    drawn on top; a diverged lane's map is greyed out. ``probabilities (K, G, G, C)`` over ``xs, ys (G,)``.
+
+    A regression session's outputs ``(K, G, G, 1)`` are drawn as values instead (``value_colours``, symmetric
+    about 0 up to the largest target magnitude), the points coloured by their targets on the same scale.
+    """
     layer = _points_layer(xs, ys, points, size)
     fog = Image.new("RGBA", (size, size), (235, 235, 235, 255))
+    limit = _value_limit(points[1], points[3])
     images = []
     for lane in range(probabilities.shape[0]):
-        image = Image.fromarray(probability_colours(probabilities[lane]), "RGB").convert("RGBA")
+        if probabilities.shape[-1] == 1:
+            pixels = np.clip(value_colours(probabilities[lane, ..., 0], limit), 0, 255).astype(np.uint8)[::-1]
+        else:
+            pixels = probability_colours(probabilities[lane])
+        image = Image.fromarray(pixels, "RGB").convert("RGBA")
         image = image.resize((size, size), Image.BILINEAR)
         if diverged_steps[lane] is not None:
             image = Image.blend(image, fog, 0.6)
@@ -272,6 +316,13 @@ def decision_map_images(
         Image.alpha_composite(image, layer).convert("RGB").save(buffer, format="PNG", compress_level=1)
         images.append(buffer.getvalue())
     return images
+
+
+def _value_limit(*targets: np.ndarray) -> float:
+    """The colour scale's half-range for regression targets: their largest magnitude (1 if there is none)."""
+    values = np.abs(np.concatenate([np.asarray(t, dtype=np.float64) for t in targets]))
+    values = values[np.isfinite(values)]
+    return float(values.max()) if values.size and values.max() > 0 else 1.0
 
 
 def images_html(

@@ -149,3 +149,21 @@ def test_an_alias_key_is_still_read() -> None:
     assert Aliased.from_query({"count": ["4"]})[0].count == 4
     assert Aliased.from_query({"n": ["5"], "count": ["4"]})[0].count == 5
     assert Aliased(count=4).to_query() == {"n": ["4"]}
+
+
+def test_the_explorer_examples_are_clean_links_that_show_what_they_say() -> None:
+    import numpy as np
+
+    from optviz.explorer import run_lanes
+    from optviz.page_states.explorer import EXPLORER_EXAMPLES
+    from optviz.surface_spec import build_surface
+
+    for query, _ in EXPLORER_EXAMPLES.values():
+        state, notes = ExplorerState.from_query(params_of("/surfaces?" + query))
+        assert notes == []
+    rescue = EXPLORER_EXAMPLES["step decay rescues a too-large lr"][0]
+    state, _ = ExplorerState.from_query(params_of("/surfaces?" + rescue))
+    surface = build_surface(state.surface)
+    constant, scheduled = run_lanes(state.lanes, surface.value_and_grad, state.start, state.steps)
+    assert constant.diverged[0] and not scheduled.diverged[0]
+    assert scheduled.losses[-1, 0] < 1e-6 and np.all(scheduled.lrs[4:, 0] < 0.2)  # below 2/L = 0.2 from step 4

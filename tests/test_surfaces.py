@@ -215,3 +215,21 @@ def test_standalone_html_is_self_contained_and_animated():
     names = re.findall(r'"name":"(\d+)"', call)
     assert names[0] == "0" and names[-1] == "60" and len(names) == 61
     assert json.loads(json.dumps(figure.to_dict()))["frames"][-1]["name"] == "60"
+
+
+def test_lr_figure_draws_each_lanes_lr_and_turns_logarithmic_over_a_wide_span():
+    from optviz.explorer import run_lanes
+    from optviz.figures.lr import lr_figure
+    from optviz.figures.surfaces import PathSet
+    from optviz.lanes import parse_lane
+
+    lanes = [parse_lane(t, allow_plan=True) for t in ("sgd:lr=0.002", "sgd:lr=0.002,schedule=exp,gamma=0.9")]
+    surface = get_surface("rosenbrock")
+    trajectories = run_lanes(lanes, surface.value_and_grad, (-1.2, 1.0), 60, noise_sigma=0.1, ensemble=3)
+    paths = [PathSet(f"lane {n}", "#000000", t) for n, t in enumerate(trajectories)]
+    figure = lr_figure(paths)
+    named = {trace.name: trace for trace in figure.data if trace.showlegend is not False}
+    assert set(named) == {"lane 0", "lane 1"} and len(figure.data) == 2  # equal ensemble rates drawn once
+    np.testing.assert_array_equal(named["lane 1"].y, trajectories[1].lrs[:, 0])  # copies of stored values
+    assert figure.layout.yaxis.type == "log"  # 0.9**59: a span of ~500
+    assert lr_figure(paths[:1]).layout.yaxis.type == "linear"

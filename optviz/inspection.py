@@ -5,7 +5,8 @@
 accumulators, Nadam's momentum schedule) before and after the step, and the scalars Keras derives
 from the counter (decayed lr, bias corrections, ``mu_t``). Everything is read from the core's state
 records and public helpers (``decayed_lr``, ``bias_correction``, ``bias_corrected_lr``,
-``momentum_cache``, ``clip_gradients``); the positions come from the core's ``update``. Only the
+``momentum_cache``, ``clip_gradients``); the steps are the runner's own loop (``runner.walk``, with its
+divergence rule), keeping every state. Only the
 intermediates Keras never stores are derived here, for display: Adadelta's lr-free update (from the
 core's step), Nadam's g', m', v' and m-bar, and each optimizer's per-coordinate multiplier. The formula
 templates (``optviz.inspection_formulas``) show the numbers as Keras 2.2.4 combines them; the tests
@@ -27,12 +28,10 @@ from .explain import OPTIMIZER_QUANTITY_HELP, QUANTITY_HELP
 from .lanes import Lane
 from .optimizers import Optimizer, clip_gradients
 from .optimizers.nadam import SCHEDULE_BASE
+from .runner import walk
 
 #: ``value_and_grad(points (R, 2)) -> (values (R,), grads (R, 2))``
 ValueAndGrad = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
-
-#: A coordinate beyond ±DIVERGENCE_BOUND (or a non-finite one) ends the recording, as in the runner.
-DIVERGENCE_BOUND = 1e6
 
 #: The state slots each optimizer keeps, as ``quantity name -> state field`` (after the step; the
 #: value before the step is recorded as ``<name>_prev``).
@@ -208,27 +207,23 @@ def fork(
         state = optimizer.init([position])
         first = step
     else:
-        state, note = adopt_state(state, original.lane, lane, optimizer, position)
+        state, note = adopt_state(state, original.lane, lane, optimizer)
         first = step
     return _record(lane, optimizer, value_and_grad, position, state, first, steps), note
 
 
-def adopt_state(
-    state: NamedTuple, old: Lane, new: Lane, optimizer: Optimizer, position: np.ndarray
-) -> tuple[NamedTuple, str]:
-    """The state of ``old`` made usable by ``new`` (same optimizer): AMSGrad's ``vhat`` appears as zeros
-    (so it tracks the max of v from now on) or is dropped."""
+def adopt_state(state: NamedTuple, old: Lane, new: Lane, optimizer: Optimizer) -> tuple[NamedTuple, str]:
+    """The state of ``old`` made usable by ``new`` (same optimizer, see ``Optimizer.adopt_state``), and a note
+    saying what was kept: AMSGrad's ``vhat`` appears as zeros (so it tracks the max of v from now on) or is
+    dropped."""
     note = f"The fork keeps the state after step {state.iterations} (position, moments, counter t)."
     if new.optimizer == "adam":
         had, has = old.arguments["amsgrad"], new.arguments["amsgrad"]
         if has and not had:
-            fresh = optimizer.init([position])
-            state = state._replace(max_second_moments=fresh.max_second_moments)
             note += " AMSGrad's running max of v starts at 0 at the fork."
         elif had and not has:
-            state = state._replace(max_second_moments=None)
             note += " AMSGrad's running max of v is dropped."
-    return state, note
+    return optimizer.adopt_state(state), note
 
 
 def _record(
@@ -240,31 +235,35 @@ def _record(
     first_step: int,
     steps: int,
 ) -> Inspection:
-    """The step loop: call the core's ``update`` and read what it did (one run, so R = 1)."""
+    """Walk the runner's step loop (one run, R = 1) from ``position`` and ``state``, keeping every state,
+    and read what each step did; recording stops where the runner marks the run diverged."""
     if int(steps) != steps or steps < 0:
         raise ValueError(f"steps must be a whole number >= 0, got {steps}")
     name = lane.optimizer
     records: dict[str, list] = {}
-    positions, losses, states = [position[0].copy()], [], [state]
+    positions: list[np.ndarray] = []
+    losses: list[float] = []
+    states: list[NamedTuple] = []
     diverged = -1
-    with np.errstate(all="ignore"):
-        loss, grad = value_and_grad(position)
-        losses.append(float(loss[0]))
-        for _ in range(int(steps)):
-            params, new_state = optimizer.update([position], [grad], state)
-            new_position = params[0]
-            new_loss, new_grad = value_and_grad(new_position)
-            row = _step_quantities(name, optimizer, state, new_state, position, new_position, grad)
-            row["loss_prev"], row["loss"] = losses[-1], float(new_loss[0])
+    before = None  # (point (1, D), gradient (1, D), state) of the previous position
+    for here in walk(optimizer, value_and_grad, position, int(steps), state=state, keep_states=True):
+        point, loss = here.point.copy(), float(here.loss[0])
+        if here.escaped is not None:  # the runner froze the run where it was: show where the update sent it
+            point = here.escaped.copy()
+            with np.errstate(all="ignore"):
+                loss = float(value_and_grad(point)[0][0])
+        if before is not None:
+            row = _step_quantities(name, optimizer, before[2], here.state, before[0], point, before[1])
+            row["loss_prev"], row["loss"] = losses[-1], loss
             for key, value in row.items():
                 records.setdefault(key, []).append(value)
-            positions.append(new_position[0].copy())
-            losses.append(float(new_loss[0]))
-            states.append(new_state)
-            position, state, grad = new_position, new_state, new_grad
-            if not (np.all(np.isfinite(new_position)) and np.all(np.abs(new_position) <= DIVERGENCE_BOUND)):
-                diverged = first_step + len(positions) - 1
-                break
+        positions.append(point[0])
+        losses.append(loss)
+        states.append(here.state)
+        if here.diverged_step[0] >= 0:
+            diverged = first_step + here.k
+            break
+        before = (point, here.grad.copy(), here.state)
     dims = positions[0].shape[0]
     quantities = {
         key: np.asarray(values, dtype=np.float64).reshape(len(values), *(() if np.ndim(values[0]) == 0 else (dims,)))

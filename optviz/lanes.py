@@ -1,7 +1,7 @@
 """Lanes: one optimizer with its arguments, and the ``o=`` text format used in shareable URLs.
 
 ``adam:lr=0.01,amsgrad=1`` is Adam with lr 0.01 and AMSGrad on; omitted arguments take the Keras
-2.2.4 defaults; booleans are 1/0. Also the widget ranges every page uses and Keras code snippets.
+2.2.4 defaults; booleans are 1/0. Also Keras code snippets (the widget ranges are :mod:`optviz.arguments`).
 
 A Keras 2.2.4 lane may carry an lr plan (:mod:`optviz.lane_schedules`): a schedule
 (``sgd:lr=0.1,momentum=0.9,schedule=step,every=100,drop=0.5``) or a plateau rule
@@ -9,8 +9,8 @@ A Keras 2.2.4 lane may carry an lr plan (:mod:`optviz.lane_schedules`): a schedu
 page must run the lane's callbacks (:meth:`Lane.callbacks`, :func:`batched_callbacks`).
 
 A native lane (``torch.adam:lr=0.01,eps=1e-08``, ``tf.adam:learning_rate=0.01``) takes its framework's own
-argument names and defaults (see :func:`optviz.frameworks.native_arguments`), and builds the framework's
-optimizer directly from them.
+argument names and defaults (see :mod:`optviz.native_lanes`), and builds the framework's optimizer directly
+from them.
 """
 
 from __future__ import annotations
@@ -24,44 +24,25 @@ from typing import Any
 import numpy as np
 
 from . import optimizers
+from .arguments import BOOLEAN_ARGUMENTS, CLIP_ARGUMENTS
 from .callbacks import Callback
 from .lane_schedules import PLATEAU_KEY, SCHEDULE_KEY, LrPlan, split_lane_text
 from .lane_schedules import batched_callbacks as plan_callbacks
+from .native_lanes import (
+    FRAMEWORKS,
+    LANE_FRAMEWORKS,
+    LANE_PREFIXES,
+    build_native,
+    check_native,
+    native_arguments,
+    native_code,
+)
 
 #: Colours given to lanes in order (colour-blind-safe Okabe-Ito, then extras).
 PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#000000")
 
 #: Display names of the optimizers, keyed by Keras' lowercase name.
 DISPLAY_NAMES = {name: cls.__name__ for name, cls in optimizers.OPTIMIZERS.items()}
-
-
-@dataclass(frozen=True)
-class ArgumentRange:
-    """How a page offers an argument: bounds, log or linear scale, and whether 0/None means off."""
-
-    low: float
-    high: float
-    log: bool = False
-    optional: bool = False  # clipnorm / clipvalue: None (off) allowed
-
-
-ARGUMENT_RANGES: dict[str, ArgumentRange] = {
-    "lr": ArgumentRange(1e-5, 10.0, log=True),
-    "momentum": ArgumentRange(0.0, 0.999),
-    "rho": ArgumentRange(0.0, 0.999),
-    "epsilon": ArgumentRange(1e-10, 1.0, log=True),
-    "decay": ArgumentRange(0.0, 1.0),
-    "beta_1": ArgumentRange(0.0, 0.999),
-    "beta_2": ArgumentRange(0.0, 0.9999),
-    "schedule_decay": ArgumentRange(0.0, 0.1),
-    "clipnorm": ArgumentRange(0.0, 100.0, optional=True),
-    "clipvalue": ArgumentRange(0.0, 100.0, optional=True),
-}
-
-BOOLEAN_ARGUMENTS = ("nesterov", "amsgrad")
-
-#: URL prefixes of native lanes -> framework keys (``torch.adam:lr=0.01``).
-FRAMEWORK_PREFIXES = {"torch": "torch", "tf": "tf_keras"}
 
 
 def keras_arguments(name: str) -> dict[str, Any]:
@@ -79,12 +60,10 @@ def keras_arguments(name: str) -> dict[str, Any]:
 
 def lane_arguments(name: str, framework: str = "keras224") -> dict[str, Any]:
     """The arguments a lane of ``framework`` takes, with their defaults: :func:`keras_arguments` for
-    ``"keras224"``, else the framework's own (:func:`optviz.frameworks.native_arguments`; imports it)."""
+    ``"keras224"``, else the framework's own (:func:`optviz.native_lanes.native_arguments`; imports it)."""
     if framework == "keras224":
         return keras_arguments(name)
     _class(name)  # an unknown optimizer says so in Keras' words
-    from .frameworks import native_arguments
-
     return native_arguments(framework, str(name).lower())
 
 
@@ -116,12 +95,10 @@ class Lane:
     def create(cls, optimizer: str, framework: str = "keras224", *, plan: LrPlan | None = None, **config: Any) -> Lane:
         """A checked lane: unknown names, unknown arguments and invalid values raise ``ValueError``."""
         name = str(optimizer).lower()
-        if framework != "keras224" and framework not in FRAMEWORK_PREFIXES.values():
-            raise ValueError(f"unknown framework {framework!r}; choose keras224, torch or tf_keras")
+        if framework != "keras224" and framework not in LANE_FRAMEWORKS:
+            raise ValueError(f"unknown framework {framework!r}; choose one of keras224, {', '.join(LANE_FRAMEWORKS)}")
         defaults = lane_arguments(name, framework)
         if framework != "keras224":
-            from .frameworks import check_native  # imports the framework only when used
-
             check_native(framework, name, config)
             kept = tuple((k, _normalise(config[k], defaults[k])) for k in defaults if k in config)
             return cls(name, tuple((k, v) for k, v in kept if _differs(v, defaults[k])), framework).with_plan(plan)
@@ -170,8 +147,6 @@ class Lane:
     def build(self) -> optimizers.Optimizer:
         """The optviz optimizer for this lane (a native wrapper for a torch / tf.keras lane)."""
         if self.is_native:
-            from .frameworks import build_native  # imports the framework only when used
-
             return build_native(self.framework, self.optimizer, dict(self.config))
         return _class(self.optimizer)(**dict(self.config))
 
@@ -179,14 +154,13 @@ class Lane:
         """Short human label, e.g. ``Adam lr=0.01, amsgrad``, ``torch.optim Adam lr=0.01`` or
         ``SGD lr=0.5 · step schedule every=100, drop=0.5``."""
         parts = [k if v is True else f"{k}={_format_value(v)}" for k, v in self.config]
-        prefix = {"torch": "torch.optim ", "tf_keras": "tf.keras "}.get(self.framework, "")
-        text = f"{prefix}{self.display_name} {', '.join(parts)}".strip()
+        text = f"{_title(self.framework, self.optimizer)} {', '.join(parts)}".strip()
         return f"{text} · {self.plan.label()}" if self.plan is not None else text
 
     def to_text(self) -> str:
         """The URL form, e.g. ``adam:lr=0.01,amsgrad=1`` (``torch.adam:...`` for a native lane), the lr plan's
         keys last (``sgd:lr=0.5,schedule=step,every=100,drop=0.5``)."""
-        prefix = {v: f"{k}." for k, v in FRAMEWORK_PREFIXES.items()}.get(self.framework, "")
+        prefix = f"{FRAMEWORKS[self.framework].lane_prefix}." if self.is_native else ""
         items = [f"{k}={_format_value(v, url=True)}" for k, v in self.config]
         if self.plan is not None:
             items.append(self.plan.to_text())
@@ -199,8 +173,6 @@ class Lane:
         arguments that differ from the framework's defaults.
         """
         if self.is_native:
-            from .frameworks import native_code
-
             return native_code(self.framework, self.optimizer, dict(self.config))
         parts = []
         for key, value in self.config:
@@ -214,6 +186,12 @@ class Lane:
         """Keras 2.2.4 code for the lane's lr plan: the schedule function written out and
         ``callbacks = [...]`` for ``model.fit`` ('' without a plan)."""
         return self.lr_plan.keras_code(float(self.arguments["lr"])) if self.plan is not None else ""
+
+
+def _title(framework: str, optimizer: str) -> str:
+    """``Adam`` for a Keras 2.2.4 lane, ``torch.optim Adam`` / ``tf.keras Adam`` for a native one."""
+    prefix = "" if framework == "keras224" else FRAMEWORKS[framework].name + " "
+    return prefix + DISPLAY_NAMES[optimizer]
 
 
 def _normalise(value: Any, default: Any = None) -> Any:
@@ -261,11 +239,12 @@ def parse_lane(text: str, allow_native: bool = False, allow_plan: bool = False) 
     framework = "keras224"
     prefix, dot, bare = name.partition(".")
     if dot:
-        if prefix not in FRAMEWORK_PREFIXES:
-            raise ValueError(f"unknown framework prefix {prefix!r} in {text!r}; use torch. or tf.")
+        if prefix not in LANE_PREFIXES:
+            allowed = " or ".join(f"{p}." for p in LANE_PREFIXES)
+            raise ValueError(f"unknown framework prefix {prefix!r} in {text!r}; use {allowed}")
         if not allow_native:
             raise ValueError(f"native lanes ({prefix}.) are not offered on this page")
-        framework, name = FRAMEWORK_PREFIXES[prefix], bare
+        framework, name = LANE_PREFIXES[prefix], bare
     defaults = lane_arguments(name, framework)
     config: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in rest.split(","))):
@@ -274,8 +253,7 @@ def parse_lane(text: str, allow_native: bool = False, allow_plan: bool = False) 
         if not sep:
             raise ValueError(f"{item!r} in lane {text!r} is not key=value")
         if key not in defaults:
-            title = {"torch": "torch.optim ", "tf_keras": "tf.keras "}.get(framework, "") + DISPLAY_NAMES[name]
-            raise ValueError(f"{title} has no argument {key!r}; it takes {', '.join(defaults)}")
+            raise ValueError(f"{_title(framework, name)} has no argument {key!r}; it takes {', '.join(defaults)}")
         config[key] = _parse_value(key, raw.strip(), defaults[key], native=framework != "keras224")
     return Lane.create(name, framework, **config)
 
@@ -313,9 +291,6 @@ def parse_lanes(
         except ValueError as error:
             problems.append(f"ignored lane {text!r}: {error}")
     return lanes, problems
-
-
-CLIP_ARGUMENTS = ("clipnorm", "clipvalue")
 
 
 def batch_key(lane: Lane, index: int = -1) -> tuple:

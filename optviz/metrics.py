@@ -18,14 +18,16 @@ def nearest_minimum_distance(points: np.ndarray, minima: Sequence[tuple[float, f
     if not minima:
         return np.full(points.shape[:-1], np.nan)
     gaps = points[..., None, :] - np.asarray(minima, dtype=np.float64)
-    return np.sqrt((gaps**2).sum(axis=-1)).min(axis=-1)
+    with np.errstate(all="ignore"):  # a diverged point's distance is inf or NaN, not a warning
+        return np.sqrt((gaps**2).sum(axis=-1)).min(axis=-1)
 
 
 def optimum_value(surface: Surface) -> float | None:
     """The loss at the surface's known minima (None if it lists none)."""
     if not surface.minima:
         return None
-    return float(np.min(surface.value(np.array(surface.minima, dtype=np.float64))))
+    with np.errstate(all="ignore"):
+        return float(np.min(surface.value(np.array(surface.minima, dtype=np.float64))))
 
 
 def steps_to_tolerance(losses: np.ndarray, target: float) -> np.ndarray:

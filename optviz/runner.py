@@ -64,6 +64,8 @@ class Position(NamedTuple):
 
     ``diverged_step (R,)`` is updated in place as runs diverge (-1 while a run is alive). ``point`` is a
     buffer the walk reuses: copy it to keep it. ``lr (R,)`` is the lr variable of update k (see callbacks).
+    ``escaped`` is None unless the update to this position sent some run out of bounds; then it holds the
+    ``(R, D)`` points that update produced (``point`` keeps those runs frozen where they were).
     """
 
     k: int
@@ -73,6 +75,7 @@ class Position(NamedTuple):
     state: NamedTuple
     diverged_step: np.ndarray
     lr: np.ndarray | None = None
+    escaped: np.ndarray | None = None
 
 
 def _checked(starts, steps, noise_sigma) -> tuple[np.ndarray, int, np.ndarray]:
@@ -99,6 +102,8 @@ def walk(
     bound: float = DEFAULT_BOUND,
     positions: np.ndarray | None = None,
     callbacks: Sequence[Callback] | None = None,
+    state: NamedTuple | None = None,
+    keep_states: bool = False,
 ) -> Iterator[Position]:
     """Step ``optimizer`` from ``starts (R, D)``, yielding every position k = 0..T before stepping on.
 
@@ -107,6 +112,8 @@ def walk(
     stops moving; the others go on. ``positions`` (``(T+1, R, D)``), if given, receives every point
     in place (no copies); otherwise two buffers are reused. ``callbacks`` (Keras' lr callbacks) set the
     lr variable before update k and read the loss at position k after it; ``Position.lr`` is that variable.
+    ``state`` continues from a state of this optimizer (a fork) instead of a fresh one. With ``keep_states``
+    each step works on a copy of the state (``optimizer.update``), so every yielded state stays valid.
     """
     starts, steps, sigma = _checked(starts, steps, noise_sigma)
     runs, dims = starts.shape
@@ -126,7 +133,8 @@ def walk(
     diverged_step = np.full(runs, -1, dtype=np.int64)
     dead = np.zeros(runs, dtype=bool)
     any_dead = False
-    state = optimizer.init([buffers[0]])
+    state = optimizer.init([buffers[0]]) if state is None else state
+    escaped = None
     for k in range(steps + 1):
         here = buffers[slot(k)]
         with np.errstate(all="ignore"):
@@ -142,13 +150,18 @@ def walk(
         if control is not None and k < steps:
             lr, callback_states = control.on_epoch_begin(k, lr, callback_states)
             stepper = optimizer.with_lr(lr)
-        yield Position(k, here, loss, grad, state, diverged_step, lr)
+        yield Position(k, here, loss, grad, state, diverged_step, lr, escaped)
         if k == steps:
             return
         following = buffers[slot(k + 1)]
+        escaped = None
         with np.errstate(all="ignore"):
-            following[...] = here
-            state = stepper.update_inplace([following], [grad], state)
+            if keep_states:
+                moved, state = stepper.update([here], [grad], state)
+                following[...] = moved[0]
+            else:
+                following[...] = here
+                state = stepper.update_inplace([following], [grad], state)
             if control is not None:
                 lr, callback_states = control.on_epoch_end(k, lr, {"loss": loss}, callback_states)
             if any_dead:
@@ -158,6 +171,7 @@ def walk(
             out = ~(np.abs(following) <= bound).all(axis=1)
             if out.any():
                 diverged_step[out] = k + 1
+                escaped = following.copy()
                 following[out] = here[out]
                 dead |= out
                 any_dead = True

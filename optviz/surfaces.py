@@ -6,7 +6,6 @@ gradient is written out by hand (checked against finite differences in tests/tes
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -38,7 +37,6 @@ class Surface:
     y_range: tuple[float, float]
     start: tuple[float, float]
     minima: tuple[tuple[float, float], ...] = ()
-    note: str = ""
     note: str = ""
 
     def value(self, points: np.ndarray) -> np.ndarray:
@@ -74,105 +72,6 @@ def _rosenbrock(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _bowl(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.einsum("ij,ij->i", points, points), 2.0 * points
-
-
-def _beale(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = points[:, 0], points[:, 1]
-    values = np.zeros_like(x)
-    grads = np.zeros_like(points)
-    for power, constant in ((1, 1.5), (2, 2.25), (3, 2.625)):
-        term = constant - x + x * y**power
-        values += term * term
-        grads[:, 0] += 2.0 * term * (y**power - 1.0)
-        grads[:, 1] += 2.0 * term * power * x * y ** (power - 1)
-    return values, grads
-
-
-def _himmelblau(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = points[:, 0], points[:, 1]
-    a = x * x + y - 11.0
-    b = x + y * y - 7.0
-    return a * a + b * b, np.column_stack([4.0 * x * a + 2.0 * b, 2.0 * a + 4.0 * y * b])
-
-
-def _booth(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = points[:, 0], points[:, 1]
-    a = x + 2.0 * y - 7.0
-    b = 2.0 * x + y - 5.0
-    return a * a + b * b, np.column_stack([2.0 * a + 4.0 * b, 4.0 * a + 2.0 * b])
-
-
-def _matyas(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = points[:, 0], points[:, 1]
-    values = 0.26 * (x * x + y * y) - 0.48 * x * y
-    return values, np.column_stack([0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x])
-
-
-def _camel(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = points[:, 0], points[:, 1]
-    x2, y2 = x * x, y * y
-    values = (4.0 - 2.1 * x2 + x2 * x2 / 3.0) * x2 + x * y + (-4.0 + 4.0 * y2) * y2
-    grad_x = 8.0 * x - 8.4 * x2 * x + 2.0 * x2 * x2 * x + y
-    grad_y = x - 8.0 * y + 16.0 * y2 * y
-    return values, np.column_stack([grad_x, grad_y])
-
-
-def _rastrigin(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    angle = 2.0 * np.pi * points
-    values = 20.0 + np.sum(points * points - 10.0 * np.cos(angle), axis=1)
-    return values, 2.0 * points + 20.0 * np.pi * np.sin(angle)
-
-
-def _ackley(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = points[:, 0], points[:, 1]
-    radius = np.sqrt(0.5 * (x * x + y * y))
-    bowl = np.exp(-0.2 * radius)
-    waves = np.exp(0.5 * (np.cos(2.0 * np.pi * x) + np.cos(2.0 * np.pi * y)))
-    values = -20.0 * bowl - waves + math.e + 20.0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pull = np.where(radius > 0.0, 2.0 * bowl / radius, 0.0)  # the cone's tip: take 0 at the minimum
-    grads = pull[:, None] * points + np.pi * np.sin(2.0 * np.pi * points) * waves[:, None]
-    return values, grads
-
-
-def _styblinski_tang(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    squares = points * points
-    values = 0.5 * np.sum(squares * squares - 16.0 * squares + 5.0 * points, axis=1)
-    return values, 2.0 * squares * points - 16.0 * points + 2.5
-
-
-def _saddle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = points[:, 0], points[:, 1]
-    return x * x - y * y, np.column_stack([2.0 * x, -2.0 * y])
-
-
-def _monkey_saddle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = points[:, 0], points[:, 1]
-    return x**3 - 3.0 * x * y * y, np.column_stack([3.0 * x * x - 3.0 * y * y, -6.0 * x * y])
-
-
-def _plateau(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    well = np.exp(-np.einsum("ij,ij->i", points, points))
-    return 1.0 - well, 2.0 * well[:, None] * points
-
-
-CLIFF_HEIGHT, CLIFF_SHARPNESS, CLIFF_AT = 5.0, 40.0, 1.0
-
-
-def _cliff(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x, y = points[:, 0], points[:, 1]
-    step = 0.5 * (1.0 + np.tanh(0.5 * CLIFF_SHARPNESS * (x - CLIFF_AT)))  # a stable sigmoid
-    values = 0.5 * (x * x + y * y) + CLIFF_HEIGHT * step
-    wall = CLIFF_HEIGHT * CLIFF_SHARPNESS * step * (1.0 - step)
-    return values, np.column_stack([x + wall, y])
-
-
-def _quadratic(matrix: np.ndarray) -> ValueAndGrad:
-    def value_and_grad(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        grads = points @ matrix
-        return 0.5 * np.einsum("ij,ij->i", points, grads), grads
-
-    return value_and_grad
 
 
 def _stack(values: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .lanes import DISPLAY_NAMES, Lane, keras_arguments
+from .metrics import nearest_minimum_distance, optimum_value
 from .runner import DEFAULT_BOUND, Trajectory, run, walk
 from .surfaces import Surface
 
@@ -162,10 +163,8 @@ class Task:
 
     def minimum_value(self) -> float:
         """The loss at the best known minimum (0 when the surface lists none): the target of ``steps_to_tol``."""
-        if not self.surface.minima:
-            return 0.0
-        with np.errstate(all="ignore"):
-            return float(np.min(self.surface.value(np.array(self.surface.minima, dtype=np.float64))))
+        value = optimum_value(self.surface)
+        return 0.0 if value is None else value
 
 
 @dataclass(frozen=True)
@@ -369,10 +368,7 @@ def score(summary: RunSummary, task: Task, metric: str) -> np.ndarray:
     else:
         if not task.surface.minima:
             raise ValueError(f"{task.surface.name} lists no known minimum, so the distance metric is not available")
-        minima = np.asarray(task.surface.minima, dtype=np.float64)
-        gaps = summary.final_positions[:, None, :] - minima[None, :, :]
-        with np.errstate(all="ignore"):
-            values = np.sqrt(np.einsum("rmd,rmd->rm", gaps, gaps)).min(axis=1)
+        values = nearest_minimum_distance(summary.final_positions, task.surface.minima)
     values[summary.diverged] = np.nan
     return values
 

@@ -113,16 +113,6 @@ def _state_carries_over(old: Lane, new: Lane) -> bool:
     return not new.is_native or old == new
 
 
-def _adopt_state(state: Any, optimizer: Optimizer) -> Any:
-    """Fit an old state to a rebuilt optimizer of the same class (AMSGrad switched on or off)."""
-    if hasattr(state, "max_second_moments"):
-        if optimizer.amsgrad and state.max_second_moments is None:
-            state = state._replace(max_second_moments=tuple(np.zeros_like(v) for v in state.second_moments))
-        elif not optimizer.amsgrad and state.max_second_moments is not None:
-            state = state._replace(max_second_moments=None)
-    return state
-
-
 class TrainingSession:
     """Weights, optimizer states, shuffle, step counter and history of one side-by-side training run.
 
@@ -252,7 +242,7 @@ class TrainingSession:
                 stop += 1
             members = order[start:stop]
             optimizer = batched_optimizer([lanes[i] for i in members])
-            state = _adopt_state(concatenate_states([states[i] for i in members]), optimizer)
+            state = optimizer.adopt_state(concatenate_states([states[i] for i in members]))
             self._groups.append(_Group(start, stop, optimizer, state))
             start = stop
         self.lanes, self.keys, self._ids = list(lanes), list(keys), list(ids)

@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from optviz.figures.frameworks import deviation_figure, paths_figure
-from optviz.frameworks import DIFFERENCES, FRAMEWORKS, compare, framework_available
+from optviz.frameworks import DIFFERENCES, compare
 from optviz.lanes import Lane, parse_lane
+from optviz.native_lanes import FRAMEWORKS, framework_available
 from optviz.page_states.frameworks import FRAMEWORKS_MAX_STEPS, FRAMEWORKS_START_LIMIT, FrameworksState
 from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec, make_spec
@@ -118,7 +119,7 @@ def compare_and_draw(state: FrameworksState, results) -> None:
         paths, losses, diverged, deviations, codes = run_comparison(
             lane.to_text(), state.surface, state.start, state.steps, tuple(frameworks), state.defaults
         )
-        labels = {name: FRAMEWORKS[name] for name in paths}
+        labels = {name: FRAMEWORKS[name].title for name in paths}
         st.plotly_chart(paths_figure(build_surface(state.surface), paths, labels), key=KEY + "paths")
         if deviations:
             st.plotly_chart(deviation_figure(deviations, labels), key=KEY + "deviation")
@@ -145,7 +146,7 @@ def differences() -> None:
     st.caption("From the Keras 2.2.4 spec and the tf_keras 2.21 / torch sources. *Show me* loads a setting.")
     for index, difference in enumerate(DIFFERENCES):
         text, button = st.columns([5, 1])
-        names = ", ".join(FRAMEWORKS[f] for f in difference.frameworks)
+        names = ", ".join(FRAMEWORKS[f].title for f in difference.frameworks)
         text.markdown(f"**{difference.title}** — {names}  \n{difference.explanation}")
         if difference.lane is None:
             button.caption("No one-click demo")
@@ -159,5 +160,5 @@ st.caption(
     "tf.keras and torch.optim. Where the rules coincide the paths lie on top of each other (to 1e-10); "
     "where they differ, the deviation plot shows by how much and from which step."
 )
-with kept_across_pages(KEY, skip=(".demo.", ".paths", ".deviation")):
+with kept_across_pages(KEY, skip=(*(f".demo.{i}" for i in range(len(DIFFERENCES))), ".paths", ".deviation")):
     comparison_page()

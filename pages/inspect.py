@@ -147,6 +147,8 @@ def inspector() -> None:
             f"The run left the finite world at step {inspection.diverged_step} (a coordinate became NaN/inf or "
             "beyond ±1e6), so the recording stops there. Try a smaller lr or clipnorm."
         )
+    if inspection.steps == 0:  # the start itself is outside the finite world (as the runner counts it): no step
+        return
     controls = st.container()
     map_column, side_column = st.columns([3, 2])
     tab_formulas, tab_table, tab_charts, tab_notes, tab_fork = st.tabs(

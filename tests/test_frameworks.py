@@ -9,8 +9,10 @@ import numpy as np
 import pytest
 
 from optviz import optimizers
+from optviz.figures.frameworks import STYLES
 from optviz.frameworks import DIFFERENCES, native_optimizer
 from optviz.lanes import parse_lane
+from optviz.native_lanes import FRAMEWORKS, LANE_PREFIXES, NATIVE
 from optviz.runner import run
 from optviz.surfaces import BOWL, ROSENBROCK, get_surface
 
@@ -140,3 +142,12 @@ def test_torch_optimizer_refuses_per_run_arrays_and_bad_classes():
         optimizers.TorchOptimizer(optimizers.Adam)
     with pytest.raises(ValueError):
         optimizers.TorchOptimizer(torch.optim.Adam, lr=-1.0)  # torch's own validation
+
+
+def test_one_framework_registry_drives_the_tables_keyed_by_framework():
+    assert set(STYLES) == set(FRAMEWORKS)  # every framework has a line style, and no style a stray key
+    assert set(NATIVE) == set(FRAMEWORKS) - {"keras224"}
+    assert LANE_PREFIXES == {"torch": "torch", "tf": "tf_keras"}  # the o= prefixes of today's URLs
+    assert FRAMEWORKS["torch"].class_name("nadam") == "NAdam" and FRAMEWORKS["tf_keras"].class_name("nadam") == "Nadam"
+    for difference in DIFFERENCES:
+        assert set(difference.frameworks) <= set(NATIVE), difference.title

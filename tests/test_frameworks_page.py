@@ -71,3 +71,27 @@ def test_without_the_frameworks_the_page_explains_how_to_install_them(monkeypatc
     assert "requirements-frameworks.txt" in messages and "torch" in messages and "tf" in messages
     names = [t.get("name") for t in figure(at)["data"]]
     assert "Keras 2.2.4 rules (optviz)" in names and "torch.optim" not in names
+
+
+def test_leaving_the_page_and_coming_back_keeps_every_setting():
+    """Issue 11: /frameworks used to reset to its defaults after a visit to another page."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    query = {"o": "sgd:lr=0.0001,momentum=0.9", "surface": "bowl", "start": "0.3,0.2", "steps": "30"}
+    for name, value in query.items():
+        at.query_params[name] = value
+    at.switch_page("pages/frameworks.py").run()
+    at.slider(key="fw.steps").set_value(25).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/frameworks.py").run()
+    assert not at.exception and not at.warning
+    assert at.slider(key="fw.steps").value == 25 and at.selectbox(key="fw.surface").value == "bowl"
+    assert at.query_params["o"] == "sgd:lr=0.0001,momentum=0.9" and at.query_params["start"] == "0.3,0.2"
+
+
+def test_a_custom_surface_is_offered_and_a_bad_formula_is_refused_with_a_note():
+    at = page({"surface": "custom", "f": "x**2 + 3*y**2", "steps": "20", "o": "sgd:lr=0.05"})
+    assert not at.exception and not at.warning
+    keras = next(t for t in figure(at)["data"] if t.get("name") == "Keras 2.2.4 rules (optviz)")
+    assert len(decode(keras["x"])) == 21
+    refused = page({"surface": "custom", "f": "__import__('os')", "steps": "20"})
+    assert not refused.exception and any("`f`" in w.value for w in refused.warning)

@@ -251,3 +251,25 @@ def test_the_rotated_quadratics_condition_number_from_the_url():
     at.select_slider(key="inspect.condition").set_value(1.0).run()
     assert not at.exception and at.query_params["condition"] in ("1", ["1"])
     assert f"= {format_number(position[0][0])}" not in " ".join(element.value for element in at.latex)
+
+
+def test_leaving_the_page_and_coming_back_keeps_every_setting():
+    """Issue 11: a round trip through Home used to come back at start -1000,-1000 and 1 recorded step."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in {"surface": "beale", "start": "1,1", "steps": "100", "o": "adam:lr=0.01", "step": "10"}.items():
+        at.query_params[name] = value
+    at.switch_page("pages/inspect.py").run()
+    at.button(key="inspect.next").click().run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/inspect.py").run()
+    assert not at.exception and not at.warning
+    assert (at.number_input(key="inspect.x0").value, at.number_input(key="inspect.y0").value) == (1.0, 1.0)
+    assert at.slider(key="inspect.steps").value == 100 and at.slider(key="inspect.step").value == 11
+    assert at.selectbox(key="inspect.surface").value == "beale"
+    assert at.query_params["o"] == "adam:lr=0.01" and at.query_params["step"] == "11"
+
+
+def test_a_start_where_the_loss_is_not_finite_is_reported_not_raised():
+    at = page(surface="custom", f="log(x) + y**2", x0="-1", y0="1", o="sgd:lr=0.1", steps="5")
+    assert not at.exception
+    assert any("left the finite world at step 0" in w.value for w in at.warning)

@@ -336,3 +336,13 @@ def test_step_arrows_show_the_real_directions(lane_text):
     zoomed = view_window(ROSENBROCK, inspection, 6, zoom=True)
     for point in inspection.positions[5:7]:
         assert zoomed[0][0] < point[0] < zoomed[0][1] and zoomed[1][0] < point[1] < zoomed[1][1]
+
+
+def test_a_start_outside_the_finite_world_is_diverged_at_step_0_as_in_the_runner():
+    def log_x(points):
+        with np.errstate(all="ignore"):
+            return np.log(points[:, 0]), np.column_stack([1 / points[:, 0], 0 * points[:, 0]])
+
+    inspection = inspect_run(parse_lane("sgd:lr=0.1"), log_x, (-1.0, 1.0), 5)
+    trajectory = runner.run(parse_lane("sgd:lr=0.1").build(), log_x, np.array([[-1.0, 1.0]]), 5)
+    assert inspection.diverged_step == trajectory.diverged_step[0] == 0 and inspection.steps == 0

@@ -1,11 +1,13 @@
 """Native lanes speak their framework: torch.optim / tf.keras argument names and defaults, read from the framework."""
 
+import sys
+
 import numpy as np
 import pytest
 
 from optviz import optimizers
-from optviz.frameworks import NATIVE_ARGUMENTS, native_arguments
 from optviz.lanes import Lane, parse_lane, parse_lanes
+from optviz.native_lanes import NATIVE_ARGUMENTS, native_arguments
 from optviz.runner import run
 from optviz.surfaces import get_surface
 
@@ -178,23 +180,14 @@ def test_every_native_argument_has_a_widget_range_or_is_a_boolean():
 
 
 def test_a_missing_framework_refuses_its_lanes_with_a_message(monkeypatch):
-    import builtins
+    from optviz import native_lanes
 
-    from optviz import frameworks
-
-    real_import = builtins.__import__
-
-    def no_torch(name, *args, **kwargs):
-        if name == "torch" or name.startswith("torch."):
-            raise ImportError("No module named 'torch'")
-        return real_import(name, *args, **kwargs)
-
-    frameworks._native_defaults.cache_clear()
-    monkeypatch.setattr(builtins, "__import__", no_torch)
+    native_lanes._native_defaults.cache_clear()
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` (and import_module) fail
     try:
         lanes, problems = parse_lanes(["torch.adam:lr=0.01", "adam"], allow_native=True)
         assert [lane.to_text() for lane in lanes] == ["adam"]
         assert "torch.optim is not installed here" in problems[0] and "requirements-frameworks.txt" in problems[0]
     finally:
         monkeypatch.undo()
-        frameworks._native_defaults.cache_clear()
+        native_lanes._native_defaults.cache_clear()

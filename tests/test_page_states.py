@@ -8,6 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from optviz.page_states.explorer import ExplorerState
+from optviz.page_states.frameworks import FrameworksState
+from optviz.page_states.inspect import InspectState
 from optviz.state import Field, Number, PageState, query_lists
 from optviz.state import Surface as SurfaceField
 from optviz.surface_spec import SurfaceSpec, make_spec
@@ -149,6 +151,76 @@ def test_an_alias_key_is_still_read() -> None:
     assert Aliased.from_query({"count": ["4"]})[0].count == 4
     assert Aliased.from_query({"n": ["5"], "count": ["4"]})[0].count == 5
     assert Aliased(count=4).to_query() == {"n": ["4"]}
+
+
+# -- /inspect
+INSPECT_URLS = [
+    "/inspect",
+    "/inspect?surface=rosenbrock&start=-1.2,1&steps=100&o=adam:lr=0.05&step=12",
+    "/inspect?surface=beale&start=1,1&steps=100&o=adam:lr=0.01&step=10",
+    "/inspect?surface=custom&f=x**2%2B3*y**2&xr=-3,3&yr=-2,2&o=sgd:lr=0.05&step=3",
+    "/inspect?surface=rotated_quadratic&condition=100&o=sgd:lr=0.01,momentum=0.9",
+    "/inspect?o=adam:lr=0.05&step=12&fork=adam:lr=0.01&fork_step=12&view=fork",
+]
+
+
+@pytest.mark.parametrize("url", INSPECT_URLS)
+def test_inspect_links_round_trip_without_notes(url: str) -> None:
+    state, notes = InspectState.from_query(params_of(url))
+    assert notes == []
+    assert InspectState.from_query(state.to_query()) == (state, [])
+
+
+INSPECT_TAMPERED = [
+    ({"surface": ["moon"]}, "`surface=moon`", "surface", SurfaceSpec()),
+    ({"start": ["nan,1"]}, "`start=nan,1`", "start", (-1.2, 1.0)),
+    ({"steps": ["abc"]}, "`steps=abc`", "steps", 100),
+    ({"o": ["adamw:lr=1"]}, "unknown optimizer 'adamw'", "lane", InspectState().lane),
+    ({"o": ["torch.adam:lr=0.01"]}, "native", "lane", InspectState().lane),
+    ({"step": ["999"]}, "`step=999`", "step", 1),
+    ({"steps": ["10"], "step": ["20"]}, "past the 10 recorded steps", "step", 1),
+    ({"fork": ["sgd:lr=-1"]}, "lr must be > 0", "fork", ()),
+    ({"view": ["fork"]}, "", "view", "original"),  # no fork: nothing to step through but the original
+]
+
+
+@pytest.mark.parametrize(("query", "words", "name", "used"), INSPECT_TAMPERED)
+def test_inspect_tampered_values_fall_back_with_a_note(query, words: str, name: str, used) -> None:
+    state, notes = InspectState.from_query(query)
+    assert getattr(state, name) == used
+    assert any(words in note for note in notes) if words else notes == []
+
+
+def test_inspect_fork_step_defaults_to_the_shown_step() -> None:
+    state, _ = InspectState.from_query({"step": ["7"], "fork": ["sgd:lr=0.1"]})
+    assert state.fork_step == 7 and state.fork[0].to_text() == "sgd:lr=0.1"
+
+
+# -- /frameworks
+FRAMEWORKS_URLS = [
+    "/frameworks",
+    "/frameworks?o=sgd:lr%3D0.0001,momentum%3D0.9&steps=50",
+    "/frameworks?o=adam:lr=0.05,epsilon=0.1&surface=rosenbrock&start=-1.2,1&steps=200&tf=current&defaults=0",
+    "/frameworks?o=adagrad:lr=0.1&surface=bowl&start=0.3,0.2&steps=20&tf=legacy&defaults=1",
+    "/frameworks?o=adam&surface=custom&f=x**2%2By**2&xr=-2,2&yr=-2,2",
+]
+
+
+@pytest.mark.parametrize("url", FRAMEWORKS_URLS)
+def test_frameworks_links_round_trip_without_notes(url: str) -> None:
+    state, notes = FrameworksState.from_query(params_of(url))
+    assert notes == []
+    assert FrameworksState.from_query(state.to_query()) == (state, [])
+
+
+def test_frameworks_tampered_values_fall_back_with_notes() -> None:
+    state, notes = FrameworksState.from_query(
+        {"o": ["adamw:lr=1"], "surface": ["nowhere"], "start": ["nan,2"], "steps": ["99999"], "tf": ["v3"]}
+    )
+    assert state == FrameworksState()
+    joined = " ".join(notes)
+    for words in ("adamw", "`surface=nowhere`", "`start=nan,2`", "`steps=99999`", "`tf=v3`"):
+        assert words in joined
 
 
 def test_the_explorer_examples_are_clean_links_that_show_what_they_say() -> None:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from optviz import optimizers
-from optviz.runner import run
+from optviz.runner import run, walk
 from optviz.surfaces import BOWL, ROSENBROCK
 
 from .tolerances import assert_same_run
@@ -84,3 +84,30 @@ def test_bad_arguments(bad):
     steps = kwargs.pop("steps")
     with pytest.raises(ValueError):
         run(optimizers.SGD(), BOWL.value_and_grad, np.zeros((1, 2)), steps, **kwargs)
+
+
+def test_walk_keeping_states_yields_every_state_intact_and_the_same_path():
+    surface = ROSENBROCK
+    starts = np.array([[-1.2, 1.0], [0.5, 0.5]])
+    optimizer = optimizers.Adam(lr=0.01, amsgrad=True)
+    kept = [(p.point.copy(), p.state) for p in walk(optimizer, surface.value_and_grad, starts, 20, keep_states=True)]
+    trajectory = run(optimizer, surface.value_and_grad, starts, 20)
+    # update() on a copy vs update_inplace: the same arithmetic, allow the last bit
+    np.testing.assert_allclose(np.array([point for point, _ in kept]), trajectory.positions, rtol=1e-12, atol=0)
+    iterations = [state.iterations for _, state in kept]
+    assert iterations == list(range(21))
+    first_moments = [state.first_moments[0] for _, state in kept]
+    assert not np.shares_memory(first_moments[3], first_moments[4]) and np.all(first_moments[0] == 0)
+
+
+def test_walk_continues_from_a_given_state_and_shows_where_a_run_escaped():
+    surface = BOWL
+    optimizer = optimizers.SGD(lr=0.1)
+    positions = list(walk(optimizer, surface.value_and_grad, np.array([[1.0, 1.0]]), 3))
+    later = optimizer.init([np.zeros((1, 2))])._replace(iterations=7)
+    (first, *_) = walk(optimizer, surface.value_and_grad, np.array([[1.0, 1.0]]), 1, state=later)
+    assert first.state.iterations == 7 and positions[0].state.iterations == 0
+    blown = [(p.point.copy(), p.escaped) for p in walk(optimizers.SGD(lr=1e7), surface.value_and_grad, [[1.0, 1.0]], 3)]
+    assert blown[0][1] is None and blown[2][1] is None  # only the step that left the bound carries the escape
+    np.testing.assert_array_equal(blown[1][0], [[1.0, 1.0]])  # frozen where it was
+    assert np.abs(blown[1][1]).max() > 1e6  # where the update sent it

@@ -15,7 +15,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from optviz.figures.training import DIVERGED_COLOUR, score_panel, thin
+from optviz.figures.thinning import thin
+from optviz.figures.training import DIVERGED_COLOUR, score_panel
 
 LIVE_CURVE_POINTS = 200  # per line: plenty for a 430 px wide panel
 FONT = "font-family='Source Sans Pro, Helvetica, Arial, sans-serif' font-size='12' fill='#31333F'"

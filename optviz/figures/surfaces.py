@@ -20,6 +20,7 @@ from PIL import Image
 
 from ..runner import Trajectory
 from ..surfaces import Surface
+from .thinning import thin
 
 Window = tuple[tuple[float, float], tuple[float, float]]
 
@@ -71,14 +72,6 @@ class PathSet:
     label: str
     colour: str
     trajectory: Trajectory
-
-
-def thin(count: int, limit: int, keep: Sequence[int] = ()) -> np.ndarray:
-    """At most ``limit`` (+ ``keep``) evenly spread indices of ``range(count)``, first and last included."""
-    if count <= limit:
-        return np.arange(count)
-    picked = np.round(np.linspace(0, count - 1, limit)).astype(int)
-    return np.unique(np.concatenate([picked, np.asarray(keep, dtype=int)]))
 
 
 def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:

@@ -17,6 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
+from .thinning import thin
+
 #: Class colours of data points and maps (distinct from the lane palette).
 CLASS_COLOURS = (
     "#3B75AF",
@@ -37,13 +39,6 @@ MAP_COLUMNS = 3
 
 def _rgb(colour: str) -> np.ndarray:
     return np.array([int(colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=np.float64)
-
-
-def thin(count: int, limit: int = MAX_CURVE_POINTS) -> np.ndarray:
-    """Indices of at most ``limit`` evenly spread points out of ``count``, always keeping the first and last."""
-    if count <= limit:
-        return np.arange(count)
-    return np.unique(np.linspace(0, count - 1, limit).round().astype(np.int64))
 
 
 def score_panel(history: dict[str, np.ndarray]) -> tuple[str, str, str, tuple[float, float]]:
@@ -76,7 +71,7 @@ def curves_figure(
     traces = []
     for lane, (label, colour) in enumerate(zip(labels, colours, strict=True)):
         mine = history["lane"] == lane
-        picked = thin(int(mine.sum()))
+        picked = thin(int(mine.sum()), MAX_CURVE_POINTS)
         x = history[x_axis][mine][picked]
         mark = diverged_steps[lane]
         name = f"{lane + 1}. {label}" + ("" if mark is None else f" (diverged at step {mark})")

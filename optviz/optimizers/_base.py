@@ -248,6 +248,10 @@ class Optimizer:
         shapes = [np.shape(p) for p in params]
         return self._init_slots(shapes, runs)
 
+    def adopt_state(self, state: NamedTuple) -> NamedTuple:
+        """A state made by another optimizer of this class, fitted to this one's settings (unchanged here)."""
+        return state
+
     def update(
         self, params: Sequence[np.ndarray], grads: Sequence[np.ndarray], state: NamedTuple
     ) -> tuple[Params, NamedTuple]:

@@ -63,6 +63,15 @@ class Adam(Optimizer):
         vhat = zeros_like_shapes(shapes) if self.amsgrad else None
         return AdamState(0, zeros_like_shapes(shapes), zeros_like_shapes(shapes), vhat, np.ones(runs))
 
+    def adopt_state(self, state: AdamState) -> AdamState:
+        """A state of an Adam with the other ``amsgrad`` setting, fitted to this one: AMSGrad's running max
+        of v starts at zeros (so it tracks the max of v from now on), or is dropped."""
+        if self.amsgrad and state.max_second_moments is None:
+            return state._replace(max_second_moments=tuple(np.zeros_like(v) for v in state.second_moments))
+        if not self.amsgrad and state.max_second_moments is not None:
+            return state._replace(max_second_moments=None)
+        return state
+
     def bias_correction(self, iterations: int) -> float | np.ndarray:
         """``sqrt(1 - beta_2**t) / (1 - beta_1**t)`` with t = iterations + 1, per run."""
         t = iterations + 1

@@ -2,7 +2,7 @@
 
 The gradients still come from optviz (analytic surfaces, the NumPy network), so what differs between a
 native lane and a Keras-2.2.4 lane is the framework's optimizer: its update rule, and its own argument names
-and defaults (a native lane takes those, see ``optviz.frameworks.native_arguments``). Both frameworks are
+and defaults (a native lane takes those, see ``optviz.native_lanes.native_arguments``). Both frameworks are
 optional imports: nothing here imports TensorFlow or PyTorch until a wrapper is used.
 
 Native state lives in the framework's own slot variables, so a native state is a *handle*: ``update``

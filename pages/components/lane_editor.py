@@ -13,12 +13,12 @@ first at :func:`optviz.lane_schedules.suggested_arguments` for the page's number
 
 from __future__ import annotations
 
-import importlib.util
 import math
 
 import numpy as np
 import streamlit as st
 
+from optviz.arguments import ARGUMENT_RANGES, BOOLEAN_ARGUMENTS, ArgumentRange
 from optviz.explain import OPTIMIZER_SUMMARIES, argument_help
 from optviz.lane_schedules import (
     PLAN_ARGUMENT_HELP,
@@ -30,16 +30,16 @@ from optviz.lane_schedules import (
     plan_arguments,
     whole_argument,
 )
-from optviz.lanes import ARGUMENT_RANGES, BOOLEAN_ARGUMENTS, DISPLAY_NAMES, ArgumentRange, Lane, lane_arguments
+from optviz.lanes import DISPLAY_NAMES, Lane, lane_arguments
+from optviz.native_lanes import FRAMEWORKS, INSTALL_HINT, LANE_FRAMEWORKS, framework_installed, native_range
 
 OPTIMIZER_NAMES = list(DISPLAY_NAMES)
-RULES = {"keras224": "Keras 2.2.4 (optviz)", "torch": "torch.optim (native)", "tf_keras": "tf.keras (native)"}
-_FRAMEWORK_MODULES = {"torch": "torch", "tf_keras": "tf_keras"}
+RULES = {"keras224": "Keras 2.2.4 (optviz)", **{key: f"{FRAMEWORKS[key].name} (native)" for key in LANE_FRAMEWORKS}}
 
 
 def installed_frameworks() -> list[str]:
     """Native frameworks importable here (looked up without importing them)."""
-    return [name for name, module in _FRAMEWORK_MODULES.items() if importlib.util.find_spec(module) is not None]
+    return [key for key in LANE_FRAMEWORKS if framework_installed(key)]
 
 
 def log_options(low: float, high: float, per_decade: int = 12, include: float | None = None) -> list[float]:
@@ -110,7 +110,7 @@ def lane_editor(
             format_func=RULES.get,
             help="Keras 2.2.4: optviz's exact Keras rules (per-run batching, clipping). Native: the framework's "
             "own optimizer with its own argument names and defaults (no clipping, as Keras' TFOptimizer). "
-            + ("" if len(options) == 3 else "Install the others with pip install -r requirements-frameworks.txt."),
+            + ("" if len(options) == len(RULES) else f"Install the others with {INSTALL_HINT}."),
         )
     optimizer = st.selectbox(
         "Optimizer",
@@ -187,8 +187,6 @@ def _bounds(framework: str, optimizer: str, argument: str) -> ArgumentRange | No
     """The widget range of an argument (None for a boolean)."""
     if framework == "keras224":
         return None if argument in BOOLEAN_ARGUMENTS else ARGUMENT_RANGES[argument]
-    from optviz.frameworks import native_range
-
     return native_range(framework, optimizer, argument)
 
 

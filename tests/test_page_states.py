@@ -161,6 +161,8 @@ INSPECT_URLS = [
     "/inspect?surface=custom&f=x**2%2B3*y**2&xr=-3,3&yr=-2,2&o=sgd:lr=0.05&step=3",
     "/inspect?surface=rotated_quadratic&condition=100&o=sgd:lr=0.01,momentum=0.9",
     "/inspect?o=adam:lr=0.05&step=12&fork=adam:lr=0.01&fork_step=12&view=fork",
+    "/inspect?o=sgd:lr=0.1,momentum=0.9,schedule=step,every=10,drop=0.5&step=12",
+    "/inspect?o=adam:lr=0.01,plateau=0.5,patience=20&fork=adam:lr=0.01,schedule=exp,gamma=0.9&fork_step=5",
 ]
 
 
@@ -180,6 +182,8 @@ INSPECT_TAMPERED = [
     ({"step": ["999"]}, "`step=999`", "step", 1),
     ({"steps": ["10"], "step": ["20"]}, "past the 10 recorded steps", "step", 1),
     ({"fork": ["sgd:lr=-1"]}, "lr must be > 0", "fork", ()),
+    ({"o": ["sgd:schedule=step,every=0"]}, "every must be >= 1, got 0", "lane", InspectState().lane),
+    ({"fork": ["sgd:plateau=2"]}, "factor must be in (0, 1)", "fork", ()),
     ({"view": ["fork"]}, "", "view", "original"),  # no fork: nothing to step through but the original
 ]
 

@@ -19,7 +19,6 @@ from optviz.figures.surfaces import PathSet, explorer_figure, loss_figure, stand
 from optviz.lanes import Lane
 from optviz.metrics import lane_metrics, optimum_value, trajectories_csv
 from optviz.page_states.explorer import (
-    EXPLORER_EXAMPLES,
     EXPLORER_MAX_ENSEMBLE,
     EXPLORER_MAX_NOISE,
     EXPLORER_MAX_STEPS,
@@ -28,10 +27,10 @@ from optviz.page_states.explorer import (
     ExplorerState,
 )
 from optviz.runner import Trajectory
+from optviz.scenarios import SCENARIOS
 from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec
 from optviz.surfaces import Surface
-from pages.components.examples import example_buttons
 from pages.components.lane_list import lanes_panel
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
 from pages.components.routing import route_through_app
@@ -172,7 +171,8 @@ def explorer() -> None:
         "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL."
     )
     show_url_notes(seed_from_url(ExplorerState, KEY, WIDGETS))
-    example_buttons(EXPLORER_EXAMPLES, ExplorerState, KEY, WIDGETS, LANES_KEY)
+    with st.expander("Scenarios: one click, something to see"):
+        st.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
     controls, view = st.columns([1, 2], gap="medium")
     with controls:
         spec, problem = surface_picker(KEY, on_change=partial(reset_start, KEY))
@@ -241,12 +241,12 @@ def draw_tabs(
             format_func=lambda t: f"{t:g}",
             help="A lane has converged at the first step where f − f* ≤ tolerance (f* = the known minimum).",
         )
-        short = st.column_config.NumberColumn(format="%.4g")  # 1e-20, not 0.00000000000000000001
-        st.dataframe(
-            lane_metrics(labels, trajectories, surface, tolerance),
+        table = lane_metrics(labels, trajectories, surface, tolerance)
+        numbers = [c for c in ("final loss", "distance to minimum", "ensemble median final loss") if c in table]
+        st.dataframe(  # 4 significant digits; a diverged lane's loss and distance, and empty cells, read "—"
+            table.style.format("{:.4g}", subset=numbers, na_rep="—").format(na_rep="—"),
             hide_index=True,
             key=KEY + "metrics",
-            column_config={"final loss": short, "distance to minimum": short, "ensemble median final loss": short},
         )
         if not surface.minima:
             st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")

@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 #: What the core may import from optviz: its own package, and the noise generator the runner adds to gradients.
-CORE_MAY_IMPORT = ("optviz.optimizers", "optviz.noise")
+CORE_MAY_IMPORT = ("optviz.optimizers", "optviz.noise", "optviz.callbacks")  # callbacks: numpy only
 CORE = ("optviz.optimizers", "optviz.runner")
 
 

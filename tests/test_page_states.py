@@ -225,21 +225,3 @@ def test_frameworks_tampered_values_fall_back_with_notes() -> None:
     joined = " ".join(notes)
     for words in ("adamw", "`surface=nowhere`", "`start=nan,2`", "`steps=99999`", "`tf=v3`"):
         assert words in joined
-
-
-def test_the_explorer_examples_are_clean_links_that_show_what_they_say() -> None:
-    import numpy as np
-
-    from optviz.explorer import run_lanes
-    from optviz.page_states.explorer import EXPLORER_EXAMPLES
-    from optviz.surface_spec import build_surface
-
-    for query, _ in EXPLORER_EXAMPLES.values():
-        state, notes = ExplorerState.from_query(params_of("/surfaces?" + query))
-        assert notes == []
-    rescue = EXPLORER_EXAMPLES["step decay rescues a too-large lr"][0]
-    state, _ = ExplorerState.from_query(params_of("/surfaces?" + rescue))
-    surface = build_surface(state.surface)
-    constant, scheduled = run_lanes(state.lanes, surface.value_and_grad, state.start, state.steps)
-    assert constant.diverged[0] and not scheduled.diverged[0]
-    assert scheduled.losses[-1, 0] < 1e-6 and np.all(scheduled.lrs[4:, 0] < 0.2)  # below 2/L = 0.2 from step 4

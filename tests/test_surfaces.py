@@ -233,3 +233,18 @@ def test_lr_figure_draws_each_lanes_lr_and_turns_logarithmic_over_a_wide_span():
     np.testing.assert_array_equal(named["lane 1"].y, trajectories[1].lrs[:, 0])  # copies of stored values
     assert figure.layout.yaxis.type == "log"  # 0.9**59: a span of ~500
     assert lr_figure(paths[:1]).layout.yaxis.type == "linear"
+
+
+def test_a_diverged_lane_has_no_final_loss_and_no_distance():
+    """Issue 14: a lane that blew up at step 4 showed 'final loss 2729000000000' and a distance as if ordinary."""
+    from optviz.explorer import run_lanes
+    from optviz.lanes import parse_lane
+    from optviz.metrics import lane_metrics
+
+    surface = get_surface("rosenbrock")
+    lanes = [parse_lane("sgd:lr=0.01"), parse_lane("sgd:lr=0.01,clipnorm=1")]
+    trajectories = run_lanes(lanes, surface.value_and_grad, surface.start, 50)
+    table = lane_metrics(["blown", "clipped"], trajectories, surface, 1e-4)
+    assert int(table["diverged at step"].iloc[0]) == 4
+    assert np.isnan(table["final loss"].iloc[0]) and np.isnan(table["distance to minimum"].iloc[0])
+    assert np.isfinite(table["final loss"].iloc[1]) and pd.isna(table["diverged at step"].iloc[1])

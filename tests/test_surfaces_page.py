@@ -400,16 +400,20 @@ def test_the_lr_schedule_widgets_write_the_lane_text_and_refuse_bad_values():
     assert at.query_params["o"] == "sgd:lr=0.02,schedule=step,every=10,drop=0.5"
 
 
-def test_the_step_decay_example_loads_and_rescues_the_too_large_lr():
-    at = _page({**SHARED, "steps": "20"})
-    button = next(b for b in at.button if b.label.startswith("Example: step decay"))
-    button.click().run()
+def test_the_step_decay_scenario_link_rescues_the_too_large_lr():
+    from urllib.parse import parse_qs, urlsplit
+
+    from optviz.scenarios import get_scenario
+
+    link = parse_qs(urlsplit(get_scenario("schedule").url).query)
+    at = _page({key: values if key == "o" else values[0] for key, values in link.items()})
     assert not at.exception
     assert at.query_params["o"] == ["sgd:lr=0.21", "sgd:lr=0.21,schedule=step,every=4,drop=0.9"]
-    assert at.query_params["surface"] == "rotated_quadratic" and at.query_params["steps"] == "150"
-    assert any("Lane 1" in w.value and "diverged at step" in w.value for w in at.warning)
+    assert any("Lane 1" in w.value and "diverged at step 140" in w.value for w in at.warning)
     table = at.dataframe[0].value
-    assert int(table["diverged at step"].iloc[0]) >= 1 and table["final loss"].iloc[1] < 1e-6
+    assert table["final loss"].iloc[1] < 1e-7
+    assert _lr_chart(at) is not None
+    assert any("Step decay rescues a too-large lr" in e.value for e in at.markdown)  # listed in the scenarios
 
 
 def test_a_lanes_plan_survives_a_visit_to_another_page():

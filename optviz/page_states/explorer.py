@@ -13,16 +13,6 @@ EXPLORER_MAX_ENSEMBLE = 20
 EXPLORER_MAX_NOISE = 100.0
 TOLERANCES = (1e-8, 1e-6, 1e-4, 1e-3, 1e-2, 1e-1, 1.0)
 EXPLORER_LANES = lanes_of("adam:lr=0.05", "sgd:lr=0.001,momentum=0.9", "rmsprop:lr=0.01")
-#: one-click examples: title -> (the link's query, what it shows)
-EXPLORER_EXAMPLES: dict[str, tuple[str, str]] = {
-    "step decay rescues a too-large lr": (
-        "surface=rotated_quadratic&condition=10&steps=150&log=1"
-        "&o=sgd:lr=0.21&o=sgd:lr=0.21,schedule=step,every=4,drop=0.9",
-        "Two SGD lanes with lr = 0.21 on a quadratic whose largest curvature is 10: above 2/10 = 0.2 plain SGD "
-        "overshoots further every step and diverges (step 140); the same lr times 0.9 every 4 steps is below 0.2 "
-        "from step 4 on, so its overshoots die out and it converges. The lr chart under the loss shows the staircase.",
-    ),
-}
 
 
 def _noisy(state: ExplorerState) -> bool:

@@ -58,16 +58,11 @@ def seed_from_url(state_class: type[S], prefix: str, widgets: Mapping[str, Calla
     notes_key = prefix + "url_notes"
     if notes_key not in st.session_state:
         state, notes = state_class.from_query(st.query_params)
-        load_state(state, prefix, widgets)
+        for suffix, value in widget_values(state, widgets or {}).items():
+            st.session_state[prefix + suffix] = value
         st.session_state[notes_key] = notes
         st.session_state[prefix + "url_state"] = state
     return st.session_state[notes_key]
-
-
-def load_state(state: PageState, prefix: str, widgets: Mapping[str, Callable] | None = None) -> None:
-    """Put ``state``'s values into the widgets under ``prefix`` (before they are drawn, or from a callback)."""
-    for suffix, value in widget_values(state, widgets or {}).items():
-        st.session_state[prefix + suffix] = value
 
 
 def url_state(prefix: str) -> PageState | None:

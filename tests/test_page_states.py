@@ -7,12 +7,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from optviz.lanes import parse_lane
 from optviz.page_states.explorer import ExplorerState
 from optviz.page_states.frameworks import FrameworksState
 from optviz.page_states.inspect import InspectState
+from optviz.page_states.sweep import DEFAULT_COMPARE, TUNE_X, SweepState
 from optviz.state import Field, Number, PageState, query_lists
 from optviz.state import Surface as SurfaceField
 from optviz.surface_spec import SurfaceSpec, make_spec
+from optviz.sweep import parse_axis
 
 
 def params_of(url: str) -> dict[str, list[str]]:
@@ -225,3 +228,121 @@ def test_frameworks_tampered_values_fall_back_with_notes() -> None:
     joined = " ".join(notes)
     for words in ("adamw", "`surface=nowhere`", "`start=nan,2`", "`steps=99999`", "`tf=v3`"):
         assert words in joined
+# -- the sweep page ---------------------------------------------------------------------------------------------
+SWEEP_URLS = [
+    "/sweep",
+    # the page's docstring (old lanes key opt=, and the o= the page writes now)
+    "/sweep?mode=map&surface=rosenbrock&start=-1.2,1&steps=300&opt=sgd:nesterov=1&x=lr:1e-4:1:log:60"
+    "&y=momentum:0:0.99:lin:50&metric=final_loss",
+    "/sweep?mode=map&surface=rosenbrock&start=-1.2,1&steps=300&o=sgd:nesterov=1&x=lr:1e-4:1:log:60"
+    "&y=momentum:0:0.99:lin:50&metric=final_loss",
+    "/sweep?surface=rotated_quadratic&condition=100&noise=0.1",
+    "/sweep?surface=custom&f=x**2%2B3*y**2&xr=-2,2&yr=-2,2",
+    # tests/browser/test_sweep_page.py
+    "/sweep?surface=rosenbrock&start=-1.2,1&steps=120&opt=sgd:nesterov=1&x=lr:1e-4:0.05:log:12"
+    "&y=momentum:0:0.95:lin:8&metric=final_loss",
+    # tests/test_sweep_page.py
+    "/sweep?mode=tune&steps=100&opt=sgd:momentum=0.9&opt=adam&x=lr:1e-4:1:log:15&metric=best_loss",
+    "/sweep?mode=curves&steps=50&opt=sgd&opt=adam&x=epsilon:1e-8:1:log:10",
+    "/sweep?opt=adam:beta_1=0.8&x=lr:1e-3:1:log:20&steps=60&metric=best_loss",
+    "/sweep?task=network&dataset=xor&hidden=8&steps=40&x=lr:1e-3:1:log:12&y=momentum:0:0.9:lin:3",
+    "/sweep?opt=nadam&x=lr:1e-4:1e-3:log:4&y=beta_1:0.5:0.9:lin:3&steps=30&metric=steps_to_tol&tol=1e-9",
+    "/sweep?surface=custom&f=x**2 %2B 3*y**2 %2B sin(2*x)&xr=-3,3&yr=-2,2&start=2,1.5&x=lr:1e-3:0.3:log:6"
+    "&y=momentum:0:0.9:lin:4&opt=sgd&steps=40&metric=final_loss",
+    "/sweep?surface=rotated_quadratic&condition=100&x=lr:1e-3:1:log:8&y=momentum:0:0.9:lin:3&opt=sgd&steps=50",
+    # issue 11: the network sweep that ran for minutes (now read as is, and capped by the work budget)
+    "/sweep?task=network&x=lr:1e-4:1:log:12&y=momentum:0:0.99:lin:12&steps=2000&batch=1024&hidden=64,64,64",
+    "/sweep?task=network&dataset=circles&batch=16&hidden=4,4,4&metric=train_accuracy&mode=tune&o=adam&o=sgd",
+]
+
+
+@pytest.mark.parametrize("url", SWEEP_URLS)
+def test_sweep_links_round_trip_without_notes(url: str) -> None:
+    state, notes = SweepState.from_query(params_of(url))
+    assert notes == []
+    query = state.to_query()
+    again, notes_again = SweepState.from_query(query)
+    assert again == state and notes_again == []
+    assert "opt" not in query and query["o"] == [lane.to_text() for lane in state.lanes]
+
+
+def test_sweep_link_values_are_read() -> None:
+    old, _ = SweepState.from_query(params_of(SWEEP_URLS[1]))
+    new, _ = SweepState.from_query(params_of(SWEEP_URLS[2]))
+    assert old == new and old.lanes == (parse_lane("sgd:nesterov=1"),)
+    assert (old.x, old.y) == (parse_axis("lr:1e-4:1:log:60"), parse_axis("momentum:0:0.99:lin:50"))
+    one_axis, _ = SweepState.from_query(params_of(SWEEP_URLS[8]))
+    assert one_axis.y is None and not one_axis.is_map  # an X axis alone is a 1-D sweep
+    network, _ = SweepState.from_query(params_of(SWEEP_URLS[13]))
+    assert (network.task, network.dataset, network.batch, network.hidden) == ("network", "moons", 1024, (64, 64, 64))
+    assert network.metric == "train_loss" and network.steps == 2000  # the metric follows the task
+    assert "surface" not in network.to_query() and "start" not in network.to_query()
+    tune, _ = SweepState.from_query(params_of(SWEEP_URLS[14]))
+    assert tune.metric == "train_accuracy" and tune.swept_lanes == (parse_lane("adam"), parse_lane("sgd"))
+    assert tune.x.argument == "lr" and tune.y is None
+    defaults, _ = SweepState.from_query({"mode": ["tune"]})
+    assert defaults.lanes == DEFAULT_COMPARE and defaults.x.to_text() == "lr:1e-05:10:log:40"
+    adam, _ = SweepState.from_query({"o": ["adam"]})
+    assert adam.y is not None and adam.y.argument == "beta_1"  # the base lane's second argument
+
+
+QUADRATIC, LR_200 = make_spec("rotated_quadratic"), parse_axis("lr:1e-4:1:log:200")
+# (query, the words its note must contain, the field, the value used instead)
+SWEEP_TAMPERED = [
+    ({"mode": "party"}, "`mode=party` ignored: must be one of map, curves, tune", "mode", "map"),
+    ({"task": "quantum"}, "`task=quantum` ignored", "task", "surface"),
+    ({"steps": "9999999"}, "must be between 1 and 2000", "steps", 300),
+    ({"steps": "abc"}, "not a number", "steps", 300),
+    ({"start": "a,b"}, "`start=a,b` ignored: not a number", "start", (-1.2, 1.0)),
+    ({"start": "5000,0"}, "between -1000 and 1000", "start", (-1.2, 1.0)),
+    ({"noise": "-1"}, "between 0 and 100", "noise", 0.0),
+    ({"metric": "speed"}, "`metric=speed` ignored", "metric", "final_loss"),
+    ({"tol": "0"}, "`tol=0` ignored", "tol", 1e-3),
+    ({"opt": "adamw:lr=1"}, "unknown optimizer 'adamw'", "lanes", (parse_lane("sgd"),)),
+    ({"o": "<img src=x onerror=alert(1)>"}, "unknown optimizer", "lanes", (parse_lane("sgd"),)),
+    ({"x": "lr:1:0.1:log:10"}, "minimum must be below the maximum", "x", parse_axis("lr:1e-4:1:log:60")),
+    ({"x": "lr:0:1:log:10"}, "log spacing needs positive values", "x", parse_axis("lr:1e-4:1:log:60")),
+    ({"x": "lr:1e-4:1:log:0"}, "a whole number >= 1, got 0", "x", parse_axis("lr:1e-4:1:log:60")),
+    ({"x": "lr:1e-4:1"}, "must read argument:min:max:log|lin:count", "x", parse_axis("lr:1e-4:1:log:60")),
+    ({"x": "gamma:0:1:lin:5"}, "'gamma' cannot be swept", "x", parse_axis("lr:1e-4:1:log:60")),
+    ({"x": "lr:1e-4:1:log:500"}, "500 values is over the limit of 200; capped to 200", "x", LR_200),
+    (
+        {"task": "network", "x": "lr:1e-3:1:log:20"},
+        "20 values is over the limit of 12",
+        "x",
+        parse_axis("lr:1e-3:1:log:12"),
+    ),
+    ({"o": "adam", "y": "momentum:0:0.9:lin:5"}, "Adam has no argument 'momentum'", "y", None),
+    ({"x": "momentum:0:0.9:lin:5", "y": "momentum:0:0.5:lin:3"}, "different arguments", "y", None),
+    ({"mode": "tune", "x": "momentum:0:0.9:lin:5"}, "the fair comparison sweeps lr", "x", TUNE_X),
+    ({"surface": "nope"}, "`surface=nope` ignored", "surface", SurfaceSpec()),
+    ({"surface": "custom", "f": "x+"}, "URL parameter `f` ignored", "surface", make_spec("custom")),
+    ({"surface": "custom", "f": "__import__('os')"}, "unknown function '__import__'", "surface", make_spec("custom")),
+    ({"surface": "rotated_quadratic", "condition": "0.5"}, "`condition=0.5` ignored", "surface", QUADRATIC),
+    ({"task": "network", "dataset": "mnist"}, "`dataset=mnist` ignored", "dataset", "moons"),
+    ({"task": "network", "hidden": "8,16"}, "`hidden=8,16` ignored: expected 1 to 3 equal widths", "hidden", (16, 16)),
+    ({"task": "network", "hidden": "128"}, "`hidden=128` ignored", "hidden", (16, 16)),
+    ({"task": "network", "batch": "4096"}, "`batch=4096` ignored", "batch", 32),
+    ({"task": "network", "metric": "final_loss"}, "a network sweep scores train_loss", "metric", "train_loss"),
+]
+
+
+@pytest.mark.parametrize(("query", "words", "name", "used"), SWEEP_TAMPERED)
+def test_sweep_tampered_values_fall_back_with_a_note(query: dict, words: str, name: str, used) -> None:
+    state, notes = SweepState.from_query(query)
+    assert getattr(state, name) == used
+    assert words in notes[0], notes
+    assert len(notes) == 1 or notes[1].startswith("No usable"), notes  # a refused lane list says so after its reason
+
+
+def test_the_sweep_editors_start_from_the_link_within_the_grid_limit() -> None:
+    tune, _ = SweepState.from_query(params_of(SWEEP_URLS[6]))
+    axes = tune.editor_axes()
+    assert axes["lr"] == parse_axis("lr:1e-4:1:log:15") and axes["x"].count == 60
+    values = tune.editor_widget_values()
+    assert values["optimizers"] == ["sgd", "adam"] and values["fixed.sgd"] == "momentum=0.9"
+    assert (values["lr.lr.min"], values["lr.lr.count"]) == (1e-4, 15)
+    network, _ = SweepState.from_query({"task": ["network"], "mode": ["tune"]})
+    assert all(axis is None or axis.count <= 12 for axis in network.editor_axes().values())
+    one_axis, _ = SweepState.from_query(params_of(SWEEP_URLS[8]))
+    assert one_axis.editor_widget_values()["y.argument"] == "(none)"

@@ -132,13 +132,19 @@ def surface_picker(prefix: str, on_change: Callable[[], None] | None = None) -> 
     for name, value in zip(("x_low", "x_high", "y_low", "y_high"), DEFAULT_WINDOW * 2, strict=True):
         state.setdefault(prefix + name, value)
     key = st.selectbox(
-        "Surface", list(SURFACE_NAMES), key=prefix + "surface", format_func=SURFACE_NAMES.get, on_change=on_change
+        "Surface",
+        list(SURFACE_NAMES),
+        key=prefix + "surface",
+        persist_state="session",
+        format_func=SURFACE_NAMES.get,
+        on_change=on_change,
     )
     if key == QUADRATIC:
         st.select_slider(
             "Condition number κ",
             CONDITIONS,
             key=prefix + "condition",
+            persist_state="session",
             format_func=lambda c: f"{c:g}",
             help="Ratio of the largest to the smallest curvature. Large κ: a narrow valley where one learning "
             "rate is too big across it and too small along it.",
@@ -149,16 +155,29 @@ def surface_picker(prefix: str, on_change: Callable[[], None] | None = None) -> 
         st.text_input(
             "f(x, y) =",
             key=prefix + "f",
+            persist_state="session",
             max_chars=MAX_FORMULA,
             help=f"A formula in x and y using {ALLOWED_TEXT}. Powers are written **.",
         )
         for axis in ("x", "y"):
             low, high = st.columns(2)
             low.number_input(
-                f"{axis} from", -WINDOW_LIMIT, WINDOW_LIMIT, key=f"{prefix}{axis}_low", format="%g", on_change=on_change
+                f"{axis} from",
+                -WINDOW_LIMIT,
+                WINDOW_LIMIT,
+                key=f"{prefix}{axis}_low",
+                persist_state="session",
+                format="%g",
+                on_change=on_change,
             )
             high.number_input(
-                f"{axis} to", -WINDOW_LIMIT, WINDOW_LIMIT, key=f"{prefix}{axis}_high", format="%g", on_change=on_change
+                f"{axis} to",
+                -WINDOW_LIMIT,
+                WINDOW_LIMIT,
+                key=f"{prefix}{axis}_high",
+                persist_state="session",
+                format="%g",
+                on_change=on_change,
             )
     spec = spec_from_state(prefix)
     problem = formula_problem(spec)

@@ -12,7 +12,8 @@ own arguments are parsed:
   watching the loss.
 
 A lane takes one or the other (Keras' scheduler would overwrite the plateau's reductions every epoch),
-and only a Keras 2.2.4 lane takes them.
+and only a Keras 2.2.4 lane takes them. :class:`optviz.lanes.Lane` carries its plan (``Lane.plan``; this
+module knows nothing of lanes, so that :mod:`optviz.lanes` can import it).
 """
 
 from __future__ import annotations
@@ -20,15 +21,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from .callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
 from .schedules import SCHEDULES, Schedule, schedule_arguments
-
-if TYPE_CHECKING:  # optviz.lanes imports this module: a lane carries its plan (Lane.plan)
-    from .lanes import Lane
 
 SCHEDULE_KEY = "schedule"
 PLATEAU_KEY = "plateau"
@@ -257,20 +255,6 @@ def split_lane_text(text: str) -> tuple[str, LrPlan]:
     arguments = ",".join(f"{key}={raw}" for key, raw in remaining.items())
     optimizer_text = f"{head}:{arguments}" if arguments else head
     return optimizer_text, plan
-
-
-def parse_scheduled_lane(text: str, allow_native: bool = False) -> tuple[Lane, LrPlan]:
-    """The lane of ``text`` without its plan, and the plan (``parse_lane(text, allow_plan=True)`` gives
-    both in one lane); a native lane cannot carry one."""
-    from .lanes import parse_lane
-
-    lane = parse_lane(text, allow_native, allow_plan=True)
-    return lane.with_plan(None), lane.lr_plan
-
-
-def scheduled_lane_text(lane: Lane, plan: LrPlan) -> str:
-    """The lane's URL text with ``plan``: ``sgd:lr=0.1,schedule=step,every=100,drop=0.5``."""
-    return lane.with_plan(plan).to_text()
 
 
 def batched_callbacks(plans: Sequence[LrPlan], repeats: int = 1) -> list[Callback]:

@@ -258,6 +258,18 @@ def parse_lane(text: str, allow_native: bool = False, allow_plan: bool = False) 
     return Lane.create(name, framework, **config)
 
 
+def parse_scheduled_lane(text: str, allow_native: bool = False) -> tuple[Lane, LrPlan]:
+    """The lane of ``text`` without its lr plan, and the plan (``parse_lane(text, allow_plan=True)`` gives
+    both in one lane); a native lane cannot carry one."""
+    lane = parse_lane(text, allow_native, allow_plan=True)
+    return lane.with_plan(None), lane.lr_plan
+
+
+def scheduled_lane_text(lane: Lane, plan: LrPlan) -> str:
+    """The lane's URL text with ``plan``: ``sgd:lr=0.1,schedule=step,every=100,drop=0.5``."""
+    return lane.with_plan(plan).to_text()
+
+
 def _parse_value(key: str, raw: str, default: Any, native: bool = False) -> Any:
     if isinstance(default, bool):
         if raw.lower() in ("1", "true", "yes", "on"):

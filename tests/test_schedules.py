@@ -14,13 +14,11 @@ from optviz.callbacks import LearningRateScheduler, ReduceLROnPlateau
 from optviz.lane_schedules import (
     LrPlan,
     batched_callbacks,
-    parse_scheduled_lane,
-    scheduled_lane_text,
     split_lane_arguments,
     split_lane_text,
     suggested_arguments,
 )
-from optviz.lanes import batched_optimizer
+from optviz.lanes import batched_optimizer, parse_scheduled_lane, scheduled_lane_text
 from optviz.runner import run
 from optviz.schedules import (
     SCHEDULES,

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from .surfaces import MAX_CURVE_POINTS, PathSet, thin
+from .surfaces import MAX_CURVE_POINTS, PathSet
+from .thinning import thin
 
 #: a log axis once the lr spans more than this factor
 LOG_SPAN = 30.0

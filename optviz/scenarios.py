@@ -57,6 +57,14 @@ SCENARIOS = (
         "surface=rosenbrock&steps=300&o=sgd:lr=0.01&o=sgd:lr=0.01,clipnorm=1",
     ),
     Scenario(
+        "schedule",
+        "Step decay rescues a too-large lr",
+        "On a quadratic whose steepest curvature is 10, SGD at lr = 0.21 (above 2/10) overshoots further every step "
+        "and diverges at step 140; the same lr times 0.9 every 4 steps is below 0.2 from step 4 on and settles "
+        "(final loss 1e-8). The lr chart under the loss shows the staircase.",
+        "surface=rotated_quadratic&condition=10&steps=150&log=1&o=sgd:lr=0.21&o=sgd:lr=0.21,schedule=step,every=4,drop=0.9",
+    ),
+    Scenario(
         "amsgrad",
         "AMSGrad vs Adam",
         "AMSGrad keeps the largest second moment seen, so its steps never grow back when gradients shrink: both reach "

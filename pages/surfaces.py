@@ -14,6 +14,7 @@ import streamlit as st
 
 from optviz.explain import OPTIMIZER_SUMMARIES
 from optviz.explorer import run_group, run_lanes
+from optviz.figures.lr import lr_figure
 from optviz.figures.surfaces import PathSet, explorer_figure, loss_figure, standalone_html, surface_3d_figure
 from optviz.lanes import Lane
 from optviz.metrics import lane_metrics, optimum_value, trajectories_csv
@@ -43,7 +44,7 @@ SPEEDS = {"slow": 150, "normal": 60, "fast": 20}
 WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lanes": lambda lanes: {}}
 #: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
-UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".metrics", ".3d", ".loss", ".speed", ".log_height")
+UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".metrics", ".3d", ".loss", ".lr_chart", ".speed", ".log_height")
 
 
 @st.cache_data(max_entries=96, show_spinner=False)
@@ -159,6 +160,7 @@ def show_exports(surface: Surface, labels, trajectories, figure, lanes) -> None:
     st.markdown("**Keras code per lane** (Keras 2.2 spelling, then the modern `learning_rate=` one)")
     for number, lane in enumerate(lanes, 1):
         code = lane.keras_code() if lane.is_native else f"{lane.keras_code()}\n{lane.keras_code(modern=True)}"
+        code += f"\n{lane.callbacks_code()}" if lane.plan is not None else ""  # its lr schedule, written out
         st.code(f"# lane {number}\n{code}", language="python")
 
 
@@ -176,7 +178,7 @@ def explorer() -> None:
         spec, problem = surface_picker(KEY, on_change=partial(reset_start, KEY))
         start, steps, noise, seed, ensemble = run_widgets()
         st.subheader("Optimizers")
-        choices = lanes_panel(url_state(KEY).lanes, LANES_KEY, allow_native=True)
+        choices = lanes_panel(url_state(KEY).lanes, LANES_KEY, allow_native=True, allow_plan=True, steps=steps)
     session = st.session_state
     state = ExplorerState(
         surface=spec,
@@ -220,6 +222,8 @@ def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[Pat
     if note:
         st.caption(note)
     st.plotly_chart(figure_loss, key=KEY + "loss")
+    if any(lane.plan is not None for lane in state.lanes):  # the lr plans at work, under the loss
+        st.plotly_chart(lr_figure(paths), key=KEY + "lr_chart")
     return paths, trajectories, figure
 
 

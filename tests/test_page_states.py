@@ -31,6 +31,11 @@ EXPLORER_URLS = [
     "/surfaces?surface=custom&f=x**2%2B3*y**2&xr=-2,2&yr=-1,3&o=adam:lr=0.1",
     "/surfaces?surface=beale&noise=0.3&seed=7&ensemble=4&tol=0.01&log=1&o=rmsprop",
     "/surfaces?surface=himmelblau&o=torch.sgd:momentum=0.9&o=tf.adam:learning_rate=0.01",
+    # lanes with an lr plan (issue 15): a schedule's arguments in any order, a plateau rule
+    "/surfaces?steps=400&o=sgd:lr=0.1,momentum=0.9,schedule=step,drop=0.5,every=100&o=adam:lr=0.01,plateau=0.5,patience=20",
+    "/surfaces?surface=rotated_quadratic&condition=10&o=sgd:lr=0.25&o=sgd:lr=0.25,schedule=step,every=20,drop=0.5",
+    "/surfaces?o=rmsprop:schedule=cosine,total=300,warmup=15&o=adam:schedule=onecycle,total=300,anneal_strategy=linear",
+    "/surfaces?o=sgd:schedule=cyclic,max_lr=0.01,up=25,down=50,mode=triangular2&o=adagrad:schedule=inverse,rate=0.1",
 ]
 
 
@@ -81,6 +86,10 @@ TAMPERED = [
     ("o", "adamw:lr=1", "unknown optimizer 'adamw'", "lanes", ExplorerState().lanes),
     ("o", "adam:lr=-1", "lr", "lanes", ExplorerState().lanes),
     ("o", "<img src=x onerror=alert(1)>", "unknown optimizer", "lanes", ExplorerState().lanes),
+    ("o", "sgd:lr=0.1,schedule=step,every=-100", "every must be >= 1, got -100", "lanes", ExplorerState().lanes),
+    ("o", "adam:plateau=1.5", "factor must be in (0, 1)", "lanes", ExplorerState().lanes),
+    ("o", "sgd:schedule=exp,gamma=nan", "gamma must be a finite number", "lanes", ExplorerState().lanes),
+    ("o", "torch.sgd:schedule=exp,gamma=0.9", "Keras 2.2.4 lanes only", "lanes", ExplorerState().lanes),
 ]
 
 
@@ -90,6 +99,23 @@ def test_explorer_tampered_values_fall_back_with_a_note(key: str, raw: str, word
     assert getattr(state, name) == used
     assert len(notes) >= 1 and any(words in note for note in notes), notes
     assert all(f"`{key}" in note or key == "o" for note in notes)
+
+
+def test_a_scheduled_lane_keeps_its_plan_and_is_written_canonically() -> None:
+    state, _ = ExplorerState.from_query(params_of(EXPLORER_URLS[6]))
+    assert [lane.plan is not None for lane in state.lanes] == [True, True]
+    assert state.to_query()["o"] == [
+        "sgd:lr=0.1,momentum=0.9,schedule=step,every=100,drop=0.5",
+        "adam:lr=0.01,plateau=0.5,patience=20",
+    ]
+
+
+def test_pages_without_schedules_note_a_planned_lane() -> None:
+    from optviz.page_states.frameworks import FrameworksState
+
+    state, notes = FrameworksState.from_query({"o": ["sgd:lr=0.1,schedule=step,every=10"]})
+    assert state.lane == FrameworksState().lane
+    assert any("not offered on this page" in note for note in notes), notes
 
 
 def test_a_refused_formula_is_replaced_by_the_default_with_a_note() -> None:
@@ -138,6 +164,8 @@ INSPECT_URLS = [
     "/inspect?surface=custom&f=x**2%2B3*y**2&xr=-3,3&yr=-2,2&o=sgd:lr=0.05&step=3",
     "/inspect?surface=rotated_quadratic&condition=100&o=sgd:lr=0.01,momentum=0.9",
     "/inspect?o=adam:lr=0.05&step=12&fork=adam:lr=0.01&fork_step=12&view=fork",
+    "/inspect?o=sgd:lr=0.1,momentum=0.9,schedule=step,every=10,drop=0.5&step=12",
+    "/inspect?o=adam:lr=0.01,plateau=0.5,patience=20&fork=adam:lr=0.01,schedule=exp,gamma=0.9&fork_step=5",
 ]
 
 
@@ -157,6 +185,8 @@ INSPECT_TAMPERED = [
     ({"step": ["999"]}, "`step=999`", "step", 1),
     ({"steps": ["10"], "step": ["20"]}, "past the 10 recorded steps", "step", 1),
     ({"fork": ["sgd:lr=-1"]}, "lr must be > 0", "fork", ()),
+    ({"o": ["sgd:schedule=step,every=0"]}, "every must be >= 1, got 0", "lane", InspectState().lane),
+    ({"fork": ["sgd:plateau=2"]}, "factor must be in (0, 1)", "fork", ()),
     ({"view": ["fork"]}, "", "view", "original"),  # no fork: nothing to step through but the original
 ]
 

@@ -39,6 +39,14 @@ def test_clipping_rescues_the_diverging_lr() -> None:
     assert clipped.losses[-1, 0] < 0.5
 
 
+def test_step_decay_rescues_the_too_large_lr() -> None:
+    constant, scheduled = run_scenario(get_scenario("schedule"))
+    assert int(constant.diverged_step[0]) == 140 and int(scheduled.diverged_step[0]) == -1
+    assert scheduled.losses[-1, 0] < 1e-7
+    assert np.all(constant.lrs == 0.21) and np.all(scheduled.lrs[4:, 0] < 0.2)  # below 2/L = 0.2 from step 4
+    assert scheduled.lrs[-1, 0] == 0.21 * 0.9 ** (149 // 4)
+
+
 def test_amsgrad_is_the_more_cautious_one() -> None:
     adam, amsgrad = final("amsgrad")
     assert adam < amsgrad < 1e-3

@@ -1,0 +1,133 @@
+"""Browser memory while /train trains live: does the JS heap or the DOM grow?
+
+Starts ``streamlit run app.py``, opens ``/train`` in headless Chromium (Debian's ``chromium``) with two moons, a
+2-16-16-2 tanh network, batch 32 and 4 lanes, presses Start and, every ``--interval`` seconds for ``--seconds``
+seconds, forces a garbage collection (CDP ``HeapProfiler.collectGarbage``) and samples the JS heap in use
+(``Runtime.getHeapUsage``), the DOM node count of the renderer (``Memory.getDOMCounters``: every live node,
+detached ones included), the nodes in the document (``document.getElementsByTagName('*')``), event listeners and
+the step counter. Then presses Stop and samples once more after a forced GC.
+
+Printed: the table, and the growth per minute of the heap and of the detached nodes (least-squares slope over
+the samples after the first 20 s, when the page has settled).
+
+Usage: python bench/bench_train_memory.py [--seconds 120] [--interval 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(os.environ.get("OPTVIZ_ROOT", Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.app_server import start_app, stop_app  # noqa: E402
+
+QUERY = (
+    "dataset=moons&samples=400&noise=0.2&hidden=16,16&act=tanh&batch=32&chunk=10"
+    "&o=adam:lr=0.01&o=sgd:lr=0.1,momentum=0.9&o=rmsprop&o=adagrad:lr=0.05"
+)
+STEP = """() => {
+    const p = [...document.querySelectorAll('p')].find(p => /^Step \\d+ ·/.test(p.innerText));
+    return p ? Number(p.innerText.match(/^Step (\\d+)/)[1]) : -1;
+}"""
+STOPPED = "() => [...document.querySelectorAll('p')].some(p => /^Step \\d+ ·.*stopped$/.test(p.innerText))"
+SETTLE_SECONDS = 20.0
+
+
+def sample(page, cdp, began: float) -> dict[str, float]:
+    """One reading after two forced garbage collections."""
+    for _ in range(2):
+        cdp.send("HeapProfiler.collectGarbage")
+    heap = cdp.send("Runtime.getHeapUsage")
+    counters = cdp.send("Memory.getDOMCounters")
+    attached = page.evaluate("document.getElementsByTagName('*').length")
+    return {
+        "t": time.monotonic() - began,
+        "step": page.evaluate(STEP),
+        "heap_mb": heap["usedSize"] / 1e6,
+        "nodes": counters["nodes"],
+        "attached": attached,
+        "detached": counters["nodes"] - attached,
+        "listeners": counters["jsEventListeners"],
+    }
+
+
+def slope_per_minute(rows: list[dict[str, float]], name: str) -> float:
+    """Least-squares growth of ``name`` per minute over the rows after the page settled."""
+    settled = [r for r in rows if r["t"] >= SETTLE_SECONDS]
+    if len(settled) < 2:
+        return float("nan")
+    t = np.array([r["t"] for r in settled])
+    v = np.array([r[name] for r in settled])
+    return float(np.polyfit(t, v, 1)[0] * 60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--interval", type=float, default=10.0)
+    parser.add_argument("--query", default=QUERY, help="the /train query string (default: moons, 4 lanes)")
+    parser.add_argument("--open-lanes", action="store_true", help="keep the lanes panel open while training")
+    args = parser.parse_args()
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        sys.exit("Debian's chromium is needed: apt-get update && apt-get install -y chromium")
+    process, url = start_app(ROOT)
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            cdp = page.context.new_cdp_session(page)
+            cdp.send("HeapProfiler.enable")
+            page.goto(f"{url}/train?{args.query}")
+            page.wait_for_function(f"() => ({STEP})() === 0", timeout=60_000)
+            time.sleep(2.0)
+            if args.open_lanes:
+                page.get_by_text("Optimizer lanes").click()
+            began = time.monotonic()
+            rows = [sample(page, cdp, began)]
+            page.get_by_test_id("stBaseButton-primary").filter(has_text="Start").click()
+            next_sample = began + args.interval
+            while next_sample <= began + args.seconds + 1e-6:
+                time.sleep(max(0.0, next_sample - time.monotonic()))
+                rows.append(sample(page, cdp, began))
+                next_sample += args.interval
+            page.get_by_test_id("stBaseButton-secondary").filter(has_text="Stop").click()
+            page.wait_for_function(STOPPED, timeout=30_000)
+            time.sleep(3.0)
+            after_stop = sample(page, cdp, began)
+            browser.close()
+    finally:
+        stop_app(process)
+    print(f"/train?{args.query}" + (" (lanes panel open)" if args.open_lanes else ""))
+    print(f"forced GC before each sample; {args.seconds:g} s of training, a sample every {args.interval:g} s")
+    columns = ("t (s)", "step", "JS heap MB", "DOM nodes", "in doc", "detached", "listeners")
+    print(" ".join(f"{name:>{width}}" for name, width in zip(columns, (6, 6, 10, 9, 7, 8, 9), strict=True)))
+    for label, row in [*((f"{r['t']:.0f}", r) for r in rows), ("Stop", after_stop)]:
+        print(
+            f"{label:>6} {row['step']:>6} {row['heap_mb']:>10.1f} {row['nodes']:>9} {row['attached']:>7} "
+            f"{row['detached']:>8} {row['listeners']:>9}"
+        )
+    heap, nodes, detached = (slope_per_minute(rows, name) for name in ("heap_mb", "nodes", "detached"))
+    print(
+        f"growth after the first {SETTLE_SECONDS:g} s (least squares): JS heap {heap:+.2f} MB/min, "
+        f"DOM nodes {nodes:+.0f}/min, detached {detached:+.0f}/min"
+    )
+    first, last = rows[0], rows[-1]
+    print(
+        f"start -> end of training: heap {first['heap_mb']:.1f} -> {last['heap_mb']:.1f} MB, DOM nodes "
+        f"{first['nodes']} -> {last['nodes']}; after Stop + GC: {after_stop['heap_mb']:.1f} MB, "
+        f"{after_stop['nodes']} nodes"
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -31,8 +31,8 @@ from tests.app_server import start_app, stop_app  # noqa: E402
 
 
 def _tick_seconds() -> float:
-    """The page's tick, read from its source (importing a page would run it)."""
-    source = (ROOT / "pages" / "train.py").read_text()
+    """The page's tick, read from its live view's source (importing it needs a Streamlit session)."""
+    source = (ROOT / "pages" / "components" / "live_training.py").read_text()
     return float(re.search(r"^TICK_SECONDS = ([0-9.]+)", source, re.M).group(1))
 
 

@@ -5,8 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..datasets import BLOB_CLASS_RANGE, DATASETS, GENERATED, NOISE_RANGE, SAMPLE_RANGE, TEST_FRACTION_RANGE
-from ..datasets import DatasetSpec
+from ..datasets import (
+    BLOB_CLASS_RANGE,
+    DATASETS,
+    GENERATED,
+    NOISE_RANGE,
+    SAMPLE_RANGE,
+    TEST_FRACTION_RANGE,
+    DatasetSpec,
+)
 from ..lanes import Lane
 from ..mlp import ACTIVATIONS, MAX_HIDDEN_LAYERS, UNIT_RANGE
 from ..state import Choice, Codec, Field, Lanes, Number, PageState, lanes_of

@@ -6,7 +6,8 @@ seconds for ``--seconds`` seconds, reads the JS heap as it is (``Runtime.getHeap
 collection (CDP ``HeapProfiler.collectGarbage``) and reads the JS heap again, the proportional set size of the
 renderer processes (``/proc/<pid>/smaps_rollup``: what the tab costs the machine, buffers outside the JS heap
 included), the renderer's DOM node count (``Memory.getDOMCounters``: every live node, detached ones included),
-the nodes in the document and the step counter. Then presses Stop and samples once more.
+the nodes in the document and the step counter. Then presses Stop and samples once more, and again after a
+simulated critical memory pressure (Chromium then drops its caches: what remains is memory the page holds).
 
 Printed: the table, and the growth per minute of the heap, the renderer and the DOM nodes (least-squares slope
 over the samples taken after the first 20 s of training, when the page has settled).
@@ -134,6 +135,10 @@ def main() -> None:
             page.wait_for_function(STOPPED, timeout=30_000)
             time.sleep(3.0)
             after_stop = sample(page, cdp, browser_cdp, began)
+            # Critical memory pressure makes Chromium drop its caches: what remains is held, not cached.
+            cdp.send("Memory.simulatePressureNotification", {"level": "critical"})
+            time.sleep(2.0)
+            after_pressure = sample(page, cdp, browser_cdp, began)
             browser.close()
     finally:
         stop_app(process)
@@ -141,7 +146,8 @@ def main() -> None:
     print(f"forced GC before each sample; {args.seconds:g} s of training, a sample every {args.interval:g} s")
     columns = ("t (s)", "step", "heap, no GC", "JS heap MB", "renderer MB", "DOM nodes", "in doc", "detached")
     print(" ".join(f"{name:>{width}}" for name, width in zip(columns, WIDTHS, strict=True)))
-    for label, row in [*((f"{r['t']:.0f}", r) for r in rows), ("Stop", after_stop)]:
+    labelled = [*((f"{r['t']:.0f}", r) for r in rows), ("Stop", after_stop), ("purged", after_pressure)]
+    for label, row in labelled:
         print(
             f"{label:>6} {row['step']:>6} {row['heap_before_gc']:>11.1f} {row['heap_mb']:>10.1f} "
             f"{row['renderer_mb']:>11.1f} {row['nodes']:>9} {row['attached']:>7} {row['detached']:>8}"

@@ -10,6 +10,7 @@ from typing import Any
 
 import pandas as pd
 
+from .figures.live_maps import decision_maps_svg_html, points_markup
 from .figures.training import decision_map_images, images_html
 from .training import HISTORY_COLUMNS, TrainingSession
 
@@ -76,16 +77,36 @@ def decision_maps_html(
     xs, ys, probabilities = session.probability_grid(resolution)
     points = (data.x_train, data.y_train, data.x_test, data.y_test)
     images = decision_map_images(xs, ys, probabilities, points, marks, pixels)
-    captions = [
-        label if mark is None else f"{label}: DIVERGED at step {mark}"
-        for label, mark in zip(labels, marks, strict=True)
-    ]
+    captions = _map_captions(labels, marks)
     return images_html(images, captions, list(colours), [mark is not None for mark in marks], pixels)
 
 
-def maps_signature(session: TrainingSession, labels: Sequence[str], colours: Sequence[str]) -> Hashable:
-    """What the decision maps depend on: equal signatures, equal pictures."""
-    return (id(session), session.step, tuple(labels), tuple(colours), tuple(session.diverged_steps()))
+def live_decision_maps_html(
+    session: TrainingSession, labels: Sequence[str], colours: Sequence[str], resolution: int, pixels: int
+) -> str:
+    """The same maps as :func:`decision_maps_html` as inline SVG (no new image for the browser to keep on every
+    update while training runs)."""
+    data = session.dataset
+    marks = session.diverged_steps()
+    xs, ys, probabilities = session.probability_grid(resolution)
+    points = points_markup(xs, ys, (data.x_train, data.y_train, data.x_test, data.y_test), pixels)
+    captions = _map_captions(labels, marks)
+    return decision_maps_svg_html(probabilities, points, captions, colours, [m is not None for m in marks], pixels)
+
+
+def _map_captions(labels: Sequence[str], marks: Sequence[int | None]) -> list[str]:
+    return [
+        label if mark is None else f"{label}: DIVERGED at step {mark}"
+        for label, mark in zip(labels, marks, strict=True)
+    ]
+
+
+def maps_signature(
+    session: TrainingSession, labels: Sequence[str], colours: Sequence[str], live: bool = False
+) -> Hashable:
+    """What the decision maps depend on (``live``: the SVG maps shown while training runs): equal signatures,
+    equal pictures."""
+    return (id(session), session.step, tuple(labels), tuple(colours), tuple(session.diverged_steps()), live)
 
 
 @dataclass

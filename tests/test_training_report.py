@@ -4,12 +4,14 @@ and the throttle that paces costly views while training runs."""
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pandas as pd
 
 from optviz import mlp
 from optviz.datasets import DatasetSpec, make_dataset
+from optviz.figures.live_maps import decision_maps_svg_html, points_markup
 from optviz.lanes import parse_lane
 from optviz.training import DIVERGED_LOSS, TrainingSession
 from optviz.training_report import (
@@ -19,6 +21,7 @@ from optviz.training_report import (
     history_csv,
     lane_labels,
     lane_table,
+    live_decision_maps_html,
     maps_signature,
     status_line,
 )
@@ -108,3 +111,40 @@ def test_throttle_rebuilds_on_change_but_not_faster_than_its_pace_while_running(
     assert not throttle.due("b", now=0.3, running=True)  # changed, but too soon while running
     assert throttle.due("b", now=0.5, running=True)
     assert throttle.due("b", now=0.1, running=False)  # stopped: at once
+
+
+def test_live_maps_are_inline_svg_with_the_same_captions_and_no_image():
+    training = session("sgd:lr=10,momentum=0.99", "adam:lr=0.01", batch_size=32)
+    training.advance(60)
+    labels, colours = lane_labels(training), ["#ff0000", "#0000ff"]
+    live = live_decision_maps_html(training, labels, colours, 16, 60)
+    assert "<img" not in live and live.count("<svg") == 2
+    step = training.diverged_steps()[0]
+    assert f"DIVERGED at step {step}" in live and "border-top:4px solid #0000ff" in live
+    still = decision_maps_html(training, labels, colours, 16, 60)
+    captions = re.findall(r"<figcaption[^>]*>([^<]*)<", live)
+    assert captions == re.findall(r"<figcaption[^>]*>([^<]*)<", still)  # the same maps, drawn another way
+
+
+def test_live_map_cells_tile_the_square_once_with_one_path_per_colour():
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet([1.0, 1.0, 1.0], size=(1, 7, 7))  # (K, G, G, C)
+    markup = decision_maps_svg_html(probabilities, "", ["lane"], ["#123456"], [False], 50)
+    fills = re.findall(r"<path fill='(#[0-9A-F]{6})' d='([^']*)'/>", markup)
+    assert len({fill for fill, _ in fills}) == len(fills)  # one path per colour
+    rectangles = [
+        tuple(map(int, r)) for _, d in fills for r in re.findall(r"M(\d+) (\d+)h(\d+)v(\d+)h-\d+z", d)
+    ]
+    covered = np.zeros((50, 50), dtype=int)
+    for x, y, w, h in rectangles:
+        covered[y : y + h, x : x + w] += 1
+    assert np.all(covered == 1)  # every pixel exactly once: no seam, no overlap
+
+
+def test_points_markup_draws_every_point_once():
+    xs = ys = np.linspace(-1.0, 1.0, 5)
+    x = np.array([[0.0, 0.0], [0.5, -0.5], [-0.5, 0.5]])
+    y = np.array([0, 1, 1])
+    markup = points_markup(xs, ys, (x, y, x[:1], y[:1]), 101)
+    assert markup.count("h0") == 2 * 3  # a white rim and a coloured dot per training point
+    assert markup.count("l4 4l-4 4l-4-4z") == 1 and "M50.0 50.0h0" in markup  # the centre is pixel 50

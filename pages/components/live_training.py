@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from optviz.figures.live_curves import curves_svg, svg_image
+from optviz.figures.live_curves import curves_svg, inline_svg
 from optviz.figures.training import confusion_figure, curves_figure
 from optviz.training import TrainingSession
 from optviz.training_report import (
@@ -19,6 +19,7 @@ from optviz.training_report import (
     history_csv,
     lane_labels,
     lane_table,
+    live_decision_maps_html,
     maps_signature,
     status_line,
 )
@@ -29,6 +30,7 @@ MAP_RESOLUTION = 48
 MAP_PIXELS = 220  # four lanes side by side in the main column
 MAP_REFRESH_SECONDS = 0.5  # decision maps while training runs (curves and counter: every tick)
 TABLE_REFRESH_SECONDS = 0.25  # the lanes table while training runs
+CURVES_LABEL = "Loss and accuracy curves"
 MAPS_CAPTION = (
     "Decision maps (standardised inputs): the background mixes the class colours by the predicted probabilities, "
     "the dark line is the decision boundary; dots are training points, diamonds test points."
@@ -70,7 +72,7 @@ class LiveView:
         names, marks = [lane.label() for lane in session.lanes], session.diverged_steps()
         if running:
             svg = curves_svg(session.history(), names, colours, marks)
-            self.curves.markdown(svg_image(svg, "Loss and accuracy curves"), unsafe_allow_html=True)
+            self.curves.markdown(inline_svg(svg, CURVES_LABEL), unsafe_allow_html=True)
         else:
             figure = curves_figure(session.history(), names, colours, marks)
             self.curves.plotly_chart(figure, key=self.key + "curves", width="stretch")
@@ -103,10 +105,10 @@ class LiveView:
         session = self.session
         now = time.monotonic()
         if session.dataset.is_planar:
-            signature = maps_signature(session, self.labels, self.colours)
+            signature = maps_signature(session, self.labels, self.colours, live=running)
             if self.maps.due(signature, now, running):
-                markup = decision_maps_html(session, self.labels, self.colours, MAP_RESOLUTION, MAP_PIXELS)
-                self.maps.keep(signature, now, markup)
+                draw = live_decision_maps_html if running else decision_maps_html  # SVG while running: see its doc
+                self.maps.keep(signature, now, draw(session, self.labels, self.colours, MAP_RESOLUTION, MAP_PIXELS))
             if self.maps.value is self.pictures_sent:
                 return
             self.caption.caption(MAPS_CAPTION)

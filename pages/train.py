@@ -29,13 +29,13 @@ from optviz.state import widget_values
 from optviz.training import BATCH_SIZE_RANGE, TrainingSession, keras_script
 from optviz.training_report import Throttle
 from pages.components.lane_list import lanes_panel
-from pages.components.live_training import MAP_REFRESH_SECONDS, LiveView, resume_after_handover, train_live
+from pages.components.live_training import MAP_REFRESH_SECONDS, LiveView, train_live
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
 from pages.components.routing import route_through_app
 
 KEY = "train."
 SESSION, RUNNING, APPLIED, MAPS = KEY + "session", KEY + "running", KEY + "applied", KEY + "maps"
-LANES, HANDOVER = KEY + "lanes", KEY + "handover"
+LANES = KEY + "lanes"
 
 
 def hidden_widgets(hidden: tuple[int, ...]) -> dict[str, int]:
@@ -46,7 +46,7 @@ def hidden_widgets(hidden: tuple[int, ...]) -> dict[str, int]:
 WIDGETS = {"hidden": hidden_widgets, "lanes": lambda lanes: {}}
 #: Keys that are not widgets a script may set (buttons, downloads, charts) or are kept by Streamlit anyway.
 UNSETTABLE = ("start", "stop", "step", "reset", "restart", "keep", "csv", "curves", "confusion")
-UNSETTABLE += ("session", "running", "applied", "maps", "handover", "url_notes", "url_state")
+UNSETTABLE += ("session", "running", "applied", "maps", "url_notes", "url_state")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -203,9 +203,8 @@ def train_page() -> None:
     # Last, so the loop below never holds back the rest of the page.
     colours = [choice.colour for choice in choices]
     view.draw(session, colours, running)
-    resume_after_handover(HANDOVER, running)
     if train_live(view, session, colours, chunk, lambda: bool(st.session_state.get(RUNNING))):
-        st.session_state[HANDOVER] = True  # this run ends; the fragment above starts the next one
+        st.rerun()
 
 
 route_through_app()

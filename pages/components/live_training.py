@@ -25,8 +25,7 @@ from optviz.training_report import (
 )
 
 TICK_SECONDS = 0.07  # one chunk of training and a redraw per tick while training runs
-LIVE_RUN_SECONDS = 30.0  # a page run ends this often while training runs (see resume_after_handover)
-RESUME_SECONDS = 0.5
+LIVE_RUN_SECONDS = 60.0
 MAP_RESOLUTION = 48
 MAP_PIXELS = 220  # four lanes side by side in the main column
 MAP_REFRESH_SECONDS = 0.5  # decision maps while training runs (curves and counter: every tick)
@@ -131,13 +130,13 @@ def train_live(
     view: LiveView, session: TrainingSession, colours: list[str], chunk: int, running: Callable[[], bool]
 ) -> bool:
     """While ``running()``: one chunk of steps and a redraw every ``TICK_SECONDS``, in a loop inside this run.
-    Returns whether training still runs when the loop hands over (after ``LIVE_RUN_SECONDS``): see
-    :func:`resume_after_handover`.
+    Returns whether training still runs when the loop hands over (after ``LIVE_RUN_SECONDS``): then rerun.
 
     Not ``st.fragment(run_every=...)`` ticks: each fragment run costs a browser round trip of 150-250 ms here,
     which capped the view at 2-5 updates/s (measured with bench/bench_train_live.py). A click anywhere (Stop, a
     slider) interrupts the loop at its next redraw and reruns the page, which picks up the change and, if still
-    running, resumes the loop: the page stays responsive and Stop takes effect before the next chunk."""
+    running, resumes the loop: the page stays responsive and Stop takes effect before the next chunk. The loop
+    hands over to a fresh page run every ``LIVE_RUN_SECONDS`` so no single run lives forever."""
     began = next_tick = time.monotonic()
     while running() and time.monotonic() - began < LIVE_RUN_SECONDS:
         next_tick += TICK_SECONDS
@@ -146,23 +145,3 @@ def train_live(
         session.advance(chunk)
         view.draw(session, colours, True)
     return running()
-
-
-def resume_after_handover(handover_key: str, running: bool) -> None:
-    """While training runs, a fragment that reruns the page once a live loop has handed over
-    (``st.session_state[handover_key]`` set after :func:`train_live` returned True). Call it before the loop.
-
-    Why the loop ends its page run instead of calling ``st.rerun()``: the browser keeps every element message of
-    10 kB or more (Streamlit's message cache: the curves of a long run, the decision maps) until the page run that
-    sent it has *finished* twice more, and a run ended by ``st.rerun()`` does not count. A live loop that always
-    reran never let it shrink: the renderer grew by tens of MB a minute (bench/bench_train_memory.py). A run
-    that ends normally every ``LIVE_RUN_SECONDS`` bounds it to a few runs' worth. The fragment's timer requests
-    do not interrupt the running loop: Streamlit queues them until the page run ends."""
-
-    @st.fragment(run_every=RESUME_SECONDS if running else None)
-    def resume() -> None:
-        if st.session_state.pop(handover_key, False):
-            st.rerun(scope="app")
-
-    st.session_state[handover_key] = False  # a full page run: nothing to resume yet
-    resume()

@@ -85,8 +85,17 @@ def settings_widgets() -> TrainState:
         batch = st.number_input("Batch size", *BATCH_SIZE_RANGE, key=KEY + "batch")
         chunk = st.slider("Steps per update", *CHUNK_RANGE, key=KEY + "chunk", help="Mini-batches per screen update.")
     return TrainState(
-        name, int(samples), float(noise), int(classes), float(test), int(seed), tuple(hidden), act, int(batch)
-    ).replace(chunk=int(chunk))
+        dataset=name,
+        samples=int(samples),
+        noise=float(noise),
+        classes=int(classes),
+        test=float(test),
+        seed=int(seed),
+        hidden=tuple(hidden),
+        act=act,
+        batch=int(batch),
+        chunk=int(chunk),
+    )
 
 
 # -- session ----------------------------------------------------------------------------------------------

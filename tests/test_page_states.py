@@ -346,3 +346,107 @@ def test_the_sweep_editors_start_from_the_link_within_the_grid_limit() -> None:
     assert all(axis is None or axis.count <= 12 for axis in network.editor_axes().values())
     one_axis, _ = SweepState.from_query(params_of(SWEEP_URLS[8]))
     assert one_axis.editor_widget_values()["y.argument"] == "(none)"
+
+
+# -- /train ------------------------------------------------------------------------------------------------------
+from optviz.page_states.train import TRAIN_LANES, TrainState  # noqa: E402
+from optviz.state import lanes_of  # noqa: E402
+
+_TRAIN_FOUR = "&o=adam:lr=0.01&o=sgd:lr=0.1,momentum=0.9&o=rmsprop&o=adagrad:lr=0.05"
+_TRAIN_BASE = "/train?dataset=moons&samples=400&noise=0.2&hidden=16,16&act=tanh&batch=32"
+# Every /train link of the README, the page's docstring, the AppTests, the browser test and the benchmarks.
+TRAIN_URLS = [
+    "/train",
+    "/train?dataset=moons&noise=0.2&hidden=16,16&act=tanh&batch=32&o=adam&o=sgd:lr=0.1,momentum=0.9",
+    "/train?dataset=moons&noise=0.2&hidden=16,16&act=tanh&batch=32&chunk=10"
+    "&o=adam&o=sgd:lr=0.1,momentum=0.9&o=rmsprop&o=nadam",
+    "/train?dataset=moons&noise=0.2&hidden=16,16&act=tanh&batch=32&chunk=10&o=adam:lr=0.01&o=sgd:lr=0.1,momentum=0.9",
+    "/train?dataset=moons&samples=200&hidden=16,16&act=tanh&chunk=20&o=sgd:lr=10,momentum=0.99&o=adam:lr=0.01",
+    "/train?dataset=digits&hidden=32&act=relu&batch=64&o=adam&o=sgd:lr=0.1",
+    "/train?dataset=moons&noise=0.2&hidden=16,16&act=tanh&batch=32&chunk=10"
+    "&o=sgd:lr=0.1,momentum=0.9&o=torch.sgd:lr=0.1,momentum=0.9&o=torch.adam:lr=0.01",
+    "/train?dataset=moons&noise=0.2&hidden=16,16&act=tanh&batch=32&chunk=10&o=adam&o=tf.sgd:learning_rate=0.1,momentum=0.9",
+    "/train?dataset=moons&noise=0.2&hidden=16,16&act=tanh&batch=32&chunk=10" + _TRAIN_FOUR,
+    _TRAIN_BASE + "&chunk=1" + _TRAIN_FOUR,
+    _TRAIN_BASE + "&chunk=10" + _TRAIN_FOUR,
+    _TRAIN_BASE + "&chunk=10&o=adam&o=sgd:lr=0.1,momentum=0.9&o=rmsprop&o=adagrad:lr=0.05&o=nadam&o=adamax",
+    "/train?dataset=blobs&classes=5&samples=600&noise=0.5&test=0.3&seed=7&hidden=none&act=relu&batch=8&chunk=3",
+    "/train?dataset=spiral&hidden=8,8,8,8&act=sigmoid&batch=1024&chunk=200&o=adam:lr=0.01,amsgrad=1",
+]
+
+
+@pytest.mark.parametrize("url", TRAIN_URLS)
+def test_train_links_round_trip_without_notes(url: str) -> None:
+    state, notes = TrainState.from_query(params_of(url))
+    assert notes == []
+    again, notes_again = TrainState.from_query(state.to_query())
+    assert again == state and notes_again == []
+
+
+def test_train_link_values_are_read() -> None:
+    state, _ = TrainState.from_query(params_of(TRAIN_URLS[12]))
+    assert (state.dataset, state.classes, state.samples, state.noise, state.test, state.seed) == (
+        "blobs",
+        5,
+        600,
+        0.5,
+        0.3,
+        7,
+    )
+    assert (state.hidden, state.act, state.batch, state.chunk, state.lanes) == ((), "relu", 8, 3, TRAIN_LANES)
+    assert state.to_query()["hidden"] == ["none"]
+    digits, _ = TrainState.from_query(params_of(TRAIN_URLS[5]))
+    assert (digits.hidden, digits.act, digits.batch) == ((32,), "relu", 64)
+    assert digits.lanes == lanes_of("adam", "sgd:lr=0.1")
+    assert not {"samples", "noise", "classes"} & set(digits.to_query())
+
+
+def test_train_settings_the_dataset_does_not_use_are_dropped() -> None:
+    state, notes = TrainState.from_query({"dataset": ["digits"], "samples": ["300"], "classes": ["5"]})
+    assert notes == [] and state == TrainState(dataset="digits")
+    assert TrainState(dataset="moons", classes=5).canonical() == TrainState()
+
+
+def test_train_structure_is_what_restarts_training() -> None:
+    base = TrainState()
+    assert base.structure() == base.replace(chunk=50, lanes=lanes_of("sgd")).structure()
+    for change in (dict(test=0.3), dict(hidden=(8,)), dict(act="relu"), dict(batch=64), dict(seed=1)):
+        assert base.replace(**change).structure() != base.structure(), change
+    assert base.replace(test=0.3, batch=64).structure_changes(base) == ["test share", "batch size"]
+    assert base.data.test_fraction == 0.25 and base.data.name == "moons"
+
+
+# (parameter, tampered value, the words its note must contain, the field, the value used instead)
+TRAIN_TAMPERED = [
+    ("dataset", "mnist", "must be one of moons", "dataset", "moons"),
+    ("samples", "5", "between 40 and 2000", "samples", 400),
+    ("samples", "100.5", "whole number", "samples", 400),
+    ("noise", "lots", "not a number", "noise", 0.2),
+    ("noise", "inf", "not a finite number", "noise", 0.2),
+    ("classes", "9", "between 3 and 6", "classes", 3),
+    ("test", "0.9", "between 0.1 and 0.5", "test", 0.25),
+    ("seed", "-1", "between 0 and 1e+06", "seed", 0),
+    ("hidden", "100,2", "at most 4 layers of 1 to 64 units", "hidden", (16, 16)),
+    ("hidden", "16,x", "unit counts separated by commas", "hidden", (16, 16)),
+    ("hidden", "8,8,8,8,8", "at most 4 layers", "hidden", (16, 16)),
+    ("act", "elu", "must be one of relu, tanh, sigmoid", "act", "tanh"),
+    ("batch", "0", "between 1 and 1024", "batch", 32),
+    ("chunk", "1000", "between 1 and 200", "chunk", 10),
+    ("o", "adamw", "unknown optimizer 'adamw'", "lanes", TRAIN_LANES),
+    ("o", "<script>alert(1)</script>", "unknown optimizer", "lanes", TRAIN_LANES),
+]
+
+
+@pytest.mark.parametrize(("key", "raw", "words", "name", "used"), TRAIN_TAMPERED)
+def test_train_tampered_values_fall_back_with_a_note(key: str, raw: str, words: str, name: str, used) -> None:
+    query = {key: [raw], "dataset": ["blobs"]} if key == "classes" else {key: [raw]}
+    state, notes = TrainState.from_query(query)
+    assert getattr(state, name) == used
+    assert words in notes[0] and f"`{key}" in notes[0], notes
+    assert len(notes) == 1 or notes[1].startswith("No usable"), notes  # a refused lane list says so after its reason
+
+
+def test_train_one_bad_lane_among_good_ones_is_skipped_with_a_note() -> None:
+    state, notes = TrainState.from_query({"o": ["adamw", "sgd:lr=0.1"], "hidden": ["100,2"], "batch": ["0"]})
+    assert state.lanes == lanes_of("sgd:lr=0.1") and state.hidden == (16, 16) and state.batch == 32
+    assert len(notes) == 3 and any("adamw" in n for n in notes) and any("hidden=100,2" in n for n in notes)

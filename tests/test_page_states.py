@@ -12,7 +12,7 @@ from optviz.page_states.explorer import ExplorerState
 from optviz.page_states.frameworks import FrameworksState
 from optviz.page_states.inspect import InspectState
 from optviz.page_states.sweep import DEFAULT_COMPARE, TUNE_X, SweepState
-from optviz.state import Field, Number, PageState, query_lists
+from optviz.state import Choice, Field, Flag, Number, PageState, Pair, Text, query_lists
 from optviz.state import Surface as SurfaceField
 from optviz.surface_spec import SurfaceSpec, make_spec
 from optviz.sweep import parse_axis
@@ -450,3 +450,39 @@ def test_train_one_bad_lane_among_good_ones_is_skipped_with_a_note() -> None:
     state, notes = TrainState.from_query({"o": ["adamw", "sgd:lr=0.1"], "hidden": ["100,2"], "batch": ["0"]})
     assert state.lanes == lanes_of("sgd:lr=0.1") and state.hidden == (16, 16) and state.batch == 32
     assert len(notes) == 3 and any("adamw" in n for n in notes) and any("hidden=100,2" in n for n in notes)
+
+
+# -- the codecs themselves
+@pytest.mark.parametrize(
+    ("codec", "raw", "value"),
+    [
+        (Number(1, 2000, integer=True), "300", 300),
+        (Number(0, 1), " 0.5 ", 0.5),
+        (Number(1e-12, 10, choices=(1e-4, 1e-2)), "0.003", 1e-4),
+        (Pair(-5, 5), "-1.2, 1", (-1.2, 1.0)),
+        (Pair(-100, 100, increasing=True), "-1,2", (-1.0, 2.0)),
+        (Flag(), "yes", True),
+        (Choice(("map", "curves")), "CURVES", "curves"),
+    ],
+)
+def test_a_codec_reads_a_good_value(codec, raw: str, value) -> None:
+    assert codec.decode([raw]) == value
+
+
+@pytest.mark.parametrize(
+    ("codec", "raw", "why"),
+    [
+        (Number(1, 2000, integer=True), "9999", "between 1 and 2000"),
+        (Number(0, 1), "abc", "not a number"),
+        (Number(0, 1), "inf", "not a finite number"),
+        (Pair(-10, 10), "1,nan", "not a finite number"),
+        (Pair(-100, 100, increasing=True), "2,-2", "smaller than the second"),
+        (Pair(-100, 100), "1,2,3", "two numbers"),
+        (Flag(), "2", "1 or 0"),
+        (Choice(("map", "curves")), "tune", "one of map, curves"),
+        (Text(max_length=5), "x" * 6, "longer than 5"),
+    ],
+)
+def test_a_codec_refuses_a_bad_value_saying_why(codec, raw: str, why: str) -> None:
+    with pytest.raises(ValueError, match=why):
+        codec.decode([raw])

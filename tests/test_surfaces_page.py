@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 from optviz.lanes import parse_lane
 from optviz.runner import run
 from optviz.surfaces import get_surface
-from pages.components.url_state import UrlReader, parse_pair
 
 from .apptest_helpers import decode, run_page
 from .tolerances import assert_same_run
@@ -62,20 +61,6 @@ def test_lane_list_keeps_one_lane():
     at.button(key="t.lanes.1.remove").click().run()
     assert at.button(key="t.lanes.0.remove").disabled
     assert len(at.session_state["result"]) == 1
-
-
-def test_url_reader_validates_and_notes_every_bad_value():
-    params = {"steps": "9999", "start": "1,nan", "lr": "abc", "xr": "2,-2", "o": ["adam:lr=0.1", "bogus"], "n": "7"}
-    reader = UrlReader(params)
-    assert reader.number("steps", 300, 1, 2000, integer=True) == 300
-    assert reader.pair("start", (0.0, 0.0), -10, 10) == (0.0, 0.0)
-    assert reader.number("lr", 0.5, 0, 1) == 0.5
-    assert reader.pair("xr", (-1.0, 1.0), -100, 100, increasing=True) == (-1.0, 1.0)
-    assert [lane.to_text() for lane in reader.lanes("o", [])] == ["adam:lr=0.1"]
-    assert reader.number("n", 1, 0, 10, integer=True) == 7
-    assert len(reader.notes) == 5
-    assert all("ignored" in note or "bogus" in note for note in reader.notes)
-    assert parse_pair("-1.2, 1", -5, 5) == (-1.2, 1.0)
 
 
 # -- the page ---------------------------------------------------------------------------------------------

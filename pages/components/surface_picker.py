@@ -6,8 +6,7 @@ One URL format for every page (as the surface explorer writes it): ``surface=ros
 
 - :class:`~optviz.surface_spec.SurfaceSpec` (in the library, with its builder and default start) says which
   surface; pages that hold a :class:`optviz.state.PageState` read and write it through its ``Surface`` field.
-- :func:`read_surface` reads those parameters (a tampered value falls back to the default with a note) and seeds
-  the widgets; :func:`surface_picker` draws the widgets (a refused formula or window is shown next to the
+- :func:`surface_picker` draws the widgets (a refused formula or window is shown next to the
   input and returned as the problem, never raised).
 - :func:`build_surface` returns the :class:`optviz.surfaces.Surface`, compiled once per formula / κ.
 
@@ -40,7 +39,6 @@ from optviz.surface_spec import (
 from optviz.surface_spec import build_surface as _build
 from optviz.surface_spec import default_start as _default_start
 from optviz.surfaces import Surface
-from pages.components.url_state import UrlReader
 
 Pair = tuple[float, float]
 MAX_FORMULA = 300
@@ -62,39 +60,6 @@ def default_start(spec: SurfaceSpec) -> Pair:
 def escape_markdown(text: str) -> str:
     """User text shown literally in st.error / st.warning (``__import__`` would otherwise turn bold)."""
     return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|$~" else c for c in text)
-
-
-# -- URL -----------------------------------------------------------------------------------------------------
-def read_surface(reader: UrlReader, prefix: str) -> SurfaceSpec:
-    """Read ``surface``, ``condition``, ``f``, ``xr``, ``yr`` with ``reader`` (unusable values fall back to the
-    defaults, noted in ``reader.notes``), seed the picker's widgets under ``prefix`` and return the spec."""
-    key = reader.text("surface", DEFAULT_SURFACE, choices=list(SURFACE_NAMES))
-    condition, expression, x_range, y_range = DEFAULT_CONDITION, DEFAULT_EXPRESSION, DEFAULT_WINDOW, DEFAULT_WINDOW
-    if key == QUADRATIC:
-        asked = reader.number("condition", DEFAULT_CONDITION, 1.0, 1e4)
-        condition = min(CONDITIONS, key=lambda c: abs(c - asked))
-        if asked != condition:
-            reader.notes.append(f"Condition number {asked:g} is not offered; using {condition:g}.")
-    if key == CUSTOM:
-        x_range = reader.pair("xr", DEFAULT_WINDOW, -WINDOW_LIMIT, WINDOW_LIMIT, increasing=True)
-        y_range = reader.pair("yr", DEFAULT_WINDOW, -WINDOW_LIMIT, WINDOW_LIMIT, increasing=True)
-        raw = reader.text("f", DEFAULT_EXPRESSION)
-        problem = formula_problem(make_spec(CUSTOM, condition, raw, x_range, y_range))
-        if problem is None:
-            expression = raw
-        else:
-            shown = raw if len(raw) <= 60 else raw[:59] + "…"
-            reader.notes.append(
-                f"URL parameter `f` ignored (`{shown.replace('`', chr(39))}`): {escape_markdown(problem)}. "
-                f"Using `{DEFAULT_EXPRESSION}`."
-            )
-    state = st.session_state
-    state[prefix + "surface"] = key
-    state[prefix + "condition"] = condition
-    state[prefix + "f"] = expression
-    state[prefix + "x_low"], state[prefix + "x_high"] = x_range
-    state[prefix + "y_low"], state[prefix + "y_high"] = y_range
-    return make_spec(key, condition, expression, x_range, y_range)
 
 
 def formula_problem(spec: SurfaceSpec) -> str | None:

@@ -100,9 +100,8 @@ def suggested_task(table: Table, target: str) -> str:
 
 
 def default_target(table: Table) -> str:
-    """The last column that can be a label, else the last numeric column."""
-    labels = table.label_columns
-    return labels[-1] if labels else table.numeric_columns[-1]
+    """The last column (where tables usually keep what is to be predicted)."""
+    return table.columns[-1]
 
 
 def _target_changed(prefix: str, tasks: dict[str, str], numeric: list[str]) -> None:

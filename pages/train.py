@@ -16,7 +16,6 @@ import streamlit as st
 
 from optviz.datasets import (
     BLOB_CLASS_RANGE,
-    DATASETS,
     GENERATED,
     NOISE_RANGE,
     SAMPLE_RANGE,
@@ -27,11 +26,24 @@ from optviz.datasets import (
 )
 from optviz.figures.live_curves import curves_svg, svg_image
 from optviz.figures.training import confusion_figure, curves_figure, decision_map_images, images_html
+from optviz.landscape import METHODS
+from optviz.landscape_live import LiveLandscape
 from optviz.lanes import Lane, parse_lane
 from optviz.mlp import ACTIVATIONS, MAX_HIDDEN_LAYERS, UNIT_RANGE, Network
-from optviz.training import BATCH_SIZE_RANGE, HISTORY_COLUMNS, TrainingSession, keras_script
+from optviz.training import BATCH_SIZE_RANGE, L2_RANGE, TrainingSession, keras_script
+from optviz.user_data import TASKS
+from pages.components.landscape_view import RESOLUTIONS, LandscapeView, landscape_controls, view_choice
 from pages.components.lane_list import lanes_panel, seed_lanes
 from pages.components.routing import route_through_app
+from pages.components.train_data import (
+    DATA_SOURCES,
+    L2_CHOICES,
+    UPLOAD,
+    TableChoice,
+    dataset_label,
+    l2_widget,
+    table_widgets,
+)
 from pages.components.url_state import UrlReader, write_query
 
 KEY = "train."
@@ -59,13 +71,18 @@ class Settings:
     chunk: int
     lanes: tuple[Lane, ...]
     keys: tuple[str, ...]
+    table: tuple = ()  # dataset=upload: target, task, features, digest
+    l2: float = 0.0
+    looks: tuple = ()  # (("view", "landscape"), ("dir", "random"), ...)
 
     def structure(self) -> tuple:
         """What a running session cannot change without starting again."""
-        return (self.data, self.hidden, self.activation, self.batch_size)
+        return (self.data, self.table, self.hidden, self.activation, self.batch_size)
 
     def query(self) -> dict[str, str | list[str]]:
-        params: dict[str, str | list[str]] = {"dataset": self.data.name}
+        params: dict[str, str | list[str]] = {"dataset": UPLOAD if self.table else self.data.name}
+        if self.table:
+            params.update(target=self.table[0], task=self.table[1], features=list(self.table[2]))
         if self.data.name in GENERATED:
             params["samples"] = str(self.data.samples)
             params["noise"] = f"{self.data.noise:g}"
@@ -80,6 +97,9 @@ class Settings:
             chunk=str(self.chunk),
             o=[lane.to_text() for lane in self.lanes],
         )
+        if self.l2:
+            params["l2"] = f"{self.l2:g}"
+        params.update({name: str(value) for name, value in self.looks})
         return params
 
 
@@ -106,7 +126,19 @@ def load_url() -> list[str]:
     url = UrlReader()
     defaults = DatasetSpec()
     state = st.session_state
-    state[KEY + "dataset"] = url.text("dataset", defaults.name, list(DATASETS))
+    state[KEY + "dataset"] = url.text("dataset", defaults.name, list(DATA_SOURCES))
+    if state[KEY + "dataset"] == UPLOAD:  # the table's file is not in the link: its columns are
+        state[KEY + "target"] = url.text("target", "")[:200]
+        state[KEY + "task"] = url.text("task", "classification", list(TASKS))
+        if st.query_params.get_all("features"):
+            state[KEY + "features"] = st.query_params.get_all("features")[:100]
+    l2 = url.number("l2", 0.0, *L2_RANGE)
+    state[KEY + "l2"] = min(L2_CHOICES, key=lambda choice: abs(choice - l2))
+    state[KEY + "view"] = url.text("view", "predictions", ["predictions", "landscape"])
+    state[KEY + "dir"] = url.text("dir", "random", list(METHODS))
+    state[KEY + "centre"] = url.text("centre", "initial")
+    res = url.number("res", 41, RESOLUTIONS[0], RESOLUTIONS[-1], integer=True)
+    state[KEY + "res"] = min(RESOLUTIONS, key=lambda choice: abs(choice - res))
     state[KEY + "samples"] = int(url.number("samples", defaults.samples, *SAMPLE_RANGE, integer=True))
     state[KEY + "noise"] = url.number("noise", defaults.noise, *NOISE_RANGE)
     state[KEY + "classes"] = int(url.number("classes", defaults.classes, *BLOB_CLASS_RANGE, integer=True))
@@ -131,10 +163,11 @@ def load_url() -> list[str]:
 
 
 # -- widgets ----------------------------------------------------------------------------------------------
-def data_and_network_widgets() -> tuple[DatasetSpec, tuple[int, ...], str, int, int]:
+def data_and_network_widgets() -> tuple[DatasetSpec, tuple[int, ...], str, int, int, TableChoice | None, float]:
     with st.sidebar:
         st.subheader("Data")
-        name = st.selectbox("Dataset", list(DATASETS), key=KEY + "dataset", format_func=DATASETS.get)
+        name = st.selectbox("Dataset", list(DATA_SOURCES), key=KEY + "dataset", format_func=dataset_label)
+        table_box = st.container()
         generated = name in GENERATED
         samples = st.slider("Samples", *SAMPLE_RANGE, step=20, key=KEY + "samples", disabled=not generated)
         noise = st.slider("Noise", *NOISE_RANGE, step=0.05, key=KEY + "noise", disabled=not generated)
@@ -165,8 +198,14 @@ def data_and_network_widgets() -> tuple[DatasetSpec, tuple[int, ...], str, int, 
             key=KEY + "chunk",
             help="Mini-batches trained per screen update (and per Step).",
         )
-    spec = DatasetSpec(name, int(samples), float(noise), int(seed), float(test), int(classes))
-    return spec, tuple(hidden), activation, int(batch), int(chunk)
+        l2 = l2_widget(KEY)
+    table = None
+    if name == UPLOAD:
+        with table_box:
+            table = table_widgets(KEY, float(test), int(seed))
+    known = name if name != UPLOAD else DatasetSpec.name  # a table's dataset comes from table_widgets
+    spec = DatasetSpec(known, int(samples), float(noise), int(seed), float(test), int(classes))
+    return spec, tuple(hidden), activation, int(batch), int(chunk), table, l2
 
 
 def lane_widgets() -> tuple[list[Lane], list[str], list[str]]:
@@ -199,10 +238,13 @@ def current_session(settings: Settings, dataset: Dataset, network: Network) -> T
     session = st.session_state.get(SESSION)
     if session is not None and st.session_state.get(KEY + "structure") == settings.structure():
         session.configure(settings.lanes, settings.keys)
+        session.set_l2(settings.l2)
         return session
     if session is not None and session.step > 0:
         st.toast("Data, network or batch size changed: training starts again from step 0.")
-    session = TrainingSession(dataset, network, settings.lanes, settings.batch_size, settings.data.seed, settings.keys)
+    session = TrainingSession(
+        dataset, network, settings.lanes, settings.batch_size, settings.data.seed, settings.keys, settings.l2
+    )
     st.session_state[SESSION] = session
     st.session_state[KEY + "structure"] = settings.structure()
     return session
@@ -224,10 +266,7 @@ def lane_table(session: TrainingSession) -> pd.DataFrame:
             {
                 "lane": f"{number + 1}. {status.lane.label()}",
                 "status": state,
-                "train loss": latest["train_loss"][number],
-                "test loss": latest["test_loss"][number],
-                "train accuracy": latest["train_accuracy"][number],
-                "test accuracy": latest["test_accuracy"][number],
+                **{name.replace("_", " "): latest[name][number] for name in session.columns[3:]},
             }
         )
     return pd.DataFrame(rows)
@@ -236,7 +275,7 @@ def lane_table(session: TrainingSession) -> pd.DataFrame:
 def history_csv(session: TrainingSession) -> bytes:
     history = session.history()
     labels = [lane.label() for lane in session.lanes]
-    frame = pd.DataFrame({name: history[name] for name in HISTORY_COLUMNS})
+    frame = pd.DataFrame({name: history[name] for name in session.columns})
     frame["lane"] = frame["lane"] + 1
     frame.insert(3, "optimizer", [labels[i] for i in history["lane"]])
     return frame.to_csv(index=False).encode()
@@ -273,7 +312,9 @@ class LiveView:
 
     def __init__(self) -> None:
         self.status, self.errors, self.table, self.curves = st.empty(), st.empty(), st.empty(), st.empty()
+        self.views = st.container()
         self.caption, self.pictures, self.footer = st.empty(), st.empty(), st.empty()
+        self.landscape: LandscapeView | None = None
         self.pictures_sent: object = None
         self.table_sent = -math.inf
         self.diverged_sent: list[int] | None = None
@@ -334,7 +375,7 @@ class LiveView:
             width="stretch",
             column_config={
                 name: st.column_config.NumberColumn(format="%.4f")
-                for name in ("train loss", "test loss", "train accuracy", "test accuracy")
+                for name in lane_table(self.session).columns[2:]
             },
         )
         self.table_sent = time.monotonic()
@@ -342,6 +383,9 @@ class LiveView:
     def draw_pictures(self, running: bool) -> None:
         """Decision maps (2-D data) or confusion matrices (digits), re-sent only when they changed."""
         session = self.session
+        if self.landscape is not None:
+            self.landscape.draw(session, [lane.label() for lane in session.lanes], self.colours, running)
+            return
         if session.dataset.is_planar:
             markup = maps_html(session, self.labels, self.colours, running)
             if markup is self.pictures_sent:
@@ -353,6 +397,8 @@ class LiveView:
             )
             self.pictures.markdown(markup, unsafe_allow_html=True)
             self.pictures_sent = markup
+            return
+        if session.dataset.is_regression:  # no confusion matrix: the curves say MSE and R²
             return
         due = self.pictures_sent is None or not running
         if not due and time.monotonic() - self.pictures_sent < MAP_REFRESH_SECONDS:
@@ -399,9 +445,13 @@ if KEY + "dataset" not in st.session_state:
 for note in st.session_state.get(NOTES, []):
     st.warning(f"Link value ignored: {note}", icon=":material/link_off:")
 
-spec, hidden, activation, batch, chunk = data_and_network_widgets()
-dataset = dataset_for(spec)
-network = Network(dataset.inputs, hidden, dataset.classes, activation)
+spec, hidden, activation, batch, chunk, table, l2 = data_and_network_widgets()
+dataset = dataset_for(spec) if table is None else table.dataset
+if dataset is None:
+    st.info("Upload a CSV file or paste a table in the sidebar to train on your data.", icon=":material/upload:")
+    st.session_state[RUNNING] = False
+    st.stop()
+network = Network(dataset.inputs, hidden, dataset.outputs, activation, dataset.task)
 st.sidebar.caption(f"Network {network.describe()} + softmax: {network.parameter_count} weights per lane.")
 
 running = bool(st.session_state.get(RUNNING))
@@ -423,7 +473,14 @@ if st.session_state.get(SESSION) is not None:
 # Folded while training runs (open it to tune a lane mid-run): fewer widgets for the browser to keep up to date.
 with st.expander("Optimizer lanes", expanded=not running):
     lanes, ids, colours = lane_widgets()
-settings = Settings(spec, hidden, activation, batch, chunk, tuple(lanes), tuple(ids))
+with view.views:
+    looks: tuple = (("view", view_choice(KEY)),)
+    if looks[0][1] == "landscape":
+        landscape = landscape_controls(KEY, len(lanes), spec.seed)
+        view.landscape = LandscapeView(KEY, st.session_state.setdefault(KEY + "memory", LiveLandscape()), landscape)
+        looks += tuple((name, st.session_state[KEY + name]) for name in ("dir", "centre", "res"))
+table_fields = (table.target, table.task, table.features, table.digest) if table is not None else ()
+settings = Settings(spec, hidden, activation, batch, chunk, tuple(lanes), tuple(ids), table_fields, l2, looks)
 session = current_session(settings, dataset, network)
 write_query(settings.query())
 
@@ -434,7 +491,7 @@ with st.expander("Keras code for each lane"):
     )
     for number, lane in enumerate(session.lanes):
         st.markdown(f"**Lane {number + 1}: {lane.label()}**")
-        st.code(keras_script(network, lane, batch), language="python")
+        st.code(keras_script(network, lane, batch, l2), language="python")
 st.caption("The address bar holds this setup (dataset, network, batch size and lanes): copy it to share.")
 
 # Last, so the loop below never holds back the rest of the page.

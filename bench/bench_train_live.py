@@ -31,8 +31,8 @@ from tests.app_server import start_app, stop_app  # noqa: E402
 
 
 def _tick_seconds() -> float:
-    """The page's tick, read from its source (importing a page would run it)."""
-    source = (ROOT / "pages" / "train.py").read_text()
+    """The page's tick, read from its live view's source (importing it needs a Streamlit session)."""
+    source = (ROOT / "pages" / "components" / "live_training.py").read_text()
     return float(re.search(r"^TICK_SECONDS = ([0-9.]+)", source, re.M).group(1))
 
 
@@ -62,11 +62,10 @@ RECORDER = """() => {
         const log = window.__log, now = performance.now();
         // progress only: a redraw that briefly hides the counter is not a step
         if (!log.steps.length || step > log.steps[log.steps.length - 1][1]) log.steps.push([now, step]);
-        const picture = document.querySelector('img[alt="Loss and accuracy curves"]');
-        if (picture && picture.src !== lastSource) {
-            lastSource = picture.src;
-            const svg = atob(picture.src.split(',')[1]);
-            log.curves.push([now, Number((svg.match(/data-points='(\\d+)'/) || [0, 0])[1])]);
+        const line = document.querySelector('svg[aria-label="Loss and accuracy curves"] polyline[data-points]');
+        if (line && line.getAttribute('points') !== lastSource) {  // the first curve redrawn
+            lastSource = line.getAttribute('points');
+            log.curves.push([now, Number(line.getAttribute('data-points'))]);
         }
         requestAnimationFrame(read);
     };

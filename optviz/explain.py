@@ -186,6 +186,8 @@ QUANTITY_HELP: dict[str, tuple[str, str]] = {
     "iterations": (r"t-1", "Keras' iterations counter before the step"),
     "t": (r"t", "step number t = iterations + 1"),
     "lr_eff": (r"\eta", "learning rate after decay: lr / (1 + decay * iterations)"),
+    "lr": (r"\text{lr}", "the lr variable during the step, as the lane's lr schedule or plateau rule set it"),
+    "epoch": (r"k", "the epoch the lr callbacks saw (one step is one epoch: step t is epoch t - 1)"),
     "effective_lr": (r"|\Delta x| / |g_t|", "effective step size per coordinate: step per unit of gradient"),
     "step_multiplier": (r"\eta_{\text{coord}}", "the optimizer's own per-coordinate multiplier"),
     "v": (r"v_t", "second moment: running average of g^2"),

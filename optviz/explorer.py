@@ -8,6 +8,10 @@ members cost at most one run per class, not 120 runs. Member m of every lane get
 A native lane (torch.optim / tf.keras rules, ``lane.is_native``) runs alone, through ``lane.build()``:
 its hyperparameters live inside the framework's optimizer, so it cannot share a batch with other lanes
 (its ensemble members still share its one run, on the runs axis).
+
+A lane's lr plan (``Lane.plan``: a schedule or a plateau rule) runs as Keras' callbacks on the same batch:
+lanes share a batch only with lanes of the same kind of plan (:func:`optviz.lanes.batch_key`), whose numbers
+become per-run arrays (:func:`optviz.lanes.batched_callbacks`).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .lanes import Lane, batch_key, batched_optimizer
+from .lanes import Lane, batch_key, batched_callbacks, batched_optimizer
 from .runner import DEFAULT_BOUND, Trajectory, ValueAndGrad, run
 
 
@@ -32,7 +36,8 @@ def _take(trajectory: Trajectory, columns: slice) -> Trajectory:
 
 
 def lane_groups(lanes: Sequence[Lane]) -> list[tuple[int, ...]]:
-    """Indices of the lanes that can share one batched run (same optimizer class and switches), in order."""
+    """Indices of the lanes that can share one batched run (same optimizer class, switches and kind of lr
+    plan), in order."""
     groups: dict[tuple, list[int]] = {}
     for index, lane in enumerate(lanes):
         groups.setdefault(batch_key(lane, index), []).append(index)
@@ -55,7 +60,9 @@ def run_group(
     if native and len(lanes) != 1:
         raise ValueError("a native (torch.optim / tf.keras) lane runs alone: pass it as a group of one")
     if not native and len({batch_key(lane) for lane in lanes}) != 1:
-        raise ValueError("run_group needs lanes of one optimizer class with the same nesterov / amsgrad")
+        raise ValueError(
+            "run_group needs lanes of one optimizer class with the same nesterov / amsgrad and kind of lr plan"
+        )
     if int(ensemble) < 1:
         raise ValueError(f"ensemble must be at least 1, got {ensemble}")
     members = int(ensemble) if noise_sigma > 0 else 1  # without noise every member would repeat run 0
@@ -68,6 +75,7 @@ def run_group(
         noise_sigma=noise_sigma,
         noise_seed=np.tile(noise_seed + np.arange(members), len(lanes)),
         bound=bound,
+        callbacks=batched_callbacks(lanes, members),
     )
     return [_take(trajectory, slice(i * members, (i + 1) * members)) for i in range(len(lanes))]
 
@@ -85,7 +93,7 @@ def run_lanes(
     group_runner: Callable[..., list[Trajectory]] = run_group,
 ) -> list[Trajectory]:
     """One :class:`Trajectory` per lane with ``ensemble`` runs each (run 0 uses seed ``noise_seed``):
-    one core call per optimizer class. Without noise only one run per lane is made.
+    one core call per optimizer class (and kind of lr plan). Without noise only one run per lane is made.
 
     ``group_runner`` (same arguments as :func:`run_group`) lets a page cache each group's run, so that a
     change to one lane re-runs its class only."""

@@ -13,6 +13,10 @@ templates (``optviz.inspection_formulas``) show the numbers as Keras 2.2.4 combi
 check that this arithmetic lands on the core's next position.
 
 ``fork`` continues a recorded run from step k with other hyperparameters, adopting its state.
+
+A lane with an lr plan (``Lane.plan``) runs its Keras callbacks as :func:`optviz.runner.walk` does (step t is
+epoch t - 1: the lr variable is set before the update, the plateau rule reads the loss at x_{t-1} after it);
+then every step also records ``lr`` (the lr variable of the step) and ``epoch``.
 """
 
 from __future__ import annotations
@@ -48,7 +52,7 @@ STATE_SLOTS: dict[str, dict[str, str]] = {
 #: Quantities every optimizer records (positions, gradients, clipping, the step, the counter, the lr).
 SHARED_QUANTITIES = frozenset(
     {"x_prev", "x", "loss_prev", "loss", "g_raw", "grad_norm", "norm_factor", "g_normclip", "g", "clip_factor"}
-    | {"update", "step_length", "iterations", "t", "lr_eff", "effective_lr", "step_multiplier"}
+    | {"update", "step_length", "iterations", "t", "lr_eff", "effective_lr", "step_multiplier", "lr", "epoch"}
 )
 
 #: Which recorded quantity is the optimizer's momentum (drawn as an arrow), and in which units.
@@ -209,6 +213,10 @@ def fork(
     else:
         state, note = adopt_state(state, original.lane, lane, optimizer)
         first = step
+    if lane.plan is not None:
+        note += f" Its lr plan ({lane.plan.label()}) goes on from epoch {step}" + (
+            ", its plateau rule watching the loss afresh." if lane.plan.plateau is not None else "."
+        )
     return _record(lane, optimizer, value_and_grad, position, state, first, steps), note
 
 
@@ -245,16 +253,29 @@ def _record(
     losses: list[float] = []
     states: list[NamedTuple] = []
     diverged = -1
-    before = None  # (point (1, D), gradient (1, D), state) of the previous position
-    for here in walk(optimizer, value_and_grad, position, int(steps), state=state, keep_states=True):
+    before = None  # (point (1, D), gradient (1, D), state, lr variable) of the previous position
+    callbacks = lane.callbacks()  # the lane's lr plan: epochs go on from the fork step
+    for here in walk(
+        optimizer,
+        value_and_grad,
+        position,
+        int(steps),
+        state=state,
+        keep_states=True,
+        callbacks=callbacks,
+        initial_epoch=first_step,
+    ):
         point, loss = here.point.copy(), float(here.loss[0])
         if here.escaped is not None:  # the runner froze the run where it was: show where the update sent it
             point = here.escaped.copy()
             with np.errstate(all="ignore"):
                 loss = float(value_and_grad(point)[0][0])
         if before is not None:
-            row = _step_quantities(name, optimizer, before[2], here.state, before[0], point, before[1])
+            stepper = optimizer.with_lr(before[3]) if callbacks else optimizer  # the lr the step used
+            row = _step_quantities(name, stepper, before[2], here.state, before[0], point, before[1])
             row["loss_prev"], row["loss"] = losses[-1], loss
+            if callbacks:
+                row["lr"], row["epoch"] = float(before[3][0]), float(first_step + here.k - 1)
             for key, value in row.items():
                 records.setdefault(key, []).append(value)
         positions.append(point[0])
@@ -263,13 +284,16 @@ def _record(
         if here.diverged_step[0] >= 0:
             diverged = first_step + here.k
             break
-        before = (point, here.grad.copy(), here.state)
+        before = (point, here.grad.copy(), here.state, here.lr)
     dims = positions[0].shape[0]
     quantities = {
         key: np.asarray(values, dtype=np.float64).reshape(len(values), *(() if np.ndim(values[0]) == 0 else (dims,)))
         for key, values in records.items()
     }
     hyperparameters = dict(lane.arguments)
+    if lane.plan is not None:  # text is skipped by Inspection.values: the formulas read it
+        hyperparameters["lr_plan"] = lane.plan.to_text()
+        hyperparameters["initial_lr"] = float(lane.arguments["lr"])
     if name == "nadam":
         hyperparameters["schedule_base"] = SCHEDULE_BASE  # Keras' 0.96, rounded to float32
     return Inspection(

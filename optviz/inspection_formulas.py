@@ -129,6 +129,27 @@ def _lr_lines(hyper: dict[str, Any]) -> list[FormulaLine]:
     return [_LR_DECAY if hyper.get("decay", 0) else _LR_PLAIN]
 
 
+_LR_SCHEDULED = FormulaLine(
+    r"\text{lr} = \text{schedule}(k,\ \text{lr}_0) \quad \text{(LearningRateScheduler, before epoch } k = t - 1)",
+    r"\text{lr} = \text{schedule}([[epoch]],\ [[initial_lr]]) = [[=lr]]",
+    per_coordinate=False,
+)
+_LR_PLATEAU = FormulaLine(
+    r"\text{lr} \leftarrow \max(\text{factor} \cdot \text{lr},\ \text{min\_lr}) \quad "
+    r"\text{(ReduceLROnPlateau, after patience epochs without improvement of the loss)}",
+    r"\text{lr at epoch } [[epoch]] = [[=lr]] \quad (\text{lr}_0 = [[initial_lr]])",
+    per_coordinate=False,
+)
+
+
+def _plan_lines(hyper: dict[str, Any]) -> list[FormulaLine]:
+    """The lane's lr plan setting the lr variable of the step (none without a plan)."""
+    plan = str(hyper.get("lr_plan", ""))
+    if not plan:
+        return []
+    return [_LR_PLATEAU if plan.startswith("plateau=") else _LR_SCHEDULED]
+
+
 def _moving_average(name: str, beta: str, beta_tex: str, squared: bool = False, of: str = "g") -> FormulaLine:
     power = "^2" if squared else ""
     return FormulaLine(
@@ -317,11 +338,12 @@ def _step_size_lines(optimizer: str, hyperparameters: dict[str, Any]) -> list[Fo
 
 def formula_lines(optimizer: str, hyperparameters: dict[str, Any]) -> list[FormulaLine]:
     """The update rule of ``optimizer`` with these Keras arguments (clipping, decay, nesterov and
-    amsgrad change which lines appear), in the order Keras 2.2.4 computes them, then the step size."""
+    amsgrad change which lines appear; an ``lr_plan`` adds the line setting the lr variable), in the order
+    Keras 2.2.4 computes them, then the step size."""
     rule = _RULES.get(optimizer)
     if rule is None:
         raise ValueError(f"unknown optimizer {optimizer!r}; choose one of {', '.join(_RULES)}")
-    lr_lines = [] if optimizer == "nadam" else _lr_lines(hyperparameters)
+    lr_lines = [*_plan_lines(hyperparameters), *([] if optimizer == "nadam" else _lr_lines(hyperparameters))]
     steps = _step_size_lines(optimizer, hyperparameters)
     return [*_clipping_lines(hyperparameters), *lr_lines, *rule(hyperparameters), *steps]
 

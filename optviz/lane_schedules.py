@@ -12,7 +12,8 @@ own arguments are parsed:
   watching the loss.
 
 A lane takes one or the other (Keras' scheduler would overwrite the plateau's reductions every epoch),
-and only a Keras 2.2.4 lane takes them.
+and only a Keras 2.2.4 lane takes them. :class:`optviz.lanes.Lane` carries its plan (``Lane.plan``; this
+module knows nothing of lanes, so that :mod:`optviz.lanes` can import it).
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from typing import Any
 import numpy as np
 
 from .callbacks import Callback, LearningRateScheduler, ReduceLROnPlateau
-from .lanes import Lane, parse_lane
 from .schedules import SCHEDULES, Schedule, schedule_arguments
 
 SCHEDULE_KEY = "schedule"
@@ -33,6 +33,42 @@ PLATEAU_KEY = "plateau"
 #: the plateau rule's lane arguments besides ``plateau=<factor>``, with Keras 2.2.4's defaults
 PLATEAU_ARGUMENTS: dict[str, Any] = {"patience": 10, "cooldown": 0, "min_delta": 1e-4, "min_lr": 0.0}
 _TEXT_ARGUMENTS = ("anneal_strategy", "mode")  # the schedules' string arguments
+#: the choices of a string argument, first the default
+TEXT_CHOICES: dict[str, tuple[str, ...]] = {"anneal_strategy": ("cos", "linear"), "mode": ("triangular", "triangular2")}
+#: what pages call the plan kinds, in the order they offer them ("none": a constant lr)
+PLAN_TITLES: dict[str, str] = {
+    "none": "none (constant lr)",
+    "step": "step decay",
+    "exp": "exponential",
+    "inverse": "inverse time",
+    "cosine": "cosine with warmup",
+    "onecycle": "one-cycle",
+    "cyclic": "cyclic (triangular)",
+    PLATEAU_KEY: "reduce on plateau",
+}
+#: one sentence per plan argument, for widget help
+PLAN_ARGUMENT_HELP: dict[str, str] = {
+    "every": "Epochs (steps here) between two drops (step) or the time unit of the decay (inverse).",
+    "drop": "Factor the lr is multiplied by at every drop, in (0, 1].",
+    "gamma": "Factor per epoch: lr · gamma^k, in (0, 1].",
+    "rate": "lr / (1 + rate · k / every), rate ≥ 0.",
+    "total": "Length of the schedule in epochs; past it the lr holds its last value.",
+    "warmup": "Epochs of linear warmup from lr · start_factor up to lr (< total).",
+    "start_factor": "The warmup starts at lr · start_factor, in (0, 1].",
+    "min_lr": "The lowest lr (absolute).",
+    "pct_start": "Share of the cycle spent rising, in (0, 1).",
+    "div_factor": "The cycle starts at lr / div_factor.",
+    "final_div_factor": "It ends at lr / div_factor / final_div_factor.",
+    "anneal_strategy": "Shape of the rise and fall.",
+    "max_lr": "The top of each cycle (absolute); the bottom is the lane's lr.",
+    "up": "Epochs from the bottom to the top of a cycle.",
+    "down": "Epochs back down (0: as many as up).",
+    "mode": "triangular2 halves the height every cycle.",
+    PLATEAU_KEY: "factor: new lr = lr · factor after patience epochs without improvement, in (0, 1).",
+    "patience": "Epochs without improvement of the loss before the lr is cut.",
+    "cooldown": "Epochs of rest after a cut.",
+    "min_delta": "The least decrease of the loss that counts as an improvement.",
+}
 _ONE_OR_THE_OTHER = (
     "a lane takes schedule= or plateau=, not both: Keras' LearningRateScheduler would overwrite "
     "the plateau's reductions every epoch"
@@ -49,6 +85,20 @@ class LrPlan:
     def __post_init__(self) -> None:
         if self.schedule is not None and self.plateau is not None:
             raise ValueError(_ONE_OR_THE_OTHER)
+
+    def _identity(self) -> tuple:
+        """Every number of the plan, exactly (the plateau rule compares by identity on its own)."""
+        rule = self.schedule if self.schedule is not None else self.plateau
+        if rule is None:
+            return ()
+        values = ((field.name, getattr(rule, field.name)) for field in fields(rule))  # type: ignore[arg-type]
+        return (type(rule).__name__, *((n, tuple(v.tolist()) if isinstance(v, np.ndarray) else v) for n, v in values))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, LrPlan) and self._identity() == other._identity()
+
+    def __hash__(self) -> int:
+        return hash(self._identity())
 
     @property
     def is_constant(self) -> bool:
@@ -207,23 +257,6 @@ def split_lane_text(text: str) -> tuple[str, LrPlan]:
     return optimizer_text, plan
 
 
-def parse_scheduled_lane(text: str, allow_native: bool = False) -> tuple[Lane, LrPlan]:
-    """:func:`optviz.lanes.parse_lane` plus the lane's lr plan; a native lane cannot carry one."""
-    optimizer_text, plan = split_lane_text(text)
-    lane = parse_lane(optimizer_text, allow_native)
-    if lane.is_native and not plan.is_constant:
-        raise ValueError("schedule= and plateau= work on Keras 2.2.4 lanes only, not on torch.optim / tf.keras lanes")
-    return lane, plan
-
-
-def scheduled_lane_text(lane: Lane, plan: LrPlan) -> str:
-    """The lane's URL text with its plan: ``sgd:lr=0.1,schedule=step,every=100,drop=0.5``."""
-    text, extra = lane.to_text(), plan.to_text()
-    if not extra:
-        return text
-    return f"{text}{',' if ':' in text else ':'}{extra}"
-
-
 def batched_callbacks(plans: Sequence[LrPlan], repeats: int = 1) -> list[Callback]:
     """One callback list for lanes run as one batch (run ``i * repeats + m`` is member m of lane i): the
     plans' numbers become per-run arrays. The plans must share one :meth:`LrPlan.key`."""
@@ -244,6 +277,50 @@ def batched_callbacks(plans: Sequence[LrPlan], repeats: int = 1) -> list[Callbac
     if plans[0].schedule is not None:
         return [LearningRateScheduler(type(first)(**stacked))]
     return [ReduceLROnPlateau(**stacked)]
+
+
+def plan_arguments(plan: LrPlan | None) -> tuple[str, dict[str, Any]]:
+    """A plan as its kind (``"none"``, a schedule's kind or ``"plateau"``) and every argument with its value,
+    defaults included, as :func:`make_plan` takes them back (widgets use this)."""
+    if plan is None or plan.is_constant:
+        return "none", {}
+    if plan.schedule is not None:
+        return plan.schedule.kind, {field.name: getattr(plan.schedule, field.name) for field in fields(plan.schedule)}
+    values = {PLATEAU_KEY: plan.plateau.factor, **{name: getattr(plan.plateau, name) for name in PLATEAU_ARGUMENTS}}
+    return PLATEAU_KEY, values
+
+
+def offered_arguments(kind: str, lr: float, steps: int) -> dict[str, Any]:
+    """Every argument of plan ``kind`` (not ``"none"``) with the value a page first offers: the suggestion
+    (:func:`suggested_arguments`) or else the default; a schedule's arguments in their declared order."""
+    suggested = suggested_arguments(kind, lr, steps)
+    if kind == PLATEAU_KEY:
+        return suggested
+    return {**schedule_arguments(kind), **suggested}
+
+
+def whole_argument(kind: str, argument: str) -> bool:
+    """True when ``argument`` of plan ``kind`` counts epochs (a whole number)."""
+    if kind == PLATEAU_KEY:
+        return argument in ("patience", "cooldown")
+    return argument in SCHEDULES[kind].whole_arguments
+
+
+def make_plan(kind: str, arguments: Mapping[str, Any]) -> LrPlan:
+    """The plan of ``kind`` (see :data:`PLAN_TITLES`) with ``arguments`` (numbers or text; a plateau rule's
+    factor under ``"plateau"``; ``down=None`` or 0 for a symmetric cycle); ``ValueError`` saying what is wrong."""
+    if kind == "none":
+        return LrPlan()
+    values = dict(arguments)
+    if kind == PLATEAU_KEY:
+        plan, remaining = split_lane_arguments(values)
+    else:
+        if values.get("down") == 0:
+            values["down"] = None
+        plan, remaining = split_lane_arguments({SCHEDULE_KEY: kind, **values})
+    if remaining:
+        raise ValueError(f"the {PLAN_TITLES.get(kind, kind)} plan has no argument {next(iter(remaining))!r}")
+    return plan
 
 
 def suggested_arguments(kind: str, lr: float, steps: int) -> dict[str, Any]:

@@ -3,6 +3,11 @@
 ``adam:lr=0.01,amsgrad=1`` is Adam with lr 0.01 and AMSGrad on; omitted arguments take the Keras
 2.2.4 defaults; booleans are 1/0. Also Keras code snippets (the widget ranges are :mod:`optviz.arguments`).
 
+A Keras 2.2.4 lane may carry an lr plan (:mod:`optviz.lane_schedules`): a schedule
+(``sgd:lr=0.1,momentum=0.9,schedule=step,every=100,drop=0.5``) or a plateau rule
+(``adam:lr=0.01,plateau=0.5,patience=20``), parsed only where a page asks for it (``allow_plan``), since a
+page must run the lane's callbacks (:meth:`Lane.callbacks`, :func:`batched_callbacks`).
+
 A native lane (``torch.adam:lr=0.01,eps=1e-08``, ``tf.adam:learning_rate=0.01``) takes its framework's own
 argument names and defaults (see :mod:`optviz.native_lanes`), and builds the framework's optimizer directly
 from them.
@@ -13,13 +18,16 @@ from __future__ import annotations
 import inspect
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from . import optimizers
 from .arguments import BOOLEAN_ARGUMENTS, CLIP_ARGUMENTS
+from .callbacks import Callback
+from .lane_schedules import PLATEAU_KEY, SCHEDULE_KEY, LrPlan, split_lane_text
+from .lane_schedules import batched_callbacks as plan_callbacks
 from .native_lanes import (
     FRAMEWORKS,
     LANE_FRAMEWORKS,
@@ -73,14 +81,18 @@ class Lane:
     ``framework`` is ``"keras224"`` (optviz's Keras 2.2.4 rules: Keras names and defaults) or, for a native
     lane, ``"torch"`` (torch.optim) or ``"tf_keras"`` (tf.keras): then ``config`` holds that framework's own
     argument names, and what it leaves out takes the framework's own defaults.
+
+    ``plan`` is the lane's lr plan (a schedule or a plateau rule, Keras 2.2.4 lanes only), None for a constant
+    lr: lanes stay hashable and a lane without a plan is the same value as before plans existed.
     """
 
     optimizer: str
     config: tuple[tuple[str, Any], ...] = field(default_factory=tuple)
     framework: str = "keras224"
+    plan: LrPlan | None = None
 
     @classmethod
-    def create(cls, optimizer: str, framework: str = "keras224", **config: Any) -> Lane:
+    def create(cls, optimizer: str, framework: str = "keras224", *, plan: LrPlan | None = None, **config: Any) -> Lane:
         """A checked lane: unknown names, unknown arguments and invalid values raise ``ValueError``."""
         name = str(optimizer).lower()
         if framework != "keras224" and framework not in LANE_FRAMEWORKS:
@@ -89,13 +101,34 @@ class Lane:
         if framework != "keras224":
             check_native(framework, name, config)
             kept = tuple((k, _normalise(config[k], defaults[k])) for k in defaults if k in config)
-            return cls(name, tuple((k, v) for k, v in kept if _differs(v, defaults[k])), framework)
+            return cls(name, tuple((k, v) for k, v in kept if _differs(v, defaults[k])), framework).with_plan(plan)
         for key in config:
             if key not in defaults:
                 raise ValueError(f"{DISPLAY_NAMES[name]} has no argument {key!r}; it takes {', '.join(defaults)}")
         kept = tuple((k, _normalise(config[k])) for k in defaults if k in config and _differs(config[k], defaults[k]))
         _class(name)(**dict(kept))  # raises ValueError with the optimizer's own message
-        return cls(name, kept, framework)
+        return cls(name, kept, framework).with_plan(plan)
+
+    def with_plan(self, plan: LrPlan | None) -> Lane:
+        """This lane with lr plan ``plan`` (None or a constant plan: no plan); a native lane refuses a plan."""
+        if plan is None or plan.is_constant:
+            return replace(self, plan=None) if self.plan is not None else self
+        if not isinstance(plan, LrPlan):
+            raise ValueError(f"a lane's plan must be an optviz.lane_schedules.LrPlan, got {plan!r}")
+        if self.is_native:
+            raise ValueError(
+                "schedule= and plateau= work on Keras 2.2.4 lanes only, not on torch.optim / tf.keras lanes"
+            )
+        return replace(self, plan=plan)
+
+    @property
+    def lr_plan(self) -> LrPlan:
+        """The lane's lr plan (a constant ``LrPlan()`` when it has none)."""
+        return self.plan if self.plan is not None else LrPlan()
+
+    def callbacks(self) -> list[Callback]:
+        """The lr callbacks for ``runner.run(..., callbacks=...)`` of this lane alone (empty without a plan)."""
+        return self.lr_plan.callbacks()
 
     @property
     def is_native(self) -> bool:
@@ -118,16 +151,20 @@ class Lane:
         return _class(self.optimizer)(**dict(self.config))
 
     def label(self) -> str:
-        """Short human label, e.g. ``Adam lr=0.01, amsgrad`` or ``torch.optim Adam lr=0.01``."""
+        """Short human label, e.g. ``Adam lr=0.01, amsgrad``, ``torch.optim Adam lr=0.01`` or
+        ``SGD lr=0.5 · step schedule every=100, drop=0.5``."""
         parts = [k if v is True else f"{k}={_format_value(v)}" for k, v in self.config]
-        return f"{_title(self.framework, self.optimizer)} {', '.join(parts)}".strip()
+        text = f"{_title(self.framework, self.optimizer)} {', '.join(parts)}".strip()
+        return f"{text} · {self.plan.label()}" if self.plan is not None else text
 
     def to_text(self) -> str:
-        """The URL form, e.g. ``adam:lr=0.01,amsgrad=1`` (``torch.adam:...`` for a native lane)."""
+        """The URL form, e.g. ``adam:lr=0.01,amsgrad=1`` (``torch.adam:...`` for a native lane), the lr plan's
+        keys last (``sgd:lr=0.5,schedule=step,every=100,drop=0.5``)."""
         prefix = f"{FRAMEWORKS[self.framework].lane_prefix}." if self.is_native else ""
-        if not self.config:
-            return prefix + self.optimizer
-        return prefix + self.optimizer + ":" + ",".join(f"{k}={_format_value(v, url=True)}" for k, v in self.config)
+        items = [f"{k}={_format_value(v, url=True)}" for k, v in self.config]
+        if self.plan is not None:
+            items.append(self.plan.to_text())
+        return prefix + self.optimizer + (":" + ",".join(items) if items else "")
 
     def keras_code(self, modern: bool = False) -> str:
         """``keras.optimizers.Adam(lr=0.01, amsgrad=True)``; ``modern`` uses ``learning_rate=``.
@@ -144,6 +181,11 @@ class Lane:
             name = "learning_rate" if (modern and key == "lr") else key
             parts.append(f"{name}={value!r}" if isinstance(value, bool) else f"{name}={_format_value(value)}")
         return f"keras.optimizers.{self.display_name}({', '.join(parts)})"
+
+    def callbacks_code(self) -> str:
+        """Keras 2.2.4 code for the lane's lr plan: the schedule function written out and
+        ``callbacks = [...]`` for ``model.fit`` ('' without a plan)."""
+        return self.lr_plan.keras_code(float(self.arguments["lr"])) if self.plan is not None else ""
 
 
 def _title(framework: str, optimizer: str) -> str:
@@ -176,14 +218,22 @@ def _format_value(value: Any, url: bool = False) -> str:
     return f"{value:.6g}"
 
 
-def parse_lane(text: str, allow_native: bool = False) -> Lane:
+def parse_lane(text: str, allow_native: bool = False, allow_plan: bool = False) -> Lane:
     """Parse ``"adam:lr=0.01,amsgrad=1"``; raises ``ValueError`` saying what is wrong.
 
-    With ``allow_native``, ``"torch.adam:lr=0.01"`` and ``"tf.adam:..."`` give native lanes.
+    With ``allow_native``, ``"torch.adam:lr=0.01"`` and ``"tf.adam:..."`` give native lanes. With
+    ``allow_plan``, ``schedule=`` / ``plateau=`` keys give the lane an lr plan
+    (:func:`optviz.lane_schedules.split_lane_text`); without it they are refused, saying so.
     """
     text = str(text).strip()
     if not text:
         raise ValueError("empty optimizer lane")
+    if allow_plan:
+        optimizer_text, plan = split_lane_text(text)
+        return parse_lane(optimizer_text, allow_native).with_plan(plan)
+    keys = {item.partition("=")[0].strip() for item in text.partition(":")[2].split(",")}
+    if SCHEDULE_KEY in keys or PLATEAU_KEY in keys:
+        raise ValueError("lr schedules (schedule=, plateau=) are not offered on this page yet")
     name, _, rest = text.partition(":")
     name = name.strip().lower()
     framework = "keras224"
@@ -208,6 +258,18 @@ def parse_lane(text: str, allow_native: bool = False) -> Lane:
     return Lane.create(name, framework, **config)
 
 
+def parse_scheduled_lane(text: str, allow_native: bool = False) -> tuple[Lane, LrPlan]:
+    """The lane of ``text`` without its lr plan, and the plan (``parse_lane(text, allow_plan=True)`` gives
+    both in one lane); a native lane cannot carry one."""
+    lane = parse_lane(text, allow_native, allow_plan=True)
+    return lane.with_plan(None), lane.lr_plan
+
+
+def scheduled_lane_text(lane: Lane, plan: LrPlan) -> str:
+    """The lane's URL text with ``plan``: ``sgd:lr=0.1,schedule=step,every=100,drop=0.5``."""
+    return lane.with_plan(plan).to_text()
+
+
 def _parse_value(key: str, raw: str, default: Any, native: bool = False) -> Any:
     if isinstance(default, bool):
         if raw.lower() in ("1", "true", "yes", "on"):
@@ -226,27 +288,31 @@ def _parse_value(key: str, raw: str, default: Any, native: bool = False) -> Any:
     return value
 
 
-def parse_lanes(texts: list[str], limit: int = 6, allow_native: bool = False) -> tuple[list[Lane], list[str]]:
-    """Parse several lanes, keeping the good ones: ``(lanes, problems)`` with one message per bad lane."""
+def parse_lanes(
+    texts: list[str], limit: int = 6, allow_native: bool = False, allow_plan: bool = False
+) -> tuple[list[Lane], list[str]]:
+    """Parse several lanes (see :func:`parse_lane`), keeping the good ones: ``(lanes, problems)`` with one
+    message per bad lane."""
     lanes, problems = [], []
     for text in texts:
         if len(lanes) >= limit:
             problems.append(f"only {limit} optimizer lanes are allowed; ignored {text!r}")
             continue
         try:
-            lanes.append(parse_lane(text, allow_native))
+            lanes.append(parse_lane(text, allow_native, allow_plan))
         except ValueError as error:
             problems.append(f"ignored lane {text!r}: {error}")
     return lanes, problems
 
 
 def batch_key(lane: Lane, index: int = -1) -> tuple:
-    """Lanes with equal keys can run as one optimizer with per-run hyperparameters: the same class and boolean
-    switches (nesterov, amsgrad). A native lane never shares: its framework optimizer takes one set of values."""
+    """Lanes with equal keys can run as one optimizer with per-run hyperparameters: the same class, boolean
+    switches (nesterov, amsgrad) and kind of lr plan (:meth:`optviz.lane_schedules.LrPlan.key`; none, a step
+    schedule, a plateau rule, ...). A native lane never shares: its framework optimizer takes one set of values."""
     if lane.is_native:
         return ("native", index)
     arguments = lane.arguments
-    return (lane.optimizer, tuple(bool(arguments.get(name, False)) for name in BOOLEAN_ARGUMENTS))
+    return (lane.optimizer, tuple(bool(arguments.get(name, False)) for name in BOOLEAN_ARGUMENTS), lane.lr_plan.key())
 
 
 def batched_optimizer(lanes: Sequence[Lane], repeats: int = 1) -> optimizers.Optimizer:
@@ -270,3 +336,11 @@ def batched_optimizer(lanes: Sequence[Lane], repeats: int = 1) -> optimizers.Opt
         else:
             arguments[name] = np.repeat([float(lane.arguments[name]) for lane in lanes], repeats)
     return _class(lanes[0].optimizer)(**arguments)
+
+
+def batched_callbacks(lanes: Sequence[Lane], repeats: int = 1) -> list[Callback]:
+    """The lr callbacks running ``lanes`` (one :func:`batch_key`) as :func:`batched_optimizer` does: their
+    plans' numbers become per-run arrays (run ``i * repeats + m`` is member m of lane i); empty without plans."""
+    if lanes and lanes[0].is_native:
+        return []
+    return plan_callbacks([lane.lr_plan for lane in lanes], repeats)

@@ -41,23 +41,26 @@ def lane_metrics(
 ) -> pd.DataFrame:
     """One row per lane: final loss, distance to the nearest known minimum, first step with
     f - f* <= tolerance, divergence step, clipped steps; with an ensemble, its median final loss and
-    how many members diverged."""
+    how many members diverged. A diverged lane has no final loss and no distance (NaN), so that no
+    ordinary-looking number stands where the run blew up."""
     best = optimum_value(surface)
     rows = []
     for label, trajectory in zip(labels, trajectories, strict=True):
         final = trajectory.losses[-1]
         reached = steps_to_tolerance(trajectory.losses[:, :1], best + tolerance)[0] if best is not None else -1
         diverged = int(trajectory.diverged_step[0])
+        distance = float(nearest_minimum_distance(trajectory.positions[-1, 0], surface.minima))
         row = {
             "lane": label,
-            "final loss": float(final[0]),
-            "distance to minimum": float(nearest_minimum_distance(trajectory.positions[-1, 0], surface.minima)),
+            "final loss": float(final[0]) if diverged < 0 else float("nan"),
+            "distance to minimum": distance if diverged < 0 else float("nan"),
             "steps to tolerance": int(reached) if reached >= 0 else None,
             "diverged at step": diverged if diverged >= 0 else None,
             "clipped steps": int(trajectory.clipped[:, 0].sum()),
         }
         if trajectory.losses.shape[1] > 1:
-            row["ensemble median final loss"] = float(np.median(final))
+            alive = final[~trajectory.diverged]
+            row["ensemble median final loss"] = float(np.median(alive)) if alive.size else float("nan")
             row["ensemble diverged"] = f"{int(trajectory.diverged.sum())} of {trajectory.losses.shape[1]}"
         rows.append(row)
     table = pd.DataFrame(rows)

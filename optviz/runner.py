@@ -104,6 +104,7 @@ def walk(
     callbacks: Sequence[Callback] | None = None,
     state: NamedTuple | None = None,
     keep_states: bool = False,
+    initial_epoch: int = 0,
 ) -> Iterator[Position]:
     """Step ``optimizer`` from ``starts (R, D)``, yielding every position k = 0..T before stepping on.
 
@@ -114,6 +115,8 @@ def walk(
     lr variable before update k and read the loss at position k after it; ``Position.lr`` is that variable.
     ``state`` continues from a state of this optimizer (a fork) instead of a fresh one. With ``keep_states``
     each step works on a copy of the state (``optimizer.update``), so every yielded state stays valid.
+    ``initial_epoch`` (Keras' ``fit(initial_epoch=...)``) is the epoch the callbacks see at update 0 (a fork
+    from step k goes on with the schedule at epoch k).
     """
     starts, steps, sigma = _checked(starts, steps, noise_sigma)
     runs, dims = starts.shape
@@ -148,7 +151,7 @@ def walk(
                     dead |= newly
                     any_dead = True
         if control is not None and k < steps:
-            lr, callback_states = control.on_epoch_begin(k, lr, callback_states)
+            lr, callback_states = control.on_epoch_begin(initial_epoch + k, lr, callback_states)
             stepper = optimizer.with_lr(lr)
         yield Position(k, here, loss, grad, state, diverged_step, lr, escaped)
         if k == steps:
@@ -163,7 +166,7 @@ def walk(
                 following[...] = here
                 state = stepper.update_inplace([following], [grad], state)
             if control is not None:
-                lr, callback_states = control.on_epoch_end(k, lr, {"loss": loss}, callback_states)
+                lr, callback_states = control.on_epoch_end(initial_epoch + k, lr, {"loss": loss}, callback_states)
             if any_dead:
                 following[dead] = here[dead]
             if following.max() <= bound and following.min() >= -bound:  # NaN fails both

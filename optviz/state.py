@@ -46,7 +46,7 @@ START_LIMIT = 1e4  # start points and windows stay within ±10000
 
 def lanes_of(*texts: str) -> tuple[Lane, ...]:
     """Lanes from their URL texts (for defaults: ``lanes_of("adam:lr=0.05", "sgd:momentum=0.9")``)."""
-    return tuple(parse_lane(text, allow_native=True) for text in texts)
+    return tuple(parse_lane(text, allow_native=True, allow_plan=True) for text in texts)
 
 
 def surface_start(values: Mapping[str, Any]) -> tuple[float, float]:
@@ -188,15 +188,20 @@ class LanesRefused(ValueError):
 
 @dataclass(frozen=True)
 class Lanes(Codec):
-    """Repeated ``o=adam:lr=0.01,amsgrad=1`` lanes (at most ``limit``); bad lanes are skipped with a note."""
+    """Repeated ``o=adam:lr=0.01,amsgrad=1`` lanes (at most ``limit``); bad lanes are skipped with a note.
+
+    ``allow_plan``: a lane may carry an lr plan (``o=sgd:lr=0.5,schedule=step,every=100,drop=0.5``), for pages
+    that run the lanes' callbacks; elsewhere such a lane is skipped with a note saying the page has no schedules.
+    """
 
     limit: int = 6
     allow_native: bool = False
     minimum: int = 1
+    allow_plan: bool = False
 
     def decode_with_notes(self, raw: list[str], key: str) -> tuple[tuple[Lane, ...], list[str]]:
         """The usable lanes and a note per skipped one; ``ValueError`` when fewer than ``minimum`` are usable."""
-        lanes, problems = parse_lanes(raw, limit=self.limit, allow_native=self.allow_native)
+        lanes, problems = parse_lanes(raw, self.limit, self.allow_native, self.allow_plan)
         notes = [f"URL parameter `{key}`: {problem}." for problem in problems]
         if len(lanes) < self.minimum:
             raise LanesRefused([*notes, f"No usable `{key}=` lane in the URL. Using the default lanes."])

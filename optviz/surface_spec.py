@@ -3,7 +3,7 @@ custom f(x, y) over a view window. One spec, one URL form, one builder and one d
 
 URL form (as the surface explorer has always written it): ``surface=rosenbrock``,
 ``surface=rotated_quadratic&condition=100``, ``surface=custom&f=x**2+3*y**2&xr=-2,2&yr=-1,3``.
-sympy is imported only when a custom surface is built (:mod:`optviz.expressions`).
+A custom formula is worked out by :mod:`optviz.expressions` (a sandboxed worker; the server never runs sympy).
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ def build_surface(spec: SurfaceSpec) -> Surface:
     """The surface of ``spec``, built once per spec in this process (48 kept). ``ValueError``
     (``ExpressionError``) saying why a custom formula or window is refused."""
     if spec.is_custom:
-        from .expressions import custom_surface  # sympy only for custom surfaces
+        from .expressions import custom_surface  # the formula sandbox starts only for custom surfaces
 
         return custom_surface(spec.expression, spec.x_range, spec.y_range)
     if spec.key == QUADRATIC:

@@ -1,10 +1,13 @@
-"""Home: what optviz is, what each page does, and the optimizers it covers."""
+"""Home: what optviz is, one-click scenarios with a picture each, what each page does, and the optimizers."""
 
 import pandas as pd
 import streamlit as st
 
 from optviz.explain import OPTIMIZER_SUMMARIES
-from optviz.lanes import DISPLAY_NAMES, keras_arguments
+from optviz.figures.thumbnails import paths_thumbnail
+from optviz.lanes import DISPLAY_NAMES, PALETTE, keras_arguments
+from optviz.scenarios import SCENARIOS, get_scenario, run_scenario
+from optviz.surface_spec import build_surface
 from pages.components.registry import available_pages
 from pages.components.routing import route_through_app
 
@@ -28,6 +31,25 @@ if inspector is not None:
             "corrections and clipping, as arrows and as the formulas with the numbers put in."
         )
         st.page_link(inspector.path, label="Learn in the step inspector", icon=":material/school:")
+
+
+
+@st.cache_data(max_entries=len(SCENARIOS), show_spinner=False)
+def thumbnail(key: str) -> bytes:
+    """The scenario's surface with its lanes' paths (computed by the core once per server)."""
+    scenario = get_scenario(key)
+    trajectories = run_scenario(scenario)
+    surface = build_surface(scenario.state().surface)
+    return paths_thumbnail(surface, trajectories, PALETTE[: len(trajectories)])
+
+
+st.subheader("Scenarios: one click, something to see")
+columns = st.columns(3)
+for index, scenario in enumerate(SCENARIOS):
+    with columns[index % 3].container(border=True):
+        st.image(thumbnail(scenario.key), width="stretch")
+        st.markdown(f"**[{scenario.title}]({scenario.url})**")
+        st.caption(scenario.lesson)
 
 st.subheader("Pages")
 if not pages:

@@ -85,7 +85,7 @@ def settings_widgets() -> tuple[InspectState, str | None]:
         y0 = right.number_input("start y", -START_LIMIT, START_LIMIT, key=KEY + "y0", step=0.1, format="%g")
         steps = st.slider("Steps to record", 1, INSPECT_MAX_STEPS, key=KEY + "steps")
         st.header("Optimizer")
-        lane = lane_editor(url_state(KEY).lane[0], KEY + "lane")
+        lane = lane_editor(url_state(KEY).lane[0], KEY + "lane", allow_plan=True, steps=int(steps))
     state = InspectState(surface=spec, start=(float(x0), float(y0)), steps=int(steps), lane=(lane,))
     return state.replace(fork=url_state(KEY).fork), problem
 
@@ -107,7 +107,8 @@ def fork_section(settings: InspectState, inspection: Inspection, step: int) -> I
         )
         st.button("Fork at the current step k", key=KEY + "fork_here", on_click=_set_fork_step, args=(step,))
     with right:
-        fork_lane = lane_editor(settings.fork[0] if settings.fork else settings.lane[0], KEY + "fork")
+        initial = settings.fork[0] if settings.fork else settings.lane[0]
+        fork_lane = lane_editor(initial, KEY + "fork", allow_plan=True, steps=settings.steps)
     result, note = forked(settings.run(), int(fork_step), fork_lane)
     st.info(note)
     end_original = inspection.losses[-1]

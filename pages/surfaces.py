@@ -14,6 +14,7 @@ import streamlit as st
 
 from optviz.explain import OPTIMIZER_SUMMARIES
 from optviz.explorer import run_group, run_lanes
+from optviz.figures.lr import lr_figure
 from optviz.figures.surfaces import PathSet, explorer_figure, loss_figure, standalone_html, surface_3d_figure
 from optviz.lanes import Lane
 from optviz.metrics import lane_metrics, optimum_value, trajectories_csv
@@ -26,6 +27,7 @@ from optviz.page_states.explorer import (
     ExplorerState,
 )
 from optviz.runner import Trajectory
+from optviz.scenarios import SCENARIOS
 from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec
 from optviz.surfaces import Surface
@@ -42,7 +44,7 @@ SPEEDS = {"slow": 150, "normal": 60, "fast": 20}
 WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lanes": lambda lanes: {}}
 #: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
-UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".metrics", ".3d", ".loss", ".speed", ".log_height")
+UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".metrics", ".3d", ".loss", ".lr_chart", ".speed", ".log_height")
 
 
 @st.cache_data(max_entries=96, show_spinner=False)
@@ -158,6 +160,7 @@ def show_exports(surface: Surface, labels, trajectories, figure, lanes) -> None:
     st.markdown("**Keras code per lane** (Keras 2.2 spelling, then the modern `learning_rate=` one)")
     for number, lane in enumerate(lanes, 1):
         code = lane.keras_code() if lane.is_native else f"{lane.keras_code()}\n{lane.keras_code(modern=True)}"
+        code += f"\n{lane.callbacks_code()}" if lane.plan is not None else ""  # its lr schedule, written out
         st.code(f"# lane {number}\n{code}", language="python")
 
 
@@ -168,12 +171,14 @@ def explorer() -> None:
         "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL."
     )
     show_url_notes(seed_from_url(ExplorerState, KEY, WIDGETS))
+    with st.expander("Scenarios: one click, something to see"):
+        st.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
     controls, view = st.columns([1, 2], gap="medium")
     with controls:
         spec, problem = surface_picker(KEY, on_change=partial(reset_start, KEY))
         start, steps, noise, seed, ensemble = run_widgets()
         st.subheader("Optimizers")
-        choices = lanes_panel(url_state(KEY).lanes, LANES_KEY, allow_native=True)
+        choices = lanes_panel(url_state(KEY).lanes, LANES_KEY, allow_native=True, allow_plan=True, steps=steps)
     session = st.session_state
     state = ExplorerState(
         surface=spec,
@@ -217,6 +222,8 @@ def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[Pat
     if note:
         st.caption(note)
     st.plotly_chart(figure_loss, key=KEY + "loss")
+    if any(lane.plan is not None for lane in state.lanes):  # the lr plans at work, under the loss
+        st.plotly_chart(lr_figure(paths), key=KEY + "lr_chart")
     return paths, trajectories, figure
 
 
@@ -234,12 +241,12 @@ def draw_tabs(
             format_func=lambda t: f"{t:g}",
             help="A lane has converged at the first step where f − f* ≤ tolerance (f* = the known minimum).",
         )
-        short = st.column_config.NumberColumn(format="%.4g")  # 1e-20, not 0.00000000000000000001
-        st.dataframe(
-            lane_metrics(labels, trajectories, surface, tolerance),
+        table = lane_metrics(labels, trajectories, surface, tolerance)
+        numbers = [c for c in ("final loss", "distance to minimum", "ensemble median final loss") if c in table]
+        st.dataframe(  # 4 significant digits; a diverged lane's loss and distance, and empty cells, read "—"
+            table.style.format("{:.4g}", subset=numbers, na_rep="—").format(na_rep="—"),
             hide_index=True,
             key=KEY + "metrics",
-            column_config={"final loss": short, "distance to minimum": short, "ensemble median final loss": short},
         )
         if not surface.minima:
             st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")

@@ -273,3 +273,38 @@ def test_a_start_where_the_loss_is_not_finite_is_reported_not_raised():
     at = page(surface="custom", f="log(x) + y**2", x0="-1", y0="1", o="sgd:lr=0.1", steps="5")
     assert not at.exception
     assert any("left the finite world at step 0" in w.value for w in at.warning)
+
+
+# -- a lane with an lr plan (issue 15) ------------------------------------------------------------------------------
+def test_a_scheduled_lane_shows_the_lr_variable_and_runs_like_the_runner():
+    from optviz.runner import run
+
+    text = "sgd:lr=0.002,momentum=0.9,schedule=step,every=5,drop=0.5"
+    k = 12
+    at = page(o=text, steps="20", step=str(k))
+    assert not at.exception and not at.warning
+    assert at.selectbox(key="inspect.lane.lr_plan").value == "step"
+    lane = parse_lane(text, allow_plan=True)
+    core = run(lane.build(), ROSENBROCK.value_and_grad, np.array([ROSENBROCK.start]), 20, callbacks=lane.callbacks())
+    # the inspector's walk keeps every state (optimizer.update), the runner updates in place: a few ulps apart
+    np.testing.assert_allclose(arrow(step_map(at), "update")[0], core.positions[k - 1, 0], rtol=1e-12)
+    lr = 0.002 * 0.5**2  # step 12 is epoch 11: two drops
+    assert core.lrs[k - 1, 0] == lr
+    latex = " ".join(element.value for element in at.latex)
+    assert rf"\text{{schedule}}(11,\ 0.002) = {format_number(lr)}" in latex
+    assert rf"- {format_number(lr)} \times" in latex  # the momentum step uses the scheduled lr
+    summary = " ".join(element.value for element in at.markdown)
+    assert f"lr variable (the lr plan at epoch 11) | {lr:.5g}" in summary
+    assert "return 0.002 * 0.5 ** math.floor(epoch / 5)" in " ".join(c.value for c in at.code)
+    assert at.query_params["o"] in (text, [text])  # the URL round-trips
+
+
+def test_a_plateau_fork_and_a_bad_plan_from_the_url():
+    at = page(o="adam:lr=0.05", steps="30", step="10", fork="adam:lr=0.05,plateau=0.5,patience=2", fork_step="10")
+    assert not at.exception and not at.warning
+    assert "goes on from epoch 10, its plateau rule watching the loss afresh" in " ".join(i.value for i in at.info)
+    assert at.query_params["fork"] in ("adam:lr=0.05,plateau=0.5,patience=2", ["adam:lr=0.05,plateau=0.5,patience=2"])
+    bad = page(o="sgd:lr=0.1,schedule=cosine,total=10,warmup=20", steps="10")
+    assert not bad.exception
+    assert any("warmup must be < total (10), got 20" in w.value for w in bad.warning)
+    assert bad.query_params["o"] in ("adam:lr=0.05", ["adam:lr=0.05"])  # the default lane

@@ -346,3 +346,60 @@ def test_a_start_outside_the_finite_world_is_diverged_at_step_0_as_in_the_runner
     inspection = inspect_run(parse_lane("sgd:lr=0.1"), log_x, (-1.0, 1.0), 5)
     trajectory = runner.run(parse_lane("sgd:lr=0.1").build(), log_x, np.array([[-1.0, 1.0]]), 5)
     assert inspection.diverged_step == trajectory.diverged_step[0] == 0 and inspection.steps == 0
+
+
+# -- a lane with an lr plan (issue 15) ------------------------------------------------------------------------------
+PLANNED = [
+    "sgd:lr=0.002,momentum=0.9,schedule=step,every=4,drop=0.5",
+    "rmsprop:lr=0.01,decay=0.05,schedule=cosine,total=20,warmup=3",
+    "adam:lr=0.05,plateau=0.5,patience=2,min_delta=0.5",
+    "nadam:lr=0.02,schedule=cyclic,max_lr=0.05,up=3",
+]
+
+
+@pytest.mark.parametrize("lane_text", PLANNED)
+def test_a_lane_with_an_lr_plan_records_the_runners_run_and_its_lr(lane_text):
+    lane = parse_lane(lane_text, allow_plan=True)
+    inspection = inspect_run(lane, ROSENBROCK.value_and_grad, ROSENBROCK.start, STEPS)
+    core = runner.run(lane.build(), ROSENBROCK.value_and_grad, [ROSENBROCK.start], STEPS, callbacks=lane.callbacks())
+    # the inspector keeps every state (optimizer.update), the runner updates in place: a few ulps apart
+    np.testing.assert_allclose(inspection.positions, core.positions[:, 0], rtol=1e-12, atol=1e-15)
+    q = inspection.quantities
+    np.testing.assert_array_equal(q["lr"], core.lrs[:, 0])  # the same callbacks on the same losses
+    np.testing.assert_array_equal(q["epoch"], np.arange(STEPS))
+    if lane.optimizer != "nadam":  # Nadam has no decay: its formulas use lr itself
+        decay = lane.arguments["decay"]
+        np.testing.assert_allclose(q["lr_eff"], q["lr"] / (1 + decay * q["iterations"]), rtol=1e-12)
+    assert len(set(q["lr"].tolist())) > 1  # the plan changed the lr
+    hyper = inspection.hyperparameters
+    for k in (1, 5, STEPS):
+        formulas = step_formulas(inspection, k)
+        shown = formulas.values[0]
+        assert next_position(inspection.optimizer, hyper, shown)["x"] == pytest.approx(
+            inspection.positions[k - inspection.first_step][0], rel=1e-12, abs=1e-15
+        )  # the rule with the step's lr variable lands on the next position
+        (plan_line,) = [numeric for _, numeric in formulas.scalar if numeric.startswith(r"\text{lr")]
+        assert f"= {format_number(shown['lr'])}" in plan_line and f"{format_number(shown['epoch'])}" in plan_line
+    assert set(q) <= set(QUANTITY_HELP)
+
+
+def test_a_fork_with_the_same_plan_goes_on_with_the_schedule():
+    lane = parse_lane("sgd:lr=0.002,momentum=0.9,schedule=step,every=4,drop=0.5", allow_plan=True)
+    original = inspect_run(lane, ROSENBROCK.value_and_grad, ROSENBROCK.start, 20)
+    forked, note = fork(original, ROSENBROCK.value_and_grad, 9, lane)
+    assert "goes on from epoch 9." in note
+    np.testing.assert_array_equal(forked.positions, original.positions[9:])  # the same calls from step 9: exact
+    np.testing.assert_array_equal(forked.quantities["lr"], original.quantities["lr"][9:])
+    plain, _ = fork(original, ROSENBROCK.value_and_grad, 9, parse_lane("sgd:lr=0.002,momentum=0.9"))
+    assert "epoch" not in plain.quantities and np.all(plain.quantities["lr_eff"] == 0.002)
+
+
+def test_walk_starts_the_callbacks_at_initial_epoch():
+    lane = parse_lane("sgd:lr=0.002,schedule=step,every=4,drop=0.5", allow_plan=True)
+    lrs = [
+        float(position.lr[0])
+        for position in runner.walk(
+            lane.build(), ROSENBROCK.value_and_grad, [ROSENBROCK.start], 3, callbacks=lane.callbacks(), initial_epoch=7
+        )
+    ]
+    assert lrs[:3] == [0.001, 0.0005, 0.0005]  # epochs 7, 8, 9

@@ -79,3 +79,92 @@ def test_native_lanes_round_trip_and_build_the_framework_optimizer():
     assert isinstance(lane.build(), optimizers.TorchOptimizer)
     lanes, problems = parse_lanes(["torch.sgd:lr=0.1", "tf.adam"], allow_native=False)
     assert lanes == [] and len(problems) == 2
+
+
+# -- a lane's lr plan (schedule= / plateau=) -----------------------------------------------------------------------
+PLANNED = [
+    (
+        "sgd:lr=0.1,momentum=0.9,schedule=step,drop=0.5,every=100",
+        "sgd:lr=0.1,momentum=0.9,schedule=step,every=100,drop=0.5",
+    ),
+    ("adam:lr=0.01,plateau=0.5,patience=20", "adam:lr=0.01,plateau=0.5,patience=20"),
+    ("rmsprop:schedule=cosine,total=300,warmup=10", "rmsprop:schedule=cosine,total=300,warmup=10"),
+    ("sgd:schedule=cyclic,max_lr=0.1,up=20,mode=triangular2", "sgd:schedule=cyclic,max_lr=0.1,up=20,mode=triangular2"),
+]
+
+
+@pytest.mark.parametrize(("text", "canonical"), PLANNED)
+def test_a_lane_carries_its_plan_through_its_text(text, canonical):
+    lane = parse_lane(text, allow_plan=True)
+    assert lane.plan is not None and lane.to_text() == canonical
+    again = parse_lane(lane.to_text(), allow_plan=True)
+    assert again == lane and hash(again) == hash(lane)  # pages cache on lanes: equal text, equal key
+    assert again.label().endswith(lane.plan.label()) and " · " in again.label()
+    assert len(lane.callbacks()) == 1
+    assert "keras.optimizers." in lane.keras_code() and "callbacks = [keras.callbacks." in lane.callbacks_code()
+
+
+def test_lanes_without_a_plan_are_the_values_they_were():
+    lane = parse_lane("sgd:lr=0.1", allow_plan=True)
+    assert lane == Lane("sgd", (("lr", 0.1),)) and lane.plan is None and lane.callbacks() == []
+    assert lane.callbacks_code() == "" and lane.lr_plan.is_constant
+    assert lane.with_plan(parse_lane("sgd:schedule=exp,gamma=0.9", allow_plan=True).plan).with_plan(None) == lane
+
+
+def test_plans_differing_in_any_number_are_different_lanes():
+    base = parse_lane("adam:plateau=0.5,patience=20", allow_plan=True)
+    assert base != parse_lane("adam:plateau=0.5,patience=21", allow_plan=True)
+    assert base != parse_lane("adam:plateau=0.5,patience=20,min_delta=0.0001001", allow_plan=True)
+    assert base != parse_lane("adam", allow_plan=True)
+    assert len({base, parse_lane("adam:plateau=0.5,patience=20", allow_plan=True)}) == 1
+
+
+def test_batch_key_keeps_lanes_with_different_plan_kinds_apart():
+    from optviz.lanes import batch_key, batched_callbacks
+
+    plain, step, other_step, plateau, cosine = (
+        parse_lane(text, allow_plan=True)
+        for text in (
+            "sgd:lr=0.1",
+            "sgd:lr=0.1,schedule=step,every=10",
+            "sgd:lr=0.3,schedule=step,every=50,drop=0.9",
+            "sgd:plateau=0.5",
+            "sgd:schedule=cosine,total=100",
+        )
+    )
+    keys = [batch_key(lane) for lane in (plain, step, plateau, cosine)]
+    assert len(set(keys)) == 4  # a batch never mixes plans, nor planned and plain lanes
+    assert batch_key(step) == batch_key(other_step)  # same kind: one batch, per-run numbers
+    (callback,) = batched_callbacks([step, other_step], repeats=2)
+    assert callback.schedule.every.tolist() == [10, 10, 50, 50]
+    assert callback.schedule.drop.tolist() == [0.1, 0.1, 0.9, 0.9]
+    assert batched_callbacks([plain, plain]) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("sgd:schedule=step,every=-5", "every must be >= 1, got -5"),
+        ("sgd:schedule=step,every=0", "every must be >= 1, got 0"),
+        ("sgd:schedule=exp,gamma=nan", "gamma must be a finite number, got 'nan'"),
+        ("sgd:plateau=1.5", "factor must be in (0, 1)"),
+        ("sgd:plateau=0.5,cooldown=-1", "cooldown must be a whole number >= 0, got -1"),
+        ("sgd:schedule=cosine,total=100,warmup=100", "warmup must be < total (100), got 100"),
+        ("torch.sgd:lr=0.1,schedule=exp,gamma=0.9", "Keras 2.2.4 lanes only"),
+    ],
+)
+def test_bad_plans_raise_value_errors_saying_what_is_allowed(text, message):
+    with pytest.raises(ValueError) as error:
+        parse_lane(text, allow_native=True, allow_plan=True)
+    assert message in str(error.value)
+
+
+def test_a_page_without_schedules_refuses_a_planned_lane_saying_so():
+    with pytest.raises(ValueError, match=r"lr schedules \(schedule=, plateau=\) are not offered on this page"):
+        parse_lane("sgd:lr=0.1,schedule=step,every=10")
+    lanes, problems = parse_lanes(["sgd:plateau=0.5", "adam"])
+    assert [lane.to_text() for lane in lanes] == ["adam"] and "not offered on this page" in problems[0]
+    with pytest.raises(ValueError, match="SGD has no argument 'every'"):
+        parse_lane("sgd:every=10")  # a stray argument keeps its old message
+    with pytest.raises(ValueError, match=r"Keras 2\.2\.4 lanes only"):
+        Lane("adam", framework="torch").with_plan(parse_lane("adam:plateau=0.5", allow_plan=True).plan)

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from optviz.figures.live_curves import curves_svg, nice_ticks, svg_image
+from optviz.figures.live_curves import curves_svg, inline_svg, nice_ticks, svg_image
 from optviz.figures.training import DIVERGED_COLOUR
 
 
@@ -64,3 +64,6 @@ def test_long_runs_are_thinned_and_labels_are_escaped_in_the_picture():
     image = svg_image(svg, "Loss and accuracy curves")
     encoded = re.search(r"base64,([^']+)'", image).group(1)
     assert base64.b64decode(encoded).decode() == svg
+    markup = inline_svg(svg, "Loss <and> accuracy")
+    assert markup.startswith("<svg role='img' aria-label='Loss &lt;and&gt; accuracy' style='width:100%")
+    assert markup.endswith(svg.removeprefix("<svg ")) and markup.count("<svg") == 1

@@ -14,13 +14,11 @@ from optviz.callbacks import LearningRateScheduler, ReduceLROnPlateau
 from optviz.lane_schedules import (
     LrPlan,
     batched_callbacks,
-    parse_scheduled_lane,
-    scheduled_lane_text,
     split_lane_arguments,
     split_lane_text,
     suggested_arguments,
 )
-from optviz.lanes import batched_optimizer
+from optviz.lanes import batched_optimizer, parse_scheduled_lane, scheduled_lane_text
 from optviz.runner import run
 from optviz.schedules import (
     SCHEDULES,
@@ -372,3 +370,28 @@ def test_suggested_arguments_make_a_valid_plan(kind):
         curve = plan.lr_curve(0.01, 500)
         assert np.isfinite(curve).all() and (curve >= 0).all()
         optimizers.SGD(lr=0.01).with_lr(curve[-1])  # a usable lr variable
+
+
+@pytest.mark.parametrize("kind", [*SCHEDULES, "plateau"])
+def test_offered_arguments_make_a_plan_that_gives_them_back(kind):
+    from optviz.lane_schedules import PLAN_TITLES, make_plan, offered_arguments, plan_arguments, whole_argument
+
+    offered = offered_arguments(kind, lr=0.01, steps=300)
+    plan = make_plan(kind, offered)
+    assert kind in PLAN_TITLES and not plan.is_constant
+    again_kind, arguments = plan_arguments(plan)
+    assert again_kind == kind and set(arguments) == set(offered)
+    assert make_plan(kind, arguments) == plan  # plans compare by their numbers
+    whole = [arguments[name] for name in arguments if whole_argument(kind, name) and arguments[name] is not None]
+    assert all(float(value).is_integer() for value in whole)
+    assert plan_arguments(None) == ("none", {}) and make_plan("none", {}).is_constant
+
+
+def test_make_plan_refuses_bad_widget_values_with_the_librarys_message():
+    from optviz.lane_schedules import make_plan
+
+    with pytest.raises(ValueError, match="every must be >= 1, got 0"):
+        make_plan("step", {"every": 0, "drop": 0.5})
+    with pytest.raises(ValueError, match=r"factor must be in \(0, 1\)"):
+        make_plan("plateau", {"plateau": 1.0, "patience": 3})
+    assert make_plan("cyclic", {"max_lr": 0.1, "up": 5, "down": 0}).schedule.down is None  # 0: as many as up

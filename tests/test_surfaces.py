@@ -116,6 +116,39 @@ def test_run_lanes_batches_by_class_and_equals_each_lane_run_alone():
     assert batched[2].clipped.any() and not batched[0].clipped.any()
 
 
+def test_run_lanes_runs_each_lanes_lr_plan_batched_as_alone():
+    from optviz.explorer import lane_groups, run_lanes
+    from optviz.lanes import parse_lane
+    from optviz.runner import run
+
+    texts = [
+        "sgd:lr=0.002,momentum=0.9",
+        "sgd:lr=0.004,schedule=step,every=20,drop=0.5",
+        "sgd:lr=0.003,momentum=0.5,schedule=step,every=35,drop=0.8",
+        "sgd:lr=0.002,plateau=0.5,patience=3,min_delta=0.5",
+        "adam:lr=0.05,schedule=cosine,total=120,warmup=10",
+    ]
+    lanes = [parse_lane(t, allow_plan=True) for t in texts]
+    assert lane_groups(lanes) == [(0,), (1, 2), (3,), (4,)]  # one batch per kind of plan
+    surface = get_surface("rosenbrock")
+    batched = run_lanes(lanes, surface.value_and_grad, (-1.2, 1.0), 120, noise_sigma=0.1, noise_seed=2, ensemble=2)
+    for lane, trajectory in zip(lanes, batched, strict=True):
+        alone = run(
+            lane.build(),
+            surface.value_and_grad,
+            np.array([[-1.2, 1.0]] * 2),
+            120,
+            noise_sigma=0.1,
+            noise_seed=[2, 3],
+            callbacks=lane.callbacks(),
+        )
+        assert_same_run(trajectory.positions, alone.positions)  # other batch shapes: a few ulps apart
+        np.testing.assert_allclose(trajectory.lrs, alone.lrs, rtol=1e-12)  # per-run arrays vs scalars
+    assert batched[1].lrs[:, 0].tolist() == [0.004 * 0.5 ** (k // 20) for k in range(120)]
+    assert batched[3].lrs[-1, 0] < 0.002  # the plateau rule cut the lr at least once
+    assert np.all(batched[0].lrs == 0.002)
+
+
 def test_lane_metrics_and_csv():
     from optviz.explorer import run_lanes
     from optviz.lanes import parse_lane
@@ -182,3 +215,36 @@ def test_standalone_html_is_self_contained_and_animated():
     names = re.findall(r'"name":"(\d+)"', call)
     assert names[0] == "0" and names[-1] == "60" and len(names) == 61
     assert json.loads(json.dumps(figure.to_dict()))["frames"][-1]["name"] == "60"
+
+
+def test_lr_figure_draws_each_lanes_lr_and_turns_logarithmic_over_a_wide_span():
+    from optviz.explorer import run_lanes
+    from optviz.figures.lr import lr_figure
+    from optviz.figures.surfaces import PathSet
+    from optviz.lanes import parse_lane
+
+    lanes = [parse_lane(t, allow_plan=True) for t in ("sgd:lr=0.002", "sgd:lr=0.002,schedule=exp,gamma=0.9")]
+    surface = get_surface("rosenbrock")
+    trajectories = run_lanes(lanes, surface.value_and_grad, (-1.2, 1.0), 60, noise_sigma=0.1, ensemble=3)
+    paths = [PathSet(f"lane {n}", "#000000", t) for n, t in enumerate(trajectories)]
+    figure = lr_figure(paths)
+    named = {trace.name: trace for trace in figure.data if trace.showlegend is not False}
+    assert set(named) == {"lane 0", "lane 1"} and len(figure.data) == 2  # equal ensemble rates drawn once
+    np.testing.assert_array_equal(named["lane 1"].y, trajectories[1].lrs[:, 0])  # copies of stored values
+    assert figure.layout.yaxis.type == "log"  # 0.9**59: a span of ~500
+    assert lr_figure(paths[:1]).layout.yaxis.type == "linear"
+
+
+def test_a_diverged_lane_has_no_final_loss_and_no_distance():
+    """Issue 14: a lane that blew up at step 4 showed 'final loss 2729000000000' and a distance as if ordinary."""
+    from optviz.explorer import run_lanes
+    from optviz.lanes import parse_lane
+    from optviz.metrics import lane_metrics
+
+    surface = get_surface("rosenbrock")
+    lanes = [parse_lane("sgd:lr=0.01"), parse_lane("sgd:lr=0.01,clipnorm=1")]
+    trajectories = run_lanes(lanes, surface.value_and_grad, surface.start, 50)
+    table = lane_metrics(["blown", "clipped"], trajectories, surface, 1e-4)
+    assert int(table["diverged at step"].iloc[0]) == 4
+    assert np.isnan(table["final loss"].iloc[0]) and np.isnan(table["distance to minimum"].iloc[0])
+    assert np.isfinite(table["final loss"].iloc[1]) and pd.isna(table["diverged at step"].iloc[1])

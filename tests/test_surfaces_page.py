@@ -11,7 +11,6 @@ from streamlit.testing.v1 import AppTest
 from optviz.lanes import parse_lane
 from optviz.runner import run
 from optviz.surfaces import get_surface
-from pages.components.url_state import UrlReader, parse_pair
 
 from .apptest_helpers import decode, run_page
 from .tolerances import assert_same_run
@@ -62,20 +61,6 @@ def test_lane_list_keeps_one_lane():
     at.button(key="t.lanes.1.remove").click().run()
     assert at.button(key="t.lanes.0.remove").disabled
     assert len(at.session_state["result"]) == 1
-
-
-def test_url_reader_validates_and_notes_every_bad_value():
-    params = {"steps": "9999", "start": "1,nan", "lr": "abc", "xr": "2,-2", "o": ["adam:lr=0.1", "bogus"], "n": "7"}
-    reader = UrlReader(params)
-    assert reader.number("steps", 300, 1, 2000, integer=True) == 300
-    assert reader.pair("start", (0.0, 0.0), -10, 10) == (0.0, 0.0)
-    assert reader.number("lr", 0.5, 0, 1) == 0.5
-    assert reader.pair("xr", (-1.0, 1.0), -100, 100, increasing=True) == (-1.0, 1.0)
-    assert [lane.to_text() for lane in reader.lanes("o", [])] == ["adam:lr=0.1"]
-    assert reader.number("n", 1, 0, 10, integer=True) == 7
-    assert len(reader.notes) == 5
-    assert all("ignored" in note or "bogus" in note for note in reader.notes)
-    assert parse_pair("-1.2, 1", -5, 5) == (-1.2, 1.0)
 
 
 # -- the page ---------------------------------------------------------------------------------------------
@@ -324,3 +309,106 @@ def test_a_native_lane_from_the_url_shows_its_frameworks_widgets():
     assert at.query_params["o"] in ("torch.adam:lr=0.01,eps=1e-06", ["torch.adam:lr=0.01,eps=1e-06"])
     refused = _page({**SHARED, "steps": "20", "o": ["torch.adam:epsilon=0.1"]})
     assert any("has no argument 'epsilon'" in w.value for w in refused.warning)
+
+
+# -- lanes with an lr plan (issue 15) -------------------------------------------------------------------------------
+PLANNED = {
+    "surface": "rosenbrock",
+    "start": "-1.2,1",
+    "steps": "200",
+    "o": [
+        "sgd:lr=0.002,momentum=0.9,schedule=step,every=50,drop=0.5",
+        "adam:lr=0.05,plateau=0.5,patience=5",
+        "sgd:lr=0.001,momentum=0.9",
+    ],
+}
+
+
+def _lr_chart(at: AppTest) -> dict | None:
+    for element in at.get("plotly_chart"):
+        figure = json.loads(element.proto.spec)
+        if str(figure["layout"].get("yaxis", {}).get("title", {}).get("text", "")).startswith("lr"):
+            return figure
+    return None
+
+
+def test_a_scheduled_lane_url_draws_the_core_run_with_its_callbacks():
+    at = _page(PLANNED)
+    assert not at.exception and not at.warning
+    figure, lr_chart = _map(at), _lr_chart(at)
+    assert lr_chart is not None
+    surface = get_surface("rosenbrock")
+    for number, text in enumerate(PLANNED["o"], 1):
+        lane = parse_lane(text, allow_plan=True)
+        core = run(lane.build(), surface.value_and_grad, np.array([[-1.2, 1.0]]), 200, callbacks=lane.callbacks())
+        label = f"{number}. {lane.label()}"
+        # the page runs the lanes batched with per-run arrays, the core alone with scalars: a few ulps apart
+        assert_same_run(_path(figure, label), core.positions[:, 0])
+        trace = next(t for t in lr_chart["data"] if t.get("name") == label)
+        np.testing.assert_allclose(decode(trace["y"]), core.lrs[:, 0], rtol=1e-12)  # the lr of every update
+    assert decode(next(t for t in lr_chart["data"] if t.get("name", "").startswith("1."))["y"])[-1] == 0.002 * 0.5**3
+    assert at.query_params["o"] == PLANNED["o"]  # already canonical: the URL survives the round trip
+    code = "\n".join(c.value for c in at.code)
+    assert "return 0.002 * 0.5 ** math.floor(epoch / 50)" in code
+    assert "keras.callbacks.ReduceLROnPlateau(monitor='loss', factor=0.5, patience=5)" in code
+
+
+def test_no_lr_chart_without_a_plan():
+    at = _page({**SHARED, "steps": "50"})
+    assert not at.exception and _lr_chart(at) is None
+
+
+def test_a_bad_schedule_argument_in_the_url_gives_a_note_not_a_traceback():
+    bad = ["sgd:lr=0.1,schedule=step,every=-1", "adam:plateau=1", "sgd:schedule=exp,gamma=nan", "adam"]
+    at = _page({**PLANNED, "o": bad})
+    assert not at.exception
+    text = " ".join(w.value for w in at.warning)
+    for words in ("every must be >= 1, got -1", "factor must be in (0, 1)", "gamma must be a finite number"):
+        assert words in text
+    assert at.query_params["o"] == "adam" or at.query_params["o"] == ["adam"]
+
+
+def test_the_lr_schedule_widgets_write_the_lane_text_and_refuse_bad_values():
+    at = _page({**SHARED, "steps": "100", "o": ["sgd:lr=0.02"]})
+    at.selectbox(key="surfaces.lanes.0.lr_plan").set_value("step").run()
+    assert not at.exception
+    assert at.query_params["o"] == "sgd:lr=0.02,schedule=step,every=25,drop=0.5"  # suggested for 100 steps
+    assert _lr_chart(at) is not None
+    at.number_input(key="surfaces.lanes.0.lr_plan.step.every").set_value(0).run()
+    assert not at.exception
+    assert any("every must be >= 1, got 0" in e.value for e in at.error)
+    assert at.query_params["o"] == "sgd:lr=0.02"  # refused: a constant lr, said so
+    at.number_input(key="surfaces.lanes.0.lr_plan.step.every").set_value(10).run()
+    at.selectbox(key="surfaces.lanes.0.lr_plan").set_value("plateau").run()
+    assert at.query_params["o"] == "sgd:lr=0.02,plateau=0.5,patience=2"
+    at.selectbox(key="surfaces.lanes.0.lr_plan").set_value("step").run()  # back: what was set is kept
+    assert at.query_params["o"] == "sgd:lr=0.02,schedule=step,every=10,drop=0.5"
+
+
+def test_the_step_decay_scenario_link_rescues_the_too_large_lr():
+    from urllib.parse import parse_qs, urlsplit
+
+    from optviz.scenarios import get_scenario
+
+    link = parse_qs(urlsplit(get_scenario("schedule").url).query)
+    at = _page({key: values if key == "o" else values[0] for key, values in link.items()})
+    assert not at.exception
+    assert at.query_params["o"] == ["sgd:lr=0.21", "sgd:lr=0.21,schedule=step,every=4,drop=0.9"]
+    assert any("Lane 1" in w.value and "diverged at step 140" in w.value for w in at.warning)
+    table = at.dataframe[0].value
+    assert table["final loss"].iloc[1] < 1e-7
+    assert _lr_chart(at) is not None
+    assert any("Step decay rescues a too-large lr" in e.value for e in at.markdown)  # listed in the scenarios
+
+
+def test_a_lanes_plan_survives_a_visit_to_another_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in {**PLANNED, "steps": "60"}.items():
+        at.query_params[name] = value
+    at.switch_page("pages/surfaces.py").run()
+    at.number_input(key="surfaces.lanes.0.lr_plan.step.drop").set_value(0.25).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/surfaces.py").run()
+    assert not at.exception and not at.warning
+    assert at.query_params["o"][0] == "sgd:lr=0.002,momentum=0.9,schedule=step,every=50,drop=0.25"
+    assert at.query_params["o"][1] == PLANNED["o"][1]

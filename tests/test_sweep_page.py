@@ -4,6 +4,7 @@ fairly, and answers bad links and bad ranges with notes instead of tracebacks.""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from urllib.parse import parse_qs, urlparse
 
 import numpy as np
@@ -71,7 +72,7 @@ def test_a_map_url_shows_the_cores_sweep_and_replays_the_best_cell():
     # the URL round-trips
     assert at.query_params["x"] == "lr:0.0001:0.05:log:12"
     assert at.query_params["y"] == "momentum:0:0.95:lin:8"
-    assert at.query_params["opt"] == "sgd:nesterov=1"
+    assert at.query_params["o"] == "sgd:nesterov=1"  # old links' opt= is written as o=
 
 
 def test_the_fair_comparison_tables_each_optimizers_best_lr_and_draws_the_tuned_paths():
@@ -109,12 +110,12 @@ def test_curves_mode_skips_optimizers_without_the_argument():
         (dict(surface="nope"), "`surface=nope` ignored"),
         (dict(surface="custom", f="x+"), "URL parameter `f` ignored"),
         (dict(surface="rotated_quadratic", condition="0.5"), "`condition=0.5` ignored"),
-        (dict(metric="speed"), "Ignored metric='speed'"),
+        (dict(metric="speed"), "`metric=speed` ignored"),
         (dict(opt="adamw:lr=1"), "unknown optimizer 'adamw'"),
-        (dict(start="a,b"), "expected two finite numbers"),
-        (dict(steps="9999999"), "capped"),
+        (dict(start="a,b"), "`start=a,b` ignored: not a number"),
+        (dict(steps="9999999"), "between 1 and 2000"),
         (dict(opt="adam", y="momentum:0:0.9:lin:5"), "Adam has no argument 'momentum'"),
-        (dict(mode="party"), "Ignored mode='party'"),
+        (dict(mode="party"), "`mode=party` ignored"),
     ],
 )
 def test_tampered_urls_fall_back_with_a_note(query, note):
@@ -163,7 +164,7 @@ def test_a_map_url_with_one_axis_draws_the_metric_against_it():
     assert curves["layout"]["xaxis"]["type"] == "log"
     best = result.best_cell()
     assert at.dataframe[0].value["best lr"].iloc[0] == f"{result.x_values[best[1]]:.3g}"
-    assert at.query_params["opt"] == "adam:beta_1=0.8" and "y" not in at.query_params
+    assert at.query_params["o"] == "adam:beta_1=0.8" and "y" not in at.query_params
 
 
 def test_mode_and_optimizer_switches_keep_the_axes_and_offer_only_valid_arguments():
@@ -216,9 +217,9 @@ def test_a_bad_network_link_falls_back_with_notes():
     assert not at.exception
     notes = " ".join(warnings(at))
     assert (
-        "Ignored dataset='mnist'" in notes
-        and "Ignored hidden='8,16'" in notes
-        and "Ignored metric='final_loss'" in notes
+        "`dataset=mnist` ignored" in notes
+        and "`hidden=8,16` ignored" in notes
+        and "`metric=final_loss` ignored" in notes
     )
     assert at.query_params["dataset"] == "moons" and at.query_params["metric"] == "train_loss"
 
@@ -356,3 +357,106 @@ def test_choosing_a_custom_surface_in_the_widgets_starts_in_its_window():
     assert at.query_params["surface"] == "custom" and at.query_params["f"] == DEFAULT_EXPRESSION
     assert at.query_params["start"] == "-1.2,1.2"  # the upper-left part of the default window -2..2
     assert figures(at)
+
+
+# -- issue 11: bounded work, old links ----------------------------------------------------------------------------
+def test_a_network_sweep_over_the_work_budget_is_capped_with_a_note(monkeypatch):
+    pytest.importorskip("optviz.training")
+    from optviz import sweep_budget
+
+    asked = NetworkTask("xor", steps=400, hidden=(8,), batch_size=32)
+    monkeypatch.setattr(sweep_budget, "NETWORK_WORK_BUDGET", sweep_budget.network_work(replace(asked, steps=60), 9))
+    at = page(task="network", dataset="xor", hidden="8", steps="400", x="lr:1e-2:1:log:3", y="momentum:0:0.9:lin:3")
+    assert not at.exception and not at.error
+    (note,) = [i.value for i in at.info if "work budget" in i.value]
+    assert "trains 9 networks" in note and "steps reduced from 400 to 60" in note
+    heatmap, curves = figures(at)[:2]
+    x, y = parse_axis("lr:1e-2:1:log:3"), parse_axis(Y3)
+    result = run_sweep(parse_lane("sgd"), x, y, replace(asked, steps=60), "train_loss")
+    z = decode(heatmap["data"][0]["z"]).reshape(3, 3)
+    expected = np.log10(result.values) if "(log)" in heatmap["data"][0]["colorbar"]["title"]["text"] else result.values
+    np.testing.assert_allclose(z, expected, rtol=1e-9, equal_nan=True)
+    assert decode(curves["data"][0]["x"])[-1] == 60  # trained for the capped number of steps
+    assert at.query_params["steps"] == "400"  # the link keeps what was asked; the note says what ran
+
+
+def test_old_opt_links_and_new_o_links_draw_the_same_sweep():
+    old = page(**MAP_QUERY)
+    new = page(**{**{k: v for k, v in MAP_QUERY.items() if k != "opt"}, "o": MAP_QUERY["opt"]})
+    assert not old.exception and not new.exception and not warnings(old) and not warnings(new)
+    z_old, z_new = (decode(figures(at)[0]["data"][0]["z"]) for at in (old, new))
+    np.testing.assert_array_equal(z_old, z_new)  # the same call on the same settings
+    assert old.query_params["o"] == new.query_params["o"] == "sgd:nesterov=1"
+    assert "opt" not in old.query_params
+
+
+def test_an_old_link_with_several_opt_lanes_compares_them():
+    at = page(mode="curves", steps="30", opt=["sgd:momentum=0.9", "rmsprop"], x="lr:1e-3:0.1:log:5")
+    assert not at.exception and not at.error
+    names = [t.get("name") for t in figures(at)[0]["data"]]
+    assert "SGD momentum=0.9" in names and "RMSprop" in names
+    assert list(at.query_params["o"]) == ["sgd:momentum=0.9", "rmsprop"] and "opt" not in at.query_params
+
+
+def test_leaving_the_page_and_coming_back_keeps_every_setting():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in dict(steps="30", x="lr:1e-3:0.1:log:5", y="momentum:0:0.9:lin:3").items():
+        at.query_params[name] = value
+    at.switch_page("pages/sweep.py").run()
+    at.number_input(key="sweep.w.steps").set_value(45).run()
+    at.selectbox(key="sweep.w.base.optimizer").set_value("adam").run()
+    at.number_input(key="sweep.w.y.beta_1.count").set_value(4).run()
+    at.radio(key="sweep.w.mode").set_value("tune").run()
+    at.multiselect(key="sweep.w.optimizers").set_value(["adam", "rmsprop"]).run()
+    before = dict(at.query_params)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/sweep.py").run()
+    assert not at.exception and not at.error and not at.warning
+    assert dict(at.query_params) == before and before["mode"] == "tune" and before["steps"] == "45"
+    assert len(at.dataframe[0].value) == 2  # Adam and RMSprop
+    at.radio(key="sweep.w.mode").set_value("map").run()
+    assert at.query_params["o"] == "adam" and at.query_params["y"] == "beta_1:0:0.99:lin:4"
+    # a widget of another mode keeps its value through a visit made while it was not drawn, and a later change
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/sweep.py").run()
+    at.radio(key="sweep.w.mode").set_value("tune").run()
+    assert at.multiselect(key="sweep.w.optimizers").value == ["adam", "rmsprop"]
+    at.multiselect(key="sweep.w.optimizers").set_value(["rmsprop"]).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/sweep.py").run()
+    assert not at.exception and at.multiselect(key="sweep.w.optimizers").value == ["rmsprop"]
+    assert at.query_params["o"] == "rmsprop" and at.query_params["steps"] == "45"
+
+
+def test_the_same_network_link_trains_once_across_sessions(monkeypatch):
+    pytest.importorskip("optviz.training")
+    from optviz import sweep as sweep_module
+
+    calls = []
+    real = sweep_module.run_sweep
+    monkeypatch.setattr(sweep_module, "run_sweep", lambda *args, **kw: calls.append(args) or real(*args, **kw))
+    query = dict(task="network", dataset="circles", hidden="4", steps="25", x="lr:1e-2:1:log:3", y=Y3)
+    first, second = page(**query), page(**query)  # two visitors, two sessions
+    assert not first.exception and not second.exception and len(calls) == 1
+    z_first, z_second = (decode(figures(at)[0]["data"][0]["z"]) for at in (first, second))
+    np.testing.assert_array_equal(z_first, z_second)  # the kept result of the same call
+
+
+def test_widgets_of_the_other_task_keep_their_values_through_a_visit():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for name, value in dict(steps="20", x="lr:1e-3:0.1:log:3", y=Y3).items():
+        at.query_params[name] = value
+    at.switch_page("pages/sweep.py").run()
+    at.radio(key="sweep.w.task").set_value("network").run()
+    at.number_input(key="sweep.w.batch").set_value(64).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/sweep.py").run()
+    assert not at.exception and at.query_params["batch"] == "64"
+    at.radio(key="sweep.w.task").set_value("surface").run()
+    at.selectbox(key="sweep.w.surface").set_value("rotated_quadratic").run()
+    at.select_slider(key="sweep.w.condition").set_value(100.0).run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/sweep.py").run()
+    assert not at.exception and at.query_params["condition"] == "100"
+    at.radio(key="sweep.w.task").set_value("network").run()
+    assert at.query_params["batch"] == "64"  # set before the surface was chosen, kept while it was not drawn

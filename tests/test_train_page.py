@@ -177,3 +177,63 @@ def test_a_tf_keras_lane_shows_tf_keras_arguments_in_the_lane_editor():
     assert at.query_params["o"][1] == "tf.sgd:learning_rate=0.1,momentum=0.9"
     codes = [c.value for c in at.code]
     assert "model.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.1, momentum=0.9)" in codes[1]
+
+
+def app_at_train(**query: str | list[str]) -> AppTest:
+    """The whole app (navigation included) opened on /train with ``query``."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in query.items():
+        at.query_params[name] = value
+    return at.switch_page("pages/train.py").run()
+
+
+def test_leaving_the_page_and_coming_back_keeps_the_settings_and_the_training():
+    at = app_at_train(**MOONS, o=["adam", "sgd:lr=0.1"])
+    at.slider(key="train.chunk").set_value(5).run()
+    at.select_slider(key="train.lanes.0.adam.lr").set_value(0.1).run()
+    press(at, "step", 3)
+    session = at.session_state["train.session"]
+    losses = table(at)["train loss"].to_numpy()
+    assert step_count(at) == 15
+    at.switch_page("pages/home.py").run()
+    assert not at.exception and at.title[0].value == "optviz"
+    at.switch_page("pages/train.py").run()
+    assert not at.exception and not at.warning
+    assert step_count(at) == 15 and at.session_state["train.session"] is session  # the same run, not a new one
+    assert np.array_equal(table(at)["train loss"].to_numpy(), losses)
+    assert at.slider(key="train.chunk").value == 5 and at.select_slider(key="train.lanes.0.adam.lr").value == 0.1
+    assert at.query_params["chunk"] == "5" and at.query_params["o"] == ["adam:lr=0.1", "sgd:lr=0.1"]
+    assert at.query_params["hidden"] == "16,16"
+    press(at, "step")
+    assert step_count(at) == 20
+
+
+def test_a_change_that_restarts_training_asks_first():
+    at = page(**MOONS, o=["adam", "sgd:lr=0.1"])
+    press(at, "step", 2)
+    losses = table(at)["train loss"].to_numpy()
+    at.slider(key="train.test").set_value(0.3).run()  # one arrow key on the test-share slider
+    questions = [w.value for w in at.warning]
+    assert len(questions) == 1 and "Changing the test share restarts training from step 0" in questions[0]
+    assert step_count(at) == 20 and np.array_equal(table(at)["train loss"].to_numpy(), losses)
+    assert at.query_params["test"] == "0.25"  # the URL describes the run shown
+    press(at, "step")  # the current run goes on meanwhile
+    assert step_count(at) == 30 and len(at.warning) == 1
+
+    press(at, "keep")  # "Keep the current run": the slider goes back, the question goes
+    assert at.slider(key="train.test").value == 0.25 and not at.warning and step_count(at) == 30
+
+    at.number_input(key="train.batch").set_value(64).run()
+    at.slider(key="train.test").set_value(0.3).run()
+    assert "Changing the test share, batch size restarts training" in at.warning[0].value
+    press(at, "restart")
+    assert not at.warning and step_count(at) == 0 and table(at)["train loss"].nunique() == 1
+    assert at.query_params["test"] == "0.3" and at.query_params["batch"] == "64"
+    assert "mini-batches of 64" in " ".join(c.value for c in at.caption)
+
+
+def test_a_change_before_the_first_step_applies_at_once():
+    at = page(**MOONS, o=["adam"])
+    at.selectbox(key="train.act").set_value("relu").run()
+    assert not at.warning and step_count(at) == 0 and at.query_params["act"] == "relu"
+    assert "activation='relu'" in "\n".join(c.value for c in at.code)

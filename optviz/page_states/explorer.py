@@ -22,7 +22,8 @@ def _noisy(state: ExplorerState) -> bool:
 @dataclass(frozen=True)
 class ExplorerState(PageState):
     """The surface explorer: ``?surface=rosenbrock&start=-1.2,1&steps=300&o=adam:lr=0.01&o=sgd:lr=0.001,momentum=0.9``
-    (+ ``condition`` / ``f``, ``xr``, ``yr`` for the surface; ``noise``, ``seed``, ``ensemble``; ``tol``; ``log``)."""
+    (+ ``condition`` / ``f``, ``xr``, ``yr`` for the surface; ``noise``, ``seed``, ``ensemble``; ``tol``; ``log``).
+    A lane may carry an lr plan: ``o=sgd:lr=0.5,schedule=step,every=100,drop=0.5``, ``o=adam:plateau=0.5``."""
 
     surface: SurfaceSpec = field(default_factory=SurfaceSpec)
     start: tuple[float, float] = (-1.2, 1.0)
@@ -43,6 +44,6 @@ class ExplorerState(PageState):
         Field("ensemble", "ensemble", Number(1, EXPLORER_MAX_ENSEMBLE, integer=True), written=_noisy),
         Field("tol", "tol", Number(1e-12, 10.0, choices=TOLERANCES), omit_default=True),
         Field("log", "log", Flag(), written=lambda state: state.log),
-        Field("lanes", "o", Lanes(limit=6, allow_native=True)),
+        Field("lanes", "o", Lanes(limit=6, allow_native=True, allow_plan=True)),
     )
     DERIVED_DEFAULTS = {"start": surface_start}

@@ -46,9 +46,9 @@ class InspectState(PageState):
         Field("surface", "surface", Surface()),
         Field("start", "start", Pair(-INSPECT_START_LIMIT, INSPECT_START_LIMIT)),
         Field("steps", "steps", Number(1, INSPECT_MAX_STEPS, integer=True)),
-        Field("lane", "o", Lanes(limit=1)),
+        Field("lane", "o", Lanes(limit=1, allow_plan=True)),
         Field("step", "step", Number(1, INSPECT_MAX_STEPS, integer=True)),
-        Field("fork", "fork", Lanes(limit=1), written=_forked),
+        Field("fork", "fork", Lanes(limit=1, allow_plan=True), written=_forked),
         Field("fork_step", "fork_step", Number(0, INSPECT_MAX_STEPS, integer=True), written=_forked),
         Field("view", "view", Choice(VIEWS), written=lambda state: bool(state.fork) and state.view == "fork"),
     )

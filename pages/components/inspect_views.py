@@ -38,6 +38,7 @@ def step_summary(inspection: Inspection, step: int) -> None:
         ("loss f(x_{k-1}) → f(x_k)", f"{values['loss_prev']:.5g} → {values['loss']:.5g}"),
         ("raw gradient norm ‖g‖", f"{values['grad_norm']:.5g}"),
         ("clip factor (1 = no clipping)", f"{values['clip_factor']:.4g}"),
+        *_lr_plan_rows(values),
         rate,
         ("step length ‖Δx‖", f"{values['step_length']:.5g}"),
     ]
@@ -45,6 +46,16 @@ def step_summary(inspection: Inspection, step: int) -> None:
         f"**Step {step}** (t = {values['t']:.0f})\n\n| quantity | value |\n|---|---|\n"
         + "\n".join(f"| {name} | {value} |" for name, value in rows)
     )
+
+
+def _lr_plan_rows(values: dict[str, float]) -> list[tuple[str, str]]:
+    """The lr variable the lane's lr plan set for the step (and η when the rate row shows η_t); none without."""
+    if "epoch" not in values:  # recorded only for a lane with an lr plan
+        return []
+    rows = [(f"lr variable (the lr plan at epoch {values['epoch']:.0f})", f"{values['lr']:.5g}")]
+    if "lr_t" in values:
+        rows.append(("η (lr after decay)", f"{values['lr_eff']:.5g}"))
+    return rows
 
 
 def state_table(inspection: Inspection, step: int) -> None:
@@ -81,7 +92,9 @@ def keras_notes(shown: Inspection) -> None:
         unclipped = {**shown.hyperparameters, "clipnorm": None, "clipvalue": None}  # the rule itself
         st.latex(aligned([line.symbolic for line in formula_lines(shown.optimizer, unclipped)]))
     st.markdown("In Keras code:")
-    st.code(shown.lane.keras_code(), language="python")
+    st.code(
+        shown.lane.keras_code() + (f"\n{shown.lane.callbacks_code()}" if shown.lane.plan else ""), language="python"
+    )
 
 
 def shift_step(delta: int, first: int, last: int) -> None:

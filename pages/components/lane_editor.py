@@ -5,6 +5,10 @@ the lane they describe. Widget keys include the optimizer name, so switching opt
 optimizer's Keras defaults and switching back restores what was set. A native "Rules" choice
 (torch.optim, tf.keras) shows that framework's own arguments with its own defaults instead; their widget
 keys also include the framework, so values never leak between rules.
+
+With ``allow_plan`` a Keras 2.2.4 lane also gets an "lr schedule" choice (none, step decay, exponential,
+inverse time, cosine with warmup, one-cycle, cyclic, reduce on plateau) and that plan's arguments, offered
+first at :func:`optviz.lane_schedules.suggested_arguments` for the page's number of steps.
 """
 
 from __future__ import annotations
@@ -16,6 +20,16 @@ import streamlit as st
 
 from optviz.arguments import ARGUMENT_RANGES, BOOLEAN_ARGUMENTS, ArgumentRange
 from optviz.explain import OPTIMIZER_SUMMARIES, argument_help
+from optviz.lane_schedules import (
+    PLAN_ARGUMENT_HELP,
+    PLAN_TITLES,
+    TEXT_CHOICES,
+    LrPlan,
+    make_plan,
+    offered_arguments,
+    plan_arguments,
+    whole_argument,
+)
 from optviz.lanes import DISPLAY_NAMES, Lane, lane_arguments
 from optviz.native_lanes import FRAMEWORKS, INSTALL_HINT, LANE_FRAMEWORKS, framework_installed, native_range
 
@@ -48,6 +62,22 @@ def seed_lane_widgets(lane: Lane, key: str) -> None:
     st.session_state[f"{key}.framework"] = lane.framework
     for argument, value in lane.arguments.items():
         st.session_state[_widget_key(key, lane.optimizer, argument, lane.framework)] = _widget_value(argument, value)
+    kind, arguments = plan_arguments(lane.plan)
+    st.session_state[_plan_key(key)] = kind
+    for argument, value in arguments.items():
+        st.session_state[_plan_key(key, kind, argument)] = _plan_widget_value(kind, argument, value)
+
+
+def _plan_key(key: str, kind: str = "", argument: str = "") -> str:
+    return f"{key}.lr_plan" + (f".{kind}.{argument}" if kind else "")
+
+
+def _plan_widget_value(kind: str, argument: str, value):
+    if argument in TEXT_CHOICES:
+        return str(value)
+    if value is None:  # cyclic's down=None: as many epochs as up
+        return 0
+    return int(value) if whole_argument(kind, argument) else float(value)
 
 
 def _widget_value(argument: str, value):
@@ -56,11 +86,15 @@ def _widget_value(argument: str, value):
     return value
 
 
-def lane_editor(initial: Lane, key: str, columns: int = 2, allow_native: bool = False) -> Lane:
+def lane_editor(
+    initial: Lane, key: str, columns: int = 2, allow_native: bool = False, allow_plan: bool = False, steps: int = 300
+) -> Lane:
     """Draw an optimizer selector and one widget per Keras argument; return the resulting lane.
 
     With ``allow_native``, a "Rules" choice also offers the installed frameworks (torch.optim, tf.keras):
     then the widgets are that framework's own arguments with its own defaults, run by its own update rule.
+    With ``allow_plan``, a Keras 2.2.4 lane gets an "lr schedule" choice and its arguments (see the module);
+    ``steps`` (the page's run length) sets the arguments first offered.
     """
     if f"{key}.optimizer" not in st.session_state:
         seed_lane_widgets(initial, key)
@@ -100,10 +134,53 @@ def lane_editor(initial: Lane, key: str, columns: int = 2, allow_native: bool = 
         lane = Lane.create(optimizer, framework, **config)
         if lane.is_native:  # the widgets are the framework's own arguments: show the call they make
             st.caption(f"Runs `{lane.keras_code()}` (the framework's own names and defaults).")
-        return lane
     except ValueError as error:  # widgets are bounded, so this is mostly a combination the framework refuses
         st.error(f"Invalid setting: {error}. Using the defaults.")
-        return Lane(optimizer, framework=framework)
+        lane = Lane(optimizer, framework=framework)
+    if allow_plan and framework == "keras224":
+        lane = lane.with_plan(plan_editor(key, float(lane.arguments["lr"]), steps, columns))
+    return lane
+
+
+def plan_editor(key: str, lr: float, steps: int, columns: int = 2) -> LrPlan:
+    """The "lr schedule" choice and its arguments' widgets (first offered at the suggested values for ``lr`` and
+    ``steps``); returns the plan, or a constant one with an error message when an argument is refused."""
+    kind_key = _plan_key(key)
+    if st.session_state.get(kind_key) not in PLAN_TITLES:
+        st.session_state[kind_key] = "none"
+    kind = st.selectbox(
+        "lr schedule",
+        list(PLAN_TITLES),
+        key=kind_key,
+        format_func=PLAN_TITLES.get,
+        help="Keras' LearningRateScheduler with a schedule, or ReduceLROnPlateau watching the loss; one step is one "
+        "epoch. The optimizer's own decay still applies on top. Written into the lane's URL text.",
+    )
+    if kind == "none":
+        return LrPlan()
+    arguments = {}
+    cells = st.columns(columns)
+    for index, (argument, first) in enumerate(offered_arguments(kind, lr, steps).items()):
+        widget_key = _plan_key(key, kind, argument)
+        if widget_key not in st.session_state:
+            st.session_state[widget_key] = _plan_widget_value(kind, argument, first)
+        with cells[index % columns]:
+            arguments[argument] = _plan_widget(kind, argument, widget_key)
+    try:
+        return make_plan(kind, arguments)
+    except ValueError as error:
+        st.error(f"lr schedule refused: {error}. Running with a constant lr.")
+        return LrPlan()
+
+
+def _plan_widget(kind: str, argument: str, widget_key: str):
+    helptext = PLAN_ARGUMENT_HELP.get(argument, "")
+    label = "factor" if argument == "plateau" else argument
+    if argument in TEXT_CHOICES:
+        return st.selectbox(label, TEXT_CHOICES[argument], key=widget_key, help=helptext)
+    if whole_argument(kind, argument):
+        return st.number_input(label, min_value=0, step=1, key=widget_key, help=helptext)
+    return st.number_input(label, min_value=0.0, key=widget_key, help=helptext, format="%g")
 
 
 def _bounds(framework: str, optimizer: str, argument: str) -> ArgumentRange | None:

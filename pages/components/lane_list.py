@@ -100,6 +100,8 @@ def lanes_panel(
     *,
     columns: int = 2,
     allow_native: bool = False,
+    allow_plan: bool = False,
+    steps: int = 300,
 ) -> list[LaneChoice]:
     """Draw the lanes (one tab each) with add / duplicate / remove and a colour; return them in order.
 
@@ -109,6 +111,8 @@ def lanes_panel(
         max_lanes: the most lanes a user may have.
         columns: argument widget columns inside each lane (see :func:`lane_editor`).
         allow_native: offer torch.optim / tf.keras rules too (see :func:`lane_editor`).
+        allow_plan: offer an lr schedule per lane (see :func:`lane_editor`); the page runs the lanes' callbacks.
+        steps: the page's run length, for the schedule arguments first offered.
     """
     if _ids_key(key) not in st.session_state:
         seed_lanes(list(initial)[:max_lanes], key)
@@ -138,7 +142,14 @@ def lanes_panel(
                 disabled=len(ids) <= 1,
                 help="Remove this lane (one lane always stays).",
             )
-            lane = lane_editor(Lane("adam"), _editor_key(key, lane_id), columns=columns, allow_native=allow_native)
+            lane = lane_editor(
+                Lane("adam"),
+                _editor_key(key, lane_id),
+                columns=columns,
+                allow_native=allow_native,
+                allow_plan=allow_plan,
+                steps=steps,
+            )
         last[lane_id] = lane
         choices.append(LaneChoice(lane, str(colour), lane_id))
     st.session_state[f"{key}.last"] = last

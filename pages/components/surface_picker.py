@@ -6,13 +6,12 @@ One URL format for every page (as the surface explorer writes it): ``surface=ros
 
 - :class:`~optviz.surface_spec.SurfaceSpec` (in the library, with its builder and default start) says which
   surface; pages that hold a :class:`optviz.state.PageState` read and write it through its ``Surface`` field.
-- :func:`read_surface` reads those parameters (a tampered value falls back to the default with a note) and seeds
-  the widgets; :func:`surface_picker` draws the widgets (a refused formula or window is shown next to the
+- :func:`surface_picker` draws the widgets (a refused formula or window is shown next to the
   input and returned as the problem, never raised).
 - :func:`build_surface` returns the :class:`optviz.surfaces.Surface`, compiled once per formula / κ.
 
-A custom formula is parsed by :mod:`optviz.expressions` (``ast`` whitelist, then sympy; never ``eval``); sympy is
-imported only when a custom surface is asked for. Widget keys are ``prefix + "surface"``, ``"condition"``,
+A custom formula is worked out by :mod:`optviz.expressions` (``ast`` whitelist, then sympy in a sandboxed worker
+with CPU, memory and time limits; never ``eval``). Widget keys are ``prefix + "surface"``, ``"condition"``,
 ``"f"``, ``"x_low"``, ``"x_high"``, ``"y_low"``, ``"y_high"``; the start point lives in ``prefix + "x0"`` /
 ``"y0"`` (see :func:`reset_start`).
 """
@@ -40,7 +39,6 @@ from optviz.surface_spec import (
 from optviz.surface_spec import build_surface as _build
 from optviz.surface_spec import default_start as _default_start
 from optviz.surfaces import Surface
-from pages.components.url_state import UrlReader
 
 Pair = tuple[float, float]
 MAX_FORMULA = 300
@@ -62,39 +60,6 @@ def default_start(spec: SurfaceSpec) -> Pair:
 def escape_markdown(text: str) -> str:
     """User text shown literally in st.error / st.warning (``__import__`` would otherwise turn bold)."""
     return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|$~" else c for c in text)
-
-
-# -- URL -----------------------------------------------------------------------------------------------------
-def read_surface(reader: UrlReader, prefix: str) -> SurfaceSpec:
-    """Read ``surface``, ``condition``, ``f``, ``xr``, ``yr`` with ``reader`` (unusable values fall back to the
-    defaults, noted in ``reader.notes``), seed the picker's widgets under ``prefix`` and return the spec."""
-    key = reader.text("surface", DEFAULT_SURFACE, choices=list(SURFACE_NAMES))
-    condition, expression, x_range, y_range = DEFAULT_CONDITION, DEFAULT_EXPRESSION, DEFAULT_WINDOW, DEFAULT_WINDOW
-    if key == QUADRATIC:
-        asked = reader.number("condition", DEFAULT_CONDITION, 1.0, 1e4)
-        condition = min(CONDITIONS, key=lambda c: abs(c - asked))
-        if asked != condition:
-            reader.notes.append(f"Condition number {asked:g} is not offered; using {condition:g}.")
-    if key == CUSTOM:
-        x_range = reader.pair("xr", DEFAULT_WINDOW, -WINDOW_LIMIT, WINDOW_LIMIT, increasing=True)
-        y_range = reader.pair("yr", DEFAULT_WINDOW, -WINDOW_LIMIT, WINDOW_LIMIT, increasing=True)
-        raw = reader.text("f", DEFAULT_EXPRESSION)
-        problem = formula_problem(make_spec(CUSTOM, condition, raw, x_range, y_range))
-        if problem is None:
-            expression = raw
-        else:
-            shown = raw if len(raw) <= 60 else raw[:59] + "…"
-            reader.notes.append(
-                f"URL parameter `f` ignored (`{shown.replace('`', chr(39))}`): {escape_markdown(problem)}. "
-                f"Using `{DEFAULT_EXPRESSION}`."
-            )
-    state = st.session_state
-    state[prefix + "surface"] = key
-    state[prefix + "condition"] = condition
-    state[prefix + "f"] = expression
-    state[prefix + "x_low"], state[prefix + "x_high"] = x_range
-    state[prefix + "y_low"], state[prefix + "y_high"] = y_range
-    return make_spec(key, condition, expression, x_range, y_range)
 
 
 def formula_problem(spec: SurfaceSpec) -> str | None:
@@ -132,13 +97,19 @@ def surface_picker(prefix: str, on_change: Callable[[], None] | None = None) -> 
     for name, value in zip(("x_low", "x_high", "y_low", "y_high"), DEFAULT_WINDOW * 2, strict=True):
         state.setdefault(prefix + name, value)
     key = st.selectbox(
-        "Surface", list(SURFACE_NAMES), key=prefix + "surface", format_func=SURFACE_NAMES.get, on_change=on_change
+        "Surface",
+        list(SURFACE_NAMES),
+        key=prefix + "surface",
+        persist_state="session",
+        format_func=SURFACE_NAMES.get,
+        on_change=on_change,
     )
     if key == QUADRATIC:
         st.select_slider(
             "Condition number κ",
             CONDITIONS,
             key=prefix + "condition",
+            persist_state="session",
             format_func=lambda c: f"{c:g}",
             help="Ratio of the largest to the smallest curvature. Large κ: a narrow valley where one learning "
             "rate is too big across it and too small along it.",
@@ -149,16 +120,29 @@ def surface_picker(prefix: str, on_change: Callable[[], None] | None = None) -> 
         st.text_input(
             "f(x, y) =",
             key=prefix + "f",
+            persist_state="session",
             max_chars=MAX_FORMULA,
             help=f"A formula in x and y using {ALLOWED_TEXT}. Powers are written **.",
         )
         for axis in ("x", "y"):
             low, high = st.columns(2)
             low.number_input(
-                f"{axis} from", -WINDOW_LIMIT, WINDOW_LIMIT, key=f"{prefix}{axis}_low", format="%g", on_change=on_change
+                f"{axis} from",
+                -WINDOW_LIMIT,
+                WINDOW_LIMIT,
+                key=f"{prefix}{axis}_low",
+                persist_state="session",
+                format="%g",
+                on_change=on_change,
             )
             high.number_input(
-                f"{axis} to", -WINDOW_LIMIT, WINDOW_LIMIT, key=f"{prefix}{axis}_high", format="%g", on_change=on_change
+                f"{axis} to",
+                -WINDOW_LIMIT,
+                WINDOW_LIMIT,
+                key=f"{prefix}{axis}_high",
+                persist_state="session",
+                format="%g",
+                on_change=on_change,
             )
     spec = spec_from_state(prefix)
     problem = formula_problem(spec)

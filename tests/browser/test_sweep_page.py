@@ -100,3 +100,33 @@ def test_clicking_a_cell_replays_its_path(page, app_url, screenshot_dir):
     assert third["selected"] == pytest.approx(list(other))
     assert len(third["path"][0]) == STEPS + 1
     assert errors == []
+
+
+#: Issue 11: this link trained for 5-13 minutes; now it is capped to the work budget, shows progress and cancels.
+LONG = "/sweep?task=network&x=lr:1e-4:1:log:12&y=momentum:0:0.99:lin:12&steps=2000&batch=1024&hidden=64,64,64"
+
+
+def test_a_long_network_sweep_is_capped_shows_progress_and_cancels(page, app_url, screenshot_dir):
+    errors = collect_console_errors(page)
+    page.goto(app_url + LONG)
+    expect(page.get_by_text("steps reduced from 2,000 to 50")).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=60_000)
+    page.screenshot(path=str(screenshot_dir / "sweep_network_running.png"))
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    expect(page.get_by_text("Cancelled: the computation was stopped")).to_be_visible(timeout=60_000)
+    page.screenshot(path=str(screenshot_dir / "sweep_network_cancelled.png"))
+    expect(page.get_by_role("button", name="Run it after all")).to_be_visible()
+    expect(page.get_by_test_id("stProgress")).to_have_count(0)
+    assert page.locator(".js-plotly-plot").count() == 0  # nothing half-computed is drawn
+    # another mode is another job: it starts with its own progress bar and cancels the same way
+    page.get_by_text("Curves: one argument, several optimizers").click()
+    expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=60_000)
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    expect(page.get_by_text("Cancelled: the computation was stopped")).to_be_visible(timeout=60_000)
+    # "Run it after all" starts it again (without the cancelled message), and it cancels again
+    page.get_by_role("button", name="Run it after all").click()
+    expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Cancelled: the computation was stopped")).to_have_count(0)
+    page.get_by_role("button", name="Cancel", exact=True).click()
+    expect(page.get_by_text("Cancelled: the computation was stopped")).to_be_visible(timeout=60_000)
+    assert errors == []

@@ -20,10 +20,8 @@ QUERY = (
 
 #: Points on the first lane's training-loss curve in the live SVG picture shown while training runs.
 LIVE_POINTS = """() => {
-    const picture = document.querySelector('img[alt="Loss and accuracy curves"]');
-    if (!picture) return 0;
-    const match = atob(picture.src.split(',')[1]).match(/data-points='(\\d+)'/);
-    return match ? Number(match[1]) : 0;
+    const line = document.querySelector('svg[aria-label="Loss and accuracy curves"] polyline[data-points]');
+    return line ? Number(line.getAttribute('data-points')) : 0;
 }"""
 
 #: Points on the first lane's training-loss curve in the interactive chart shown when stopped (not a stale copy).

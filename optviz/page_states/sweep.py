@@ -1,0 +1,308 @@
+"""The sweep page's settings: :class:`SweepState`, its URL table, the axis and hidden-layer codecs and the checks
+that tie fields together (the metric follows the task, an axis fits the optimizer and the grid limit).
+
+``?mode=map&surface=rosenbrock&start=-1.2,1&steps=300&o=sgd:nesterov=1&x=lr:1e-4:1:log:60&y=momentum:0:0.99:lin:50
+&metric=final_loss`` (``o`` repeats in the curves and fair modes; older links wrote ``opt``, still read);
+``task=network&dataset=moons&batch=32&hidden=16,16`` trains a small network per cell. An X axis without a Y axis
+is a 1-D sweep. UI-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..lanes import Lane, keras_arguments
+from ..state import (
+    Choice,
+    Codec,
+    Field,
+    Lanes,
+    Number,
+    PageState,
+    Pair,
+    Surface,
+    lanes_of,
+    query_lists,
+    short,
+    surface_start,
+)
+from ..surface_spec import SurfaceSpec, build_surface
+from ..sweep import (
+    DEFAULT_TOLERANCE,
+    MAX_AXIS_COUNT,
+    MAX_NETWORK_AXIS_COUNT,
+    METRICS,
+    NETWORK_DATASETS,
+    SWEEPABLE,
+    Axis,
+    NetworkTask,
+    check_axis_for,
+    network_task_available,
+    parse_axis,
+)
+
+MODES = ("map", "curves", "tune")
+TASKS = ("surface", "network")
+SWEEP_MAX_STEPS = 2000
+SWEEP_START_LIMIT = 1e3
+MAX_BATCH = 1024
+MAX_UNITS = 64
+MAX_LAYERS = 3
+DEFAULT_COMPARE = lanes_of("sgd:momentum=0.9", "rmsprop", "adam", "nadam")
+DEFAULT_LANE = lanes_of("sgd")
+#: argument -> (low, high, spacing) an axis editor starts from.
+DEFAULT_RANGES = {
+    "lr": (1e-4, 1.0, "log"),
+    "momentum": (0.0, 0.99, "lin"),
+    "rho": (0.0, 0.99, "lin"),
+    "epsilon": (1e-10, 1.0, "log"),
+    "decay": (0.0, 1.0, "lin"),
+    "beta_1": (0.0, 0.99, "lin"),
+    "beta_2": (0.9, 0.9999, "lin"),
+    "schedule_decay": (0.0, 0.1, "lin"),
+    "clipnorm": (0.01, 100.0, "log"),
+    "clipvalue": (0.01, 100.0, "log"),
+}
+MAP_X = Axis("lr", 1e-4, 1.0, "log", 60)
+CURVE_X = Axis("lr", 1e-4, 1.0, "log", 40)
+TUNE_X = Axis("lr", 1e-5, 10.0, "log", 40)
+
+
+def default_axis(argument: str, count: int = 40) -> Axis:
+    """The axis an editor shows for ``argument`` before anything is typed (see :data:`DEFAULT_RANGES`)."""
+    low, high, scale = DEFAULT_RANGES[argument]
+    return Axis(argument, low, high, scale, count)
+
+
+def sweepable(optimizer: str) -> list[str]:
+    """The Keras arguments of ``optimizer`` an axis may sweep, in Keras' order."""
+    return [a for a in keras_arguments(optimizer) if a in SWEEPABLE]
+
+
+def metric_keys(task: str) -> list[str]:
+    """The metrics that score a ``task`` ("surface" or "network"), the default first."""
+    return [key for key, metric in METRICS.items() if metric.task == task]
+
+
+@dataclass(frozen=True)
+class AxisCodec(Codec):
+    """A sweep axis written ``lr:1e-4:1:log:60``; with ``optional``, ``none`` is no axis (a 1-D sweep).
+
+    Any count is read (a grid limit depends on the task; :meth:`SweepState.checked` caps it with a note)."""
+
+    optional: bool = False
+
+    def decode(self, raw: list[str]) -> Axis | None:
+        if self.optional and raw[-1].strip().lower() == "none":
+            return None
+        return parse_axis(raw[-1])
+
+    def encode(self, value: Any) -> list[str]:
+        return [] if value is None else [value.to_text()]
+
+
+@dataclass(frozen=True)
+class Hidden(Codec):
+    """Hidden layers written ``16,16``: 1 to ``layers`` equal widths of 1 to ``units`` (the page's widgets)."""
+
+    units: int = MAX_UNITS
+    layers: int = MAX_LAYERS
+
+    def decode(self, raw: list[str]) -> tuple[int, ...]:
+        why = f"expected 1 to {self.layers} equal widths of 1 to {self.units}, e.g. 16,16"
+        try:
+            widths = tuple(int(v) for v in raw[-1].split(","))
+        except ValueError:
+            raise ValueError(why) from None
+        if not (1 <= len(widths) <= self.layers and len(set(widths)) == 1 and 1 <= widths[0] <= self.units):
+            raise ValueError(why)
+        return widths
+
+    def encode(self, value: Any) -> list[str]:
+        return [",".join(str(int(v)) for v in value)]
+
+
+def formula_problem(spec: SurfaceSpec) -> str | None:
+    """Why a custom formula or window from a link is refused (None when usable): it is then replaced by the default
+    formula with a note, so a refused link never reaches the runs."""
+    try:
+        build_surface(spec)
+    except ValueError as error:
+        return str(error)
+    return None
+
+
+def _network(state: SweepState) -> bool:
+    return state.task == "network"
+
+
+def _surface(state: SweepState) -> bool:
+    return state.task == "surface"
+
+
+def _default_lanes(values: dict[str, Any]) -> tuple[Lane, ...]:
+    return DEFAULT_LANE if values.get("mode", "map") == "map" else DEFAULT_COMPARE
+
+
+def _limit(values: dict[str, Any]) -> int:
+    return MAX_NETWORK_AXIS_COUNT if values.get("task") == "network" else MAX_AXIS_COUNT
+
+
+def _default_x(values: dict[str, Any]) -> Axis:
+    return {"map": MAP_X, "curves": CURVE_X, "tune": TUNE_X}[values.get("mode", "map")].capped(_limit(values))
+
+
+def _default_y(values: dict[str, Any]) -> Axis | None:
+    """The base lane's second sweepable argument (SGD: momentum, Adam: beta_1), None if it has one only."""
+    lanes = values.get("lanes") or DEFAULT_LANE
+    arguments = [a for a in sweepable(lanes[0].optimizer) if a != values.get("x", MAP_X).argument]
+    if values.get("mode", "map") != "map" or not arguments:
+        return None
+    argument = "momentum" if "momentum" in arguments else arguments[0]
+    return default_axis(argument, 50).capped(_limit(values))
+
+
+@dataclass(frozen=True)
+class SweepState(PageState):
+    """Everything a sweep depends on; ``lanes[0]`` is the map's optimizer, all lanes are compared otherwise."""
+
+    mode: str = "map"
+    task: str = "surface"
+    dataset: str = "moons"
+    batch: int = 32
+    hidden: tuple[int, ...] = (16, 16)
+    surface: SurfaceSpec = field(default_factory=SurfaceSpec)
+    start: tuple[float, float] = (-1.2, 1.0)
+    steps: int = 300
+    noise: float = 0.0
+    metric: str = "final_loss"
+    tol: float = DEFAULT_TOLERANCE
+    lanes: tuple[Lane, ...] = DEFAULT_LANE
+    x: Axis = MAP_X
+    y: Axis | None = field(default_factory=lambda: default_axis("momentum", 50))
+
+    FIELDS = (
+        Field("mode", "mode", Choice(MODES)),
+        Field("task", "task", Choice(TASKS), omit_default=True),
+        Field("dataset", "dataset", Choice(NETWORK_DATASETS), written=_network),
+        Field("batch", "batch", Number(1, MAX_BATCH, integer=True), written=_network),
+        Field("hidden", "hidden", Hidden(), written=_network),
+        Field("surface", "surface", Surface(formula_problem), written=_surface),
+        Field("start", "start", Pair(-SWEEP_START_LIMIT, SWEEP_START_LIMIT), written=_surface),
+        Field("steps", "steps", Number(1, SWEEP_MAX_STEPS, integer=True)),
+        Field("noise", "noise", Number(0.0, 100.0), written=lambda s: _surface(s) and s.noise > 0),
+        Field("metric", "metric", Choice(tuple(METRICS))),
+        Field("tol", "tol", Number(1e-12, 1e6), written=lambda s: s.metric == "steps_to_tol"),
+        Field("lanes", "o", Lanes(limit=6), aliases=("opt",)),
+        Field("x", "x", AxisCodec()),
+        Field("y", "y", AxisCodec(optional=True)),
+    )
+    DERIVED_DEFAULTS = {
+        "start": surface_start,
+        "metric": lambda values: metric_keys(values.get("task", "surface"))[0],
+        "lanes": _default_lanes,
+        "x": _default_x,
+        "y": _default_y,
+    }
+
+    @classmethod
+    def from_query(cls, params: Any) -> tuple[SweepState, list[str]]:
+        """As :meth:`PageState.from_query`; an X axis without a Y axis is a 1-D sweep (no Y axis)."""
+        params = query_lists(params)
+        if params.get("x") and not params.get("y"):
+            params["y"] = ["none"]
+        return super().from_query(params)
+
+    @property
+    def axis_limit(self) -> int:
+        """Most values per axis: every cell of a network sweep trains a network."""
+        return MAX_NETWORK_AXIS_COUNT if self.task == "network" else MAX_AXIS_COUNT
+
+    def checked(self, notes: list[str]) -> SweepState:
+        """The task is available, the metric scores the task, the axes fit the grid limit and the optimizer."""
+        state = self
+        if state.task == "network" and not network_task_available():
+            notes.append("The network task needs the training modules, which are not installed; showing a surface.")
+            state = state.replace(task="surface")
+        valid = metric_keys(state.task)
+        if state.metric not in valid:
+            notes.append(
+                f"URL parameter `metric={state.metric}` ignored: a {state.task} sweep scores {', '.join(valid)}. "
+                f"Using {valid[0]}."
+            )
+            state = state.replace(metric=valid[0])
+        for name in ("x", "y"):
+            axis = getattr(state, name)
+            if axis is not None and axis.count > state.axis_limit:
+                notes.append(
+                    f"URL parameter `{name}`: {axis.count} values is over the limit of {state.axis_limit}; "
+                    f"capped to {state.axis_limit}."
+                )
+                state = state.replace(**{name: axis.capped(state.axis_limit)})
+        if state.mode == "tune" and state.x.argument != "lr":
+            notes.append(f"URL parameter `x={state.x.to_text()}` ignored: the fair comparison sweeps lr.")
+            state = state.replace(x=TUNE_X)
+        return state._axes_fit_the_optimizer(notes) if state.mode == "map" else state
+
+    def _axes_fit_the_optimizer(self, notes: list[str]) -> SweepState:
+        state, lane = self, self.lanes[0]
+        for name in ("x", "y"):
+            axis = getattr(state, name)
+            if axis is None:
+                continue
+            try:
+                check_axis_for(axis, lane)
+                if name == "y" and axis.argument == state.x.argument:
+                    raise ValueError(f"the X and Y axes must sweep different arguments, both are {axis.argument}")
+            except ValueError as error:
+                notes.append(f"URL parameter `{name}={short(axis.to_text())}` ignored: {error}.")
+                state = state.replace(**{name: MAP_X if name == "x" else None})
+        return state
+
+    @property
+    def swept_lanes(self) -> tuple[Lane, ...]:
+        """The lanes the sweep runs: the base lane of the map, every lane of the other modes."""
+        return self.lanes[:1] if self.mode == "map" else self.lanes
+
+    @property
+    def is_map(self) -> bool:
+        """A 2-D map (a map with a Y axis); a map without one draws curves like the other modes."""
+        return self.mode == "map" and self.y is not None
+
+    def network_task(self) -> NetworkTask:
+        """The network each cell trains (the network task's settings; the surface fields are not used)."""
+        return NetworkTask(self.dataset, self.steps, tuple(self.hidden), "tanh", self.batch)
+
+    def editor_axes(self) -> dict[str, Axis | None]:
+        """The axis each editor starts from: ``x`` / ``y`` (map), ``curve`` (curves), ``lr`` (fair comparison)."""
+        axes = {
+            "x": self.x if self.mode == "map" else MAP_X,
+            "y": self.y if self.mode == "map" else default_axis("momentum", 50),
+            "curve": self.x if self.mode == "curves" else CURVE_X,
+            "lr": self.x if self.mode == "tune" else TUNE_X,
+        }
+        return {name: None if axis is None else axis.capped(self.axis_limit) for name, axis in axes.items()}
+
+    def editor_widget_values(self) -> dict[str, Any]:
+        """The axis editors' and the comparison's widget values (key suffixes) that show this state."""
+        values: dict[str, Any] = {}
+        for name, axis in self.editor_axes().items():
+            values[f"{name}.argument"] = "(none)" if axis is None else axis.argument
+            if axis is not None:
+                values.update(axis_widget_values(f"{name}.{axis.argument}", axis))
+        compared = self.lanes if self.mode != "map" else DEFAULT_COMPARE
+        values["optimizers"] = list(dict.fromkeys(lane.optimizer for lane in compared))
+        for lane in reversed(compared):  # the first lane of an optimizer wins
+            values[f"fixed.{lane.optimizer}"] = lane.to_text().partition(":")[2]
+        return values
+
+
+def axis_widget_values(prefix: str, axis: Axis) -> dict[str, Any]:
+    """An axis editor's widget values (suffixes ``prefix.min``, ``.max``, ``.scale``, ``.count``)."""
+    return {
+        f"{prefix}.min": float(axis.low),
+        f"{prefix}.max": float(axis.high),
+        f"{prefix}.scale": axis.scale,
+        f"{prefix}.count": int(axis.count),
+    }

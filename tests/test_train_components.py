@@ -163,3 +163,11 @@ def test_pca_before_training_says_why_there_is_no_landscape():
 def test_a_centre_beyond_the_lanes_falls_back_to_the_initial_weights():
     at = page(dataset="moons", view="landscape", centre="9")
     assert at.selectbox(key="t.centre").value == "initial" and len(plotly_figures(at)) == 1
+
+
+def test_a_first_table_after_built_in_data_gets_every_numeric_feature():
+    # a page seeds the widgets from a link without a table: empty target and features
+    at = page(dataset="upload", target="", task="classification", features=[])
+    at.file_uploader(key="t.file").set_value(("mine.csv", csv_text().encode(), "text/csv")).run()
+    assert at.selectbox(key="t.target").value == "label"
+    assert at.multiselect(key="t.features").value == ["a", "b", "c", "price"]

@@ -18,11 +18,11 @@ import streamlit as st
 from optviz.figures.landscape import landscape_figure, projection_caption
 from optviz.landscape import METHODS
 from optviz.landscape_live import LandscapeSettings, LiveLandscape
+from optviz.page_states.train import RESOLUTIONS
 from optviz.training import TrainingSession
 
 VIEWS = {"predictions": "Predictions", "landscape": "Loss landscape"}
 METHOD_WORDS = {"random": "random (filter-normalised)", "pca": "PCA of the paths"}
-RESOLUTIONS = (21, 31, 41, 51, 61, 81, 101)
 DEFAULT_RESOLUTION = 41
 REFRESH_SECONDS = 1.0  # while training runs; the grid is re-evaluated only when the slice must change
 INITIAL = "initial"
@@ -70,8 +70,14 @@ def landscape_controls(prefix: str, lane_count: int, seed: int = 0) -> Landscape
 
 
 def _settle(key: str, allowed: list, fallback) -> None:
-    if st.session_state.get(key) not in allowed:
-        st.session_state[key] = fallback
+    """Put the widget ``key``'s value back (``fallback`` when it is not one of ``allowed``, e.g. from a link) just
+    before the widget is drawn. Re-set, not only checked: a value seeded into a key before its widget first existed
+    stays behind in Streamlit (1.67) under the key and comes back whenever the widget is not drawn for a run (a
+    visit to another page), so the seeded value is deleted and written again while the widget is drawn."""
+    value = st.session_state.get(key)
+    if key in st.session_state:
+        del st.session_state[key]
+    st.session_state[key] = value if value in allowed else fallback
 
 
 class LandscapeView:

@@ -19,14 +19,12 @@ from dataclasses import dataclass
 import streamlit as st
 
 from optviz.datasets import ALL_DATASETS, REGRESSION_DATASETS, Dataset
+from optviz.page_states.train import L2_CHOICES, UPLOAD
 from optviz.user_data import MAX_BYTES, MAX_CLASSES, MAX_COLUMNS, MAX_ROWS, TASKS, Table, TableError, read_table
 from optviz.user_data import table_dataset as make_table_dataset
 
-UPLOAD = "upload"
 #: Every data source the page offers: built-in datasets, then the person's own table.
 DATA_SOURCES = {**ALL_DATASETS, UPLOAD: "Your data (CSV or pasted table)"}
-#: L2 strengths offered (Keras' ``kernel_regularizer=l2(...)``); 0 = none.
-L2_CHOICES = (0.0, 1e-5, 3e-5, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1)
 TASK_WORDS = {"classification": "classification (a label column)", "regression": "regression (a numeric target)"}
 EXAMPLE = "x1,x2,label\n0.1,1.2,a\n0.4,0.9,b\n..."
 
@@ -83,6 +81,10 @@ def _remember_file(prefix: str) -> None:
         st.session_state[prefix + "table"] = (uploaded.name, uploaded.getvalue())
 
 
+def _forget_table(prefix: str) -> None:
+    st.session_state.pop(prefix + "table", None)
+
+
 def _content(prefix: str) -> tuple[str, bytes | str] | None:
     """The table to use: the uploaded file (kept in the session), else the pasted text, else None."""
     kept = st.session_state.get(prefix + "table")
@@ -90,6 +92,21 @@ def _content(prefix: str) -> tuple[str, bytes | str] | None:
         return kept
     pasted = st.session_state.get(prefix + "paste", "")
     return ("the pasted table", pasted) if pasted and pasted.strip() else None
+
+
+def table_snapshot(prefix: str) -> tuple:
+    """What the table widgets hold now (the kept file and the pasted text), for :func:`restore_table`."""
+    return st.session_state.get(prefix + "table"), st.session_state.get(prefix + "paste", "")
+
+
+def restore_table(prefix: str, snapshot: tuple) -> None:
+    """Put back a :func:`table_snapshot` (from a callback: e.g. to keep the table a running training uses)."""
+    kept, pasted = snapshot
+    if kept is None:
+        st.session_state.pop(prefix + "table", None)
+    else:
+        st.session_state[prefix + "table"] = kept
+    st.session_state[prefix + "paste"] = pasted
 
 
 def suggested_task(table: Table, target: str) -> str:
@@ -112,9 +129,14 @@ def _target_changed(prefix: str, tasks: dict[str, str], numeric: list[str]) -> N
 
 
 def _settle(key: str, allowed: list, fallback) -> None:
-    """Put ``fallback`` in the widget ``key`` when its value (e.g. from a link) is not one of ``allowed``."""
-    if st.session_state.get(key) not in allowed:
-        st.session_state[key] = fallback
+    """Put the widget ``key``'s value back (``fallback`` when it is not one of ``allowed``, e.g. from a link) just
+    before the widget is drawn. Re-set, not only checked: a value seeded into a key before its widget first existed
+    stays behind in Streamlit (1.67) under the key and comes back whenever the widget is not drawn for a run (a
+    visit to another page), so the seeded value is deleted and written again while the widget is drawn."""
+    value = st.session_state.get(key)
+    if key in st.session_state:
+        del st.session_state[key]
+    st.session_state[key] = value if value in allowed else fallback
 
 
 # -- widgets -----------------------------------------------------------------------------------------------------
@@ -148,7 +170,11 @@ def table_widgets(prefix: str, test_fraction: float, seed: int) -> TableChoice:
             )
         return TableChoice(None, target, task, features)
     source, data = content
-    if st.session_state.get(prefix + "table") is not None and (st.session_state.get(prefix + "paste") or "").strip():
+    kept = st.session_state.get(prefix + "table") is not None
+    if kept and st.session_state.get(prefix + "file") is None:  # uploaded before a visit to another page
+        st.caption(f"Using {source}, uploaded earlier.")
+        st.button(f"Forget {source}", key=prefix + "forget", on_click=_forget_table, args=(prefix,))
+    elif kept and (st.session_state.get(prefix + "paste") or "").strip():
         st.caption(f"Using {source}: remove the file to use the pasted table.")
     digest = content_digest(data)
     try:
@@ -157,10 +183,17 @@ def table_widgets(prefix: str, test_fraction: float, seed: int) -> TableChoice:
         st.error(f"Cannot use {source}: {error}.", icon=":material/error:")
         return TableChoice(None, target, task, features)
     columns, numeric = table.columns, table.numeric_columns
-    _settle(prefix + "target", columns, default_target(table))
     tasks = {name: suggested_task(table, name) for name in columns}
-    if st.session_state.get(prefix + "task") not in TASKS:
-        st.session_state[prefix + "task"] = tasks[st.session_state[prefix + "target"]]
+    if st.session_state.get(prefix + "table_of") != digest:  # a new table: keep the link's choices that fit it
+        if st.session_state.get(prefix + "target") not in columns:
+            st.session_state[prefix + "target"] = default_target(table)
+            st.session_state[prefix + "task"] = tasks[st.session_state[prefix + "target"]]
+        wanted = [name for name in st.session_state.get(prefix + "features") or () if name in numeric]
+        fallback = [name for name in numeric if name != st.session_state[prefix + "target"]]
+        st.session_state[prefix + "features"] = wanted or fallback
+        st.session_state[prefix + "table_of"] = digest
+    _settle(prefix + "target", columns, default_target(table))
+    _settle(prefix + "task", list(TASKS), tasks[st.session_state[prefix + "target"]])
     target = st.selectbox(
         "Target column",
         columns,
@@ -171,8 +204,9 @@ def table_widgets(prefix: str, test_fraction: float, seed: int) -> TableChoice:
     )
     task = st.radio("Task", list(TASKS), key=prefix + "task", format_func=TASK_WORDS.get, horizontal=False)
     options = [name for name in numeric if name != target]
-    chosen = st.session_state.get(prefix + "features")
-    st.session_state[prefix + "features"] = [n for n in chosen if n in options] if chosen is not None else options
+    kept = [name for name in st.session_state[prefix + "features"] if name in options]
+    del st.session_state[prefix + "features"]  # see _settle
+    st.session_state[prefix + "features"] = kept
     features = tuple(st.multiselect("Feature columns", options, key=prefix + "features"))
     summary = f"{source}: {len(table.frame):,} rows, {len(columns)} columns ({len(numeric)} numeric)."
     try:

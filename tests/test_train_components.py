@@ -142,6 +142,7 @@ def test_the_landscape_view_draws_the_grid_and_one_path_per_lane_from_the_centre
         assert len(x) == 3 and (x[0], y[0]) == (0.0, 0.0)  # every lane starts at the shared initial weights
     caption = " ".join(c.value for c in at.caption)
     assert "filter-normalised random directions" in caption and "keeps" in caption and "off the slice" in caption
+    assert "choose PCA directions" in caption  # a few percent of each path lie on a random slice
 
 
 def test_landscape_controls_pca_lane_centre_and_a_coarser_grid():
@@ -151,7 +152,8 @@ def test_landscape_controls_pca_lane_centre_and_a_coarser_grid():
     assert figure["layout"]["xaxis"]["title"]["text"].startswith("PC1")
     paths = [t for t in figure["data"] if t.get("mode") == "lines+markers"]
     assert (decode(paths[1]["x"])[-1], decode(paths[1]["y"])[-1]) == pytest.approx((0.0, 0.0), abs=1e-9)
-    assert "lane 2's weights at step 40" in " ".join(c.value for c in at.caption)
+    caption = " ".join(c.value for c in at.caption)
+    assert "lane 2's weights at step 40" in caption and "choose PCA directions" not in caption
 
 
 def test_pca_before_training_says_why_there_is_no_landscape():

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
 import streamlit as st
 
 from optviz.figures.landscape import landscape_figure, projection_caption
@@ -26,6 +27,7 @@ METHOD_WORDS = {"random": "random (filter-normalised)", "pca": "PCA of the paths
 DEFAULT_RESOLUTION = 41
 REFRESH_SECONDS = 1.0  # while training runs; the grid is re-evaluated only when the slice must change
 INITIAL = "initial"
+HINT_SHARE = 0.2  # below this share of every path on a random slice, the caption suggests PCA directions
 
 
 def view_choice(prefix: str, predictions: str = "Predictions") -> str:
@@ -109,4 +111,11 @@ class LandscapeView:
             self.figure.plotly_chart(figure, width="stretch", config={"staticPlot": True})
         else:
             self.figure.plotly_chart(figure, key=self.key + "landscape", width="stretch")
-        self.caption.caption(projection_caption(landscape, names))
+        caption = projection_caption(landscape, names)
+        kept = landscape.projection.explained
+        if self.settings.method == "random" and np.nanmax(kept, initial=0.0) < HINT_SHARE:
+            caption += (
+                " Random directions are nearly orthogonal to every path in this many dimensions, so the paths look "
+                "short here: choose PCA directions to see them spread out."
+            )
+        self.caption.caption(caption)

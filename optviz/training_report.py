@@ -11,10 +11,19 @@ from typing import Any
 import pandas as pd
 
 from .figures.live_maps import decision_maps_svg_html, points_markup
-from .figures.training import decision_map_images, images_html
-from .training import HISTORY_COLUMNS, TrainingSession
+from .figures.training import decision_map_images, images_html, value_limit
+from .training import TrainingSession
 
 METRIC_COLUMNS = ("train loss", "test loss", "train accuracy", "test accuracy")
+#: The lanes table's metric columns for a regression session (the loss is the mean squared error).
+REGRESSION_METRIC_COLUMNS = ("train MSE", "test MSE", "train R²", "test R²")
+
+
+def metric_columns(session: TrainingSession) -> dict[str, str]:
+    """The lanes table's metric columns of ``session``: shown name -> history column."""
+    if session.network.is_regression:
+        return dict(zip(REGRESSION_METRIC_COLUMNS, ("train_loss", "test_loss", "train_r2", "test_r2"), strict=True))
+    return {name: name.replace(" ", "_") for name in METRIC_COLUMNS}
 
 
 def status_line(session: TrainingSession, running: bool) -> str:
@@ -42,7 +51,7 @@ def lane_table(session: TrainingSession) -> pd.DataFrame:
             state = f"ok (joined at step {status.joined_step})"
         else:
             state = "ok"
-        metrics = {name: latest[name.replace(" ", "_")][number] for name in METRIC_COLUMNS}
+        metrics = {shown: latest[column][number] for shown, column in metric_columns(session).items()}
         rows.append({"lane": label, "status": state, **metrics})
     return pd.DataFrame(rows)
 
@@ -61,7 +70,7 @@ def history_csv(session: TrainingSession) -> bytes:
     """The whole history, one row per lane per evaluation: step, epoch, lane (from 1), optimizer, the metrics."""
     history = session.history()
     labels = [lane.label() for lane in session.lanes]
-    frame = pd.DataFrame({name: history[name] for name in HISTORY_COLUMNS})
+    frame = pd.DataFrame({name: history[name] for name in session.columns})
     frame["lane"] = frame["lane"] + 1
     frame.insert(3, "optimizer", [labels[i] for i in history["lane"]])
     return frame.to_csv(index=False).encode()
@@ -91,7 +100,8 @@ def live_decision_maps_html(
     xs, ys, probabilities = session.probability_grid(resolution)
     points = points_markup(xs, ys, (data.x_train, data.y_train, data.x_test, data.y_test), pixels)
     captions = _map_captions(labels, marks)
-    return decision_maps_svg_html(probabilities, points, captions, colours, [m is not None for m in marks], pixels)
+    alerts, limit = [m is not None for m in marks], value_limit(data.y_train, data.y_test)
+    return decision_maps_svg_html(probabilities, points, captions, colours, alerts, pixels, limit)
 
 
 def _map_captions(labels: Sequence[str], marks: Sequence[int | None]) -> list[str]:

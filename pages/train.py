@@ -1,9 +1,12 @@
 """Live training: several optimizers train the same small network side by side, from the same initial
-weights on the same mini-batches, with loss/accuracy curves and decision maps (or confusion matrices).
+weights on the same mini-batches, with loss/accuracy (or MSE/R²) curves and decision maps (or confusion matrices),
+or the loss landscape around the shared initial weights or a lane's weights with every lane's path on it.
 
 Every setting lives in one :class:`optviz.page_states.train.TrainState` (its table lists the URL keys:
 ``?dataset=moons&noise=0.2&hidden=16,16&act=tanh&batch=32&o=adam&o=sgd:lr=0.1,momentum=0.9``, plus ``samples``,
-``seed``, ``test``, ``classes`` for blobs, ``chunk`` = steps per update). The settings and the training (step
+``seed``, ``test``, ``classes`` for blobs, ``chunk`` = steps per update; ``dataset=plane``/``gauss`` for regression,
+``dataset=upload&target=...&task=...&features=...`` for the person's own table, whose file the link cannot carry;
+``l2``; ``view=landscape&dir=random&centre=initial&res=41``). The settings and the training (step
 count, weights, histories) stay while the person visits other pages; a change of data, network or batch size
 after the first step is held until the person chooses to restart or to keep the current run.
 """
@@ -14,7 +17,6 @@ import streamlit as st
 
 from optviz.datasets import (
     BLOB_CLASS_RANGE,
-    DATASETS,
     GENERATED,
     NOISE_RANGE,
     SAMPLE_RANGE,
@@ -23,19 +25,29 @@ from optviz.datasets import (
     DatasetSpec,
     make_dataset,
 )
+from optviz.landscape_live import LiveLandscape
 from optviz.mlp import ACTIVATIONS, MAX_HIDDEN_LAYERS, UNIT_RANGE, Network
-from optviz.page_states.train import CHUNK_RANGE, MAX_LANES, SEED_LIMIT, TrainState
+from optviz.page_states.train import CHUNK_RANGE, DATA_SOURCES, MAX_LANES, SEED_LIMIT, UPLOAD, TrainState
 from optviz.state import widget_values
 from optviz.training import BATCH_SIZE_RANGE, TrainingSession, keras_script
 from optviz.training_report import Throttle
+from pages.components.landscape_view import LandscapeView, landscape_controls, view_choice
 from pages.components.lane_list import lanes_panel
-from pages.components.live_training import MAP_REFRESH_SECONDS, LiveView, train_live
+from pages.components.live_training import MAP_REFRESH_SECONDS, LiveView, predictions_name, train_live
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
 from pages.components.routing import route_through_app
+from pages.components.train_data import (
+    TableChoice,
+    dataset_label,
+    l2_widget,
+    restore_table,
+    table_snapshot,
+    table_widgets,
+)
 
 KEY = "train."
 SESSION, RUNNING, APPLIED, MAPS = KEY + "session", KEY + "running", KEY + "applied", KEY + "maps"
-LANES = KEY + "lanes"
+LANES, LANDSCAPE, APPLIED_TABLE = KEY + "lanes", KEY + "landscape_memory", KEY + "applied_table"
 
 
 def hidden_widgets(hidden: tuple[int, ...]) -> dict[str, int]:
@@ -43,10 +55,14 @@ def hidden_widgets(hidden: tuple[int, ...]) -> dict[str, int]:
     return {"layers": len(hidden), **{f"units.{index}": units for index, units in enumerate(hidden)}}
 
 
-WIDGETS = {"hidden": hidden_widgets, "lanes": lambda lanes: {}}
-#: Keys that are not widgets a script may set (buttons, downloads, charts) or are kept by Streamlit anyway.
+WIDGETS = {"hidden": hidden_widgets, "lanes": lambda lanes: {}, "features": lambda names: {"features": list(names)}}
+#: Keys that are not widgets a script may set (buttons, downloads, charts, the file uploader) or are kept anyway
+#: (the session, the uploaded table: restoring a table the person chose to forget would bring it back).
 UNSETTABLE = ("start", "stop", "step", "reset", "restart", "keep", "csv", "curves", "confusion")
 UNSETTABLE += ("session", "running", "applied", "maps", "url_notes", "url_state")
+UNSETTABLE += ("landscape", "landscape_memory", "file", "forget", "table", "table_of", "applied_table")
+#: Settings a running training takes at once: "Keep the current run" leaves them as they are.
+LIVE_SETTINGS = ("chunk", "l2", "view", "dir", "centre", "res")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -56,11 +72,13 @@ def dataset_for(spec: DatasetSpec) -> Dataset:
 
 
 # -- widgets ----------------------------------------------------------------------------------------------
-def settings_widgets() -> TrainState:
-    """The sidebar's data, network and training widgets as a state (lanes: the defaults, read later)."""
+def settings_widgets() -> tuple[TrainState, TableChoice | None]:
+    """The sidebar's data, network and training widgets as a state (lanes and view: the defaults, read later),
+    and for ``dataset=upload`` what the table widgets chose."""
     with st.sidebar:
         st.subheader("Data")
-        name = st.selectbox("Dataset", list(DATASETS), key=KEY + "dataset", format_func=DATASETS.get)
+        name = st.selectbox("Dataset", list(DATA_SOURCES), key=KEY + "dataset", format_func=dataset_label)
+        table_box = st.container()
         generated = name in GENERATED
         samples = st.slider("Samples", *SAMPLE_RANGE, step=20, key=KEY + "samples", disabled=not generated)
         noise = st.slider("Noise", *NOISE_RANGE, step=0.05, key=KEY + "noise", disabled=not generated)
@@ -84,7 +102,8 @@ def settings_widgets() -> TrainState:
         st.subheader("Training")
         batch = st.number_input("Batch size", *BATCH_SIZE_RANGE, key=KEY + "batch")
         chunk = st.slider("Steps per update", *CHUNK_RANGE, key=KEY + "chunk", help="Mini-batches per screen update.")
-    return TrainState(
+        l2 = l2_widget(KEY)
+    state = TrainState(
         dataset=name,
         samples=int(samples),
         noise=float(noise),
@@ -95,7 +114,13 @@ def settings_widgets() -> TrainState:
         act=act,
         batch=int(batch),
         chunk=int(chunk),
+        l2=l2,
     )
+    if name != UPLOAD:
+        return state, None
+    with table_box:
+        table = table_widgets(KEY, float(test), int(seed))
+    return state.replace(target=table.target, task=table.task, features=table.features, digest=table.digest), table
 
 
 # -- session ----------------------------------------------------------------------------------------------
@@ -122,8 +147,10 @@ def _keep_current_run() -> None:
     """Drop the held change: the widgets go back to the settings the current session runs."""
     applied: TrainState = st.session_state[APPLIED]
     for suffix, value in widget_values(applied, WIDGETS).items():
-        if suffix != "chunk":
+        if suffix not in LIVE_SETTINGS:
             st.session_state[KEY + suffix] = value
+    if applied.is_upload:  # and the table the run trains on
+        restore_table(KEY, st.session_state[APPLIED_TABLE])
 
 
 def held_changes(wanted: TrainState) -> list[str]:
@@ -152,9 +179,11 @@ def current_session(state: TrainState, dataset: Dataset, network: Network, keys:
     session, applied = st.session_state.get(SESSION), st.session_state.get(APPLIED)
     if session is not None and applied is not None and applied.structure() == state.structure():
         session.configure(state.lanes, keys)
+        session.set_l2(state.l2)
     else:
-        session = TrainingSession(dataset, network, state.lanes, state.batch, state.seed, keys)
+        session = TrainingSession(dataset, network, state.lanes, state.batch, state.seed, keys, state.l2)
         st.session_state[SESSION] = session
+        st.session_state[APPLIED_TABLE] = table_snapshot(KEY)
     st.session_state[APPLIED] = state
     return session
 
@@ -169,12 +198,22 @@ def train_page() -> None:
     )
     show_url_notes(seed_from_url(TrainState, KEY, WIDGETS))
     st.session_state.setdefault(RUNNING, False)
-    wanted = settings_widgets()
+    wanted, table = settings_widgets()
     held = held_changes(wanted)
     base = st.session_state[APPLIED] if held else wanted
-    dataset = dataset_for(base.data)
-    network = Network(dataset.inputs, base.hidden, dataset.classes, base.act)
-    st.sidebar.caption(f"Network {network.describe()} + softmax: {network.parameter_count} weights per lane.")
+    if held:
+        dataset = st.session_state[SESSION].dataset
+    elif base.is_upload:
+        dataset = table.dataset if table is not None else None
+    else:
+        dataset = dataset_for(base.data)
+    if dataset is None:  # "Your data" without a usable table yet: the sidebar says what to do (the link stays)
+        st.info("Upload a CSV file or paste a table in the sidebar to train on your data.", icon=":material/upload:")
+        st.session_state[RUNNING] = False
+        return
+    network = Network(dataset.inputs, base.hidden, dataset.outputs, base.act, dataset.task)
+    output = "a linear output (regression, mean squared error)" if dataset.is_regression else "softmax"
+    st.sidebar.caption(f"Network {network.describe()} + {output}: {network.parameter_count} weights per lane.")
     if held:
         ask_before_restart(held, st.session_state[SESSION].step)
 
@@ -195,7 +234,17 @@ def train_page() -> None:
     # Folded while training runs (open it to tune a lane mid-run): fewer widgets for the browser to keep up to date.
     with st.expander("Optimizer lanes", expanded=not running):
         choices = lanes_panel(url_state(KEY).lanes, LANES, MAX_LANES, columns=3, allow_native=True)
-    state = base.replace(chunk=chunk, lanes=tuple(choice.lane for choice in choices))
+    with view.views:  # under the curves: what is drawn there
+        shown = view_choice(KEY, predictions_name(dataset))
+        if shown == "landscape":
+            settings = landscape_controls(KEY, len(choices), seed=base.seed)
+            memory = st.session_state.setdefault(LANDSCAPE, LiveLandscape())
+            view.landscape = LandscapeView(KEY, memory, settings)
+    looks = {"view": shown}
+    if shown == "landscape":  # the controls' values (they are dropped while the predictions are shown)
+        looks.update({name: st.session_state[KEY + name] for name in ("dir", "centre", "res")})
+    lanes = tuple(choice.lane for choice in choices)
+    state = base.replace(chunk=chunk, l2=wanted.l2, lanes=lanes, **looks)
     session = current_session(state, dataset, network, [choice.lane_id for choice in choices])
     write_url(state)
 
@@ -206,8 +255,11 @@ def train_page() -> None:
         )
         for number, lane in enumerate(session.lanes):
             st.markdown(f"**Lane {number + 1}: {lane.label()}**")
-            st.code(keras_script(network, lane, state.batch), language="python")
-    st.caption("The address bar holds this setup (dataset, network, batch size and lanes): copy it to share.")
+            st.code(keras_script(network, lane, state.batch, state.l2), language="python")
+    st.caption(
+        "The address bar holds this setup (dataset, network, batch size, L2, lanes and view): copy it to share. "
+        "An uploaded table is not in the link: whoever opens it is asked to upload the file again."
+    )
 
     # Last, so the loop below never holds back the rest of the page.
     colours = [choice.colour for choice in choices]

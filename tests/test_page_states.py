@@ -486,3 +486,82 @@ def test_a_codec_reads_a_good_value(codec, raw: str, value) -> None:
 def test_a_codec_refuses_a_bad_value_saying_why(codec, raw: str, why: str) -> None:
     with pytest.raises(ValueError, match=why):
         codec.decode([raw])
+
+
+# -- /train: your data, regression, L2 and the landscape (issue 16) ----------------------------------------------
+TRAIN_DATA_URLS = [
+    "/train?dataset=plane&samples=400&noise=0.2&hidden=16,16&act=tanh&batch=32",
+    "/train?dataset=gauss&samples=600&noise=0&hidden=8&act=relu&batch=16&l2=0.001",
+    "/train?dataset=upload&target=label&task=classification&features=a&features=b&test=0.3&seed=4&hidden=16"
+    "&act=tanh&batch=32&chunk=10&o=adam&l2=0.0001",
+    "/train?dataset=upload&target=price&task=regression&features=a,b&hidden=none&act=tanh&batch=32",
+    "/train?dataset=moons&view=landscape&dir=pca&centre=2&res=61",
+    "/train?dataset=moons&view=landscape&dir=random&centre=initial&res=41&o=adam&o=sgd",
+    "/train?dataset=digits&view=landscape&dir=random&centre=6&res=101&l2=0.1",
+]
+
+
+@pytest.mark.parametrize("url", TRAIN_DATA_URLS)
+def test_train_data_and_landscape_links_round_trip_without_notes(url: str) -> None:
+    state, notes = TrainState.from_query(params_of(url))
+    assert notes == []
+    again, notes_again = TrainState.from_query(state.to_query())
+    assert again == state and notes_again == []
+
+
+def test_train_upload_link_values_are_read_and_written_only_for_an_upload() -> None:
+    state, _ = TrainState.from_query(params_of(TRAIN_DATA_URLS[2]))
+    assert (state.dataset, state.target, state.task, state.features, state.l2) == (
+        "upload",
+        "label",
+        "classification",
+        ("a", "b"),
+        0.0001,
+    )
+    assert state.to_query()["features"] == ["a", "b"]
+    moons = state.replace(dataset="moons")
+    assert not {"target", "task", "features"} & set(moons.to_query())
+    plain = TrainState(test=0.3, seed=4, hidden=(16,), lanes=lanes_of("adam"))
+    assert moons.canonical().features == () and moons.structure() == plain.structure()
+    column, _ = TrainState.from_query(params_of(TRAIN_DATA_URLS[3]))
+    assert column.features == ("a,b",)  # one repeated key per column: a name may hold a comma
+
+
+def test_train_landscape_fields_are_written_only_with_the_landscape() -> None:
+    state, _ = TrainState.from_query(params_of(TRAIN_DATA_URLS[4]))
+    assert (state.view, state.dir, state.centre, state.res) == ("landscape", "pca", "2", 61)
+    assert not {"view", "dir", "centre", "res", "l2"} & set(TrainState().to_query())
+    assert state.structure() == TrainState().structure()  # the view never restarts training
+
+
+def test_train_table_and_its_columns_restart_training_l2_does_not() -> None:
+    base = TrainState(dataset="upload", target="y", features=("a",), digest="1" * 64)
+    assert base.replace(l2=0.01).structure() == base.structure()
+    for change in (dict(digest="2" * 64), dict(target="z"), dict(task="regression"), dict(features=("a", "b"))):
+        assert base.replace(**change).structure() != base.structure(), change
+    assert base.replace(digest="2" * 64, target="z").structure_changes(base) == ["table", "target column"]
+
+
+TRAIN_DATA_TAMPERED = [
+    ("dataset", "iris", "must be one of moons", "dataset", "moons"),
+    ("task", "clustering", "must be one of classification, regression", "task", "classification"),
+    ("l2", "2", "between 0 and 1", "l2", 0.0),
+    ("l2", "-0.1", "between 0 and 1", "l2", 0.0),
+    ("view", "3d", "must be one of predictions, landscape", "view", "predictions"),
+    ("dir", "hessian", "must be one of random, pca", "dir", "random"),
+    ("centre", "7", "must be one of initial, 1", "centre", "initial"),
+    ("res", "1000", "between 21 and 101", "res", 41),
+    ("target", "x" * 300, "longer than 200 characters", "target", ""),
+]
+
+
+@pytest.mark.parametrize(("key", "raw", "words", "name", "used"), TRAIN_DATA_TAMPERED)
+def test_train_data_tampered_values_fall_back_with_a_note(key: str, raw: str, words: str, name: str, used) -> None:
+    state, notes = TrainState.from_query({key: [raw], "dataset": ["upload"], "view": ["landscape"]} | {key: [raw]})
+    assert getattr(state, name) == used
+    assert len(notes) == 1 and words in notes[0] and f"`{key}=" in notes[0], notes
+
+
+def test_train_l2_and_resolution_snap_to_offered_values() -> None:
+    state, notes = TrainState.from_query({"l2": ["0.0012"], "res": ["44"], "view": ["landscape"]})
+    assert notes == [] and state.l2 == 0.001 and state.res == 41

@@ -26,8 +26,8 @@ def axis_titles(landscape: Landscape) -> tuple[str, str]:
 def landscape_figure(
     landscape: Landscape, labels: Sequence[str], colours: Sequence[str], diverged_steps: Sequence[int | None]
 ) -> go.Figure:
-    """Contours of log10 of the loss over the slice, the centre as a white star, and each lane's projected path
-    (hover: step, coordinates, distance off the plane); a diverged lane ends with a red x."""
+    """Contours of log10 of the loss over the slice, the centre as a white star (under the paths), and each lane's
+    projected path (hover: step, coordinates, distance off the plane); a diverged lane ends with a red x."""
     losses = landscape.losses
     with np.errstate(divide="ignore", invalid="ignore"):
         shown = np.log10(np.where(losses > 0, losses, np.nan))
@@ -47,6 +47,18 @@ def landscape_figure(
             name="loss",
         )
     ]
+    # the centre under the paths: paths on a random slice often stay close to it
+    traces.append(
+        dict(
+            type="scatter",
+            x=[0.0],
+            y=[0.0],
+            mode="markers",
+            marker=dict(symbol="star", size=14, color="#FFFFFF", line=dict(color="#222222", width=1)),
+            name=f"centre: {landscape.centre_label}",
+            hovertemplate=f"centre: {landscape.centre_label}<extra></extra>",
+        )
+    )
     projection = landscape.projection
     for lane, (label, colour) in enumerate(zip(labels, colours, strict=True)):
         coordinates = projection.coordinates[lane]
@@ -80,17 +92,6 @@ def landscape_figure(
                     hovertemplate=f"{label} diverged at step {diverged_steps[lane]}<extra></extra>",
                 )
             )
-    traces.append(
-        dict(
-            type="scatter",
-            x=[0.0],
-            y=[0.0],
-            mode="markers",
-            marker=dict(symbol="star", size=14, color="#FFFFFF", line=dict(color="#222222", width=1)),
-            name=f"centre: {landscape.centre_label}",
-            hovertemplate=f"centre: {landscape.centre_label}<extra></extra>",
-        )
-    )
     x_title, y_title = axis_titles(landscape)
     layout = dict(
         xaxis=dict(title=dict(text=x_title), range=[landscape.alphas[0], landscape.alphas[-1]], constrain="domain"),

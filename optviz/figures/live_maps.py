@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .training import CLASS_COLOURS, DIVERGED_COLOUR, probability_colours
+from .training import CLASS_COLOURS, DIVERGED_COLOUR, probability_colours, value_colours, value_limit
 
 COLOUR_STEP = 8  # RGB levels merged into one fill: invisible on a pastel map, far fewer paths
 FOG, FOG_SHARE = 235.0, 0.6  # a diverged lane's map is greyed out, as on the PNG
@@ -57,13 +57,19 @@ def points_markup(
     """The data on a map ``size`` pixels wide over ``xs, ys``: training points dots with a white rim, test points
     black-edged diamonds, one path per class and split."""
     x_train, y_train, x_test, y_test = points
+    regression = np.issubdtype(y_train.dtype, np.floating)
+    limit = value_limit(y_train, y_test)
     parts = []
     for x, y, test in ((x_train, y_train, False), (x_test, y_test, True)):
         px = (x[:, 0] - xs[0]) / (xs[-1] - xs[0]) * (size - 1)
         py = (1.0 - (x[:, 1] - ys[0]) / (ys[-1] - ys[0])) * (size - 1)
-        for label in np.unique(y).tolist():
-            colour = CLASS_COLOURS[label]
-            pairs = zip(px[y == label].tolist(), py[y == label].tolist(), strict=True)
+        if regression:  # a point's colour is its target on the map's scale, quantised: one path per colour
+            codes = (value_colours(y, limit).astype(np.int64) // COLOUR_STEP * COLOUR_STEP) @ [1 << 16, 1 << 8, 1]
+            groups = [(f"#{int(code):06X}", codes == code) for code in np.unique(codes)]
+        else:
+            groups = [(CLASS_COLOURS[label], y == label) for label in np.unique(y).tolist()]
+        for colour, chosen in groups:
+            pairs = zip(px[chosen].tolist(), py[chosen].tolist(), strict=True)
             if test:
                 d = "".join(f"M{a:.1f} {b - 4:.1f}l4 4l-4 4l-4-4z" for a, b in pairs)
                 parts.append(f"<path d='{d}' fill='{colour}' stroke='black' stroke-width='1'/>")
@@ -81,13 +87,18 @@ def decision_maps_svg_html(
     colours: Sequence[str],
     diverged: Sequence[bool],
     size: int,
+    limit: float = 1.0,
 ) -> str:
     """Small multiples like ``images_html`` (caption under each map, lane colour as a top rule, a diverged lane's
     caption bold red and its map greyed), each map an inline SVG. ``probabilities (K, G, G, C)``;
-    ``data_points`` from :func:`points_markup`."""
+    ``data_points`` from :func:`points_markup`. A regression session's outputs ``(K, G, G, 1)`` are drawn as values
+    (``value_colours`` up to ``limit``, as the PNG maps)."""
     cells = []
     for lane, (caption, colour, alert) in enumerate(zip(captions, colours, diverged, strict=True)):
-        rgb = probability_colours(probabilities[lane]).astype(float)
+        if probabilities.shape[-1] == 1:
+            rgb = np.clip(value_colours(probabilities[lane, ..., 0], limit), 0, 255)[::-1]
+        else:
+            rgb = probability_colours(probabilities[lane]).astype(float)
         if alert:
             rgb = (1 - FOG_SHARE) * rgb + FOG_SHARE * FOG
         style = f"color:{DIVERGED_COLOUR};font-weight:700;" if alert else ""

@@ -183,8 +183,14 @@ def _axis_names(index: int) -> tuple[str, str, str, str]:
     return f"x{suffix}", f"y{suffix}", f"xaxis{suffix}", f"yaxis{suffix}"
 
 
-def confusion_figure(counts: np.ndarray, titles: Sequence[str], diverged_steps: Sequence[int | None]) -> go.Figure:
-    """One confusion matrix per lane (true class down, predicted across), coloured by the share of each true class."""
+def confusion_figure(
+    counts: np.ndarray,
+    titles: Sequence[str],
+    diverged_steps: Sequence[int | None],
+    class_names: Sequence[str] | None = None,
+) -> go.Figure:
+    """One confusion matrix per lane (true class down, predicted across), coloured by the share of each true class;
+    the classes are named ``class_names`` (a table's label values) or numbered."""
     lanes, classes = counts.shape[0], counts.shape[1]
     rows, _, domains = _grid_layout(lanes)
     totals = counts.sum(axis=2, keepdims=True)
@@ -192,7 +198,7 @@ def confusion_figure(counts: np.ndarray, titles: Sequence[str], diverged_steps: 
     traces = []
     layout: dict = {}
     annotations = []
-    labels = [str(c) for c in range(classes)]
+    labels = [str(name) for name in class_names] if class_names else [str(c) for c in range(classes)]
     for index in range(lanes):
         x_ref, y_ref, x_key, y_key = _axis_names(index)
         x_domain, y_domain = domains[index]
@@ -264,7 +270,7 @@ def _draw_points(
     layer = Image.new("RGBA", (size, size), (0, 0, 0, 0))
     draw = ImageDraw.Draw(layer)
     regression = np.issubdtype(y_train.dtype, np.floating)
-    limit = _value_limit(y_train, y_test)
+    limit = value_limit(y_train, y_test)
     for x, y, test in ((x_train, y_train, False), (x_test, y_test, True)):
         px = (x[:, 0] - xs[0]) / (xs[-1] - xs[0]) * (size - 1)
         py = (1.0 - (x[:, 1] - ys[0]) / (ys[-1] - ys[0])) * (size - 1)
@@ -296,7 +302,7 @@ def decision_map_images(
     """
     layer = _points_layer(xs, ys, points, size)
     fog = Image.new("RGBA", (size, size), (235, 235, 235, 255))
-    limit = _value_limit(points[1], points[3])
+    limit = value_limit(points[1], points[3])
     images = []
     for lane in range(probabilities.shape[0]):
         if probabilities.shape[-1] == 1:
@@ -313,7 +319,7 @@ def decision_map_images(
     return images
 
 
-def _value_limit(*targets: np.ndarray) -> float:
+def value_limit(*targets: np.ndarray) -> float:
     """The colour scale's half-range for regression targets: their largest magnitude (1 if there is none)."""
     values = np.abs(np.concatenate([np.asarray(t, dtype=np.float64) for t in targets]))
     values = values[np.isfinite(values)]

@@ -12,7 +12,6 @@ from optviz.figures.live_curves import curves_svg, inline_svg
 from optviz.figures.training import confusion_figure, curves_figure
 from optviz.training import TrainingSession
 from optviz.training_report import (
-    METRIC_COLUMNS,
     Throttle,
     decision_maps_html,
     divergence_messages,
@@ -21,8 +20,10 @@ from optviz.training_report import (
     lane_table,
     live_decision_maps_html,
     maps_signature,
+    metric_columns,
     status_line,
 )
+from pages.components.landscape_view import LandscapeView
 
 TICK_SECONDS = 0.07  # one chunk of training and a redraw per tick while training runs
 LIVE_RUN_SECONDS = 60.0
@@ -35,6 +36,17 @@ MAPS_CAPTION = (
     "Decision maps (standardised inputs): the background mixes the class colours by the predicted probabilities, "
     "the dark line is the decision boundary; dots are training points, diamonds test points."
 )
+REGRESSION_MAPS_CAPTION = (
+    "Prediction maps (standardised inputs and target): the background is each lane's predicted target, blue below "
+    "0 (the mean), orange above; dots are training points, diamonds test points, coloured by their targets."
+)
+
+
+def predictions_name(dataset) -> str:
+    """What the "predictions" view shows for this data."""
+    if dataset.is_planar:
+        return "Prediction maps" if dataset.is_regression else "Decision maps"
+    return "Predictions" if dataset.is_regression else "Confusion matrices"
 
 
 class LiveView:
@@ -42,12 +54,16 @@ class LiveView:
     SVG picture while running, the interactive Plotly figure once stopped), the table every
     ``TABLE_REFRESH_SECONDS``, the decision maps or confusion matrices every ``MAP_REFRESH_SECONDS``, the
     divergence messages when a lane diverges. ``key`` prefixes the element keys; ``maps`` keeps the last maps
-    (in the session, so a rerun does not rebuild them)."""
+    (in the session, so a rerun does not rebuild them). ``views`` is a container under the curves for the view
+    control; a :class:`~pages.components.landscape_view.LandscapeView` given as ``landscape`` replaces the
+    predictions."""
 
     def __init__(self, key: str, maps: Throttle) -> None:
         self.key, self.maps = key, maps
         self.status, self.errors, self.table, self.curves = st.empty(), st.empty(), st.empty(), st.empty()
+        self.views = st.container()
         self.caption, self.pictures, self.footer = st.empty(), st.empty(), st.empty()
+        self.landscape: LandscapeView | None = None
         self.pictures_sent: object = None
         self.table_sent = -math.inf
         self.errors_sent: list[str] | None = None
@@ -96,14 +112,18 @@ class LiveView:
             lane_table(self.session),
             hide_index=True,
             width="stretch",
-            column_config=dict.fromkeys(METRIC_COLUMNS, number),
+            column_config=dict.fromkeys(metric_columns(self.session), number),
         )
         self.table_sent = time.monotonic()
 
     def draw_pictures(self, running: bool) -> None:
-        """Decision maps (2-D data) or confusion matrices (digits), re-sent only when they changed."""
+        """The landscape when chosen, else decision maps (2-D data) or confusion matrices (more inputs), re-sent
+        only when they changed; a regression on more than 2 inputs has no picture but the landscape."""
         session = self.session
         now = time.monotonic()
+        if self.landscape is not None:
+            self.landscape.draw(session, [lane.label() for lane in session.lanes], self.colours, running)
+            return
         if session.dataset.is_planar:
             signature = maps_signature(session, self.labels, self.colours, live=running)
             if self.maps.due(signature, now, running):
@@ -111,14 +131,23 @@ class LiveView:
                 self.maps.keep(signature, now, draw(session, self.labels, self.colours, MAP_RESOLUTION, MAP_PIXELS))
             if self.maps.value is self.pictures_sent:
                 return
-            self.caption.caption(MAPS_CAPTION)
+            self.caption.caption(REGRESSION_MAPS_CAPTION if session.dataset.is_regression else MAPS_CAPTION)
             self.pictures.markdown(self.maps.value, unsafe_allow_html=True)
             self.pictures_sent = self.maps.value
+            return
+        if session.dataset.is_regression:
+            if self.pictures_sent is None:
+                self.caption.caption(
+                    f"A regression on {session.dataset.inputs} inputs has no map to draw: the curves show the mean "
+                    "squared error and R²; the loss landscape view shows the loss around the weights."
+                )
+                self.pictures_sent = now
             return
         if running and self.pictures_sent is not None and now - self.pictures_sent < MAP_REFRESH_SECONDS:
             return
         self.caption.caption("Confusion matrices on the test set: true class down, predicted class across.")
-        figure = confusion_figure(session.confusion_matrices("test"), self.labels, session.diverged_steps())
+        counts, marks = session.confusion_matrices("test"), session.diverged_steps()
+        figure = confusion_figure(counts, self.labels, marks, session.dataset.class_names)
         if running:  # redrawn while running: a still picture of the figure
             self.pictures.plotly_chart(figure, width="stretch", config={"staticPlot": True})
         else:

@@ -116,7 +116,11 @@ def test_the_landscape_view_draws_the_grid_and_every_lanes_path_from_the_initial
     landscape = figures[1]
     assert decode(landscape["data"][0]["z"]).shape == (41, 41)
     paths = [t for t in landscape["data"] if t.get("mode") == "lines+markers"]
-    assert [p["name"].split(" (")[0] for p in paths] == ["1. Adam lr=0.01", "2. SGD lr=0.1, momentum=0.9", "3. RMSprop"]
+    assert [p["name"].split(" (")[0] for p in paths] == [
+        "1. Adam lr=0.01",
+        "2. SGD lr=0.1, momentum=0.9",
+        "3. RMSprop lr=0.001",
+    ]
     for path in paths:
         assert len(decode(path["x"])) == 3 and (decode(path["x"])[0], decode(path["y"])[0]) == (0.0, 0.0)
     assert any("what" in c.value or "off the slice" in c.value for c in at.caption)

@@ -30,7 +30,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(os.environ.get("OPTVIZ_ROOT", Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.app_server import start_app, stop_app  # noqa: E402
+from tests.app_server import CHROME_ARGS, start_app, stop_app  # noqa: E402
 
 QUERY = (
     "dataset=moons&samples=400&noise=0.2&hidden=16,16&act=tanh&batch=32&chunk=10"
@@ -43,17 +43,6 @@ STEP = """() => {
 STOPPED = "() => [...document.querySelectorAll('p')].some(p => /^Step \\d+ ·.*stopped$/.test(p.innerText))"
 SETTLE_SECONDS = 20.0
 WIDTHS = (6, 6, 11, 10, 11, 9, 7, 8)
-#: The browser tests' flags (tests/browser/conftest.py): software rendering, no background work.
-CHROME_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def renderer_memory_mb(browser_cdp) -> float:

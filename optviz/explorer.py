@@ -21,7 +21,9 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from .lanes import Lane, batch_key, batched_callbacks, batched_optimizer
+from .page_states.explorer import ExplorerState
 from .runner import DEFAULT_BOUND, Trajectory, ValueAndGrad, run
+from .surface_spec import build_surface
 
 
 def _take(trajectory: Trajectory, columns: slice) -> Trajectory:
@@ -112,3 +114,19 @@ def run_lanes(
         for index, trajectory in zip(indices, group, strict=True):
             results[index] = trajectory
     return results  # type: ignore[return-value]
+
+
+def run_explorer(state: ExplorerState, group_runner: Callable[..., list[Trajectory]] = run_group) -> list[Trajectory]:
+    """Every lane's trajectory for the surface explorer's ``state`` (its surface, start, steps, noise and lanes):
+    what the page draws and what a scenario's lesson quotes. ``group_runner`` as in :func:`run_lanes`."""
+    surface = build_surface(state.surface)
+    return run_lanes(
+        state.lanes,
+        surface.value_and_grad,
+        state.start,
+        state.steps,
+        noise_sigma=state.noise,
+        noise_seed=state.seed,
+        ensemble=state.ensemble,
+        group_runner=group_runner,
+    )

@@ -6,10 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlencode
 
-from .explorer import run_lanes
+from .explorer import run_explorer
 from .page_states.explorer import ExplorerState
 from .runner import Trajectory
-from .surface_spec import build_surface
 
 
 @dataclass(frozen=True)
@@ -100,14 +99,4 @@ def get_scenario(key: str) -> Scenario:
 
 def run_scenario(scenario: Scenario) -> list[Trajectory]:
     """Every lane's trajectory in ``scenario`` (what the explorer computes for its link)."""
-    state = scenario.state()
-    surface = build_surface(state.surface)
-    return run_lanes(
-        state.lanes,
-        surface.value_and_grad,
-        state.start,
-        state.steps,
-        noise_sigma=state.noise,
-        noise_seed=state.seed,
-        ensemble=state.ensemble,
-    )
+    return run_explorer(scenario.state())

@@ -11,22 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from .app_server import start_app, stop_app
+from .app_server import CHROME_ARGS, start_app, stop_app
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 
-CHROME_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="session")

@@ -79,7 +79,7 @@ class TrainState(PageState):
         Field("act", "act", Choice(ACTIVATIONS)),
         Field("batch", "batch", Number(*BATCH_SIZE_RANGE, integer=True)),
         Field("chunk", "chunk", Number(*CHUNK_RANGE, integer=True)),
-        Field("lanes", "o", Lanes(limit=MAX_LANES, allow_native=True)),
+        Field("lanes", "o", Lanes(limit=MAX_LANES, allow_native=True, allow_plan=True)),
     )
 
     def checked(self, notes: list[str]) -> TrainState:

@@ -76,7 +76,7 @@ def network_results(state: SweepState, lanes: tuple[Lane, ...]) -> SweepResult |
     return long_job(("tune", state, task, lanes), lambda p: tune(lanes, state.x, task, state.metric, p), text)
 
 
-def mode_widgets(mode: str, start: SweepState, limit: int) -> tuple[list[Lane], list, list[str]]:
+def mode_widgets(mode: str, start: SweepState, limit: int, steps: int) -> tuple[list[Lane], list, list[str]]:
     """The optimizer(s) and axes of ``mode``: the lanes, ``[x, y]`` and the problems found."""
     # What the link asked for, put into the widgets about to be drawn (Streamlit would keep a value set for a
     # widget not drawn in that run and show it again after a visit to another page).
@@ -95,10 +95,10 @@ def mode_widgets(mode: str, start: SweepState, limit: int) -> tuple[list[Lane], 
     optimizer_column, axes_column = st.columns([1, 1])
     with optimizer_column:
         heading = st.empty()
-        lane = lane_editor(start.lanes[0], key=KEY + "base")
+        lane = lane_editor(start.lanes[0], key=KEY + "base", allow_plan=True, steps=steps)
     with axes_column:
-        x, x_problem = axis_widgets("x", "X axis", sweepable(lane.optimizer), limit)
-        others = [a for a in sweepable(lane.optimizer) if x is None or a != x.argument]
+        x, x_problem = axis_widgets("x", "X axis", sweepable(lane.optimizer, lane), limit)
+        others = [a for a in sweepable(lane.optimizer, lane) if x is None or a != x.argument]
         y, y_problem = axis_widgets("y", "Y axis", others, limit, optional=True)
         if y is None and not y_problem:
             st.caption("With no Y axis the sweep draws the metric against X (a 1-D sweep).")
@@ -151,7 +151,7 @@ def sweep_page() -> None:
         return
     mode = st.radio("Mode", list(MODES), key=KEY + "mode", persist_state=KEPT, format_func=MODES.get, horizontal=True)
     limit = SweepState(task=chosen["task"]).axis_limit
-    lanes, (x, y), problems = mode_widgets(mode, start, limit)
+    lanes, (x, y), problems = mode_widgets(mode, start, limit, chosen["steps"])
     for message in problems:
         st.error(message)
     if problems or x is None:

@@ -36,6 +36,7 @@ from pages.components.routing import route_through_app
 KEY = "train."
 SESSION, RUNNING, APPLIED, MAPS = KEY + "session", KEY + "running", KEY + "applied", KEY + "maps"
 LANES = KEY + "lanes"
+EPOCHS = 100  # the run length (in epochs: an lr plan acts once per epoch) the schedule widgets first suggest for
 
 
 def hidden_widgets(hidden: tuple[int, ...]) -> dict[str, int]:
@@ -45,7 +46,7 @@ def hidden_widgets(hidden: tuple[int, ...]) -> dict[str, int]:
 
 WIDGETS = {"hidden": hidden_widgets, "lanes": lambda lanes: {}}
 #: Keys that are not widgets a script may set (buttons, downloads, charts) or are kept by Streamlit anyway.
-UNSETTABLE = ("start", "stop", "step", "reset", "restart", "keep", "csv", "curves", "confusion")
+UNSETTABLE = ("start", "stop", "step", "reset", "restart", "keep", "csv", "curves", "confusion", "lr")
 UNSETTABLE += ("session", "running", "applied", "maps", "url_notes", "url_state")
 
 
@@ -194,7 +195,9 @@ def train_page() -> None:
         view.draw_status(st.session_state[SESSION], running)
     # Folded while training runs (open it to tune a lane mid-run): fewer widgets for the browser to keep up to date.
     with st.expander("Optimizer lanes", expanded=not running):
-        choices = lanes_panel(url_state(KEY).lanes, LANES, MAX_LANES, columns=3, allow_native=True)
+        choices = lanes_panel(
+            url_state(KEY).lanes, LANES, MAX_LANES, columns=3, allow_native=True, allow_plan=True, steps=EPOCHS
+        )
     state = base.replace(chunk=chunk, lanes=tuple(choice.lane for choice in choices))
     session = current_session(state, dataset, network, [choice.lane_id for choice in choices])
     write_url(state)

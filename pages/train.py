@@ -46,7 +46,7 @@ def hidden_widgets(hidden: tuple[int, ...]) -> dict[str, int]:
 
 WIDGETS = {"hidden": hidden_widgets, "lanes": lambda lanes: {}}
 #: Keys that are not widgets a script may set (buttons, downloads, charts) or are kept by Streamlit anyway.
-UNSETTABLE = ("start", "stop", "step", "reset", "restart", "keep", "csv", "curves", "confusion", "lr")
+UNSETTABLE = ("start", "stop", "step", "reset", "restart", "keep", "csv", "curves", "confusion", "lr_chart")
 UNSETTABLE += ("session", "running", "applied", "maps", "url_notes", "url_state")
 
 

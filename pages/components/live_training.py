@@ -80,7 +80,7 @@ class LiveView:
             self.curves.plotly_chart(figure, key=self.key + "curves", width="stretch")
         if not running and any(lane.plan is not None for lane in session.lanes):  # redrawn once stopped
             lrs = lr_history_figure(session.lr_history(), names, colours)
-            self.lr_chart.plotly_chart(lrs, key=self.key + "lr", width="stretch")
+            self.lr_chart.plotly_chart(lrs, key=self.key + "lr_chart", width="stretch")
         elif not running:
             self.lr_chart.empty()
         self.draw_pictures(running)

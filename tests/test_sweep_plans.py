@@ -113,3 +113,24 @@ def test_a_grid_whose_corner_breaks_a_coupled_rule_is_refused_naming_the_cell(la
     with pytest.raises(ValueError, match=f"refuses the cell {cell}") as error:
         run_sweep(lane, parse_axis(x), parse_axis(y), TASK, "final_loss")
     assert "[" not in str(error.value)  # no per-run arrays in the message
+
+
+def test_a_network_cell_with_a_swept_plan_argument_equals_training_that_lane_alone():
+    from optviz import mlp
+    from optviz.datasets import DatasetSpec, make_dataset
+    from optviz.sweep import NetworkTask
+    from optviz.training import TrainingSession
+
+    task = NetworkTask("moons", 40, (8,), samples=200)
+    lane = parse_lane("sgd:lr=0.5,momentum=0.5,plateau=0.5,patience=1", allow_plan=True)
+    result = run_sweep(lane, Axis("factor", 0.1, 0.9, "lin", 3), Axis("patience", 0, 2, "lin", 2), task, "train_loss")
+    dataset = make_dataset(DatasetSpec("moons", 200, 0.2, 0))
+    for row, column in [(0, 0), (1, 2)]:
+        cell = result.cell_lane(row, column)
+        assert cell.plan.plateau.factor == pytest.approx([0.1, 0.5, 0.9][column])
+        session = TrainingSession(dataset, mlp.Network(2, (8,), 2, "tanh"), [cell], 32, 0)
+        for _ in range(20):  # evaluated as often as the sweep does
+            session.advance(2)
+        # one cell of a batch against the lane alone: a few ulps
+        np.testing.assert_allclose(result.values[row, column], session.latest()["train_loss"][0], rtol=1e-9)
+    assert len(set(np.round(result.values.ravel(), 9))) > 1

@@ -152,8 +152,13 @@ class Lane:
 
     def label(self) -> str:
         """Short human label, e.g. ``Adam lr=0.01, amsgrad``, ``torch.optim Adam lr=0.01`` or
-        ``SGD lr=0.5 · step schedule every=100, drop=0.5``."""
-        parts = [k if v is True else f"{k}={_format_value(v)}" for k, v in self.config]
+        ``SGD lr=0.5 · step schedule every=100, drop=0.5``: the learning rate always (a default one too), then the
+        arguments that differ from the defaults, numbers to 4 significant digits."""
+        config = dict(self.config)
+        rate = next((name for name in ("lr", "learning_rate") if name in self.arguments), None)
+        if rate is not None and rate not in config:
+            config = {rate: self.arguments[rate], **config}
+        parts = [k if v is True else f"{k}={_format_value(v, digits=4)}" for k, v in config.items()]
         text = f"{_title(self.framework, self.optimizer)} {', '.join(parts)}".strip()
         return f"{text} · {self.plan.label()}" if self.plan is not None else text
 
@@ -174,8 +179,11 @@ class Lane:
         """
         if self.is_native:
             return native_code(self.framework, self.optimizer, dict(self.config))
+        config = dict(self.config)
+        if "lr" in self.arguments and "lr" not in config:  # always spelled out: lr= (2.2) vs learning_rate= (modern)
+            config = {"lr": self.arguments["lr"], **config}
         parts = []
-        for key, value in self.config:
+        for key, value in config.items():
             if value is None:
                 continue
             name = "learning_rate" if (modern and key == "lr") else key
@@ -210,12 +218,12 @@ def _differs(value: Any, default: Any) -> bool:
     return not math.isclose(float(value), float(default), rel_tol=1e-12, abs_tol=0.0)
 
 
-def _format_value(value: Any, url: bool = False) -> str:
+def _format_value(value: Any, url: bool = False, digits: int = 6) -> str:
     if isinstance(value, bool):
         return ("1" if value else "0") if url else str(value)
     if value is None:
         return "0" if url else "None"
-    return f"{value:.6g}"
+    return f"{value:.{digits}g}"
 
 
 def parse_lane(text: str, allow_native: bool = False, allow_plan: bool = False) -> Lane:

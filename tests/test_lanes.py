@@ -65,7 +65,15 @@ def test_keras_code_in_both_spellings():
     lane = parse_lane("adam:lr=0.01,amsgrad=1")
     assert lane.keras_code() == "keras.optimizers.Adam(lr=0.01, amsgrad=True)"
     assert lane.keras_code(modern=True) == "keras.optimizers.Adam(learning_rate=0.01, amsgrad=True)"
-    assert Lane("sgd").keras_code() == "keras.optimizers.SGD()"
+    # the lr is always spelled out, so the two spellings differ even at the defaults (issue 14)
+    assert Lane("sgd").keras_code() == "keras.optimizers.SGD(lr=0.01)"
+    assert Lane("adam").keras_code(modern=True) == "keras.optimizers.Adam(learning_rate=0.001)"
+
+
+def test_labels_always_show_the_lr_and_four_significant_digits():
+    assert Lane("sgd").label() == "SGD lr=0.01"
+    assert parse_lane("adam:lr=0.0108118,beta_1=0.505102").label() == "Adam lr=0.01081, beta_1=0.5051"
+    assert parse_lane("adam:lr=0.0108118").to_text() == "adam:lr=0.0108118"  # the link keeps every digit
     assert parse_lane("sgd:lr=0.1,nesterov=1,momentum=0.9").label() == "SGD lr=0.1, momentum=0.9, nesterov"
 
 

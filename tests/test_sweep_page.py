@@ -96,7 +96,7 @@ def test_curves_mode_skips_optimizers_without_the_argument():
     assert not at.exception
     assert any("SGD has no argument 'epsilon'" in info.value for info in at.info)
     (curves,) = figures(at)
-    assert curves["data"][0]["name"] == "Adam"
+    assert curves["data"][0]["name"] == "Adam lr=0.001"  # the lr always shows (issue 14)
     assert len(decode(curves["data"][0]["x"])) == 10
 
 
@@ -394,7 +394,7 @@ def test_an_old_link_with_several_opt_lanes_compares_them():
     at = page(mode="curves", steps="30", opt=["sgd:momentum=0.9", "rmsprop"], x="lr:1e-3:0.1:log:5")
     assert not at.exception and not at.error
     names = [t.get("name") for t in figures(at)[0]["data"]]
-    assert "SGD momentum=0.9" in names and "RMSprop" in names
+    assert "SGD lr=0.01, momentum=0.9" in names and "RMSprop lr=0.001" in names
     assert list(at.query_params["o"]) == ["sgd:momentum=0.9", "rmsprop"] and "opt" not in at.query_params
 
 

@@ -45,7 +45,12 @@ def test_all_lanes_report_the_same_loss_before_the_first_step():
     assert not at.exception and not at.warning
     assert step_count(at) == 0
     frame = table(at)
-    assert list(frame["lane"]) == ["1. Adam", "2. SGD lr=0.1, momentum=0.9", "3. RMSprop", "4. Nadam"]
+    assert list(frame["lane"]) == [
+        "1. Adam lr=0.001",
+        "2. SGD lr=0.1, momentum=0.9",
+        "3. RMSprop lr=0.001",
+        "4. Nadam lr=0.002",
+    ]
     # rows of one batched forward pass: the losses agree to a few ulps, the accuracies (counts) exactly
     assert_same_run(frame["train loss"].to_numpy(), np.full(len(frame), frame["train loss"][0]))
     assert frame["test accuracy"].nunique() == 1

@@ -89,7 +89,7 @@ def test_history_csv_holds_every_evaluation_of_every_lane():
         "test_accuracy",
     ]
     assert len(frame) == len(history["step"]) and set(frame["lane"]) == {1, 2}
-    assert set(frame.loc[frame["lane"] == 2, "optimizer"]) == {"RMSprop"}
+    assert set(frame.loc[frame["lane"] == 2, "optimizer"]) == {"RMSprop lr=0.001"}
     np.testing.assert_allclose(frame["train_loss"], history["train_loss"], rtol=1e-12)  # through decimal text
 
 

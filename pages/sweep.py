@@ -19,6 +19,7 @@ from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec
 from optviz.sweep import SWEEPABLE, SweepResult, Task, TunedOptimizer, run_sweep, tune
 from optviz.sweep_budget import bounded_network_task, cap_message
+from optviz.sweep_plans import plan_axes
 from optviz.sweep_report import lanes_taking
 from pages.components.lane_editor import lane_editor
 from pages.components.long_jobs import long_job
@@ -87,7 +88,8 @@ def mode_widgets(mode: str, start: SweepState, limit: int, steps: int) -> tuple[
     if mode != "map":
         lanes, problems = compare_widgets()
         if mode == "curves":
-            x, problem = axis_widgets("curve", "Swept argument", SWEEPABLE, limit)
+            planned = [name for lane in lanes for name in plan_axes(lane)]  # a fixed schedule's arguments too
+            x, problem = axis_widgets("curve", "Swept argument", list(dict.fromkeys([*SWEEPABLE, *planned])), limit)
         else:
             x, problem = axis_widgets("lr", "Learning-rate grid", ["lr"], limit)
         problems += [problem] if problem else []

@@ -492,3 +492,16 @@ def test_a_schedule_axis_grid_a_coupled_rule_refuses_is_a_message_not_a_tracebac
     assert not at.exception
     notes = " ".join(i.value for i in at.info) + " ".join(w.value for w in at.warning)
     assert "refuses the cell warmup=90, total=50" in notes + " ".join(e.value for e in at.error)
+
+
+def test_curves_over_a_schedule_argument_skip_the_lanes_without_that_schedule():
+    lanes = ["sgd:lr=0.001,schedule=step,every=10,drop=0.5", "adam"]
+    at = page(mode="curves", steps="40", o=lanes, x="drop:0.1:1:lin:4")
+    assert not at.exception and not at.error
+    infos = " ".join(i.value for i in at.info)
+    assert "Skipped" in infos and "give the lane a schedule" in infos
+    (curve,) = [t for t in figures(at)[0]["data"] if t.get("mode") == "lines+markers"]  # the scheduled lane only
+    lane = parse_lane("sgd:lr=0.001,schedule=step,every=10,drop=0.5", allow_plan=True)
+    expected = run_sweep(lane, parse_axis("drop:0.1:1:lin:4"), None, Task(ROSENBROCK, (-1.2, 1.0), 40), "final_loss")
+    np.testing.assert_allclose(decode(curve["y"]), expected.values[0], rtol=1e-12)  # the same sweep, run again
+    assert at.query_params["x"] == "drop:0.1:1:lin:4"

@@ -7,7 +7,8 @@ per-run arrays, so a 200 x 200 grid is one call of :func:`optviz.runner.run`. Th
 one metric value per cell, NaN where the run diverged (flagged) or never reached the tolerance.
 
 The axis text format ``lr:1e-4:1:log:60`` (argument, low, high, ``log``/``lin``, count) is the one
-the sweep page puts in its URL.
+the sweep page puts in its URL. An axis may also sweep an argument of the base lane's lr plan (``warmup``,
+``drop``, ``factor``, ...; see :mod:`optviz.sweep_plans`): the cells' callbacks then get per-run arrays.
 """
 
 from __future__ import annotations
@@ -19,10 +20,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .callbacks import Callback
 from .lanes import DISPLAY_NAMES, Lane, keras_arguments
 from .metrics import nearest_minimum_distance, optimum_value
 from .runner import DEFAULT_BOUND, Trajectory, run, walk
 from .surfaces import Surface
+from .sweep_plans import (
+    PLAN_SWEEPABLE,
+    check_plan_axis,
+    check_plan_corners,
+    grid_callbacks,
+    is_plan_axis,
+    lane_with_plan_values,
+    plan_values,
+)
 
 #: Continuous Keras arguments a sweep axis may vary.
 SWEEPABLE = ("lr", "momentum", "rho", "epsilon", "decay", "beta_1", "beta_2", "schedule_decay", "clipnorm", "clipvalue")
@@ -99,8 +110,11 @@ class Axis:
 
 def axis_problem(argument: str, low: float, high: float, scale: str, count: int) -> str | None:
     """A sentence saying what is wrong with an axis, or None when it is usable."""
-    if argument not in SWEEPABLE:
-        return f"{argument!r} cannot be swept; choose one of {', '.join(SWEEPABLE)}"
+    if argument not in SWEEPABLE and argument not in PLAN_SWEEPABLE:
+        return (
+            f"{argument!r} cannot be swept; choose one of {', '.join(SWEEPABLE)} or an argument of the lane's "
+            f"lr plan ({', '.join(PLAN_SWEEPABLE)})"
+        )
     if scale not in SCALES:
         return f"spacing must be 'log' or 'lin', got {scale!r}"
     if not (isinstance(count, int | np.integer) and not isinstance(count, bool)) or count < 1:
@@ -136,7 +150,11 @@ def parse_axis(text: str) -> Axis:
 
 
 def check_axis_for(axis: Axis, lane: Lane) -> None:
-    """``ValueError`` unless ``lane``'s optimizer takes ``axis.argument`` and accepts both ends of its range."""
+    """``ValueError`` unless ``lane``'s optimizer (or its lr plan) takes ``axis.argument`` and accepts both ends of
+    its range."""
+    if is_plan_axis(axis.argument):
+        check_plan_axis(axis, lane)
+        return
     name = DISPLAY_NAMES[lane.optimizer]
     if axis.argument not in keras_arguments(lane.optimizer):
         takes = [a for a in keras_arguments(lane.optimizer) if a in SWEEPABLE]
@@ -189,11 +207,11 @@ class SweepResult:
 
     @property
     def x_values(self) -> np.ndarray:
-        return self.x.values()
+        return axis_values(self.lane, self.x)
 
     @property
     def y_values(self) -> np.ndarray | None:
-        return None if self.y is None else self.y.values()
+        return None if self.y is None else axis_values(self.lane, self.y)
 
     @property
     def not_reached(self) -> np.ndarray:
@@ -236,12 +254,18 @@ def best_index(values: np.ndarray, tie_break: np.ndarray, higher_is_better: bool
     return tuple(int(i) for i in np.unravel_index(order[0], values.shape))
 
 
+def axis_values(lane: Lane, axis: Axis) -> np.ndarray:
+    """The values the cells of ``axis`` run with: ``axis.values()``, rounded for a plan argument counting epochs."""
+    return plan_values(lane, axis.argument, axis.values()) if is_plan_axis(axis.argument) else axis.values()
+
+
 def _with_arguments(lane: Lane, changes: dict[str, float]) -> Lane:
-    config = {**dict(lane.config), **changes}
+    plan_changes = {name: value for name, value in changes.items() if is_plan_axis(name)}
+    config = {**dict(lane.config), **{k: v for k, v in changes.items() if k not in plan_changes}}
     for key in ("clipnorm", "clipvalue"):
         if key in config and config[key] == 0:
             config[key] = None
-    return Lane.create(lane.optimizer, **config)
+    return lane_with_plan_values(Lane.create(lane.optimizer, plan=lane.plan, **config), plan_changes)
 
 
 def grid_hyperparameters(lane: Lane, x: Axis, y: Axis | None = None) -> dict[str, object]:
@@ -256,20 +280,21 @@ def grid_hyperparameters(lane: Lane, x: Axis, y: Axis | None = None) -> dict[str
     for axis in (x, y):
         if axis is not None:
             check_axis_for(axis, lane)
+    check_plan_corners(lane, x, y)
     arguments = {k: v for k, v in lane.config}
-    xs = x.values()
     rows = 1 if y is None else y.count
-    arguments[x.argument] = np.tile(xs, rows)
-    if y is not None:
+    if not is_plan_axis(x.argument):  # a plan axis goes to the callbacks (grid_callbacks)
+        arguments[x.argument] = np.tile(x.values(), rows)
+    if y is not None and not is_plan_axis(y.argument):
         arguments[y.argument] = np.repeat(y.values(), x.count)
     return arguments
 
 
 def build_grid_optimizer(lane: Lane, x: Axis, y: Axis | None = None):
     """The optimizer running every cell of the grid as one batch."""
-    cls = type(lane.build())
+    cls, arguments = type(lane.build()), grid_hyperparameters(lane, x, y)
     try:
-        return cls(**grid_hyperparameters(lane, x, y))
+        return cls(**arguments)
     except ValueError as error:  # should be caught by check_axis_for; keep the message human anyway
         raise ValueError(f"{DISPLAY_NAMES[lane.optimizer]} rejected the grid: {error}") from None
 
@@ -317,16 +342,25 @@ def summarise_runs(
     noise_seed: int = 0,
     bound: float = DEFAULT_BOUND,
     target: float = -math.inf,
+    callbacks: list[Callback] | None = None,
 ) -> RunSummary:
     """:func:`optviz.runner.run` without the recording: the same step loop (:func:`optviz.runner.walk`), but
-    only a summary per run is kept, so a 200 x 200 grid of 2,000 steps needs megabytes, not gigabytes."""
+    only a summary per run is kept, so a 200 x 200 grid of 2,000 steps needs megabytes, not gigabytes.
+    ``callbacks`` are the runs' lr callbacks (per-run arrays, as :func:`optviz.sweep_plans.grid_callbacks`)."""
     if not (math.isfinite(noise_sigma) and noise_sigma >= 0):
         raise ValueError(f"noise_sigma must be a number >= 0, got {noise_sigma!r}")
     runs = np.shape(np.atleast_2d(starts))[0]
     best = np.full(runs, np.inf)
     first_reached = np.full(runs, -1, dtype=np.int64)
     for position in walk(
-        optimizer, value_and_grad, starts, steps, noise_sigma=noise_sigma, noise_seed=noise_seed, bound=bound
+        optimizer,
+        value_and_grad,
+        starts,
+        steps,
+        noise_sigma=noise_sigma,
+        noise_seed=noise_seed,
+        bound=bound,
+        callbacks=callbacks,
     ):
         with np.errstate(invalid="ignore"):
             np.fmin(best, np.where(np.isfinite(position.loss), position.loss, np.inf), out=best)
@@ -341,7 +375,7 @@ def summarise_runs(
     )
 
 
-def run_task(optimizer, task: Task, runs: int) -> RunSummary:
+def run_task(optimizer, task: Task, runs: int, callbacks: list[Callback] | None = None) -> RunSummary:
     """Run ``runs`` copies of the task's start point (same noise in every run, so cells compare fairly)."""
     starts = np.broadcast_to(np.asarray(task.start, dtype=np.float64), (runs, 2))
     return summarise_runs(
@@ -352,6 +386,7 @@ def run_task(optimizer, task: Task, runs: int) -> RunSummary:
         noise_sigma=task.noise,
         noise_seed=task.seed,
         target=task.minimum_value() + task.tolerance,
+        callbacks=callbacks,
     )
 
 
@@ -383,7 +418,7 @@ def run_sweep(
         raise ValueError(f"{METRICS[metric].label} is a network metric; a surface sweep scores {_names('surface')}")
     optimizer = build_grid_optimizer(lane, x, y)
     rows = 1 if y is None else y.count
-    summary = run_task(optimizer, task, rows * x.count)
+    summary = run_task(optimizer, task, rows * x.count, grid_callbacks(lane, x, y))
     values = score(summary, task, metric).reshape(rows, x.count)
     diverged = summary.diverged.reshape(rows, x.count)
     final_loss = np.where(summary.diverged, np.nan, summary.final_losses).reshape(rows, x.count)
@@ -399,6 +434,7 @@ def replay(lane: Lane, task: Task) -> Trajectory:
         task.steps,
         noise_sigma=task.noise,
         noise_seed=task.seed,
+        callbacks=lane.callbacks(),
     )
 
 

@@ -17,6 +17,12 @@ The session trains a classification network (history: loss and accuracy) or a re
 and R^2), with an optional L2 kernel penalty ``l2`` (Keras' ``kernel_regularizer=l2(l2)``; the reported losses
 include it, as Keras' do). It keeps a bounded trail of every lane's weights at each evaluation, which
 ``optviz.landscape`` projects on a loss-landscape slice.
+
+A lane's lr plan (a schedule or a plateau rule, ``Lane.plan``) runs as Keras' callbacks per epoch (a pass over the
+training set): each group keeps one callback state (per-run arrays), calls ``on_epoch_begin`` before the epoch's
+first batch and ``on_epoch_end`` with the epoch's mean batch loss (weighted by batch size, as Keras logs it), and
+steps with ``optimizer.with_lr(lr)``. A retuned lane keeps its callback state (a plateau's best, wait and cooldown)
+while its plan is unchanged; a changed plan starts fresh at the current epoch (Keras' ``initial_epoch``).
 """
 
 from __future__ import annotations
@@ -30,8 +36,9 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import mlp
+from .callbacks import LearningRateScheduler, LrCallbacks, lr_variable
 from .datasets import Dataset
-from .lanes import Lane, batch_key, batched_optimizer
+from .lanes import Lane, batch_key, batched_callbacks, batched_optimizer
 from .optimizers import Optimizer
 
 #: History columns, one row per lane per evaluation (a classification session).
@@ -56,12 +63,40 @@ def history_columns(task: str) -> tuple[str, ...]:
 
 
 class _Group(NamedTuple):
-    """Lanes updated by one optimizer object: storage rows ``start:stop`` and their state."""
+    """Lanes updated by one optimizer object: storage rows ``start:stop`` and their state; with lr plans, their
+    callbacks, the callbacks' states and the lr variable ``(K_g,)`` (the optimizer steps with it)."""
 
     start: int
     stop: int
     optimizer: Optimizer
     state: Any
+    control: LrCallbacks | None = None
+    lr_states: tuple = ()
+    lr: np.ndarray | None = None
+
+
+class _LrCarry(NamedTuple):
+    """A kept lane's lr variable ``(1,)`` and callback states, carried into its new group."""
+
+    lr: np.ndarray
+    states: tuple
+
+
+def _slice_callback_state(state: Any, start: int, stop: int) -> Any:
+    if state is None:
+        return None
+    if isinstance(state, np.ndarray):
+        return np.array(state[start:stop])
+    return type(state)(*(np.array(value[start:stop]) for value in state))
+
+
+def _concatenate_callback_states(states: Sequence[Any]) -> Any:
+    first = states[0]
+    if first is None:
+        return None
+    if isinstance(first, np.ndarray):
+        return np.concatenate(states)
+    return type(first)(*(np.concatenate(parts) for parts in zip(*states, strict=True)))
 
 
 @dataclass(frozen=True)
@@ -102,6 +137,20 @@ def concatenate_states(states: Sequence[Any]) -> Any:
         else:
             fields[name] = value
     return type(first)(**fields)
+
+
+def _carried(carry: _LrCarry, old: Lane, new: Lane) -> _LrCarry:
+    """A kept plan's lr variable and states; a retuned lr restarts the lr variable there (as ``K.set_value``) and
+    the scheduler's base (its state), the plateau's counters stay."""
+    old_lr, new_lr = float(old.arguments["lr"]), float(new.arguments["lr"])
+    if old_lr == new_lr:
+        return carry
+    lr = np.array([new_lr])
+    states = tuple(
+        callback.init(lr) if isinstance(callback, LearningRateScheduler) else state
+        for callback, state in zip(new.callbacks(), carry.states, strict=True)
+    )
+    return _LrCarry(lr, states)
 
 
 def _state_carries_over(old: Lane, new: Lane) -> bool:
@@ -154,6 +203,7 @@ class TrainingSession:
         self._epoch_order: tuple[int, np.ndarray] | None = None
         self._grid: tuple | None = None
         self._history = np.empty((0, len(self.columns)))
+        self._history_lr = np.empty(0)  # the lr variable of each history row
         self._history_rows = 0
         self._trail = np.empty((0, network.parameter_count))  # flat weights, one row per lane per evaluation
         self._trail_keys = np.empty((0, 2), dtype=np.int64)  # (step, lane id) of each trail row
@@ -186,9 +236,12 @@ class TrainingSession:
             return
         old_row = {key: int(self._rows[i]) for i, key in enumerate(self.keys)}
         old_states = self._states_by_row()
-        weights, states, diverged, ids, new_keys = [], [], [], [], []
+        old_lr = self._lr_by_row()
+        weights, states, diverged, ids, new_keys, carries, epoch_losses = [], [], [], [], [], [], []
         for lane, key in zip(lanes, keys, strict=True):
             row = old_row.get(key)
+            carries.append(None)
+            epoch_losses.append((0.0, 0))
             if row is None:
                 lane_weights = [np.array(w) for w in self.initial_weights]
                 state, mark = None, -1
@@ -201,13 +254,16 @@ class TrainingSession:
                 old_lane = self.lanes[self.keys.index(key)]
                 state = old_states[row] if _state_carries_over(old_lane, lane) else None
                 mark = int(self._diverged[row])
+                epoch_losses[-1] = (float(self._loss_sum[row]), int(self._loss_count[row]))
+                if row in old_lr and old_lane.lr_plan == lane.lr_plan and old_lane.optimizer == lane.optimizer:
+                    carries[-1] = _carried(old_lr[row], old_lane, lane)
                 ids.append(self._ids[self.keys.index(key)])
             if state is None:
                 state = lane.build().init(lane_weights)
             weights.append(lane_weights)
             states.append(state)
             diverged.append(mark)
-        self._regroup(lanes, keys, ids, weights, states, diverged)
+        self._regroup(lanes, keys, ids, weights, states, diverged, carries, epoch_losses)
         if new_keys and self._history_rows:
             self._record(only=[self.keys.index(k) for k in new_keys])
         elif not self._history_rows:
@@ -223,7 +279,19 @@ class TrainingSession:
                 states[row] = slice_state(group.state, row - group.start, row - group.start + 1)
         return states
 
-    def _regroup(self, lanes, keys, ids, weights, states, diverged) -> None:
+    def _lr_by_row(self) -> dict[int, _LrCarry]:
+        """Each storage row's lr variable and callback states (rows of groups with an lr plan only)."""
+        carried = {}
+        for group in self._groups:
+            if group.control is None:
+                continue
+            for row in range(group.start, group.stop):
+                start, stop = row - group.start, row - group.start + 1
+                states = tuple(_slice_callback_state(state, start, stop) for state in group.lr_states)
+                carried[row] = _LrCarry(np.array(group.lr[start:stop]), states)
+        return carried
+
+    def _regroup(self, lanes, keys, ids, weights, states, diverged, carries=None, epoch_losses=None) -> None:
         """Store lanes group by group (each group's rows contiguous) and build one optimizer per group."""
         group_keys = [  # one optimizer per batch key and step count (a native lane is a group of its own)
             (*batch_key(lane, position), state.iterations)
@@ -234,6 +302,10 @@ class TrainingSession:
         self._rows[order] = np.arange(len(lanes))
         self.weights = [np.concatenate([weights[i][t] for i in order]) for t in range(len(self.initial_weights))]
         self._diverged = np.array([diverged[i] for i in order], dtype=np.int64)
+        carries = carries or [None] * len(lanes)
+        epoch_losses = epoch_losses or [(0.0, 0)] * len(lanes)
+        self._loss_sum = np.array([epoch_losses[i][0] for i in order], dtype=np.float64)
+        self._loss_count = np.array([epoch_losses[i][1] for i in order], dtype=np.int64)
         self._groups = []
         start = 0
         while start < len(order):
@@ -243,10 +315,74 @@ class TrainingSession:
             members = order[start:stop]
             optimizer = batched_optimizer([lanes[i] for i in members])
             state = optimizer.adopt_state(concatenate_states([states[i] for i in members]))
-            self._groups.append(_Group(start, stop, optimizer, state))
+            group = _Group(start, stop, optimizer, state)
+            control = LrCallbacks.of(batched_callbacks([lanes[i] for i in members]))
+            if control is not None:
+                group = self._with_callbacks(group, control, [carries[i] for i in members])
+            self._groups.append(group)
             start = stop
         self.lanes, self.keys, self._ids = list(lanes), list(keys), list(ids)
         self._joined = {k: self._joined.get(k, 0) for k in keys}
+
+    def _with_callbacks(self, group: _Group, control: LrCallbacks, carries: list[_LrCarry | None]) -> _Group:
+        """``group`` with its callbacks: fresh states (Keras' start) for new plans, carried ones for kept plans;
+        the current epoch begun (idempotent for both callbacks) so a plan starting mid-epoch acts at once."""
+        lr = lr_variable(group.optimizer, group.stop - group.start)
+        fresh = control.init(lr)
+        rows_lr, rows_states = [], []
+        for index, carry in enumerate(carries):
+            if carry is None:
+                rows_lr.append(lr[index : index + 1])
+                rows_states.append(tuple(_slice_callback_state(s, index, index + 1) for s in fresh))
+            else:
+                rows_lr.append(carry.lr)
+                rows_states.append(carry.states)
+        lr = np.concatenate(rows_lr)
+        lr_states = tuple(
+            _concatenate_callback_states([states[c] for states in rows_states]) for c in range(len(control.callbacks))
+        )
+        lr, lr_states = control.on_epoch_begin(self.step // self.steps_per_epoch, lr, lr_states)
+        return group._replace(optimizer=group.optimizer.with_lr(lr), control=control, lr_states=lr_states, lr=lr)
+
+    def _begin_epoch(self) -> None:
+        """Keras' ``on_epoch_begin`` for every group with lr callbacks (the epoch about to start)."""
+        epoch = self.step // self.steps_per_epoch
+        for index, group in enumerate(self._groups):
+            if group.control is not None:
+                lr, states = group.control.on_epoch_begin(epoch, group.lr, group.lr_states)
+                self._groups[index] = group._replace(optimizer=group.optimizer.with_lr(lr), lr_states=states, lr=lr)
+
+    def _end_epoch(self) -> None:
+        """Keras' ``on_epoch_end`` with each run's mean batch loss of the epoch just done; the sums start over."""
+        epoch = self.step // self.steps_per_epoch - 1
+        with np.errstate(all="ignore"):
+            means = self._loss_sum / np.maximum(self._loss_count, 1)
+        means[self._loss_count == 0] = np.nan
+        for index, group in enumerate(self._groups):
+            if group.control is not None:
+                logs = {"loss": means[group.start : group.stop]}
+                lr, states = group.control.on_epoch_end(epoch, group.lr, logs, group.lr_states)
+                self._groups[index] = group._replace(optimizer=group.optimizer.with_lr(lr), lr_states=states, lr=lr)
+        self._loss_sum[:] = 0.0
+        self._loss_count[:] = 0
+
+    def lrs(self) -> np.ndarray:
+        """The lr variable of every lane now (lane order): set by its plan, else its optimizer's lr (NaN for a
+        native lane, whose lr optviz does not track). The optimizer's own ``decay`` applies on top."""
+        values = np.empty(len(self._rows))
+        for group in self._groups:
+            size = group.stop - group.start
+            values[group.start : group.stop] = group.lr if group.lr is not None else lr_variable(group.optimizer, size)
+        return values[self._rows]
+
+    def plan_states(self) -> list[tuple | None]:
+        """Per lane (lane order): its lr callbacks' states, one row (e.g. a plateau's best, wait and cooldown
+        counter), None for a lane without a plan."""
+        states: list[tuple | None] = [None] * len(self._rows)
+        rows = self._lr_by_row()
+        for position, row in enumerate(self._rows):
+            states[position] = rows[int(row)].states if int(row) in rows else None
+        return states
 
     def set_l2(self, l2: float) -> None:
         """Change the L2 strength between steps (weights and optimizer states are kept, as Playground does)."""
@@ -265,6 +401,8 @@ class TrainingSession:
         """Train ``steps`` mini-batches (every lane on the same batches), then evaluate once."""
         activation, task = self.network.activation, self.network.task
         for _ in range(int(steps)):
+            if self.step % self.steps_per_epoch == 0:
+                self._begin_epoch()
             batch = self.batch_indices(self.step)
             with np.errstate(all="ignore"):
                 losses, grads = mlp.loss_and_grads(
@@ -285,7 +423,11 @@ class TrainingSession:
                 if saved is not None:
                     for weight, kept in zip(self.weights, saved, strict=True):
                         weight[frozen] = kept
+                self._loss_sum += losses * len(batch)  # Keras logs the batch-size weighted mean of the epoch
+            self._loss_count += len(batch)
             self.step += 1
+            if self.step % self.steps_per_epoch == 0:
+                self._end_epoch()
         self._record()
 
     # -- evaluation ---------------------------------------------------------------------------------
@@ -326,8 +468,11 @@ class TrainingSession:
         if needed > len(self._history):
             grown = np.empty((max(2 * len(self._history), needed, 256), len(self.columns)))
             grown[: self._history_rows] = self._history[: self._history_rows]
-            self._history = grown
+            grown_lr = np.empty(len(grown))
+            grown_lr[: self._history_rows] = self._history_lr[: self._history_rows]
+            self._history, self._history_lr = grown, grown_lr
         self._history[self._history_rows : needed] = rows
+        self._history_lr[self._history_rows : needed] = self.lrs()[lanes]
         self._history_rows = needed
         self._record_trail(lanes)
 
@@ -388,6 +533,16 @@ class TrainingSession:
         columns["lane"] = lane_position[keep]
         columns["step"] = columns["step"].astype(np.int64)
         return columns
+
+    def lr_history(self) -> dict[str, np.ndarray]:
+        """``step``, ``lane`` (position) and ``lr`` (the lane's lr variable, :meth:`lrs`) at every evaluation of
+        the current lanes, in the rows of :meth:`history`."""
+        history = self.history()
+        table = self._history[: self._history_rows]
+        position = np.full(self._next_id, -1, dtype=np.int64)
+        position[np.asarray(self._ids, dtype=np.int64)] = np.arange(len(self._ids))
+        keep = position[table[:, 2].astype(np.int64)] >= 0
+        return {"step": history["step"], "lane": history["lane"], "lr": self._history_lr[: self._history_rows][keep]}
 
     def latest(self, finite: bool = False) -> dict[str, np.ndarray]:
         """The last recorded metrics per lane (lane order); with ``finite``, a diverged lane's last finite ones
@@ -510,15 +665,19 @@ def torch_script(network: mlp.Network, lane: Lane, batch_size: int, l2: float = 
     )
 
 
-def _compile_and_fit(network: mlp.Network, optimizer: str, batch_size: int, one_line: bool) -> list[str]:
-    """The ``compile`` and ``fit`` lines: cross-entropy on one-hot labels, or MSE on the target."""
+def _compile_and_fit(
+    network: mlp.Network, optimizer: str, batch_size: int, one_line: bool, callbacks: bool = False
+) -> list[str]:
+    """The ``compile`` and ``fit`` lines: cross-entropy on one-hot labels, or MSE on the target; with
+    ``callbacks``, ``fit`` gets ``callbacks=callbacks``."""
     if network.is_regression:
         arguments = [f"optimizer={optimizer}", "loss='mean_squared_error'"]
         targets = "y_train"
     else:
         arguments = [f"optimizer={optimizer}", "loss='categorical_crossentropy'", "metrics=['accuracy']"]
         targets = f"keras.utils.to_categorical(y_train, {network.classes})"
-    fit = f"model.fit(x_train, {targets}, batch_size={batch_size}, epochs=10, shuffle=True)"
+    passed = ", callbacks=callbacks" if callbacks else ""
+    fit = f"model.fit(x_train, {targets}, batch_size={batch_size}, epochs=10, shuffle=True{passed})"
     if one_line:
         return [f"model.compile({', '.join(arguments)})", fit]
     return ["model.compile(", *(f"    {argument}," for argument in arguments), ")", fit]
@@ -526,7 +685,8 @@ def _compile_and_fit(network: mlp.Network, optimizer: str, batch_size: int, one_
 
 def keras_script(network: mlp.Network, lane: Lane, batch_size: int, l2: float = 0.0) -> str:
     """Keras 2.2.4 code for one lane: the Sequential model (``kernel_regularizer=l2(l2)`` on every layer when
-    ``l2 > 0``), ``compile`` with the lane's optimizer and the task's loss, and ``fit``. A torch.optim lane gets
+    ``l2 > 0``), the lane's lr callbacks (the schedule function written out), ``compile`` with the lane's optimizer
+    and the task's loss, and ``fit``. A torch.optim lane gets
     :func:`torch_script`; a tf.keras lane the same model in ``tf.keras``."""
     if lane.framework == "torch":
         return torch_script(network, lane, batch_size, l2)
@@ -540,9 +700,12 @@ def keras_script(network: mlp.Network, lane: Lane, batch_size: int, l2: float = 
                 *_compile_and_fit(network, lane.keras_code(), batch_size, one_line=True),
             ]
         )
-    return "\n".join(
-        ["import keras", "", network.keras_code(l2), *_compile_and_fit(network, lane.keras_code(), batch_size, False)]
-    )
+    callbacks = lane.callbacks_code()  # the lr plan: the schedule written out and ``callbacks = [...]``
+    fit = _compile_and_fit(network, lane.keras_code(), batch_size, False, callbacks=bool(callbacks))
+    plan = [line for line in callbacks.splitlines() if not line.startswith("# model.fit")]
+    imports = [line for line in plan if line.startswith("import ")]
+    body = "\n".join(line for line in plan if not line.startswith("import ")).strip()
+    return "\n".join(["import keras", *imports, "", network.keras_code(l2), *(["", body, ""] if body else []), *fit])
 
 
 def _checked_l2(l2: float) -> float:

@@ -19,6 +19,7 @@ from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec
 from optviz.sweep import SWEEPABLE, SweepResult, Task, TunedOptimizer, run_sweep, tune
 from optviz.sweep_budget import bounded_network_task, cap_message
+from optviz.sweep_plans import plan_axes
 from optviz.sweep_report import lanes_taking
 from pages.components.lane_editor import lane_editor
 from pages.components.long_jobs import long_job
@@ -76,7 +77,7 @@ def network_results(state: SweepState, lanes: tuple[Lane, ...]) -> SweepResult |
     return long_job(("tune", state, task, lanes), lambda p: tune(lanes, state.x, task, state.metric, p), text)
 
 
-def mode_widgets(mode: str, start: SweepState, limit: int) -> tuple[list[Lane], list, list[str]]:
+def mode_widgets(mode: str, start: SweepState, limit: int, steps: int) -> tuple[list[Lane], list, list[str]]:
     """The optimizer(s) and axes of ``mode``: the lanes, ``[x, y]`` and the problems found."""
     # What the link asked for, put into the widgets about to be drawn (Streamlit would keep a value set for a
     # widget not drawn in that run and show it again after a visit to another page).
@@ -87,7 +88,8 @@ def mode_widgets(mode: str, start: SweepState, limit: int) -> tuple[list[Lane], 
     if mode != "map":
         lanes, problems = compare_widgets()
         if mode == "curves":
-            x, problem = axis_widgets("curve", "Swept argument", SWEEPABLE, limit)
+            planned = [name for lane in lanes for name in plan_axes(lane)]  # a fixed schedule's arguments too
+            x, problem = axis_widgets("curve", "Swept argument", list(dict.fromkeys([*SWEEPABLE, *planned])), limit)
         else:
             x, problem = axis_widgets("lr", "Learning-rate grid", ["lr"], limit)
         problems += [problem] if problem else []
@@ -95,10 +97,10 @@ def mode_widgets(mode: str, start: SweepState, limit: int) -> tuple[list[Lane], 
     optimizer_column, axes_column = st.columns([1, 1])
     with optimizer_column:
         heading = st.empty()
-        lane = lane_editor(start.lanes[0], key=KEY + "base")
+        lane = lane_editor(start.lanes[0], key=KEY + "base", allow_plan=True, steps=steps)
     with axes_column:
-        x, x_problem = axis_widgets("x", "X axis", sweepable(lane.optimizer), limit)
-        others = [a for a in sweepable(lane.optimizer) if x is None or a != x.argument]
+        x, x_problem = axis_widgets("x", "X axis", sweepable(lane.optimizer, lane), limit)
+        others = [a for a in sweepable(lane.optimizer, lane) if x is None or a != x.argument]
         y, y_problem = axis_widgets("y", "Y axis", others, limit, optional=True)
         if y is None and not y_problem:
             st.caption("With no Y axis the sweep draws the metric against X (a 1-D sweep).")
@@ -151,7 +153,7 @@ def sweep_page() -> None:
         return
     mode = st.radio("Mode", list(MODES), key=KEY + "mode", persist_state=KEPT, format_func=MODES.get, horizontal=True)
     limit = SweepState(task=chosen["task"]).axis_limit
-    lanes, (x, y), problems = mode_widgets(mode, start, limit)
+    lanes, (x, y), problems = mode_widgets(mode, start, limit, chosen["steps"])
     for message in problems:
         st.error(message)
     if problems or x is None:

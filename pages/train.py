@@ -48,6 +48,7 @@ from pages.components.train_data import (
 KEY = "train."
 SESSION, RUNNING, APPLIED, MAPS = KEY + "session", KEY + "running", KEY + "applied", KEY + "maps"
 LANES, LANDSCAPE, APPLIED_TABLE = KEY + "lanes", KEY + "landscape_memory", KEY + "applied_table"
+EPOCHS = 100  # the run length (in epochs: an lr plan acts once per epoch) the schedule widgets first suggest for
 
 
 def hidden_widgets(hidden: tuple[int, ...]) -> dict[str, int]:
@@ -58,7 +59,7 @@ def hidden_widgets(hidden: tuple[int, ...]) -> dict[str, int]:
 WIDGETS = {"hidden": hidden_widgets, "lanes": lambda lanes: {}, "features": lambda names: {"features": list(names)}}
 #: Keys that are not widgets a script may set (buttons, downloads, charts, the file uploader) or are kept anyway
 #: (the session, the uploaded table: restoring a table the person chose to forget would bring it back).
-UNSETTABLE = ("start", "stop", "step", "reset", "restart", "keep", "csv", "curves", "confusion")
+UNSETTABLE = ("start", "stop", "step", "reset", "restart", "keep", "csv", "curves", "confusion", "lr_chart")
 UNSETTABLE += ("session", "running", "applied", "maps", "url_notes", "url_state")
 UNSETTABLE += ("landscape", "landscape_memory", "file", "forget", "table", "table_of", "applied_table")
 #: Settings a running training takes at once: "Keep the current run" leaves them as they are.
@@ -233,7 +234,9 @@ def train_page() -> None:
         view.draw_status(st.session_state[SESSION], running)
     # Folded while training runs (open it to tune a lane mid-run): fewer widgets for the browser to keep up to date.
     with st.expander("Optimizer lanes", expanded=not running):
-        choices = lanes_panel(url_state(KEY).lanes, LANES, MAX_LANES, columns=3, allow_native=True)
+        choices = lanes_panel(
+            url_state(KEY).lanes, LANES, MAX_LANES, columns=3, allow_native=True, allow_plan=True, steps=EPOCHS
+        )
     with view.views:  # under the curves: what is drawn there
         shown = view_choice(KEY, predictions_name(dataset))
         if shown == "landscape":

@@ -253,6 +253,10 @@ SWEEP_URLS = [
     # issue 11: the network sweep that ran for minutes (now read as is, and capped by the work budget)
     "/sweep?task=network&x=lr:1e-4:1:log:12&y=momentum:0:0.99:lin:12&steps=2000&batch=1024&hidden=64,64,64",
     "/sweep?task=network&dataset=circles&batch=16&hidden=4,4,4&metric=train_accuracy&mode=tune&o=adam&o=sgd",
+    # issue 15: an argument of the base lane's lr plan as an axis
+    "/sweep?o=sgd:lr=0.002,momentum=0.9,schedule=cosine,total=300,warmup=10&x=warmup:0:90:lin:10"
+    "&y=lr:1e-4:1e-2:log:8&steps=300",
+    "/sweep?o=adam:lr=0.05,plateau=0.5,patience=5&x=factor:0.1:0.9:lin:5&y=patience:1:20:lin:4&steps=100",
 ]
 
 
@@ -304,7 +308,20 @@ SWEEP_TAMPERED = [
     ({"x": "lr:0:1:log:10"}, "log spacing needs positive values", "x", parse_axis("lr:1e-4:1:log:60")),
     ({"x": "lr:1e-4:1:log:0"}, "a whole number >= 1, got 0", "x", parse_axis("lr:1e-4:1:log:60")),
     ({"x": "lr:1e-4:1"}, "must read argument:min:max:log|lin:count", "x", parse_axis("lr:1e-4:1:log:60")),
-    ({"x": "gamma:0:1:lin:5"}, "'gamma' cannot be swept", "x", parse_axis("lr:1e-4:1:log:60")),
+    ({"x": "gamma:0:1:lin:5"}, "'gamma' is an lr schedule argument", "x", parse_axis("lr:1e-4:1:log:60")),
+    ({"x": "speed:0:1:lin:5"}, "'speed' cannot be swept", "x", parse_axis("lr:1e-4:1:log:60")),
+    (
+        {"o": "sgd:schedule=step,every=10", "x": "drop:0.1:1:lin:4", "y": "warmup:0:9:lin:4"},
+        "has no argument 'warmup'; it can sweep every, drop",
+        "y",
+        None,
+    ),
+    (
+        {"o": "sgd:schedule=cosine,total=100", "x": "warmup:0:90:lin:4", "y": "total:50:200:lin:4"},
+        "refuses the cell warmup=90, total=50",
+        "y",
+        None,
+    ),
     ({"x": "lr:1e-4:1:log:500"}, "500 values is over the limit of 200; capped to 200", "x", LR_200),
     (
         {"task": "network", "x": "lr:1e-3:1:log:20"},
@@ -372,6 +389,9 @@ TRAIN_URLS = [
     _TRAIN_BASE + "&chunk=10&o=adam&o=sgd:lr=0.1,momentum=0.9&o=rmsprop&o=adagrad:lr=0.05&o=nadam&o=adamax",
     "/train?dataset=blobs&classes=5&samples=600&noise=0.5&test=0.3&seed=7&hidden=none&act=relu&batch=8&chunk=3",
     "/train?dataset=spiral&hidden=8,8,8,8&act=sigmoid&batch=1024&chunk=200&o=adam:lr=0.01,amsgrad=1",
+    # issue 15: lanes with an lr schedule and a plateau rule
+    _TRAIN_BASE + "&chunk=10&o=sgd:lr=0.5,momentum=0.9,schedule=step,every=5,drop=0.5"
+    "&o=adam:lr=0.01,plateau=0.5,patience=3",
 ]
 
 
@@ -565,3 +585,16 @@ def test_train_data_tampered_values_fall_back_with_a_note(key: str, raw: str, wo
 def test_train_l2_and_resolution_snap_to_offered_values() -> None:
     state, notes = TrainState.from_query({"l2": ["0.0012"], "res": ["44"], "view": ["landscape"]})
     assert notes == [] and state.l2 == 0.001 and state.res == 41
+
+
+def test_a_sweep_over_a_schedule_argument_and_scheduled_train_lanes_are_read() -> None:
+    sweep, notes = SweepState.from_query(params_of(SWEEP_URLS[-2]))
+    assert notes == [] and sweep.is_map
+    cosine = "sgd:lr=0.002,momentum=0.9,schedule=cosine,total=300,warmup=10"
+    assert sweep.lanes[0] == parse_lane(cosine, allow_plan=True)
+    assert (sweep.x.argument, sweep.y.argument) == ("warmup", "lr")
+    train, notes = TrainState.from_query(params_of(TRAIN_URLS[-1]))
+    assert notes == [] and [lane.plan.label() for lane in train.lanes] == [
+        "step schedule every=5, drop=0.5",
+        "plateau ×0.5 patience=3",
+    ]

@@ -460,3 +460,48 @@ def test_widgets_of_the_other_task_keep_their_values_through_a_visit():
     assert not at.exception and at.query_params["condition"] == "100"
     at.radio(key="sweep.w.task").set_value("network").run()
     assert at.query_params["batch"] == "64"  # set before the surface was chosen, kept while it was not drawn
+
+
+def test_a_map_over_a_schedule_argument_matches_the_core_and_replays_with_the_callbacks():
+    lane_text = "sgd:lr=0.002,momentum=0.9,schedule=cosine,total=80,warmup=5"
+    axes = dict(x="warmup:0:60:lin:7", y="lr:1e-4:3e-3:log:5")
+    at = page(surface="rosenbrock", start="-1.2,1", steps="80", o=lane_text, **axes)
+    assert not at.exception and not at.error
+    heatmap, replayed = figures(at)[:2]
+    lane = parse_lane(lane_text, allow_plan=True)
+    task = Task(ROSENBROCK, (-1.2, 1.0), 80)
+    result = run_sweep(lane, parse_axis("warmup:0:60:lin:7"), parse_axis("lr:1e-4:3e-3:log:5"), task, "final_loss")
+    metric = heatmap["data"][0]
+    np.testing.assert_allclose(decode(metric["x"]), [0, 10, 20, 30, 40, 50, 60])
+    # the page's cached sweep and this one: the same call, two processes' worth of rounding at most
+    shown = np.log10(result.values) if "(log)" in metric["colorbar"]["title"]["text"] else result.values
+    np.testing.assert_allclose(decode(metric["z"]).reshape(5, 7), shown, rtol=1e-12, equal_nan=True)
+    assert np.unique(np.round(result.values, 9)).size > 5  # warmup and lr change the runs
+    best_lane = result.cell_lane(*result.best_cell())
+    assert best_lane.plan is not None and best_lane.plan.schedule.kind == "cosine"
+    path = replay(best_lane, task).positions[:, 0]  # the replay runs the cell's schedule
+    np.testing.assert_allclose(decode(replayed["data"][1]["x"]), path[:, 0], rtol=1e-12)
+    assert "keras.callbacks.LearningRateScheduler(schedule)" in at.code[0].value
+    page_text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
+    assert f"o={best_lane.to_text()}" in page_text and "schedule=cosine" in best_lane.to_text()
+    assert at.query_params["x"] == "warmup:0:60:lin:7"
+
+
+def test_a_schedule_axis_grid_a_coupled_rule_refuses_is_a_message_not_a_traceback():
+    at = page(o="sgd:schedule=cosine,total=100", x="warmup:0:90:lin:4", y="total:50:200:lin:4", steps="30")
+    assert not at.exception
+    notes = " ".join(i.value for i in at.info) + " ".join(w.value for w in at.warning)
+    assert "refuses the cell warmup=90, total=50" in notes + " ".join(e.value for e in at.error)
+
+
+def test_curves_over_a_schedule_argument_skip_the_lanes_without_that_schedule():
+    lanes = ["sgd:lr=0.001,schedule=step,every=10,drop=0.5", "adam"]
+    at = page(mode="curves", steps="40", o=lanes, x="drop:0.1:1:lin:4")
+    assert not at.exception and not at.error
+    infos = " ".join(i.value for i in at.info)
+    assert "Skipped" in infos and "give the lane a schedule" in infos
+    (curve,) = [t for t in figures(at)[0]["data"] if t.get("mode") == "lines+markers"]  # the scheduled lane only
+    lane = parse_lane("sgd:lr=0.001,schedule=step,every=10,drop=0.5", allow_plan=True)
+    expected = run_sweep(lane, parse_axis("drop:0.1:1:lin:4"), None, Task(ROSENBROCK, (-1.2, 1.0), 40), "final_loss")
+    np.testing.assert_allclose(decode(curve["y"]), expected.values[0], rtol=1e-12)  # the same sweep, run again
+    assert at.query_params["x"] == "drop:0.1:1:lin:4"

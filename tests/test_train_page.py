@@ -242,3 +242,31 @@ def test_a_change_before_the_first_step_applies_at_once():
     at.selectbox(key="train.act").set_value("relu").run()
     assert not at.warning and step_count(at) == 0 and at.query_params["act"] == "relu"
     assert "activation='relu'" in "\n".join(c.value for c in at.code)
+
+
+def test_a_scheduled_lane_trains_shows_the_lr_chart_and_exports_its_callbacks():
+    from optviz.datasets import DatasetSpec, make_dataset
+    from optviz.lanes import parse_lane
+    from optviz.mlp import Network
+    from optviz.training import TrainingSession
+
+    from .apptest_helpers import decode, plotly_figures
+
+    lanes = ["sgd:lr=0.5,momentum=0.9,schedule=step,every=1,drop=0.5", "adam:lr=0.01"]
+    at = page(**MOONS, o=lanes)
+    assert not at.exception and not at.warning and not at.error
+    press(at, "step", 3)  # 30 steps of 32 on 300 training samples: three epochs
+    assert step_count(at) == 30 and not at.exception
+    assert at.query_params["o"] == lanes
+    # the page's session against the core's: the same lanes on the same data, rows of one computation
+    data = make_dataset(DatasetSpec("moons", 400, 0.2, 0, 0.25))
+    core = TrainingSession(data, Network(2, (16, 16), 2, "tanh"), [parse_lane(t, allow_plan=True) for t in lanes], 32)
+    core.advance(10), core.advance(10), core.advance(10)
+    assert_same_run(table(at)["train loss"].to_numpy(), core.latest()["train_loss"])
+    charts = [f for f in plotly_figures(at) if "lr" in f["layout"]["yaxis"].get("title", {}).get("text", "")]
+    assert len(charts) == 1  # the lr chart under the curves
+    scheduled = charts[0]["data"][0]
+    np.testing.assert_allclose(decode(scheduled["y"]), [0.5, 0.5, 0.25, 0.125])  # evaluations at 0, 10, 20, 30
+    code = "\n".join(c.value for c in at.code)
+    assert "keras.callbacks.LearningRateScheduler(schedule)" in code and "callbacks=callbacks" in code
+    assert "def schedule(epoch, lr):" in code

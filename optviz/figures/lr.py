@@ -64,3 +64,34 @@ def lr_figure(paths: Sequence[PathSet], height: int = 260) -> go.Figure:
         hovermode="x unified",
     )
     return figure
+
+
+def lr_history_figure(
+    history: dict[str, np.ndarray], labels: Sequence[str], colours: Sequence[str], height: int = 220
+) -> go.Figure:
+    """/train's lr variable per lane at each evaluation (``TrainingSession.lr_history()``: ``step``, ``lane``,
+    ``lr``), a step line per lane; lanes whose lr optviz does not track (native lanes: NaN) are left out. The
+    axis turns logarithmic when the rates span more than :data:`LOG_SPAN`."""
+    figure = go.Figure()
+    for lane, (label, colour) in enumerate(zip(labels, colours, strict=True)):
+        mine = history["lane"] == lane
+        if not np.isfinite(history["lr"][mine]).any():
+            continue
+        figure.add_scatter(
+            x=history["step"][mine],
+            y=history["lr"][mine],
+            mode="lines",
+            line=dict(color=colour, width=2, shape="hv"),
+            name=label,
+        )
+    positive = history["lr"][np.isfinite(history["lr"]) & (history["lr"] > 0)]
+    log_axis = positive.size > 0 and positive.max() / positive.min() > LOG_SPAN
+    figure.update_layout(
+        height=height,
+        margin=dict(l=60, r=10, t=30, b=40),
+        xaxis_title="step (the lr plans act once per epoch)",
+        yaxis=dict(title="lr" + (" (log scale)" if log_axis else ""), type="log" if log_axis else "linear"),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom"),
+        hovermode="x unified",
+    )
+    return figure

@@ -41,6 +41,7 @@ from ..sweep import (
     network_task_available,
     parse_axis,
 )
+from ..sweep_plans import check_plan_corners, plan_axes
 
 MODES = ("map", "curves", "tune")
 TASKS = ("surface", "network")
@@ -63,6 +64,25 @@ DEFAULT_RANGES = {
     "schedule_decay": (0.0, 0.1, "lin"),
     "clipnorm": (0.01, 100.0, "log"),
     "clipvalue": (0.01, 100.0, "log"),
+    # the arguments of a lane's lr plan (schedules, plateau rule); epochs are counted for 300 steps
+    "every": (10.0, 150.0, "lin"),
+    "drop": (0.1, 1.0, "lin"),
+    "gamma": (0.98, 1.0, "lin"),
+    "rate": (0.001, 1.0, "log"),
+    "total": (100.0, 2000.0, "lin"),
+    "warmup": (0.0, 90.0, "lin"),
+    "start_factor": (0.01, 1.0, "log"),
+    "min_lr": (0.0, 0.001, "lin"),
+    "pct_start": (0.1, 0.9, "lin"),
+    "div_factor": (1.0, 100.0, "log"),
+    "final_div_factor": (1.0, 1e4, "log"),
+    "max_lr": (0.001, 1.0, "log"),
+    "up": (5.0, 150.0, "lin"),
+    "down": (5.0, 150.0, "lin"),
+    "factor": (0.1, 0.9, "lin"),
+    "patience": (1.0, 50.0, "lin"),
+    "cooldown": (0.0, 20.0, "lin"),
+    "min_delta": (0.0, 0.01, "lin"),
 }
 MAP_X = Axis("lr", 1e-4, 1.0, "log", 60)
 CURVE_X = Axis("lr", 1e-4, 1.0, "log", 40)
@@ -75,9 +95,9 @@ def default_axis(argument: str, count: int = 40) -> Axis:
     return Axis(argument, low, high, scale, count)
 
 
-def sweepable(optimizer: str) -> list[str]:
-    """The Keras arguments of ``optimizer`` an axis may sweep, in Keras' order."""
-    return [a for a in keras_arguments(optimizer) if a in SWEEPABLE]
+def sweepable(optimizer: str, lane: Lane | None = None) -> list[str]:
+    """The Keras arguments of ``optimizer`` an axis may sweep, in Keras' order, then those of ``lane``'s lr plan."""
+    return [a for a in keras_arguments(optimizer) if a in SWEEPABLE] + ([] if lane is None else plan_axes(lane))
 
 
 def metric_keys(task: str) -> list[str]:
@@ -194,7 +214,7 @@ class SweepState(PageState):
         Field("noise", "noise", Number(0.0, 100.0), written=lambda s: _surface(s) and s.noise > 0),
         Field("metric", "metric", Choice(tuple(METRICS))),
         Field("tol", "tol", Number(1e-12, 1e6), written=lambda s: s.metric == "steps_to_tol"),
-        Field("lanes", "o", Lanes(limit=6), aliases=("opt",)),
+        Field("lanes", "o", Lanes(limit=6, allow_plan=True), aliases=("opt",)),
         Field("x", "x", AxisCodec()),
         Field("y", "y", AxisCodec(optional=True)),
     )
@@ -255,6 +275,8 @@ class SweepState(PageState):
                 check_axis_for(axis, lane)
                 if name == "y" and axis.argument == state.x.argument:
                     raise ValueError(f"the X and Y axes must sweep different arguments, both are {axis.argument}")
+                if name == "y":
+                    check_plan_corners(lane, state.x, axis)
             except ValueError as error:
                 notes.append(f"URL parameter `{name}={short(axis.to_text())}` ignored: {error}.")
                 state = state.replace(**{name: MAP_X if name == "x" else None})

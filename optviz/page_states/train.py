@@ -133,7 +133,7 @@ class TrainState(PageState):
         Field("act", "act", Choice(ACTIVATIONS)),
         Field("batch", "batch", Number(*BATCH_SIZE_RANGE, integer=True)),
         Field("chunk", "chunk", Number(*CHUNK_RANGE, integer=True)),
-        Field("lanes", "o", Lanes(limit=MAX_LANES, allow_native=True)),
+        Field("lanes", "o", Lanes(limit=MAX_LANES, allow_native=True, allow_plan=True)),
         Field("l2", "l2", Number(*L2_RANGE, choices=L2_CHOICES), omit_default=True),
         Field("view", "view", Choice(VIEWS), omit_default=True),
         Field("dir", "dir", Choice(METHODS), written=_landscape),

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from optviz.figures.live_curves import curves_svg, inline_svg
+from optviz.figures.lr import lr_history_figure
 from optviz.figures.training import confusion_figure, curves_figure
 from optviz.training import TrainingSession
 from optviz.training_report import (
@@ -62,6 +63,7 @@ class LiveView:
         self.key, self.maps = key, maps
         self.status, self.errors, self.table, self.curves = st.empty(), st.empty(), st.empty(), st.empty()
         self.views = st.container()
+        self.lr_chart = st.empty()  # the lr variable per lane, when some lane has an lr plan
         self.caption, self.pictures, self.footer = st.empty(), st.empty(), st.empty()
         self.landscape: LandscapeView | None = None
         self.pictures_sent: object = None
@@ -92,6 +94,11 @@ class LiveView:
         else:
             figure = curves_figure(session.history(), names, colours, marks)
             self.curves.plotly_chart(figure, key=self.key + "curves", width="stretch")
+        if not running and any(lane.plan is not None for lane in session.lanes):  # redrawn once stopped
+            lrs = lr_history_figure(session.lr_history(), names, colours)
+            self.lr_chart.plotly_chart(lrs, key=self.key + "lr_chart", width="stretch")
+        elif not running:
+            self.lr_chart.empty()
         self.draw_pictures(running)
         if running:
             if self.footer_running is not True:

@@ -95,7 +95,8 @@ def show_map(state: SweepState, result: SweepResult, task: Task | None, surface:
             figure = paths_figure(surface, [(lane.label(), PALETTE[0], trajectory)], state.start)
             st.plotly_chart(figure, key="sweep.replay", config=NO_BAR)
             show_link(explorer_url(state, [lane]), "Open this setting in the surface explorer")
-        st.code(lane.keras_code(), language="python", wrap_lines=True)
+        code = "\n\n".join(filter(None, [lane.keras_code(), lane.callbacks_code()]))  # the lr plan's callbacks too
+        st.code(code, language="python", wrap_lines=True)
 
 
 def show_curves(

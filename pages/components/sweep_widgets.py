@@ -167,10 +167,11 @@ def compare_widgets() -> tuple[list[Lane], list[str]]:
             key=key,
             persist_state=KEPT,
             placeholder="e.g. momentum=0.9,nesterov=1" if name == "sgd" else "e.g. lr=0.01",
-            help="Keras arguments kept fixed during the sweep, as key=value pairs; the rest are Keras defaults.",
+            help="Keras arguments kept fixed during the sweep, as key=value pairs; the rest are Keras defaults. "
+            "An lr schedule too: schedule=step,every=100,drop=0.5 or plateau=0.5,patience=20.",
         )
         try:
-            lanes.append(parse_lane(f"{name}:{text}" if text.strip() else name))
+            lanes.append(parse_lane(f"{name}:{text}" if text.strip() else name, allow_plan=True))
         except ValueError as error:
             problems.append(f"{DISPLAY_NAMES[name]}: {error}")
     return lanes, problems

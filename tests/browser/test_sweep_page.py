@@ -82,7 +82,7 @@ def test_clicking_a_cell_replays_its_path(page, app_url, screenshot_dir):
         STEPS,
     ).positions[:, 0]
     np.testing.assert_allclose(np.array(second["path"]).T, expected, rtol=1e-9, atol=1e-12)
-    expect(page.locator("p", has_text="Replayed:")).to_contain_text("SGD lr=0.000544606, momentum=0.271429")
+    expect(page.locator("p", has_text="Replayed:")).to_contain_text("SGD lr=0.0005446, momentum=0.2714")
     expect(page.locator("code", has_text="keras.optimizers.SGD(lr=0.000544606, momentum=0.271429")).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "sweep.png"))
 

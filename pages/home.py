@@ -33,7 +33,6 @@ if inspector is not None:
         st.page_link(inspector.path, label="Learn in the step inspector", icon=":material/school:")
 
 
-
 @st.cache_data(max_entries=len(SCENARIOS), show_spinner=False)
 def thumbnail(key: str) -> bytes:
     """The scenario's surface with its lanes' paths (computed by the core once per server)."""

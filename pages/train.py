@@ -28,8 +28,7 @@ from optviz.datasets import (
 from optviz.landscape_live import LiveLandscape
 from optviz.mlp import ACTIVATIONS, MAX_HIDDEN_LAYERS, UNIT_RANGE, Network
 from optviz.page_states.train import CHUNK_RANGE, DATA_SOURCES, MAX_LANES, SEED_LIMIT, UPLOAD, TrainState
-from optviz.state import widget_values
-from optviz.training import BATCH_SIZE_RANGE, TrainingSession, keras_script
+from optviz.training import BATCH_SIZE_RANGE, keras_script
 from optviz.training_report import Throttle
 from pages.components.landscape_view import LandscapeView, landscape_controls, view_choice
 from pages.components.lane_list import lanes_panel
@@ -40,30 +39,33 @@ from pages.components.train_data import (
     TableChoice,
     dataset_label,
     l2_widget,
-    restore_table,
-    table_snapshot,
     table_widgets,
+)
+from pages.components.train_session import (
+    APPLIED,
+    LANDSCAPE,
+    LANES,
+    MAPS,
+    RUNNING,
+    SESSION,
+    WIDGETS,
+    ask_before_restart,
+    current_session,
+    held_changes,
+    reset_training,
+    set_running,
+    step_training,
 )
 
 KEY = "train."
-SESSION, RUNNING, APPLIED, MAPS = KEY + "session", KEY + "running", KEY + "applied", KEY + "maps"
-LANES, LANDSCAPE, APPLIED_TABLE = KEY + "lanes", KEY + "landscape_memory", KEY + "applied_table"
 EPOCHS = 100  # the run length (in epochs: an lr plan acts once per epoch) the schedule widgets first suggest for
 
 
-def hidden_widgets(hidden: tuple[int, ...]) -> dict[str, int]:
-    """The widget values (suffix -> value) of the hidden layers: their count and each one's units."""
-    return {"layers": len(hidden), **{f"units.{index}": units for index, units in enumerate(hidden)}}
-
-
-WIDGETS = {"hidden": hidden_widgets, "lanes": lambda lanes: {}, "features": lambda names: {"features": list(names)}}
 #: Keys that are not widgets a script may set (buttons, downloads, charts, the file uploader) or are kept anyway
 #: (the session, the uploaded table: restoring a table the person chose to forget would bring it back).
 UNSETTABLE = ("start", "stop", "step", "reset", "restart", "keep", "csv", "curves", "confusion", "lr_chart")
 UNSETTABLE += ("session", "running", "applied", "maps", "url_notes", "url_state")
 UNSETTABLE += ("landscape", "landscape_memory", "file", "forget", "table", "table_of", "applied_table")
-#: Settings a running training takes at once: "Keep the current run" leaves them as they are.
-LIVE_SETTINGS = ("chunk", "l2", "view", "dir", "centre", "res")
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -125,70 +127,6 @@ def settings_widgets() -> tuple[TrainState, TableChoice | None]:
 
 
 # -- session ----------------------------------------------------------------------------------------------
-def _set_running(running: bool) -> None:
-    st.session_state[RUNNING] = running
-
-
-def _step(chunk: int) -> None:
-    st.session_state[RUNNING] = False
-    st.session_state[SESSION].advance(chunk)
-
-
-def _reset() -> None:
-    st.session_state[RUNNING] = False
-    st.session_state.pop(SESSION, None)
-
-
-def _restart() -> None:
-    """Accept the held change: the next run starts a new session from step 0 (still training if it was)."""
-    st.session_state.pop(SESSION, None)
-
-
-def _keep_current_run() -> None:
-    """Drop the held change: the widgets go back to the settings the current session runs."""
-    applied: TrainState = st.session_state[APPLIED]
-    for suffix, value in widget_values(applied, WIDGETS).items():
-        if suffix not in LIVE_SETTINGS:
-            st.session_state[KEY + suffix] = value
-    if applied.is_upload:  # and the table the run trains on
-        restore_table(KEY, st.session_state[APPLIED_TABLE])
-
-
-def held_changes(wanted: TrainState) -> list[str]:
-    """The settings changed in the widgets that would restart training past step 0 (held until the person
-    chooses), or nothing when the change can apply at once."""
-    session, applied = st.session_state.get(SESSION), st.session_state.get(APPLIED)
-    if session is None or applied is None or session.step == 0:
-        return []
-    return wanted.structure_changes(applied)
-
-
-def ask_before_restart(changes: list[str], step: int) -> None:
-    with st.container(border=True):
-        st.warning(
-            f"Changing the {', '.join(changes)} restarts training from step 0 (it is at step {step}). "
-            "Until you choose, the current run goes on with its settings.",
-            icon=":material/restart_alt:",
-        )
-        restart, keep = st.columns(2)
-        restart.button("Restart from step 0", key=KEY + "restart", on_click=_restart, type="primary", width="stretch")
-        keep.button("Keep the current run", key=KEY + "keep", on_click=_keep_current_run, width="stretch")
-
-
-def current_session(state: TrainState, dataset: Dataset, network: Network, keys: list[str]) -> TrainingSession:
-    """The session for ``state``: kept (lanes reconfigured in place) unless data, network or batch changed."""
-    session, applied = st.session_state.get(SESSION), st.session_state.get(APPLIED)
-    if session is not None and applied is not None and applied.structure() == state.structure():
-        session.configure(state.lanes, keys)
-        session.set_l2(state.l2)
-    else:
-        session = TrainingSession(dataset, network, state.lanes, state.batch, state.seed, keys, state.l2)
-        st.session_state[SESSION] = session
-        st.session_state[APPLIED_TABLE] = table_snapshot(KEY)
-    st.session_state[APPLIED] = state
-    return session
-
-
 # -- page -------------------------------------------------------------------------------------------------
 def train_page() -> None:
     st.title("Live training")
@@ -222,11 +160,15 @@ def train_page() -> None:
     if running:  # the page run lasts while training runs: hide Streamlit's "Running… Stop" badge (Stop is below)
         st.html("<style>[data-testid='stStatusWidget'] { display: none; }</style>")
     start, stop, step, reset, about = st.columns([1, 1, 1, 1, 3], vertical_alignment="center")
-    start.button("Start", key=KEY + "start", type="primary", on_click=_set_running, args=(True,), disabled=running)
-    stop.button("Stop", key=KEY + "stop", on_click=_set_running, args=(False,), disabled=not running)
+    start.button("Start", key=KEY + "start", type="primary", on_click=set_running, args=(True,), disabled=running)
+    stop.button("Stop", key=KEY + "stop", on_click=set_running, args=(False,), disabled=not running)
     chunk = wanted.chunk
-    step.button("Step", key=KEY + "step", on_click=_step, args=(chunk,), width="stretch", help=f"Train {chunk} steps.")
-    reset.button("Reset", key=KEY + "reset", on_click=_reset, width="stretch", help="All lanes back to the start.")
+    step.button(
+        "Step", key=KEY + "step", on_click=step_training, args=(chunk,), width="stretch", help=f"Train {chunk} steps."
+    )
+    reset.button(
+        "Reset", key=KEY + "reset", on_click=reset_training, width="stretch", help="All lanes back to the start."
+    )
     about.caption(f"Step trains {chunk} mini-batches of {base.batch}; Start keeps training and updates the charts.")
     # The live view sits above the lanes; its counter is drawn at once (a Stop shows "stopped" without waiting).
     view = LiveView(KEY, st.session_state.setdefault(MAPS, Throttle(MAP_REFRESH_SECONDS)))

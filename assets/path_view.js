@@ -132,6 +132,7 @@ function draw(view) {
   view.stepLabel.textContent = `step ${step} of ${data.steps}`;
   view.root.dataset.step = String(step);
   view.root.dataset.steps = String(data.steps);
+  view.root.dataset.animated = JSON.stringify(data.animated);
   view.root.dataset.drawn = String((Number(view.root.dataset.drawn) || 0) + 1);
   if (view.playing && !view.timer) play(view);
 }

@@ -11,20 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import partial
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from optviz.explain import OPTIMIZER_SUMMARIES
 from optviz.explorer import run_group, run_lanes
 from optviz.figures.surfaces import (
     PathSet,
-    default_window,
     explorer_figure,
     explorer_view_data,
     loss_figure,
     standalone_html,
     surface_3d_figure,
-    surface_image,
 )
 from optviz.lanes import Lane
 from optviz.metrics import lane_metrics, optimum_value, trajectories_csv
@@ -42,7 +39,7 @@ from optviz.surface_spec import SurfaceSpec
 from optviz.surfaces import Surface
 from pages.components.lane_list import lanes_panel
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
-from pages.components.path_view import asset_name, load_plotly, path_view, picked_point, share_asset
+from pages.components.path_view import path_view, picked_point
 from pages.components.routing import route_through_app
 from pages.components.surface_picker import build_surface, escape_markdown, reset_start, surface_picker
 
@@ -53,7 +50,7 @@ LANES_KEY = KEY + "lanes"
 WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lanes": lambda lanes: {}}
 #: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
-UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".surface_image", ".metrics", ".3d", ".log_height")
+UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".map.surface", ".metrics", ".3d", ".log_height")
 
 
 @st.cache_data(max_entries=96, show_spinner=False)
@@ -138,7 +135,7 @@ def show_divergence(labels: list[str], trajectories: list[Trajectory]) -> None:
             st.info(f"Lane {number} ({label}): {int(trajectory.diverged.sum())} of the noisy runs diverged.")
 
 
-def show_exports(surface: Surface, labels, trajectories, figure: Callable[[], go.Figure], lanes) -> None:
+def show_exports(surface: Surface, labels, trajectories, figure: Callable[[], object], lanes) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Trajectories (CSV)",
@@ -211,12 +208,8 @@ def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[Pat
     paths = [PathSet(label, c.colour, t) for label, c, t in zip(labels, choices, trajectories, strict=True)]
     log_scale = st.toggle("Log scale", key=KEY + "log", help="Log-scale loss axis (f − f* when f* is known).")
     figure_loss, note = loss_figure(paths, optimum_value(surface), log_scale)
-    image = surface_image(surface, default_window(surface))
-    name = asset_name("surface", image["source"])
-    load_plotly()
-    share_asset(name, image, key=KEY + "surface_image")
-    data = explorer_view_data(surface, paths, state.start, figure_loss, surface_name=name)
-    path_view(data, key=KEY + "map", on_pick=pick_start)
+    data = explorer_view_data(surface, paths, state.start, figure_loss)
+    path_view(data, KEY + "map", on_pick=pick_start, assets={"surface": data.pop("surface")})  # image sent once
     if note:
         st.caption(note)
     show_divergence(labels, trajectories)

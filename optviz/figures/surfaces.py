@@ -598,20 +598,19 @@ def explorer_view_data(
     start: tuple[float, float],
     loss: go.Figure,
     *,
-    surface_name: str,
     window: Window | None = None,
     max_frames: int = MAX_FRAMES,
     speeds: dict[str, int] | None = None,
 ) -> dict:
     """What the browser view of the explorer needs to draw, animate and scrub without a rerun: the map without its
-    image (the image is sent apart, under ``surface_name``), the loss chart, every lane's positions per step
+    image (``surface``: the layout image, for the page to send apart), the loss chart, every lane's positions per step
     (``(lanes, steps + 1, runs, 2)`` float32), the animated traces' indices, the step between animation
     frames and the tail's length in frames."""
     base = explorer_map(surface, paths, start, window=window)
     steps = paths[0].trajectory.steps if paths else 0
     positions = np.stack([p.trajectory.positions for p in paths]) if paths else np.zeros((0, 1, 1, 2))
     return {
-        "surface": surface_name,
+        "surface": surface_image(surface, base.window),
         "map": plotly_json({"data": base.data, "layout": base.layout}),
         "loss": plotly_json(loss),
         "animated": base.animated,

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import plotly
@@ -99,10 +100,19 @@ def share_asset(name: str, value: object, key: str) -> None:
     _asset(data={"name": name, "value": value}, key=key, height=0)
 
 
-def path_view(data: dict, key: str, on_pick: Callable[[], None] | None = None) -> None:
-    """Mount the view with ``data`` (see ``assets/path_view.js``); ``on_pick`` runs when the map is clicked, the
-    clicked point then being ``st.session_state[key]["pick"]`` (``{"x", "y"}``)."""
-    _view(data=data, key=key, on_pick_change=on_pick or (lambda: None))
+def path_view(
+    data: dict, key: str, on_pick: Callable[[], None] | None = None, assets: Mapping[str, object] | None = None
+) -> None:
+    """Mount plotly.js, then the view with ``data`` (see ``assets/path_view.js``). Each of ``assets`` (e.g. the
+    surface image) is sent as its own element, once while it stays the same, and the view's data names it
+    under the same field. ``on_pick`` runs when the map is clicked, the clicked point then being
+    ``st.session_state[key]["pick"]`` (``{"x", "y"}``)."""
+    load_plotly()
+    names = {}
+    for field, value in (assets or {}).items():
+        names[field] = asset_name(field, json.dumps(value, sort_keys=True))
+        share_asset(names[field], value, key=f"{key}.{field}")
+    _view(data={**data, **names}, key=key, on_pick_change=on_pick or (lambda: None))
 
 
 def picked_point(key: str) -> tuple[float, float] | None:

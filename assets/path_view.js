@@ -60,6 +60,24 @@ function headTraces(view, step) {
   return { x, y };
 }
 
+function gridNode(view, event) {
+  // The click grid's node nearest to the pointer, with the surface's value there (null off the plot area).
+  const grid = view.grid;
+  const layout = view.map._fullLayout;
+  const area = view.map.querySelector(".nsewdrag");
+  if (!grid || !layout || !area) return null;
+  const box = area.getBoundingClientRect();
+  const px = event.clientX - box.left;
+  const py = event.clientY - box.top;
+  if (px < 0 || py < 0 || px > box.width || py > box.height) return null;
+  const n = grid.n;
+  const snap = (value, [low, high]) => Math.min(n - 1, Math.max(0, Math.round(((value - low) / (high - low)) * (n - 1))));
+  const i = snap(layout.xaxis.p2d(px), grid.x);
+  const j = snap(layout.yaxis.p2d(py), grid.y);
+  const at = (k, [low, high]) => Number((low + ((high - low) * k) / (n - 1)).toPrecision(12));
+  return { x: at(i, grid.x), y: at(j, grid.y), f: grid.values[j * n + i] };
+}
+
 function cursorShape(step) {
   return {
     type: "line", name: "cursor", xref: "x", yref: "paper", x0: step, x1: step, y0: 0, y1: 1,
@@ -101,9 +119,10 @@ function play(view) {
 }
 
 function draw(view) {
+  const began = performance.now();
   const Plotly = window.Plotly;
-  const image = assets()[view.data.surface];
-  if (!Plotly || image === undefined) {
+  const surface = assets()[view.data.surface];
+  if (!Plotly || surface === undefined) {
     view.status.textContent = "Loading the interactive map…";
     whenReady(view);
     return;
@@ -118,14 +137,12 @@ function draw(view) {
     return at < 0 ? trace : { ...trace, x: heads.x[at], y: heads.y[at] };
   });
   const config = { displayModeBar: false, responsive: true };
-  Plotly.react(view.map, traces, { ...data.map.layout, images: [image] }, config);
+  view.grid = surface.pick;
+  if (!view.grid.values) view.grid.values = decodeF32(view.grid.f);
+  Plotly.react(view.map, traces, { ...data.map.layout, images: [surface.image] }, config);
   const shapes = (data.loss.layout.shapes || []).concat([cursorShape(step)]);
   view.cursorIndex = shapes.length - 1;
   Plotly.react(view.loss, data.loss.data, { ...data.loss.layout, shapes }, config);
-  if (!view.clickBound) {
-    view.map.on("plotly_click", view.pick);
-    view.clickBound = true;
-  }
   view.scrubber.max = String(data.steps);
   view.scrubber.step = "1";
   view.scrubber.value = String(step);
@@ -134,6 +151,7 @@ function draw(view) {
   view.root.dataset.steps = String(data.steps);
   view.root.dataset.animated = JSON.stringify(data.animated);
   view.root.dataset.drawn = String((Number(view.root.dataset.drawn) || 0) + 1);
+  view.root.dataset.drawMs = String(Math.round(performance.now() - began));
   if (view.playing && !view.timer) play(view);
 }
 
@@ -147,6 +165,7 @@ function create(parentElement) {
     scrubber: root.querySelector(".ov-step"),
     stepLabel: root.querySelector(".ov-step-label"),
     speed: root.querySelector(".ov-speed"),
+    hover: root.querySelector(".ov-hover"),
     playing: false,
     timer: null,
     step: undefined,
@@ -158,10 +177,19 @@ function create(parentElement) {
     stop(view);
     if (window.Plotly && view.positions) showStep(view, Number(view.scrubber.value));
   });
-  view.pick = (event) => {
-    const point = (event.points || []).find((p) => p.curveNumber === 0);
-    if (point) view.setTrigger("pick", { x: point.x, y: point.y });
-  };
+  // The click grid is not drawn (no marker per node to redraw): a pointer over the map snaps to its nearest node,
+  // the line under the map shows f there, a click sends the node back to Python.
+  view.map.addEventListener("mousemove", (event) => {
+    const node = gridNode(view, event);
+    view.hover.textContent = node
+      ? `x=${node.x.toPrecision(3)}, y=${node.y.toPrecision(3)}, f=${node.f.toPrecision(4)} · click: start here`
+      : "";
+  });
+  view.map.addEventListener("mouseleave", () => { view.hover.textContent = ""; });
+  view.map.addEventListener("click", (event) => {
+    const node = gridNode(view, event);
+    if (node) view.setTrigger("pick", { x: node.x, y: node.y });
+  });
   return view;
 }
 

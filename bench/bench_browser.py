@@ -61,14 +61,14 @@ const stale = () => document.querySelector('[data-stale="true"] .js-plotly-plot'
 #: The floor: its chart shows ``n`` steps.
 FLOOR_READY = LIVE + "\nreturn !stale() && live().some(p => p._fullData.some(t => last(t.x) === n));"
 
-#: /surfaces: the map (the plot with the click grid) has a bold path ending at step ``n`` and another chart
-#: (the loss chart) has a curve ending at step ``n``.
+#: /surfaces: the map (the plot with the click grid, or the client-side view's map) has a bold path ending at
+#: step ``n`` and another chart (the loss chart) has a curve ending at step ``n``.
 SURFACES_READY = (
     LIVE
     + """
 if (stale()) return false;
 const plots = live();
-const map = plots.find(p => p._fullData.some(t => t.meta === 'pick'));
+const map = plots.find(p => p.closest('.ov-map') || p._fullData.some(t => t.meta === 'pick'));
 if (!map || !map._fullData.some(t => t.mode === 'lines' && last(t.customdata) === n)) return false;
 return plots.some(p => p !== map && p._fullData.some(t => t.mode === 'lines' && last(t.x) === n));"""
 )

@@ -51,6 +51,9 @@ WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane
 #: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
 UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".map.surface", ".metrics", ".3d", ".log_height")
+#: Runs are recorded to the next multiple of this many steps and cut (Trajectory.prefix): moving the Steps slider
+#: within one block reuses the cached run instead of computing every lane again.
+STEP_BLOCK = 100
 
 
 @st.cache_data(max_entries=96, show_spinner=False)
@@ -68,7 +71,9 @@ def compute(state: ExplorerState) -> list[Trajectory]:
     """Every lane's trajectory through the tested :func:`run_lanes`, each optimizer class cached on its own."""
 
     def cached_group(lanes, _value_and_grad, start, steps, *, noise_sigma, noise_seed, ensemble, bound):
-        return _group_runs(state.surface, tuple(lanes), start, steps, noise_sigma, noise_seed, ensemble)
+        recorded = min(EXPLORER_MAX_STEPS, -(-steps // STEP_BLOCK) * STEP_BLOCK)
+        runs = _group_runs(state.surface, tuple(lanes), start, recorded, noise_sigma, noise_seed, ensemble)
+        return [trajectory.prefix(steps) for trajectory in runs]
 
     surface = build_surface(state.surface)
     return run_lanes(

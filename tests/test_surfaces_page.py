@@ -128,6 +128,22 @@ def test_a_shared_url_draws_the_cores_trajectories():
     assert at.query_params["o"] == SHARED["o"]  # the URL survives the round trip
 
 
+def test_a_step_count_between_blocks_shows_the_runs_of_that_many_steps():
+    # the page records runs to the next multiple of 100 steps and cuts them: the cut must be the shorter run
+    lanes = ["adam:lr=0.02", "sgd:lr=0.0015,momentum=0.9"]
+    at = _page({**SHARED, "steps": "137", "o": lanes, "noise": "0.2", "ensemble": "2"})
+    assert not at.exception
+    surface = get_surface("rosenbrock")
+    for number, text in enumerate(lanes, 1):
+        lane = parse_lane(text)
+        core = run(lane.build(), surface.value_and_grad, np.array([[-1.2, 1.0]] * 2), 137, noise_sigma=0.2,
+                   noise_seed=np.arange(2))  # fmt: skip
+        # another batch shape (lanes of one class run together) and recording length than this single run
+        path = _path(_map(at), f"{number}. {lane.label()}")
+        np.testing.assert_allclose(path, core.positions[:, 0], rtol=1e-12, atol=1e-15)
+    assert _view(at)["steps"] == 137 and decode(_view(at)["positions"]).shape == (2, 138, 2, 2)
+
+
 def test_noise_and_ensemble_runs_match_single_seeded_core_runs():
     at = _page({**SHARED, "noise": "0.3", "seed": "5", "ensemble": "4", "o": ["adam:lr=0.02"]})
     assert not at.exception
@@ -160,8 +176,13 @@ def test_the_animation_is_small_follows_the_path_and_the_surface_image_is_sent_a
         np.testing.assert_allclose(positions[number, -1, 0], path[-1], rtol=1e-6)  # float32 heads
         np.testing.assert_allclose(positions[number, 0, 0], path[0], rtol=1e-6)
     assert "images" not in figure["layout"]  # the surface image is its own element, named in the view's data
-    image = json.loads(_component(at, "optviz.asset").json)
-    assert image["name"] == view["surface"] and image["value"]["source"].startswith("data:image/png;base64,")
+    surface = json.loads(_component(at, "optviz.asset").json)
+    assert surface["name"] == view["surface"]
+    assert surface["value"]["image"]["source"].startswith("data:image/png;base64,")
+    pick = surface["value"]["pick"]  # the click grid: a window, a size and f at each node (x fastest)
+    assert pick["x"] == [-2, 2] and pick["y"] == [-1, 3] and pick["n"] == 41
+    nodes = decode(pick["f"]).reshape(41, 41)
+    np.testing.assert_allclose(nodes[30, 30], get_surface("rosenbrock").value(np.array([[1.0, 2.0]]))[0], rtol=1e-6)
     loader = _component(at, "optviz.plotly").bytes
     assert loader.startswith(b"/**") and b"plotly.js" in loader[:200]
 
@@ -193,7 +214,7 @@ def test_widgets_change_the_result_and_the_url():
     assert _loss_chart(at)["layout"]["yaxis"]["type"] == "log" and at.query_params["log"] == "1"
     at.selectbox(key="surfaces.surface").set_value("himmelblau").run()  # selectbox: default start follows
     assert at.query_params["surface"] == "himmelblau" and at.query_params["start"] == "0,0"
-    assert len(decode(_map(at)["data"][1]["x"])) == 4  # Himmelblau's four minima are starred
+    assert len(decode(_map(at)["data"][0]["x"])) == 4  # Himmelblau's four minima are starred
     assert not np.array_equal(before, _path(_map(at), "1. Adam lr=0.1"))
     assert not at.exception
 

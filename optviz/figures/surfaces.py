@@ -123,11 +123,16 @@ def default_window(surface: Surface) -> Window:
     return surface.x_range, surface.y_range
 
 
-def _pick_grid(surface: Surface, window: Window) -> dict:
+def pick_points(surface: Surface, window: Window) -> tuple[np.ndarray, np.ndarray]:
+    """The click grid: ``PICK_RESOLUTION``² points ``(n, 2)`` over ``window`` (x fastest) and the surface there."""
     gx, gy = np.meshgrid(np.linspace(*window[0], PICK_RESOLUTION), np.linspace(*window[1], PICK_RESOLUTION))
     points = np.column_stack([gx.ravel(), gy.ravel()])
     with np.errstate(all="ignore"):
-        values = surface.value(points)
+        return points, surface.value(points)
+
+
+def _pick_grid(surface: Surface, window: Window) -> dict:
+    points, values = pick_points(surface, window)
     return dict(
         type="scatter",
         x=points[:, 0].round(6),
@@ -603,17 +608,23 @@ def explorer_view_data(
     speeds: dict[str, int] | None = None,
 ) -> dict:
     """What the browser view of the explorer needs to draw, animate and scrub without a rerun: the map without its
-    image (``surface``: the layout image, for the page to send apart), the loss chart, every lane's positions per step
+    image and click grid (``surface``: the layout image and the grid's window and values, the same for a surface,
+    for the page to send apart; the browser snaps a click to the grid and shows f there on hover, with no
+    marker per node to redraw), the loss chart, every lane's positions per step
     (``(lanes, steps + 1, runs, 2)`` float32), the animated traces' indices, the step between animation
     frames and the tail's length in frames."""
     base = explorer_map(surface, paths, start, window=window)
+    _, values = pick_points(surface, base.window)
     steps = paths[0].trajectory.steps if paths else 0
     positions = np.stack([p.trajectory.positions for p in paths]) if paths else np.zeros((0, 1, 1, 2))
     return {
-        "surface": surface_image(surface, base.window),
-        "map": plotly_json({"data": base.data, "layout": base.layout}),
+        "surface": {
+            "image": surface_image(surface, base.window),
+            "pick": {"x": list(base.window[0]), "y": list(base.window[1]), "n": PICK_RESOLUTION, "f": pack_f4(values)},
+        },
+        "map": plotly_json({"data": base.data[1:], "layout": {**base.layout, "clickmode": "none"}}),  # no grid
         "loss": plotly_json(loss),
-        "animated": base.animated,
+        "animated": [index - 1 for index in base.animated],
         "positions": pack_f4(positions),
         "shape": list(positions.shape[:3]),
         "steps": int(steps),

@@ -56,6 +56,7 @@ export default function ({ data }) {
 _VIEW_HTML = """<div class="optviz-path-view" data-testid="optviz-path-view">
   <div class="ov-status" role="status">Loading the interactive map…</div>
   <div class="ov-map"></div>
+  <div class="ov-hover" aria-live="polite"></div>
   <div class="ov-bar">
     <button type="button" class="ov-play">▶ Play</button>
     <button type="button" class="ov-pause">❚❚ Pause</button>

@@ -145,7 +145,7 @@ def test_click_moves_the_start_the_url_follows_and_the_csv_downloads(page, app_u
     # the pick grid has a node at (1, 2) on Rosenbrock's window (-2..2 x -1..3, 41 nodes a side)
     target = [1.0, 2.0]
     page.mouse.move(*page.evaluate(DATA_TO_PAGE, target))
-    expect(page.locator(".hoverlayer .hovertext").first).to_contain_text("start here", timeout=10_000)
+    expect(page.locator(".optviz-path-view .ov-hover")).to_contain_text("start here", timeout=10_000)
     page.mouse.down()
     page.mouse.up()
     page.wait_for_function(

@@ -9,6 +9,7 @@ URL: ``?surface=rosenbrock&start=-1.2,1&steps=100&o=adam:lr=0.05&step=12`` (a cu
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import pandas as pd
@@ -16,12 +17,15 @@ import streamlit as st
 
 from optviz.explain import KERAS_NOTES, OPTIMIZER_SUMMARIES, PAPER_RULES, READING_GUIDE
 from optviz.figures.inspection import PICK_TRACE, fork_figure, loss_figure, step_figure, step_size_figure
+from optviz.figures.inspection_deck import step_deck, summary_rows
 from optviz.inspection import Inspection, fork, inspect_run, step_table
 from optviz.inspection_formulas import aligned, formula_lines, step_formulas
 from optviz.lanes import Lane, parse_lane
 from optviz.surfaces import Surface
 from pages.components.lane_editor import lane_editor, seed_lane_widgets
+from pages.components.path_view import picked_point
 from pages.components.routing import route_through_app
+from pages.components.step_view import step_view
 from pages.components.surface_picker import (
     SurfaceSpec,
     build_surface,
@@ -71,6 +75,17 @@ def forked(settings: Settings, fork_step: int, lane: Lane) -> tuple[Inspection, 
     return fork(inspected(settings), surface_of(settings).value_and_grad, fork_step, lane)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def deck_of(settings: Settings, fork_at: int | None, fork_lane: Lane | None, viewing_fork: bool) -> dict:
+    """Every step of the run shown, for the browser's step view (cached: built once per run)."""
+    inspection = inspected(settings)
+    result = forked(settings, fork_at, fork_lane)[0] if fork_lane is not None and fork_at is not None else None
+    if viewing_fork and result is not None:
+        before = inspection.positions[: result.first_step + 1]
+        return step_deck(surface_of(settings), result, before=before)
+    return step_deck(surface_of(settings), inspection, forked=result)
+
+
 def load_url() -> list[str]:
     """Seed the widgets from the query parameters once per session; return notes on ignored values."""
     reader = UrlReader()
@@ -100,6 +115,13 @@ def shift_step(delta: int, first: int, last: int) -> None:
     st.session_state[KEY + "step"] = min(max(st.session_state[KEY + "step"] + delta, first), last)
 
 
+def _start_at(x: float, y: float) -> None:
+    x, y = (min(max(value, -START_LIMIT), START_LIMIT) for value in (x, y))
+    st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = float(f"{x:.4g}"), float(f"{y:.4g}")
+    st.session_state[KEY + "step"] = 1
+    st.session_state[KEY + "view"] = "original"
+
+
 def pick_start() -> None:
     """A click on the map's grid starts the run from there (step 1)."""
     event = st.session_state.get(KEY + "map")
@@ -109,11 +131,21 @@ def pick_start() -> None:
         return
     for point in points:
         if point.get("curve_number") == PICK_TRACE and "x" in point and "y" in point:
-            x, y = (min(max(float(point[c]), -START_LIMIT), START_LIMIT) for c in ("x", "y"))
-            st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = float(f"{x:.4g}"), float(f"{y:.4g}")
-            st.session_state[KEY + "step"] = 1
-            st.session_state[KEY + "view"] = "original"
+            _start_at(float(point["x"]), float(point["y"]))
             return
+
+
+def pick_start_in_view() -> None:
+    """A click on the browser's step view starts the run from there (step 1)."""
+    point = picked_point(KEY + "steps_view")
+    if point is not None:
+        _start_at(*point)
+
+
+def take_step() -> None:
+    """The browser's step view stepped: the formulas and tables follow."""
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        st.session_state[KEY + "step"] = int(st.session_state[KEY + "steps_view"]["step"])
 
 
 def start_at_surface_default() -> None:
@@ -194,17 +226,7 @@ def show_formulas(inspection: Inspection, step: int) -> None:
 def step_summary(inspection: Inspection, step: int) -> None:
     """A few headline numbers of step k, as a compact table."""
     values = inspection.values(step)
-    if "lr_t" in values:
-        rate = ("η_t (bias-corrected lr)", f"{values['lr_t']:.5g}")
-    else:
-        rate = ("η (lr after decay)", f"{values['lr_eff']:.5g}")
-    rows = [
-        ("loss f(x_{k-1}) → f(x_k)", f"{values['loss_prev']:.5g} → {values['loss']:.5g}"),
-        ("raw gradient norm ‖g‖", f"{values['grad_norm']:.5g}"),
-        ("clip factor (1 = no clipping)", f"{values['clip_factor']:.4g}"),
-        rate,
-        ("step length ‖Δx‖", f"{values['step_length']:.5g}"),
-    ]
+    rows = summary_rows(inspection, step)
     st.markdown(
         f"**Step {step}** (t = {values['t']:.0f})\n\n| quantity | value |\n|---|---|\n"
         + "\n".join(f"| {name} | {value} |" for name, value in rows)
@@ -307,12 +329,13 @@ if inspection.diverged_step >= 0:
         f"±1e6), so the recording stops there. Try a smaller lr or clipnorm."
     )
 controls = st.container()
-map_column, side_column = st.columns([3, 2])
+stage = st.container()  # the map and the step's numbers: in the browser (every step sent once), or zoomed here
 tab_formulas, tab_table, tab_charts, tab_notes, tab_fork = st.tabs(
     ["Formulas at step k", "State over all steps", "Step sizes and loss", "Where Keras differs", "Fork"]
 )
 with tab_fork:
     fork_result = fork_section(settings, inspection, int(st.session_state.get(KEY + "step", 1)))
+zoom = bool(st.session_state.get(KEY + "zoom", False))
 with controls:
     st.session_state.setdefault(KEY + "view", "original")
     viewing_fork = (
@@ -332,30 +355,42 @@ with controls:
             f"Stepping through the fork **{shown.lane.label()}**, continued from the state after step "
             f"{shown.first_step}; the grey path is the original run before the fork."
         )
-    step = step_controls(shown)
-with side_column:
-    step_summary(shown, step)
+    if zoom:
+        step = step_controls(shown)
+    else:  # Previous / Next / the scrubber / arrow keys step in the browser; the tabs below follow
+        first, last = shown.first_step + 1, shown.last_step
+        step = min(max(int(st.session_state.get(KEY + "step", first)), first), last)
+        st.session_state[KEY + "step"] = step
+with stage:
+    if zoom:
+        map_column, side_column = st.columns([3, 2])
+        with side_column:
+            step_summary(shown, step)
+        with map_column:
+            figure = (
+                step_figure(surface, shown, step, zoom=zoom, before=inspection.positions[: shown.first_step + 1])
+                if viewing_fork
+                else step_figure(surface, inspection, step, forked=fork_result, zoom=zoom)
+            )
+            st.plotly_chart(
+                figure,
+                key=KEY + "map",
+                width="stretch",
+                on_select=pick_start,
+                selection_mode=("points",),
+                config={"displayModeBar": False},
+            )
+    else:
+        fork_at, fork_lane = (fork_result.first_step, fork_result.lane) if fork_result is not None else (None, None)
+        deck = deck_of(settings, fork_at, fork_lane, viewing_fork)
+        step_view(deck, step, key=KEY + "steps_view", on_step=take_step, on_pick=pick_start_in_view)
+    st.caption("Click anywhere on the map to start the run from there.")
     st.markdown(READING_GUIDE[shown.optimizer])
-    zoom = st.toggle("Zoom on this step", key=KEY + "zoom", help="Frame the map around x_{k-1} and x_k.")
+    st.toggle("Zoom on this step", key=KEY + "zoom", help="Frame the map around x_{k-1} and x_k.")
     st.caption(
         "Arrows start at the current point. Gradient-like arrows point downhill (−g, −m) and share one scale; "
         "the update (and SGD's velocity) is drawn at true size or magnified; the legend gives true lengths."
     )
-with map_column:
-    figure = (
-        step_figure(surface, shown, step, zoom=zoom, before=inspection.positions[: shown.first_step + 1])
-        if viewing_fork
-        else step_figure(surface, inspection, step, forked=fork_result, zoom=zoom)
-    )
-    st.plotly_chart(
-        figure,
-        key=KEY + "map",
-        width="stretch",
-        on_select=pick_start,
-        selection_mode=("points",),
-        config={"displayModeBar": False},
-    )
-    st.caption("Click anywhere on the map to start the run from there.")
 with tab_formulas:
     if viewing_fork:
         st.caption(f"Showing the fork: {shown.lane.label()}, continued from the state after step {shown.first_step}.")

@@ -25,7 +25,7 @@ from optviz.surfaces import Surface
 from pages.components.lane_editor import lane_editor, seed_lane_widgets
 from pages.components.path_view import picked_point
 from pages.components.routing import route_through_app
-from pages.components.step_view import step_view
+from pages.components.step_view import deck_id, step_view
 from pages.components.surface_picker import (
     SurfaceSpec,
     build_surface,
@@ -82,8 +82,8 @@ def deck_of(settings: Settings, fork_at: int | None, fork_lane: Lane | None, vie
     result = forked(settings, fork_at, fork_lane)[0] if fork_lane is not None and fork_at is not None else None
     if viewing_fork and result is not None:
         before = inspection.positions[: result.first_step + 1]
-        return step_deck(surface_of(settings), result, before=before)
-    return step_deck(surface_of(settings), inspection, forked=result)
+        return deck_id(step_deck(surface_of(settings), result, before=before))
+    return deck_id(step_deck(surface_of(settings), inspection, forked=result))
 
 
 def load_url() -> list[str]:

@@ -56,14 +56,20 @@ _view = st.components.v2.component(
 )
 
 
+def deck_id(deck: dict) -> dict:
+    """``deck`` with its content-addressed name under ``id`` (compute once, e.g. where the deck is cached)."""
+    return {**deck, "id": asset_name("deck", json.dumps(deck, sort_keys=True))}
+
+
 def step_view(
     deck: dict, step: int, key: str, on_step: Callable[[], None], on_pick: Callable[[], None] | None = None
 ) -> None:
-    """Mount the view over ``deck`` (see :func:`optviz.figures.inspection_deck.step_deck`) at ``step``.
+    """Mount the view over ``deck`` (see :func:`optviz.figures.inspection_deck.step_deck`) at ``step``; a deck
+    carrying an ``id`` (see :func:`deck_id`) is not hashed again.
     ``on_step`` runs when the person has stepped (the step is then ``st.session_state[key]["step"]``);
     ``on_pick`` when they clicked the map (``st.session_state[key]["pick"]``: ``{"x", "y"}``)."""
     load_plotly()
-    name = asset_name("deck", json.dumps(deck, sort_keys=True))
+    name = deck.get("id") or asset_name("deck", json.dumps(deck, sort_keys=True))
     share_asset(name, deck, key=f"{key}.deck")
     _view(
         data={"deck": name, "step": int(step)},

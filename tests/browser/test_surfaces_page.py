@@ -212,3 +212,18 @@ def test_text_from_a_link_or_a_formula_never_runs_as_html(page, app_url):
     page.wait_for_timeout(1000)
     assert page.evaluate(flag) and dialogs == []
     assert page.locator("img[src=x]").count() == 0  # the payload never became an element
+
+
+def test_the_page_works_while_plotly_js_has_not_arrived(page, app_url):
+    page.add_init_script("window.__optvizPlotlyLoading = true;")  # the loader then never runs plotly.js
+    errors = collect_console_errors(page)
+    page.goto(app_url + URL)
+    expect(page.get_by_role("heading", name="Surface explorer")).to_be_visible(timeout=30_000)
+    expect(page.locator(".optviz-path-view .ov-status")).to_have_text("Loading the interactive map…", timeout=30_000)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=30_000)  # the metrics are there
+    steps = page.locator('input[type=range][aria-label="Steps"]')
+    steps.focus()
+    steps.press("ArrowRight")  # and the widgets still work
+    page.wait_for_function(f"() => location.search.includes('steps={STEPS + 1}')", timeout=30_000)
+    expect(page.locator(".optviz-path-view .ov-status")).to_have_text("Loading the interactive map…")
+    assert page.locator('[data-testid="stException"]').count() == 0 and errors == []

@@ -597,6 +597,12 @@ def pack_f4(values: np.ndarray) -> dict:
     return {"dtype": "f4", "bdata": base64.b64encode(array.tobytes()).decode(), "shape": list(array.shape)}
 
 
+def _view_layout(layout: dict) -> dict:
+    """The map's layout in the browser view: clicks are the view's own (no plotly selection), x titled below."""
+    xaxis = dict(layout["xaxis"], title=dict(text="x", standoff=4))
+    return {**layout, "clickmode": "none", "annotations": [], "xaxis": xaxis, "margin": dict(layout["margin"], b=45)}
+
+
 def explorer_view_data(
     surface: Surface,
     paths: Sequence[PathSet],
@@ -622,7 +628,7 @@ def explorer_view_data(
             "image": surface_image(surface, base.window),
             "pick": {"x": list(base.window[0]), "y": list(base.window[1]), "n": PICK_RESOLUTION, "f": pack_f4(values)},
         },
-        "map": plotly_json({"data": base.data[1:], "layout": {**base.layout, "clickmode": "none"}}),  # no grid
+        "map": plotly_json({"data": base.data[1:], "layout": _view_layout(base.layout)}),  # no click grid
         "loss": plotly_json(loss),
         "animated": [index - 1 for index in base.animated],
         "positions": pack_f4(positions),

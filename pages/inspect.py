@@ -23,7 +23,7 @@ from optviz.inspection_formulas import aligned, formula_lines, step_formulas
 from optviz.lanes import Lane, parse_lane
 from optviz.surfaces import Surface
 from pages.components.lane_editor import lane_editor, seed_lane_widgets
-from pages.components.path_view import picked_point
+from pages.components.path_view import load_plotly, picked_point
 from pages.components.routing import route_through_app
 from pages.components.step_view import deck_id, step_view
 from pages.components.surface_picker import (
@@ -307,6 +307,7 @@ def write_url(settings: Settings, step: int, fork_result: Inspection | None, vie
 
 
 st.title("Step inspector")
+load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
 st.caption(
     "Learn the rules: step through one optimizer and see every number it uses at step k (moments, "
     "accumulators, bias corrections, clipping) as arrows on the surface and as formulas with the numbers put in."

@@ -39,7 +39,7 @@ from optviz.surface_spec import SurfaceSpec
 from optviz.surfaces import Surface
 from pages.components.lane_list import lanes_panel
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
-from pages.components.path_view import path_view, picked_point
+from pages.components.path_view import load_plotly, path_view, picked_point
 from pages.components.routing import route_through_app
 from pages.components.surface_picker import build_surface, escape_markdown, reset_start, surface_picker
 
@@ -170,6 +170,7 @@ def show_exports(surface: Surface, labels, trajectories, figure: Callable[[], ob
 
 def explorer() -> None:
     st.title("Surface explorer")
+    load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
     st.caption(
         "Race up to six optimizers across a 2-D loss surface. Every Keras 2.2.4 argument is a widget; "
         "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL."

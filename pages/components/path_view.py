@@ -87,7 +87,8 @@ def _plotly_source() -> bytes:
 
 
 def load_plotly() -> None:
-    """Put plotly.js in the page (sent once per browser session, run once per page)."""
+    """Put plotly.js in the page (sent once per browser session, run once per page). A page showing a view calls
+    this once per run, early (e.g. under its title): the browser receives and runs plotly.js meanwhile."""
     _loader(data=_plotly_source(), key="optviz.plotly", height=0)
 
 
@@ -104,11 +105,10 @@ def share_asset(name: str, value: object, key: str) -> None:
 def path_view(
     data: dict, key: str, on_pick: Callable[[], None] | None = None, assets: Mapping[str, object] | None = None
 ) -> None:
-    """Mount plotly.js, then the view with ``data`` (see ``assets/path_view.js``). Each of ``assets`` (e.g. the
-    surface image) is sent as its own element, once while it stays the same, and the view's data names it
-    under the same field. ``on_pick`` runs when the map is clicked, the clicked point then being
+    """Mount the view with ``data`` (see ``assets/path_view.js``; the page calls :func:`load_plotly` first).
+    Each of ``assets`` (e.g. the surface image) is sent as its own element, once while it stays the same, and the
+    view's data names it under the same field. ``on_pick`` runs when the map is clicked, the clicked point then being
     ``st.session_state[key]["pick"]`` (``{"x", "y"}``)."""
-    load_plotly()
     names = {}
     for field, value in (assets or {}).items():
         names[field] = asset_name(field, json.dumps(value, sort_keys=True))

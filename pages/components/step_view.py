@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from pages.components.path_view import ASSETS, asset_name, load_plotly, share_asset
+from pages.components.path_view import ASSETS, asset_name, share_asset
 
 _HTML = """<div class="optviz-step-view" data-testid="optviz-step-view" tabindex="0">
   <div class="sv-bar">
@@ -64,11 +64,11 @@ def deck_id(deck: dict) -> dict:
 def step_view(
     deck: dict, step: int, key: str, on_step: Callable[[], None], on_pick: Callable[[], None] | None = None
 ) -> None:
-    """Mount the view over ``deck`` (see :func:`optviz.figures.inspection_deck.step_deck`) at ``step``; a deck
-    carrying an ``id`` (see :func:`deck_id`) is not hashed again.
-    ``on_step`` runs when the person has stepped (the step is then ``st.session_state[key]["step"]``);
-    ``on_pick`` when they clicked the map (``st.session_state[key]["pick"]``: ``{"x", "y"}``)."""
-    load_plotly()
+    """Mount the view over ``deck`` (see :func:`optviz.figures.inspection_deck.step_deck`; the page calls
+    :func:`pages.components.path_view.load_plotly` first) at ``step``; a deck carrying an ``id`` (see
+    :func:`deck_id`) is not hashed again. ``on_step`` runs when the person has stepped (the step is then
+    ``st.session_state[key]["step"]``); ``on_pick`` when they clicked the map (``st.session_state[key]["pick"]``:
+    ``{"x", "y"}``)."""
     name = deck.get("id") or asset_name("deck", json.dumps(deck, sort_keys=True))
     share_asset(name, deck, key=f"{key}.deck")
     _view(

@@ -51,9 +51,7 @@ WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane
 #: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
 UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".map.surface", ".metrics", ".3d", ".log_height")
-#: Runs are recorded to the next multiple of this many steps and cut (Trajectory.prefix): moving the Steps slider
-#: within one block reuses the cached run instead of computing every lane again.
-STEP_BLOCK = 100
+STEP_BLOCK = 100  #: runs are recorded to a multiple of this and cut (Trajectory.prefix): the cache serves a block
 
 
 @st.cache_data(max_entries=96, show_spinner=False)

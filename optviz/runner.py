@@ -58,6 +58,18 @@ class Trajectory:
         """``(T, R)`` True where clipping changed the gradient."""
         return self.clip_factors < 1.0
 
+    def prefix(self, steps: int) -> Trajectory:
+        """The first ``steps`` updates (views, no copy): what a run of ``steps`` steps records, since a step
+        depends only on the steps before it (the noise too: it depends on seed, step and coordinate)."""
+        if not 0 <= steps <= self.steps:
+            raise ValueError(f"steps must be in 0..{self.steps}, got {steps}")
+        diverged = np.where(self.diverged_step <= steps, self.diverged_step, -1)
+        end = steps + 1
+        lrs = None if self.lrs is None else self.lrs[:steps]
+        return Trajectory(
+            self.positions[:end], self.losses[:end], self.grad_norms[:end], self.clip_factors[:steps], diverged, lrs
+        )
+
 
 class Position(NamedTuple):
     """What :func:`walk` yields at position k: the point, its loss and gradient, the optimizer state.

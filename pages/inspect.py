@@ -8,18 +8,23 @@ and ``&view=fork``). The page reads its widgets into that state, records the run
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from optviz.explain import OPTIMIZER_SUMMARIES, READING_GUIDE
 from optviz.figures.inspection import PICK_TRACE, fork_figure, loss_figure, step_figure, step_size_figure
+from optviz.figures.inspection_deck import step_deck
 from optviz.inspection import Inspection, fork, inspect_run
 from optviz.lanes import Lane
 from optviz.page_states.inspect import INSPECT_MAX_STEPS, INSPECT_START_LIMIT, InspectRun, InspectState
 from optviz.state import start_widget_values, surface_widget_values
-from pages.components.inspect_views import keras_notes, show_formulas, state_table, step_summary, stepper
+from pages.components.inspect_views import keras_notes, show_formulas, state_table, step_controls, step_summary, stepper
 from pages.components.lane_editor import lane_editor
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
+from pages.components.path_view import load_plotly, picked_point
 from pages.components.routing import route_through_app
+from pages.components.step_view import deck_id, step_view
 from pages.components.surface_picker import build_surface, escape_markdown, reset_start, surface_picker
 
 route_through_app()
@@ -33,6 +38,7 @@ WIDGETS = {
     "fork": lambda lanes: {"fork_on": bool(lanes)},
 }
 UNSETTABLE = (".previous", ".next", ".fork_here", ".csv", ".map", ".fork_map", ".fork_loss", ".sizes", ".loss")
+UNSETTABLE += (".steps_view", ".steps_view.deck", ".plotly")  # the browser views and their assets
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -47,8 +53,25 @@ def forked(run: InspectRun, fork_step: int, lane: Lane) -> tuple[Inspection, str
     return fork(inspected(run), build_surface(run.surface).value_and_grad, fork_step, lane)
 
 
+@st.cache_data(max_entries=16, show_spinner=False)
+def deck_of(run: InspectRun, fork_at: int | None, fork_lane: Lane | None, viewing_fork: bool) -> dict:
+    """Every step of the run shown, for the browser's step view (built once per run and fork)."""
+    inspection, surface = inspected(run), build_surface(run.surface)
+    result = forked(run, fork_at, fork_lane)[0] if fork_lane is not None and fork_at is not None else None
+    if viewing_fork and result is not None:
+        return deck_id(step_deck(surface, result, before=inspection.positions[: result.first_step + 1]))
+    return deck_id(step_deck(surface, inspection, forked=result))
+
+
+def _start_at(x: float, y: float) -> None:
+    x, y = (min(max(value, -START_LIMIT), START_LIMIT) for value in (x, y))
+    st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = float(f"{x:.4g}"), float(f"{y:.4g}")
+    st.session_state[KEY + "step"] = 1
+    st.session_state[KEY + "view"] = "original"
+
+
 def pick_start() -> None:
-    """A click on the map's grid starts the run from there (step 1)."""
+    """A click on the zoomed map's grid starts the run from there (step 1)."""
     event = st.session_state.get(KEY + "map")
     try:
         points = event["selection"]["points"]
@@ -56,11 +79,21 @@ def pick_start() -> None:
         return
     for point in points:
         if point.get("curve_number") == PICK_TRACE and "x" in point and "y" in point:
-            x, y = (min(max(float(point[c]), -START_LIMIT), START_LIMIT) for c in ("x", "y"))
-            st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = float(f"{x:.4g}"), float(f"{y:.4g}")
-            st.session_state[KEY + "step"] = 1
-            st.session_state[KEY + "view"] = "original"
+            _start_at(float(point["x"]), float(point["y"]))
             return
+
+
+def pick_start_in_view() -> None:
+    """A click on the browser's step view starts the run from there (step 1)."""
+    point = picked_point(KEY + "steps_view")
+    if point is not None:
+        _start_at(*point)
+
+
+def take_step() -> None:
+    """The browser's step view stepped: the formulas and tables follow."""
+    with contextlib.suppress(KeyError, TypeError, ValueError):
+        st.session_state[KEY + "step"] = int(st.session_state[KEY + "steps_view"]["step"])
 
 
 def start_at_surface_default() -> None:
@@ -128,8 +161,30 @@ def _set_fork_step(step: int) -> None:
     st.session_state[KEY + "fork_step"] = step
 
 
+def zoomed_map(surface, inspection: Inspection, shown: Inspection, step: int, fork_result, viewing_fork: bool) -> None:
+    """The server-side map framed on step k, with the step's numbers beside it."""
+    map_column, side_column = st.columns([3, 2])
+    with side_column:
+        step_summary(shown, step)
+    with map_column:
+        figure = (
+            step_figure(surface, shown, step, zoom=True, before=inspection.positions[: shown.first_step + 1])
+            if viewing_fork
+            else step_figure(surface, inspection, step, forked=fork_result, zoom=True)
+        )
+        st.plotly_chart(
+            figure,
+            key=KEY + "map",
+            width="stretch",
+            on_select=pick_start,
+            selection_mode=("points",),
+            config={"displayModeBar": False},
+        )
+
+
 def inspector() -> None:
     st.title("Step inspector")
+    load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
     st.caption(
         "Learn the rules: step through one optimizer and see every number it uses at step k (moments, accumulators, "
         "bias corrections, clipping) as arrows on the surface and as formulas with the numbers put in."
@@ -151,38 +206,29 @@ def inspector() -> None:
     if inspection.steps == 0:  # the start itself is outside the finite world (as the runner counts it): no step
         return
     controls = st.container()
-    map_column, side_column = st.columns([3, 2])
+    stage = st.container()  # the map and the step's numbers: in the browser (every step sent once), or zoomed here
     tab_formulas, tab_table, tab_charts, tab_notes, tab_fork = st.tabs(
         ["Formulas at step k", "State over all steps", "Step sizes and loss", "Where Keras differs", "Fork"]
     )
     with tab_fork:
         fork_result = fork_section(settings, inspection, int(st.session_state.get(KEY + "step", 1)))
+    zoom = bool(st.session_state.get(KEY + "zoom", False))
     with controls:
-        shown, step, viewing_fork = stepper(inspection, fork_result)
-    with side_column:
-        step_summary(shown, step)
+        shown, step, viewing_fork = stepper(inspection, fork_result, step_controls if zoom else None)
+    with stage:
+        if zoom:
+            zoomed_map(surface, inspection, shown, step, fork_result, viewing_fork)
+        else:  # Previous / Next / the scrubber / arrow keys step in the browser; the tabs below follow
+            fork_at, fork_lane = (fork_result.first_step, fork_result.lane) if fork_result is not None else (None, None)
+            deck = deck_of(settings.run(), fork_at, fork_lane, viewing_fork)
+            step_view(deck, step, key=KEY + "steps_view", on_step=take_step, on_pick=pick_start_in_view)
+        st.caption("Click anywhere on the map to start the run from there.")
         st.markdown(READING_GUIDE[shown.optimizer])
-        zoom = st.toggle("Zoom on this step", key=KEY + "zoom", help="Frame the map around x_{k-1} and x_k.")
+        st.toggle("Zoom on this step", key=KEY + "zoom", help="Frame the map around x_{k-1} and x_k.")
         st.caption(
             "Arrows start at the current point. Gradient-like arrows point downhill (−g, −m) and share one scale; "
             "the update (and SGD's velocity) is drawn at true size or magnified; the legend gives true lengths."
         )
-    with map_column:
-        before = inspection.positions[: shown.first_step + 1]
-        figure = (
-            step_figure(surface, shown, step, zoom=zoom, before=before)
-            if viewing_fork
-            else step_figure(surface, inspection, step, forked=fork_result, zoom=zoom)
-        )
-        st.plotly_chart(
-            figure,
-            key=KEY + "map",
-            width="stretch",
-            on_select=pick_start,
-            selection_mode=("points",),
-            config={"displayModeBar": False},
-        )
-        st.caption("Click anywhere on the map to start the run from there.")
     with tab_formulas:
         if viewing_fork:
             st.caption(f"Showing the fork: {shown.lane.label()}, continued after step {shown.first_step}.")

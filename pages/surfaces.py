@@ -8,14 +8,22 @@ widgets into that state, runs :func:`optviz.explorer.run_lanes` (each optimizer 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
 
 from optviz.explain import OPTIMIZER_SUMMARIES
-from optviz.explorer import run_group, run_lanes
+from optviz.explorer import run_explorer, run_group
 from optviz.figures.lr import lr_figure
-from optviz.figures.surfaces import PathSet, explorer_figure, loss_figure, standalone_html, surface_3d_figure
+from optviz.figures.surfaces import (
+    PathSet,
+    explorer_figure,
+    explorer_view_data,
+    loss_figure,
+    standalone_html,
+    surface_3d_figure,
+)
 from optviz.lanes import Lane
 from optviz.metrics import lane_metrics, optimum_value, trajectories_csv
 from optviz.page_states.explorer import (
@@ -33,6 +41,7 @@ from optviz.surface_spec import SurfaceSpec
 from optviz.surfaces import Surface
 from pages.components.lane_list import lanes_panel
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
+from pages.components.path_view import load_plotly, path_view, picked_point
 from pages.components.routing import route_through_app
 from pages.components.surface_picker import build_surface, escape_markdown, reset_start, surface_picker
 
@@ -40,11 +49,11 @@ route_through_app()
 
 KEY = "surfaces."
 LANES_KEY = KEY + "lanes"
-SPEEDS = {"slow": 150, "normal": 60, "fast": 20}
 WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lanes": lambda lanes: {}}
 #: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
-UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".metrics", ".3d", ".loss", ".lr_chart", ".speed", ".log_height")
+UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".map.surface", ".metrics", ".3d", ".lr_chart", ".log_height")
+STEP_BLOCK = 100  #: runs are recorded to a multiple of this and cut (Trajectory.prefix): the cache serves a block
 
 
 @st.cache_data(max_entries=96, show_spinner=False)
@@ -59,36 +68,22 @@ def _group_runs(
 
 
 def compute(state: ExplorerState) -> list[Trajectory]:
-    """Every lane's trajectory through the tested :func:`run_lanes`, each optimizer class cached on its own."""
+    """Every lane's trajectory through the tested :func:`run_explorer`, each optimizer class cached on its own."""
 
     def cached_group(lanes, _value_and_grad, start, steps, *, noise_sigma, noise_seed, ensemble, bound):
-        return _group_runs(state.surface, tuple(lanes), start, steps, noise_sigma, noise_seed, ensemble)
+        recorded = min(EXPLORER_MAX_STEPS, -(-steps // STEP_BLOCK) * STEP_BLOCK)
+        runs = _group_runs(state.surface, tuple(lanes), start, recorded, noise_sigma, noise_seed, ensemble)
+        return [trajectory.prefix(steps) for trajectory in runs]
 
-    surface = build_surface(state.surface)
-    return run_lanes(
-        state.lanes,
-        surface.value_and_grad,
-        state.start,
-        state.steps,
-        noise_sigma=state.noise,
-        noise_seed=state.seed,
-        ensemble=state.ensemble,
-        group_runner=cached_group,
-    )
+    return run_explorer(state, group_runner=cached_group)
 
 
 def pick_start() -> None:
     """A click on the map starts every lane from the clicked point."""
-    event = st.session_state.get(KEY + "map")
-    try:
-        points = event["selection"]["points"]
-    except (KeyError, TypeError):
-        return
-    for point in points:
-        if "x" in point and "y" in point:
-            x, y = (min(max(float(point[c]), -START_LIMIT), START_LIMIT) for c in ("x", "y"))
-            st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = float(f"{x:.4g}"), float(f"{y:.4g}")
-            return
+    point = picked_point(KEY + "map")
+    if point is not None:
+        x, y = (min(max(value, -START_LIMIT), START_LIMIT) for value in point)
+        st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = float(f"{x:.4g}"), float(f"{y:.4g}")
 
 
 def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
@@ -135,7 +130,7 @@ def show_divergence(labels: list[str], trajectories: list[Trajectory]) -> None:
             st.info(f"Lane {number} ({label}): {int(trajectory.diverged.sum())} of the noisy runs diverged.")
 
 
-def show_exports(surface: Surface, labels, trajectories, figure, lanes) -> None:
+def show_exports(surface: Surface, labels, trajectories, figure: Callable[[], object], lanes) -> None:
     left, right = st.columns(2)
     left.download_button(
         "Trajectories (CSV)",
@@ -149,7 +144,7 @@ def show_exports(surface: Surface, labels, trajectories, figure, lanes) -> None:
     )
     right.download_button(
         "2-D figure (interactive HTML)",
-        data=lambda: standalone_html(figure),
+        data=lambda: standalone_html(figure()),
         file_name=f"optviz_{surface.key}_paths.html",
         mime="text/html",
         key=KEY + "html",
@@ -166,6 +161,7 @@ def show_exports(surface: Surface, labels, trajectories, figure, lanes) -> None:
 
 def explorer() -> None:
     st.title("Surface explorer")
+    load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
     st.caption(
         "Race up to six optimizers across a 2-D loss surface. Every Keras 2.2.4 argument is a widget; "
         "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL."
@@ -197,39 +193,31 @@ def explorer() -> None:
         return
     surface = build_surface(spec)
     with view:
-        paths, trajectories, figure = draw_view(state, surface, choices)
-    draw_tabs(state, surface, paths, trajectories, figure)
+        paths, trajectories = draw_view(state, surface, choices)
+    draw_tabs(state, surface, paths, trajectories)
 
 
-def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[PathSet], list[Trajectory], dict]:
-    """The formula, the animated map, divergence notes and the loss chart."""
+def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[PathSet], list[Trajectory]]:
+    """The formula, the map and the loss chart (one client-side view), and divergence notes."""
     st.markdown(f"$${surface.latex}$$")
     if surface.note:
         st.caption(escape_markdown(surface.note))  # a custom note quotes the typed formula
     trajectories = compute(state)
     labels = [f"{n}. {choice.lane.label()}" for n, choice in enumerate(choices, 1)]
     paths = [PathSet(label, c.colour, t) for label, c, t in zip(labels, choices, trajectories, strict=True)]
-    speed = st.segmented_control(
-        "Animation speed", list(SPEEDS), default="normal", key=KEY + "speed", label_visibility="collapsed"
-    )
-    figure = explorer_figure(surface, paths, state.start, frame_ms=SPEEDS.get(speed or "normal", 60))
-    st.plotly_chart(
-        figure, key=KEY + "map", on_select=pick_start, selection_mode=("points",), config={"displayModeBar": False}
-    )
-    show_divergence(labels, trajectories)
     log_scale = st.toggle("Log scale", key=KEY + "log", help="Log-scale loss axis (f − f* when f* is known).")
     figure_loss, note = loss_figure(paths, optimum_value(surface), log_scale)
+    data = explorer_view_data(surface, paths, state.start, figure_loss)
+    path_view(data, KEY + "map", on_pick=pick_start, assets={"surface": data.pop("surface")})  # image sent once
     if note:
         st.caption(note)
-    st.plotly_chart(figure_loss, key=KEY + "loss")
+    show_divergence(labels, trajectories)
     if any(lane.plan is not None for lane in state.lanes):  # the lr plans at work, under the loss
         st.plotly_chart(lr_figure(paths), key=KEY + "lr_chart")
-    return paths, trajectories, figure
+    return paths, trajectories
 
 
-def draw_tabs(
-    state: ExplorerState, surface: Surface, paths: list[PathSet], trajectories: list[Trajectory], figure
-) -> None:
+def draw_tabs(state: ExplorerState, surface: Surface, paths: list[PathSet], trajectories: list[Trajectory]) -> None:
     """Metrics, the 3-D view and the exports, each in its tab; the URL follows the tolerance chosen there."""
     labels = [path.label for path in paths]
     metrics_tab, three_d_tab, export_tab = st.tabs(["Metrics", "3-D view", "Export and Keras code"])
@@ -252,10 +240,13 @@ def draw_tabs(
             st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")
         for number, lane in enumerate(state.lanes, 1):
             st.caption(f"**{number}. {lane.display_name}**: {OPTIMIZER_SUMMARIES[lane.optimizer]}")
-    with three_d_tab:
-        log_height = st.toggle("Log height", value=True, key=KEY + "log_height", help="Height log10(1 + f − min f).")
-        st.plotly_chart(surface_3d_figure(surface, paths, log_height=log_height), key=KEY + "3d")
+    with three_d_tab:  # st.tabs renders every tab: the WebGL figure is built only when asked for
+        if st.toggle("Show 3-D view", key=KEY + "show_3d", help="The surface in 3-D with each lane's path on it."):
+            help_text = "Height log10(1 + f − min f)."
+            log_height = st.toggle("Log height", value=True, key=KEY + "log_height", help=help_text)
+            st.plotly_chart(surface_3d_figure(surface, paths, log_height=log_height), key=KEY + "3d")
     with export_tab:
+        figure = partial(explorer_figure, surface, paths, state.start)
         show_exports(surface, labels, trajectories, figure, state.lanes)
     write_url(state.replace(tol=float(tolerance)))
 

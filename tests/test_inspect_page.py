@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -23,10 +25,35 @@ def page(**query: str) -> AppTest:
     return run_page(PAGE, query)
 
 
+def _component(at: AppTest, name: str):
+    (proto,) = [e.proto for e in at.get("bidi_component") if e.proto.component_name == name]
+    return proto
+
+
+def deck(at: AppTest) -> dict:
+    """Every recorded step as the browser's step view receives it (sent once, as an asset)."""
+    asset = json.loads(_component(at, "optviz.asset").json)
+    assert asset["name"] == json.loads(_component(at, "optviz.step_view").json)["deck"]
+    return asset["value"]
+
+
+def shown_step(at: AppTest) -> int:
+    """The step the browser's step view is told to show (the page's step k)."""
+    return json.loads(_component(at, "optviz.step_view").json)["step"]
+
+
+def set_step(at: AppTest, step: int) -> AppTest:
+    """What the step view does once the person has stepped (Previous, Next, arrows, scrubber): report the step."""
+    at.session_state["inspect.step"] = step
+    return at.run()
+
+
 def step_map(at: AppTest) -> dict:
-    """The map of step k (the figure with the update arrow)."""
-    (figure,) = [f for f in figures(at) if any(t.get("meta") == "update" for t in f["data"])]
-    return figure
+    """The map of step k as the step view draws it: the deck's fixed traces and step k's arrows."""
+    content = deck(at)
+    entry = content["steps"][str(shown_step(at))]
+    arrows = [{"meta": a["kind"], "name": a["name"], "x": a["x"], "y": a["y"]} for a in entry["arrows"]]
+    return {"data": content["static"]["data"] + arrows, "title": entry["title"]}
 
 
 def arrow(figure: dict, kind: str) -> np.ndarray:
@@ -74,7 +101,7 @@ def test_page_runs_for_every_optimizer_and_shows_the_core_numbers(name):
     at = page(o=LANES[name], steps="20", step=str(k))
     assert not at.exception
     assert at.selectbox(key="inspect.lane.optimizer").value == name
-    assert at.slider(key="inspect.step").value == k
+    assert shown_step(at) == k
     latex = " ".join(element.value for element in at.latex)
     assert SYMBOLS[name] in latex
     expected = core_positions(LANES[name], k)
@@ -92,19 +119,42 @@ def test_page_runs_for_every_optimizer_and_shows_the_core_numbers(name):
 
 def test_next_and_previous_move_the_step_and_the_arrows():
     at = page(o="adam:lr=0.05", steps="30", step="1")
-    assert at.button(key="inspect.previous").disabled
+    assert (shown_step(at) == deck(at)["first"])
     first = arrow(step_map(at), "update")
-    at.button(key="inspect.next").click().run()
-    at.button(key="inspect.next").click().run()
-    assert at.slider(key="inspect.step").value == 3
+    set_step(at, shown_step(at) + 1)
+    set_step(at, shown_step(at) + 1)
+    assert shown_step(at) == 3
     assert at.query_params["step"] == ["3"] or at.query_params["step"] == "3"
     third = arrow(step_map(at), "update")
     assert not np.allclose(first, third)
     np.testing.assert_allclose(third[0], core_positions("adam:lr=0.05", 2)[2])
-    at.button(key="inspect.previous").click().run()
-    assert at.slider(key="inspect.step").value == 2
-    at.slider(key="inspect.step").set_value(30).run()
-    assert at.button(key="inspect.next").disabled and not at.button(key="inspect.previous").disabled
+    set_step(at, shown_step(at) - 1)
+    assert shown_step(at) == 2
+    set_step(at, 30)
+    assert shown_step(at) == deck(at)["last"] and shown_step(at) != deck(at)["first"]
+
+
+def test_every_step_is_in_the_browser_once_and_zoom_steps_on_the_server():
+    at = page(o="adam:lr=0.05", steps="30", step="4")
+    content = deck(at)
+    assert (content["first"], content["last"]) == (1, 30) and len(content["steps"]) == 30
+    expected = core_positions("adam:lr=0.05", 30)
+    for step in range(1, 31):  # every step's arrows leave from x_{k-1} and its numbers are the core's
+        entry = content["steps"][str(step)]
+        (update,) = [a for a in entry["arrows"] if a["kind"] == "update"]
+        np.testing.assert_allclose([update["x"][0], update["y"][0]], expected[step - 1])
+        np.testing.assert_allclose(entry["here"], expected[step - 1])
+        assert entry["title"] == f"Step {step}: from x_{step - 1} to x_{step}"
+    np.testing.assert_allclose(np.column_stack([content["path"]["x"], content["path"]["y"]]), expected)
+    before = _component(at, "optviz.asset").SerializeToString()
+    set_step(at, 9)  # a step reported by the browser: the steps are not sent again (the same element)
+    assert _component(at, "optviz.asset").SerializeToString() == before
+    assert at.query_params["step"] in ("9", ["9"])
+    at.toggle(key="inspect.zoom").set_value(True).run()  # zoomed: the map follows the step on the server
+    names = [e.proto.component_name for e in at.get("bidi_component")]
+    assert at.slider(key="inspect.step").value == 9 and "optviz.step_view" not in names
+    zoomed = [f for f in figures(at) if any(t.get("meta") == "update" for t in f["data"])]
+    assert len(zoomed) == 1
 
 
 def test_the_url_round_trips():
@@ -127,9 +177,9 @@ def test_bad_url_values_give_notes_and_fall_back():
     assert "unknown optimizer 'adamw'" in joined and "lr must be > 0" in joined
     assert at.selectbox(key="inspect.surface").value == "rosenbrock"
     assert at.selectbox(key="inspect.lane.optimizer").value == "adam"
-    assert at.slider(key="inspect.step").value == 1 and not at.toggle(key="inspect.fork_on").value
-    at.button(key="inspect.next").click().run()  # the page keeps working, the notes stay visible
-    assert at.slider(key="inspect.step").value == 2 and [w.value for w in at.warning] == notes
+    assert shown_step(at) == 1 and not at.toggle(key="inspect.fork_on").value
+    set_step(at, shown_step(at) + 1)  # the page keeps working, the notes stay visible
+    assert shown_step(at) == 2 and [w.value for w in at.warning] == notes
     native = page(o="torch.adam:lr=0.01")
     assert any("`o`" in w.value and "native" in w.value for w in native.warning) and not native.exception
 
@@ -154,7 +204,7 @@ def test_custom_surface_from_the_url_and_a_bad_formula():
     assert not at.exception
     assert any("not a formula" in e.value for e in at.error) and any("Fix the formula" in i.value for i in at.info)
     at.text_input(key="inspect.f").set_value("x**2 + y**2").run()
-    assert not at.exception and not at.error and at.slider(key="inspect.step").value == 3
+    assert not at.exception and not at.error and shown_step(at) == 3
     refused = page(surface="custom", f="__import__('os').system('ls')")
     assert not refused.exception
     assert any("`f`" in w.value and "__import__" in w.value for w in refused.warning)
@@ -187,7 +237,7 @@ def test_divergence_is_reported_not_raised():
     at = page(o="sgd:lr=0.01", steps="50")
     assert not at.exception
     assert any("left the finite world" in w.value for w in at.warning)
-    at.slider(key="inspect.step").set_value(at.slider(key="inspect.step").max).run()
+    set_step(at, deck(at)["last"])
     assert not at.exception
 
 
@@ -196,13 +246,13 @@ def test_changing_the_optimizer_and_forking_through_the_widgets():
     at.selectbox(key="inspect.surface").set_value("himmelblau").run()  # a new surface starts at its own start
     start = get_surface("himmelblau").start
     assert (at.number_input(key="inspect.x0").value, at.number_input(key="inspect.y0").value) == start
-    assert at.slider(key="inspect.step").value == 1
-    at.slider(key="inspect.step").set_value(8).run()
+    assert shown_step(at) == 1
+    set_step(at, 8)
     at.selectbox(key="inspect.lane.optimizer").set_value("adadelta").run()
     assert not at.exception
     assert SYMBOLS["adadelta"] in " ".join(element.value for element in at.latex)
     assert at.query_params["o"] in ("adadelta", ["adadelta"])
-    assert at.slider(key="inspect.step").value == 8  # the step stays where it was
+    assert shown_step(at) == 8  # the step stays where it was
     at.toggle(key="inspect.fork_on").set_value(True).run()
     at.button(key="inspect.fork_here").click().run()
     assert at.number_input(key="inspect.fork_step").value == 8
@@ -216,7 +266,7 @@ def test_changing_the_optimizer_and_forking_through_the_widgets():
 def test_stepping_through_the_fork_shows_the_forks_numbers():
     at = page(o="adam:lr=0.05", steps="20", step="14", fork="adam:lr=0.01,beta_1=0.5", fork_step="10", view="fork")
     assert not at.exception
-    assert at.slider(key="inspect.step").value == 14 and at.slider(key="inspect.step").min == 11
+    assert shown_step(at) == 14 and deck(at)["first"] == 11
     # reference: the core's Adam for 10 steps, then the forked settings carrying on with the same state
     position = np.array([ROSENBROCK.start])
     first, second = parse_lane("adam:lr=0.05").build(), parse_lane("adam:lr=0.01,beta_1=0.5").build()
@@ -229,10 +279,10 @@ def test_stepping_through_the_fork_shows_the_forks_numbers():
     step_numbers = at.dataframe[0].value
     assert step_numbers.loc["m", "y"] == f"{state.first_moments[0][0, 1]:.6g}"
     assert at.query_params["view"] in ("fork", ["fork"])
-    at.button(key="inspect.previous").click().run()
-    at.button(key="inspect.previous").click().run()
-    at.button(key="inspect.previous").click().run()
-    assert at.slider(key="inspect.step").value == 11 and at.button(key="inspect.previous").disabled
+    set_step(at, shown_step(at) - 1)
+    set_step(at, shown_step(at) - 1)
+    set_step(at, shown_step(at) - 1)
+    assert shown_step(at) == 11 and (shown_step(at) == deck(at)["first"])
     names = [t.get("name", "") for t in step_map(at)["data"]]
     assert "original run before the fork" in names
 
@@ -259,12 +309,12 @@ def test_leaving_the_page_and_coming_back_keeps_every_setting():
     for name, value in {"surface": "beale", "start": "1,1", "steps": "100", "o": "adam:lr=0.01", "step": "10"}.items():
         at.query_params[name] = value
     at.switch_page("pages/inspect.py").run()
-    at.button(key="inspect.next").click().run()
+    set_step(at, 11)  # a step in the browser's step view, reported back
     at.switch_page("pages/home.py").run()
     at.switch_page("pages/inspect.py").run()
     assert not at.exception and not at.warning
     assert (at.number_input(key="inspect.x0").value, at.number_input(key="inspect.y0").value) == (1.0, 1.0)
-    assert at.slider(key="inspect.steps").value == 100 and at.slider(key="inspect.step").value == 11
+    assert at.slider(key="inspect.steps").value == 100 and shown_step(at) == 11
     assert at.selectbox(key="inspect.surface").value == "beale"
     assert at.query_params["o"] == "adam:lr=0.01" and at.query_params["step"] == "11"
 
@@ -293,8 +343,8 @@ def test_a_scheduled_lane_shows_the_lr_variable_and_runs_like_the_runner():
     latex = " ".join(element.value for element in at.latex)
     assert rf"\text{{schedule}}(11,\ 0.002) = {format_number(lr)}" in latex
     assert rf"- {format_number(lr)} \times" in latex  # the momentum step uses the scheduled lr
-    summary = " ".join(element.value for element in at.markdown)
-    assert f"lr variable (the lr plan at epoch 11) | {lr:.5g}" in summary
+    rows = dict(map(tuple, deck(at)["steps"][str(k)]["rows"]))  # the step's headline numbers in the step view
+    assert rows["lr variable (the lr plan at epoch 11)"] == f"{lr:.5g}"
     assert "return 0.002 * 0.5 ** math.floor(epoch / 5)" in " ".join(c.value for c in at.code)
     assert at.query_params["o"] in (text, [text])  # the URL round-trips
 

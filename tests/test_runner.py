@@ -111,3 +111,23 @@ def test_walk_continues_from_a_given_state_and_shows_where_a_run_escaped():
     assert blown[0][1] is None and blown[2][1] is None  # only the step that left the bound carries the escape
     np.testing.assert_array_equal(blown[1][0], [[1.0, 1.0]])  # frozen where it was
     assert np.abs(blown[1][1]).max() > 1e6  # where the update sent it
+
+
+@pytest.mark.parametrize("steps", [0, 1, 37, 120])
+def test_a_prefix_of_a_longer_run_is_the_shorter_run(steps):
+    """What the surface explorer relies on to slice a cached longer run: noise, clipping and divergence included."""
+    optimizer = lambda: optimizers.SGD(lr=np.array([1e-3, 2e-3, 0.3]), momentum=0.9, clipnorm=np.array([1.0, 0, 0]))
+    starts = np.array([[-1.2, 1.0], [0.5, 2.0], [-1.5, 2.5]])
+    kwargs = dict(noise_sigma=0.5, noise_seed=np.array([3, 4, 5]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        long = run(optimizer(), ROSENBROCK.value_and_grad, starts, 120, **kwargs)
+        short = run(optimizer(), ROSENBROCK.value_and_grad, starts, steps, **kwargs)
+    assert long.diverged_step[2] >= 0  # lr=0.3 on Rosenbrock blows up: the prefix must say so only once it has
+    cut = long.prefix(steps)
+    for name in ("positions", "losses", "grad_norms", "clip_factors", "lrs"):
+        # the same batch and operations, another recording length
+        np.testing.assert_allclose(getattr(cut, name), getattr(short, name), rtol=1e-12, atol=0, equal_nan=True)
+    np.testing.assert_array_equal(cut.diverged_step, short.diverged_step)
+    with pytest.raises(ValueError):
+        long.prefix(121)

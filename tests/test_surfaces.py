@@ -195,6 +195,37 @@ def test_explorer_figure_is_valid_plotly_with_every_marker_kind():
     assert note is None and figure_loss.layout.yaxis.type == "log"
 
 
+def test_the_browser_views_data_is_valid_plotly_and_its_heads_follow_the_runs():
+    """The client-side view's map and loss chart are plotly JSON (validated here); its animated traces are each
+    lane's tail, head and ensemble heads, and its positions are every run's, step by step."""
+    import base64
+
+    import plotly.graph_objects as go
+
+    from optviz.explorer import run_lanes
+    from optviz.figures.surfaces import MAX_FRAMES, PathSet, explorer_view_data, loss_figure
+    from optviz.lanes import parse_lane
+
+    surface = get_surface("cliff")
+    lanes = [parse_lane("sgd:lr=0.1,momentum=0.9,clipnorm=1"), parse_lane("sgd:lr=5")]
+    trajectories = run_lanes(lanes, surface.value_and_grad, surface.start, 600, noise_sigma=0.1, ensemble=3)
+    colours = ("#E69F00", "#56B4E9")
+    paths = [PathSet(f"lane {i}", c, t) for i, (c, t) in enumerate(zip(colours, trajectories, strict=True))]
+    data = explorer_view_data(surface, paths, surface.start, loss_figure(paths, 0.0)[0])
+    go.Figure(data["map"])  # raises on any invalid property
+    go.Figure(data["loss"])
+    animated = [data["map"]["data"][i] for i in data["animated"]]
+    assert [t.get("name") for t in animated[1::3]] == ["lane 0", "lane 1"]  # per lane: tail, head, ensemble heads
+    assert all(t["mode"] == "markers" and t["marker"]["size"] == 6 for t in animated[2::3])
+    packed = data["positions"]
+    positions = np.frombuffer(base64.b64decode(packed["bdata"]), "<f4").reshape(packed["shape"])
+    assert positions.shape == (2, 601, 3, 2) and data["shape"] == [2, 601, 3]
+    for lane, trajectory in enumerate(trajectories):  # float32 for the browser's animation
+        np.testing.assert_allclose(positions[lane], trajectory.positions, rtol=1e-6, atol=1e-6)
+    assert data["steps"] == 600 and 600 / data["stride"] <= MAX_FRAMES
+    assert data["surface"]["image"]["source"].startswith("data:image/png;base64,")
+
+
 def test_standalone_html_is_self_contained_and_animated():
     """The 2-D figure download: plotly.js inlined (works offline), frames and the surface image included."""
     import json

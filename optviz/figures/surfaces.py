@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import functools
 import io
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 from PIL import Image
+from plotly.io.json import to_json_plotly
 
 from ..runner import Trajectory
 from ..surfaces import Surface
@@ -114,11 +116,16 @@ def default_window(surface: Surface) -> Window:
     return surface.x_range, surface.y_range
 
 
-def _pick_grid(surface: Surface, window: Window) -> dict:
+def pick_points(surface: Surface, window: Window) -> tuple[np.ndarray, np.ndarray]:
+    """The click grid: ``PICK_RESOLUTION``² points ``(n, 2)`` over ``window`` (x fastest) and the surface there."""
     gx, gy = np.meshgrid(np.linspace(*window[0], PICK_RESOLUTION), np.linspace(*window[1], PICK_RESOLUTION))
     points = np.column_stack([gx.ravel(), gy.ravel()])
     with np.errstate(all="ignore"):
-        values = surface.value(points)
+        return points, surface.value(points)
+
+
+def _pick_grid(surface: Surface, window: Window) -> dict:
+    points, values = pick_points(surface, window)
     return dict(
         type="scatter",
         x=points[:, 0].round(6),
@@ -282,21 +289,44 @@ def _static_lane(path: PathSet, window: Window) -> list[dict]:
     return traces
 
 
-def explorer_figure(
+@dataclass(frozen=True)
+class ExplorerMap:
+    """The 2-D map without its animation: plotly ``data`` and ``layout`` (no surface image), the indices of the
+    animated traces (per lane: tail, head, ensemble heads; drawn at the last step) and the view's window."""
+
+    data: list[dict]
+    layout: dict
+    animated: list[int]
+    window: Window
+
+
+def surface_image(surface: Surface, window: Window) -> dict:
+    """The surface PNG as a plotly layout image stretched over ``window`` (below the traces)."""
+    return dict(
+        source=surface_png(surface, (tuple(window[0]), tuple(window[1]))),
+        xref="x",
+        yref="y",
+        x=window[0][0],
+        y=window[1][1],
+        sizex=window[0][1] - window[0][0],
+        sizey=window[1][1] - window[1][0],
+        sizing="stretch",
+        layer="below",
+    )
+
+
+def explorer_map(
     surface: Surface,
     paths: Sequence[PathSet],
     start: tuple[float, float],
     *,
     window: Window | None = None,
-    max_frames: int = MAX_FRAMES,
-    frame_ms: int = 60,
     height: int = 600,
-) -> AnimatedFigure:
-    """The 2-D map: the surface image, start and minima, faded full paths, animated heads (Play, Pause,
-    step slider), clipping and divergence markers, and an invisible click grid (trace 0)."""
+) -> ExplorerMap:
+    """The map's static part: click grid (trace 0), minima, start, each lane's faded full path, clipping and
+    divergence markers, then the animated traces shown at the last step; the layout holds no image."""
     window = window or default_window(surface)
     steps = paths[0].trajectory.steps if paths else 0
-    frames = frame_steps(steps, max_frames)
     minima = np.array(surface.minima, dtype=float).reshape(-1, 2)
     data = [
         _pick_grid(surface, window),
@@ -323,43 +353,52 @@ def explorer_figure(
         data += _static_lane(path, window)
     first_animated = len(data)
     styles = [style for path in paths for style in _styles(path)]
-    decimals = _decimals(window)
-    last = _animated(paths, frames, len(frames) - 1, decimals)
+    last = _animated(paths, frame_steps(steps), len(frame_steps(steps)) - 1, _decimals(window))
     data += [{**trace, **style} for trace, style in zip(last, styles, strict=True)]
-    animated = list(range(first_animated, len(data)))
-    figure_frames = [
-        dict(name=str(int(step)), data=_animated(paths, frames, index, decimals), traces=animated)
-        for index, step in enumerate(frames)
-    ]
-    play = dict(frame=dict(duration=frame_ms, redraw=False), transition=dict(duration=0), fromcurrent=True)
-    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
     layout = dict(
         height=height,
-        margin=dict(l=50, r=10, t=40, b=10),
+        margin=dict(l=50, r=10, t=40, b=30),
         plot_bgcolor="#FFFFFF",
         xaxis=dict(range=list(window[0]), autorange=False, showgrid=False, zeroline=False),
         yaxis=dict(range=list(window[1]), autorange=False, showgrid=False, zeroline=False, title=dict(text="y")),
         annotations=[
             dict(text="x", xref="paper", yref="paper", x=1.0, y=0.0, xanchor="left", yanchor="top", showarrow=False)
         ],
-        images=[
-            dict(
-                source=surface_png(surface, (tuple(window[0]), tuple(window[1]))),
-                xref="x",
-                yref="y",
-                x=window[0][0],
-                y=window[1][1],
-                sizex=window[0][1] - window[0][0],
-                sizey=window[1][1] - window[1][0],
-                sizing="stretch",
-                layer="below",
-            )
-        ],
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, bgcolor="rgba(255,255,255,0.6)"),
         hovermode="closest",
         clickmode="event+select",
         dragmode=False,
         uirevision=surface.key,
+    )
+    return ExplorerMap(data, layout, list(range(first_animated, len(data))), window)
+
+
+def explorer_figure(
+    surface: Surface,
+    paths: Sequence[PathSet],
+    start: tuple[float, float],
+    *,
+    window: Window | None = None,
+    max_frames: int = MAX_FRAMES,
+    frame_ms: int = 60,
+    height: int = 600,
+) -> AnimatedFigure:
+    """The 2-D map as one standalone animated figure (the HTML export): :func:`explorer_map` plus the surface
+    image, frames moving the heads, Play / Pause buttons and a step slider."""
+    base = explorer_map(surface, paths, start, window=window, height=height)
+    window = base.window
+    steps = paths[0].trajectory.steps if paths else 0
+    frames = frame_steps(steps, max_frames)
+    decimals = _decimals(window)
+    figure_frames = [
+        dict(name=str(int(step)), data=_animated(paths, frames, index, decimals), traces=base.animated)
+        for index, step in enumerate(frames)
+    ]
+    play = dict(frame=dict(duration=frame_ms, redraw=False), transition=dict(duration=0), fromcurrent=True)
+    pause = dict(frame=dict(duration=0, redraw=False), transition=dict(duration=0), mode="immediate")
+    layout = dict(
+        base.layout,
+        images=[surface_image(surface, window)],
         updatemenus=[
             dict(
                 type="buttons",
@@ -390,8 +429,8 @@ def explorer_figure(
             )
         ],
     )
-    layout["margin"]["b"] = 110
-    return AnimatedFigure(data, layout, figure_frames)
+    layout["margin"] = dict(base.layout["margin"], b=110)
+    return AnimatedFigure(base.data, layout, figure_frames)
 
 
 def _height(values: np.ndarray, floor: float, log: bool) -> np.ndarray:
@@ -535,3 +574,60 @@ def _linear_top(paths: Sequence[PathSet], shift: float) -> tuple[float, float] |
 def standalone_html(figure: go.Figure) -> str:
     """The figure as one self-contained interactive HTML file (plotly.js inlined, works offline)."""
     return figure.to_html(include_plotlyjs=True, full_html=True, auto_play=False)
+
+
+def plotly_json(figure: go.Figure | dict) -> dict:
+    """A figure (or ``{"data", "layout"}``) as the JSON plotly.js reads: numpy arrays packed as base64 typed
+    arrays, plotly.py's template dropped (plotly.js draws its plain default)."""
+    result = json.loads(to_json_plotly(figure))
+    result.get("layout", {}).pop("template", None)
+    return result
+
+
+def pack_f4(values: np.ndarray) -> dict:
+    """``values`` as little-endian float32 in base64 with their shape (what the browser view decodes)."""
+    array = np.ascontiguousarray(values, dtype="<f4")
+    return {"dtype": "f4", "bdata": base64.b64encode(array.tobytes()).decode(), "shape": list(array.shape)}
+
+
+def _view_layout(layout: dict) -> dict:
+    """The map's layout in the browser view: clicks are the view's own (no plotly selection), x titled below."""
+    xaxis = dict(layout["xaxis"], title=dict(text="x", standoff=4))
+    return {**layout, "clickmode": "none", "annotations": [], "xaxis": xaxis, "margin": dict(layout["margin"], b=45)}
+
+
+def explorer_view_data(
+    surface: Surface,
+    paths: Sequence[PathSet],
+    start: tuple[float, float],
+    loss: go.Figure,
+    *,
+    window: Window | None = None,
+    max_frames: int = MAX_FRAMES,
+    speeds: dict[str, int] | None = None,
+) -> dict:
+    """What the browser view of the explorer needs to draw, animate and scrub without a rerun: the map without its
+    image and click grid (``surface``: the layout image and the grid's window and values, the same for a surface,
+    for the page to send apart; the browser snaps a click to the grid and shows f there on hover, with no
+    marker per node to redraw), the loss chart, every lane's positions per step
+    (``(lanes, steps + 1, runs, 2)`` float32), the animated traces' indices, the step between animation
+    frames and the tail's length in frames."""
+    base = explorer_map(surface, paths, start, window=window)
+    _, values = pick_points(surface, base.window)
+    steps = paths[0].trajectory.steps if paths else 0
+    positions = np.stack([p.trajectory.positions for p in paths]) if paths else np.zeros((0, 1, 1, 2))
+    return {
+        "surface": {
+            "image": surface_image(surface, base.window),
+            "pick": {"x": list(base.window[0]), "y": list(base.window[1]), "n": PICK_RESOLUTION, "f": pack_f4(values)},
+        },
+        "map": plotly_json({"data": base.data[1:], "layout": _view_layout(base.layout)}),  # no click grid
+        "loss": plotly_json(loss),
+        "animated": [index - 1 for index in base.animated],
+        "positions": pack_f4(positions),
+        "shape": list(positions.shape[:3]),
+        "steps": int(steps),
+        "stride": max(1, -(-int(steps) // max_frames)),
+        "tail": TAIL_FRAMES,
+        "speeds": speeds or {"slow": 150, "normal": 60, "fast": 20},
+    }

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from optviz.explain import KERAS_NOTES, PAPER_RULES
+from optviz.figures.inspection_deck import summary_rows
 from optviz.inspection import Inspection, step_table
 from optviz.inspection_formulas import aligned, formula_lines, step_formulas
 
@@ -28,34 +29,12 @@ def show_formulas(inspection: Inspection, step: int) -> None:
 
 
 def step_summary(inspection: Inspection, step: int) -> None:
-    """A few headline numbers of step k, as a compact table."""
-    values = inspection.values(step)
-    if "lr_t" in values:
-        rate = ("η_t (bias-corrected lr)", f"{values['lr_t']:.5g}")
-    else:
-        rate = ("η (lr after decay)", f"{values['lr_eff']:.5g}")
-    rows = [
-        ("loss f(x_{k-1}) → f(x_k)", f"{values['loss_prev']:.5g} → {values['loss']:.5g}"),
-        ("raw gradient norm ‖g‖", f"{values['grad_norm']:.5g}"),
-        ("clip factor (1 = no clipping)", f"{values['clip_factor']:.4g}"),
-        *_lr_plan_rows(values),
-        rate,
-        ("step length ‖Δx‖", f"{values['step_length']:.5g}"),
-    ]
+    """A few headline numbers of step k, as a compact table (the rows the browser's step view shows too)."""
+    rows = summary_rows(inspection, step)
     st.markdown(
-        f"**Step {step}** (t = {values['t']:.0f})\n\n| quantity | value |\n|---|---|\n"
+        f"**Step {step}** (t = {inspection.values(step)['t']:.0f})\n\n| quantity | value |\n|---|---|\n"
         + "\n".join(f"| {name} | {value} |" for name, value in rows)
     )
-
-
-def _lr_plan_rows(values: dict[str, float]) -> list[tuple[str, str]]:
-    """The lr variable the lane's lr plan set for the step (and η when the rate row shows η_t); none without."""
-    if "epoch" not in values:  # recorded only for a lane with an lr plan
-        return []
-    rows = [(f"lr variable (the lr plan at epoch {values['epoch']:.0f})", f"{values['lr']:.5g}")]
-    if "lr_t" in values:
-        rows.append(("η (lr after decay)", f"{values['lr_eff']:.5g}"))
-    return rows
 
 
 def state_table(inspection: Inspection, step: int) -> None:
@@ -136,8 +115,11 @@ def step_controls(shown: Inspection) -> int:
     )
 
 
-def stepper(inspection: Inspection, fork_result: Inspection | None) -> tuple[Inspection, int, bool]:
-    """Which run is stepped through (original or fork) and the step k chosen."""
+def stepper(
+    inspection: Inspection, fork_result: Inspection | None, controls=step_controls
+) -> tuple[Inspection, int, bool]:
+    """Which run is stepped through (original or fork) and the step k chosen: with ``controls`` (Previous / slider /
+    Next drawn here), or ``None`` when the browser's step view steps (the step kept within the run's steps)."""
     st.session_state.setdefault(KEY + "view", "original")
     viewing_fork = (
         fork_result is not None
@@ -156,4 +138,9 @@ def stepper(inspection: Inspection, fork_result: Inspection | None) -> tuple[Ins
             f"Stepping through the fork **{shown.lane.label()}**, continued from the state after step "
             f"{shown.first_step}; the grey path is the original run before the fork."
         )
-    return shown, step_controls(shown), viewing_fork
+    if controls is not None:
+        return shown, controls(shown), viewing_fork
+    first, last = shown.first_step + 1, shown.last_step
+    step = min(max(int(st.session_state.get(KEY + "step", first)), first), last)
+    st.session_state[KEY + "step"] = step
+    return shown, step, viewing_fork

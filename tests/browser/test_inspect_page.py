@@ -1,4 +1,6 @@
-"""Real browser: on the step inspector, scrubbing, Next and a click on the map move the arrows; screenshot saved."""
+"""Real browser: on the step inspector, scrubbing, Next and the arrow keys move the arrows and swap the step's numbers
+in the browser (no message to the server until the person pauses), the formulas follow, a click on the map starts
+the run there; screenshot saved."""
 
 from __future__ import annotations
 
@@ -53,43 +55,49 @@ def wait_for_new_arrow(page, before, timeout: int = 30_000):
 
 def test_scrubbing_next_and_clicking_move_the_arrows(page, app_url, screenshot_dir):
     errors = collect_console_errors(page)
+    sent = []  # messages from the browser to the server (a rerun starts with one)
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
     page.goto(f"{app_url}/inspect?surface=rosenbrock&start=-1.2,1&steps=60&o=adam:lr=0.05&step=1")
     expect(page.get_by_role("heading", name="Step inspector")).to_be_visible(timeout=30_000)
     first = wait_for_new_arrow(page, None, timeout=60_000)  # the first run imports and computes everything
     assert first == pytest.approx([-1.2, 1.0])  # step 1 starts at the start point
 
-    slider = page.locator('input[type=range][aria-label="Step k"]')
-    settle(page)  # a key press that lands while the first run is still replacing the slider is lost
+    slider = page.locator('input[type=range][aria-label="Step k (in the browser)"]')
+    settle(page)
+    numbers = page.locator(".optviz-step-view .sv-rows")
+    before_numbers = numbers.inner_text()
     slider.focus()
+    sent.clear()
     for _ in range(4):
         slider.press("ArrowRight")
-        page.wait_for_timeout(100)
-    page.wait_for_function(  # the scrubbed step, once it has stopped moving
-        "() => { const s = document.querySelector('input[type=range][aria-label=\"Step k\"]');"
-        " return s && Number(s.value) > 1; }",
-        timeout=10_000,
-    )
-    settle(page)
-    scrubbed = int(slider.input_value())
-    fifth = wait_for_new_arrow(page, first)
-    assert fifth != pytest.approx(first)
-    assert f"step={scrubbed}" in page.url or page.wait_for_url(f"**step={scrubbed}**", timeout=10_000) is None
+    expect(slider).to_have_value("5", timeout=10_000)
+    fifth = wait_for_new_arrow(page, first, timeout=10_000)
+    assert fifth != pytest.approx(first) and numbers.inner_text() != before_numbers
+    assert sent == [], "stepping in the browser asked the server"  # the step is reported once the person pauses
+    page.wait_for_url("**step=5**", timeout=30_000)  # ... then the URL and the formulas follow
+    expect(page.get_by_text("Step 5 with its numbers")).to_be_visible(timeout=30_000)
+    scrubbed = 5
 
+    settle(page)
+    sent.clear()
     page.get_by_role("button", name="Next ▶").click()
     expect(slider).to_have_value(str(scrubbed + 1), timeout=10_000)
     sixth = wait_for_new_arrow(page, fifth)
-    assert sixth != pytest.approx(fifth)
+    assert sixth != pytest.approx(fifth) and sent == []
     expect(page.get_by_text(f"Step {scrubbed + 1}: from x_{scrubbed} to x_{scrubbed + 1}")).to_be_visible()
+    page.locator(".optviz-step-view").press("ArrowLeft")  # the arrow keys step too
+    expect(slider).to_have_value(str(scrubbed), timeout=10_000)
     expect(page.locator(".katex").first).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "inspect.png"))
 
     # a click on the map starts the run there: step 1's arrows now leave from the clicked point
     for attempt in range(3):  # a click that lands while a rerun replaces the chart is lost: click again
         settle(page)
+        current = page.evaluate(UPDATE_ARROW_START)
         x, y = page.evaluate(DATA_TO_PIXEL, [0.5, 2.0])
         page.mouse.click(x, y)
         try:
-            picked = wait_for_new_arrow(page, sixth, timeout=10_000)
+            picked = wait_for_new_arrow(page, current, timeout=10_000)
             break
         except PlaywrightTimeoutError:
             if attempt == 2:

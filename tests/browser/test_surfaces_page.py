@@ -1,12 +1,13 @@
-"""Real browser, surface explorer: Play animates the paths while the surface image stays drawn, a click on
-the map moves the start, the URL follows the widgets, and the trajectories CSV downloads; screenshots in
+"""Real browser, surface explorer: Play, Pause, the step scrubber and the loss cursor run in the browser (the
+surface image stays drawn), a widget change keeps the step, a click on the map moves the start, the URL follows the
+widgets, the trajectories CSV downloads, and text from a link never runs as HTML; screenshots in
 tests/screenshots/surfaces*.png."""
 
 from __future__ import annotations
 
 import csv
 import io
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, quote, urlparse
 
 import numpy as np
 import pytest
@@ -24,21 +25,26 @@ STEPS = 200
 LANES = ("adam:lr=0.05", "sgd:lr=0.001,momentum=0.9")
 URL = "/surfaces?surface=rosenbrock&start=-1.2,1&steps=200&" + "&".join(f"o={lane}" for lane in LANES)
 
-#: The 2-D map's state from plotly's own data: animated head positions, start, image count, frames.
+#: The client-side view's state from plotly's own data: animated head positions, start, image count, the
+#: step shown, the loss chart's cursor and every lane's bold path (see pages/components/path_view.py).
 MAP_STATE = """() => {
-    const plots = [...document.querySelectorAll('.js-plotly-plot')].filter(p => !p.closest('[data-stale="true"]'));
-    const plot = plots.find(p => (p._fullData || []).some(t => t.meta === 'pick'));
-    if (!plot || !plot._transitionData || !plot._transitionData._frames.length) return null;
-    const frames = plot._transitionData._frames;
-    const animated = frames[0].traces;
+    const root = [...document.querySelectorAll('.optviz-path-view')].find(r => !r.closest('[data-stale="true"]'));
+    if (!root || !root.dataset.drawn) return null;
+    const plot = root.querySelector('.ov-map'), loss = root.querySelector('.ov-loss');
+    if (!plot._fullData || !loss._fullLayout) return null;
+    const animated = JSON.parse(root.dataset.animated);
     const start = plot._fullData.find(t => t.name === 'start');
+    const cursor = (loss._fullLayout.shapes || []).find(s => s.name === 'cursor');
     return {
         heads: animated.map(i => [Array.from(plot._fullData[i].x || []), Array.from(plot._fullData[i].y || [])]),
         start: start ? [start.x[0], start.y[0]] : null,
         images: plot.querySelectorAll('g.imagelayer image').length,
         imageHref: (plot.querySelector('g.imagelayer image') || {getAttribute: () => ''}).getAttribute('href') || '',
-        frames: frames.length,
-        lastFrame: frames[frames.length - 1].name,
+        step: Number(root.dataset.step),
+        steps: Number(root.dataset.steps),
+        playing: root.dataset.playing === 'true',
+        cursor: cursor ? Number(cursor.x0) : null,
+        drawn: Number(root.dataset.drawn),
         paths: plot._fullData.filter(t => t.mode === 'lines' && t.customdata && !animated.includes(t.index))
             .map(t => [Array.from(t.customdata), Array.from(t.x), Array.from(t.y)]),
     };
@@ -46,9 +52,7 @@ MAP_STATE = """() => {
 
 #: Page coordinates of data point (x, y) on the 2-D map, from the plot's own axis mapping.
 DATA_TO_PAGE = """([x, y]) => {
-    const plot = [...document.querySelectorAll('.js-plotly-plot')]
-        .filter(p => !p.closest('[data-stale="true"]'))
-        .find(p => (p._fullData || []).some(t => t.meta === 'pick'));
+    const plot = document.querySelector('.optviz-path-view .ov-map');
     const layout = plot._fullLayout;
     const box = plot.querySelector('.nsewdrag').getBoundingClientRect();
     return [box.left + layout.xaxis.d2p(x), box.top + layout.yaxis.d2p(y)];
@@ -60,6 +64,12 @@ def map_state(page, timeout: float = 30_000) -> dict:
     return page.evaluate(MAP_STATE)
 
 
+def wait_state(page, condition: str, timeout: float = 30_000) -> None:
+    """Wait until the view is drawn and the JS ``condition`` on its state ``s`` holds."""
+    script = f"() => {{ const s = ({MAP_STATE})(); return s !== null && ({condition}); }}"
+    page.wait_for_function(script, timeout=timeout)
+
+
 def query(page) -> dict[str, list[str]]:
     return parse_qs(urlparse(page.url).query)
 
@@ -69,42 +79,58 @@ def head_positions(page) -> list:
     return None if state is None else state["heads"]
 
 
-def test_play_animates_the_paths_and_the_surface_image_stays(page, app_url, screenshot_dir):
+def test_play_scrub_and_cursor_run_in_the_browser_and_a_widget_keeps_the_step(page, app_url, screenshot_dir):
     errors = collect_console_errors(page)
     page.goto(app_url + URL)
     expect(page.get_by_role("heading", name="Surface explorer")).to_be_visible(timeout=30_000)
     before = map_state(page)
     assert before["images"] == 1 and before["imageHref"].startswith("data:image/png;base64,")
-    assert 2 <= before["frames"] <= 150 and before["lastFrame"] == str(STEPS)
+    assert before["step"] == STEPS and before["cursor"] == STEPS  # the whole paths, the cursor at the end
 
-    # Play: the heads move, frame after frame
-    page.locator("g.updatemenu-button", has_text="Play").click()
+    # Play: the heads move frame after frame, the loss cursor follows, nothing is re-sent (no rerun)
+    view = page.locator(".optviz-path-view")
+    view.get_by_role("button", name="▶ Play").click()
     seen = []
-    for _ in range(30):
+    for _ in range(40):
         page.wait_for_timeout(100)
         state = page.evaluate(MAP_STATE)
         assert state is not None and state["images"] == 1, "the surface image vanished during the animation"
+        assert state["cursor"] == state["step"], "the loss cursor does not follow the animated step"
         seen.append(str(state["heads"]))
         if len(set(seen)) >= 4:
             break
     page.screenshot(path=str(screenshot_dir / "surfaces_playing.png"))
     assert len(set(seen)) >= 4, "Play did not move the paths' heads"
-    assert page.evaluate(MAP_STATE)["images"] == 1
-    page.locator("g.updatemenu-button", has_text="Pause").click()
-    page.wait_for_timeout(300)
-    paused = head_positions(page)
+    assert page.evaluate(MAP_STATE)["drawn"] == before["drawn"], "Play asked the server for a new view"
+    view.get_by_role("button", name="❚❚ Pause").click()
+    paused = page.evaluate(MAP_STATE)
     page.wait_for_timeout(600)
-    assert head_positions(page) == paused, "Pause did not stop the animation"
-    # plotly.js rejects the interrupted Play promise and its own button handler does not catch it: the page
-    # logs "API call to Plotly.animate rejected" and an unhandled rejection 'undefined' (harmless, not ours)
-    errors[:] = [error for error in errors if error != "undefined"]
+    assert page.evaluate(MAP_STATE)["heads"] == paused["heads"], "Pause did not stop the animation"
+
+    # the scrubber shows any step: the bold head sits on the core's position at that step
+    surface = get_surface("rosenbrock")
+    core = [run(parse_lane(t).build(), surface.value_and_grad, [(-1.2, 1.0)], STEPS).positions[:, 0] for t in LANES]
+    scrubber = view.locator('input[type=range][aria-label="Animation step"]')
+    scrubber.fill("37")
+    wait_state(page, "s.step === 37 && s.cursor === 37")
+    heads = page.evaluate(MAP_STATE)["heads"]
+    for lane in range(len(LANES)):  # per lane: tail, head, ensemble heads
+        x, y = heads[3 * lane + 1]
+        np.testing.assert_allclose([x[0], y[0]], core[lane][37], rtol=1e-6, atol=1e-6)  # float32 in the browser
+    expect(view.locator(".ov-step-label")).to_have_text(f"step 37 of {STEPS}")
+
+    # a widget change (a rerun with new paths) keeps the animation's step
+    steps = page.locator('input[type=range][aria-label="Steps"]')
+    steps.focus()
+    steps.press("ArrowLeft")
+    wait_state(page, f"s.steps === {STEPS - 1}")
+    kept = page.evaluate(MAP_STATE)
+    assert kept["step"] == 37 and kept["cursor"] == 37 and kept["drawn"] > before["drawn"]
 
     # the bold paths are the core's trajectories for the same settings
-    surface = get_surface("rosenbrock")
-    assert len(before["paths"]) == len(LANES)
-    for text, (steps, xs, ys) in zip(LANES, before["paths"], strict=True):
-        expected = run(parse_lane(text).build(), surface.value_and_grad, [(-1.2, 1.0)], STEPS).positions[:, 0]
-        assert steps == list(range(STEPS + 1))
+    assert len(kept["paths"]) == len(LANES)
+    for expected, (numbers, xs, ys) in zip(core, before["paths"], strict=True):
+        assert numbers == list(range(STEPS + 1))
         np.testing.assert_allclose(np.column_stack([xs, ys]), expected, rtol=1e-9, atol=1e-12)
     assert errors == []
 
@@ -119,7 +145,7 @@ def test_click_moves_the_start_the_url_follows_and_the_csv_downloads(page, app_u
     # the pick grid has a node at (1, 2) on Rosenbrock's window (-2..2 x -1..3, 41 nodes a side)
     target = [1.0, 2.0]
     page.mouse.move(*page.evaluate(DATA_TO_PAGE, target))
-    expect(page.locator(".hoverlayer .hovertext").first).to_contain_text("start here", timeout=10_000)
+    expect(page.locator(".optviz-path-view .ov-hover")).to_contain_text("start here", timeout=10_000)
     page.mouse.down()
     page.mouse.up()
     page.wait_for_function(
@@ -139,7 +165,7 @@ def test_click_moves_the_start_the_url_follows_and_the_csv_downloads(page, app_u
         steps.press("ArrowRight")
     expect(steps).to_have_value(str(STEPS + 3), timeout=10_000)
     page.wait_for_function(f"() => location.search.includes('steps={STEPS + 3}')", timeout=30_000)
-    page.wait_for_function(f"() => {{ const s = ({MAP_STATE})(); return s && s.lastFrame === '{STEPS + 3}'; }}")
+    page.wait_for_function(f"() => {{ const s = ({MAP_STATE})(); return s && s.steps === {STEPS + 3}; }}")
     assert query(page)["o"] == list(LANES)
     page.screenshot(path=str(screenshot_dir / "surfaces.png"))
 
@@ -160,3 +186,44 @@ def test_click_moves_the_start_the_url_follows_and_the_csv_downloads(page, app_u
         atol=1e-12,
     )
     assert errors == []
+
+
+PAYLOAD = '<img src=x onerror="window.__optvizXss = 1; alert(1)">'
+
+
+def test_text_from_a_link_or_a_formula_never_runs_as_html(page, app_url):
+    dialogs = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    flag = "() => window.__optvizXss === undefined"
+    # a formula carrying HTML (refused), and a valid formula with HTML in other URL values (lane, start, range)
+    page.goto(f"{app_url}/surfaces?surface=custom&steps=20&f={quote(PAYLOAD)}&o={quote(PAYLOAD)}")
+    expect(page.get_by_role("heading", name="Surface explorer")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("Fix the formula on the left").first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1000)
+    assert page.evaluate(flag) and dialogs == []
+    url = f"/surfaces?surface=custom&f=x**2%2By**2&steps=20&o=adam&o={quote(PAYLOAD)}&start={quote(PAYLOAD)}"
+    page.goto(app_url + url + f"&xr={quote(PAYLOAD)}")
+    wait_state(page, "s.steps === 20")
+    # the person types it as a formula too
+    formula = page.locator('input[aria-label="f(x, y) ="]')
+    formula.fill(PAYLOAD)
+    formula.press("Enter")
+    expect(page.get_by_text("Fix the formula on the left").first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(1000)
+    assert page.evaluate(flag) and dialogs == []
+    assert page.locator("img[src=x]").count() == 0  # the payload never became an element
+
+
+def test_the_page_works_while_plotly_js_has_not_arrived(page, app_url):
+    page.add_init_script("window.__optvizPlotlyLoading = true;")  # the loader then never runs plotly.js
+    errors = collect_console_errors(page)
+    page.goto(app_url + URL)
+    expect(page.get_by_role("heading", name="Surface explorer")).to_be_visible(timeout=30_000)
+    expect(page.locator(".optviz-path-view .ov-status")).to_have_text("Loading the interactive map…", timeout=30_000)
+    expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=30_000)  # the metrics are there
+    steps = page.locator('input[type=range][aria-label="Steps"]')
+    steps.focus()
+    steps.press("ArrowRight")  # and the widgets still work
+    page.wait_for_function(f"() => location.search.includes('steps={STEPS + 1}')", timeout=30_000)
+    expect(page.locator(".optviz-path-view .ov-status")).to_have_text("Loading the interactive map…")
+    assert page.locator('[data-testid="stException"]').count() == 0 and errors == []

@@ -1,0 +1,212 @@
+// optviz path view: the surface explorer's map and loss chart, drawn by plotly.js in the browser.
+// Python computes every number (figures as plotly JSON, every lane's positions); this file only draws,
+// animates (Play / Pause / speed), scrubs (the step slider) and sends a click on the map back as a trigger.
+// Text from the data is never parsed as HTML here: labels go to textContent, figures to plotly.js.
+
+const views = new WeakMap(); // parentElement -> the view's state, kept across reruns
+
+function decodeF32(packed) {
+  const bytes = Uint8Array.from(atob(packed.bdata), (c) => c.charCodeAt(0));
+  return new Float32Array(bytes.buffer);
+}
+
+function assets() {
+  window.__optviz = window.__optviz || { assets: {} };
+  return window.__optviz.assets;
+}
+
+function whenReady(view) {
+  // plotly.js and the surface image arrive through their own components: draw when both are in the page.
+  if (view.waiting) return;
+  view.waiting = true;
+  const retry = () => {
+    view.waiting = false;
+    window.removeEventListener("optviz-asset", retry);
+    draw(view);
+  };
+  window.addEventListener("optviz-asset", retry);
+}
+
+function headTraces(view, step) {
+  // Per lane: a tail over the last frames, the bold run's head, the ensemble's heads (same order as "animated").
+  const { data, positions } = view;
+  const [lanes, rows, runs] = data.shape;
+  const stride = data.stride;
+  const x = [];
+  const y = [];
+  for (let lane = 0; lane < lanes; lane++) {
+    const at = (t, r) => ((lane * rows + t) * runs + r) * 2;
+    const tx = [];
+    const ty = [];
+    let previous = -1;
+    for (let k = data.tail; k >= 0; k--) {
+      const t = Math.max(0, step - k * stride);
+      if (t === previous) continue;
+      previous = t;
+      tx.push(positions[at(t, 0)]);
+      ty.push(positions[at(t, 0) + 1]);
+    }
+    x.push(tx, [positions[at(step, 0)]]);
+    y.push(ty, [positions[at(step, 0) + 1]]);
+    const ex = [];
+    const ey = [];
+    for (let r = 1; r < runs; r++) {
+      ex.push(positions[at(step, r)]);
+      ey.push(positions[at(step, r) + 1]);
+    }
+    x.push(ex);
+    y.push(ey);
+  }
+  return { x, y };
+}
+
+function gridNode(view, event) {
+  // The click grid's node nearest to the pointer, with the surface's value there (null off the plot area).
+  const grid = view.grid;
+  const layout = view.map._fullLayout;
+  const area = view.map.querySelector(".nsewdrag");
+  if (!grid || !layout || !area) return null;
+  const box = area.getBoundingClientRect();
+  const px = event.clientX - box.left;
+  const py = event.clientY - box.top;
+  if (px < 0 || py < 0 || px > box.width || py > box.height) return null;
+  const n = grid.n;
+  const snap = (value, [low, high]) => Math.min(n - 1, Math.max(0, Math.round(((value - low) / (high - low)) * (n - 1))));
+  const i = snap(layout.xaxis.p2d(px), grid.x);
+  const j = snap(layout.yaxis.p2d(py), grid.y);
+  const at = (k, [low, high]) => Number((low + ((high - low) * k) / (n - 1)).toPrecision(12));
+  return { x: at(i, grid.x), y: at(j, grid.y), f: grid.values[j * n + i] };
+}
+
+function cursorShape(step) {
+  return {
+    type: "line", name: "cursor", xref: "x", yref: "paper", x0: step, x1: step, y0: 0, y1: 1,
+    line: { color: "#333333", width: 1.5, dash: "dash" },
+  };
+}
+
+function showStep(view, step) {
+  // Move the heads and the loss cursor to ``step`` (no rerun, no new figure).
+  view.step = step;
+  const Plotly = window.Plotly;
+  const { x, y } = headTraces(view, step);
+  Plotly.restyle(view.map, { x, y }, view.data.animated);
+  const index = view.cursorIndex;
+  Plotly.relayout(view.loss, { [`shapes[${index}].x0`]: step, [`shapes[${index}].x1`]: step });
+  view.scrubber.value = String(step);
+  view.stepLabel.textContent = `step ${step} of ${view.data.steps}`;
+  view.root.dataset.step = String(step);
+}
+
+function stop(view) {
+  if (view.timer) clearInterval(view.timer);
+  view.timer = null;
+  view.playing = false;
+  view.root.dataset.playing = "false";
+}
+
+function play(view) {
+  stop(view);
+  view.playing = true;
+  view.root.dataset.playing = "true";
+  if (view.step >= view.data.steps) showStep(view, 0);
+  view.timer = setInterval(() => {
+    if (!view.map.isConnected) return stop(view);
+    const next = Math.min(view.data.steps, view.step + view.data.stride);
+    showStep(view, next);
+    if (next >= view.data.steps) stop(view);
+  }, view.data.speeds[view.speed.value] || 60);
+}
+
+function draw(view) {
+  const began = performance.now();
+  const Plotly = window.Plotly;
+  const surface = assets()[view.data.surface];
+  if (!Plotly || surface === undefined) {
+    view.status.textContent = "Loading the interactive map…";
+    whenReady(view);
+    return;
+  }
+  view.status.textContent = "";
+  const { data } = view;
+  const step = Math.min(view.step ?? data.steps, data.steps);
+  view.step = step;
+  const heads = headTraces(view, step);
+  const traces = data.map.data.map((trace, i) => {
+    const at = data.animated.indexOf(i);
+    return at < 0 ? trace : { ...trace, x: heads.x[at], y: heads.y[at] };
+  });
+  const config = { displayModeBar: false, responsive: true };
+  view.grid = surface.pick;
+  if (!view.grid.values) view.grid.values = decodeF32(view.grid.f);
+  Plotly.react(view.map, traces, { ...data.map.layout, images: [surface.image] }, config);
+  const shapes = (data.loss.layout.shapes || []).concat([cursorShape(step)]);
+  view.cursorIndex = shapes.length - 1;
+  Plotly.react(view.loss, data.loss.data, { ...data.loss.layout, shapes }, config);
+  view.scrubber.max = String(data.steps);
+  view.scrubber.step = "1";
+  view.scrubber.value = String(step);
+  view.stepLabel.textContent = `step ${step} of ${data.steps}`;
+  view.root.dataset.step = String(step);
+  view.root.dataset.steps = String(data.steps);
+  view.root.dataset.animated = JSON.stringify(data.animated);
+  view.root.dataset.drawn = String((Number(view.root.dataset.drawn) || 0) + 1);
+  view.root.dataset.drawMs = String(Math.round(performance.now() - began));
+  if (view.playing && !view.timer) play(view);
+}
+
+function create(parentElement) {
+  const root = parentElement.querySelector(".optviz-path-view");
+  const view = {
+    root,
+    map: root.querySelector(".ov-map"),
+    loss: root.querySelector(".ov-loss"),
+    status: root.querySelector(".ov-status"),
+    scrubber: root.querySelector(".ov-step"),
+    stepLabel: root.querySelector(".ov-step-label"),
+    speed: root.querySelector(".ov-speed"),
+    hover: root.querySelector(".ov-hover"),
+    playing: false,
+    timer: null,
+    step: undefined,
+  };
+  root.querySelector(".ov-play").addEventListener("click", () => play(view));
+  root.querySelector(".ov-pause").addEventListener("click", () => stop(view));
+  view.speed.addEventListener("change", () => { if (view.playing) play(view); });
+  view.scrubber.addEventListener("input", () => {
+    stop(view);
+    if (window.Plotly && view.positions) showStep(view, Number(view.scrubber.value));
+  });
+  // The click grid is not drawn (no marker per node to redraw): a pointer over the map snaps to its nearest node,
+  // the line under the map shows f there, a click sends the node back to Python.
+  view.map.addEventListener("mousemove", (event) => {
+    const node = gridNode(view, event);
+    view.hover.textContent = node
+      ? `x=${node.x.toPrecision(3)}, y=${node.y.toPrecision(3)}, f=${node.f.toPrecision(4)} · click: start here`
+      : "";
+  });
+  view.map.addEventListener("mouseleave", () => { view.hover.textContent = ""; });
+  view.map.addEventListener("click", (event) => {
+    const node = gridNode(view, event);
+    if (node) view.setTrigger("pick", { x: node.x, y: node.y });
+  });
+  return view;
+}
+
+export default function (component) {
+  const { data, parentElement, setTriggerValue } = component;
+  let view = views.get(parentElement);
+  if (!view) {
+    view = create(parentElement);
+    views.set(parentElement, view);
+  }
+  view.setTrigger = setTriggerValue;
+  if (!data) return;
+  const previous = view.data;
+  if (previous && view.step === previous.steps) view.step = data.steps; // at the end: stay at the end
+  view.data = data;
+  view.positions = decodeF32(data.positions);
+  draw(view);
+  // Streamlit calls this on unmount and before each update: stop only when the view has left the page.
+  return () => setTimeout(() => { if (!view.root.isConnected) stop(view); }, 0);
+}

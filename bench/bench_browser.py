@@ -1,0 +1,280 @@
+"""What a person waits for in a real browser: input -> view settled, in headless Chromium, against a floor.
+
+The floor is a bare Streamlit page written by this bench into a temporary directory and served by its own
+``streamlit run``: one slider and one small Plotly chart. Then, against the app (``tests/app_server.start_app``):
+
+- ``/surfaces`` with 6 lanes x 1000 steps on Rosenbrock: the Steps slider (one arrow key) -> the map's bold paths
+  and the loss chart both show the new step count; the first chart after opening the page (both drawn);
+- the same page with 2 lanes x 20 steps;
+- ``/inspect``: one step forward (the Next button) -> the update arrow moved;
+- ``/sweep`` (60 x 50 grid): a click on a heat-map cell -> that cell's replay drawn;
+- ``/frameworks``: the first load on a fresh server (TensorFlow and torch imported) -> the torch.optim path drawn.
+
+"Settled" is read from plotly's own data (``_fullData``) of the live charts, with no stale element left
+(see ../../shared streamlit_recipe.md §8): a rerun keeps the old chart marked ``data-stale`` until it ends.
+Prints the median of N (5) and its multiple of the floor's median for the same kind of interaction.
+
+Usage: python bench/bench_browser.py [--repeats 5] [--only surfaces,inspect,sweep,frameworks] [--app-root DIR]
+(``--app-root``: another checkout of the app, e.g. ``git archive <commit>`` unpacked, to measure "before")
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from optviz.sweep import parse_axis  # noqa: E402
+from tests.app_server import start_app, stop_app  # noqa: E402
+
+CHROME_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+               "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+TIMEOUT = 120_000
+
+FLOOR_APP = """
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+steps = st.slider("Steps", 1, 1000, 300)
+xs = np.arange(steps + 1)
+st.plotly_chart(go.Figure(go.Scatter(x=xs, y=np.exp(-xs / 200.0), mode="lines")), key="chart")
+"""
+
+#: Live (non-stale) plotly charts, in and out of components.
+LIVE = """const live = () => [...document.querySelectorAll('.js-plotly-plot')]
+    .filter(p => !p.closest('[data-stale="true"]') && p._fullData);
+const last = a => (a && a.length) ? Number(a[a.length - 1]) : null;
+const stale = () => document.querySelector('[data-stale="true"] .js-plotly-plot') !== null;"""
+
+#: The floor: its chart shows ``n`` steps.
+FLOOR_READY = LIVE + "\nreturn !stale() && live().some(p => p._fullData.some(t => last(t.x) === n));"
+
+#: /surfaces: the map (the plot with the click grid, or the client-side view's map) has a bold path ending at
+#: step ``n`` and another chart (the loss chart) has a curve ending at step ``n``.
+SURFACES_READY = (
+    LIVE
+    + """
+if (stale()) return false;
+const plots = live();
+const map = plots.find(p => p.closest('.ov-map') || p._fullData.some(t => t.meta === 'pick'));
+if (!map || !map._fullData.some(t => t.mode === 'lines' && last(t.customdata) === n)) return false;
+return plots.some(p => p !== map && p._fullData.some(t => t.mode === 'lines' && last(t.x) === n));"""
+)
+
+#: /inspect: where the update arrow starts (null while it is not drawn).
+INSPECT_ARROW = (
+    LIVE
+    + """
+for (const p of live()) { const t = p._fullData.find(t => t.meta === 'update'); if (t) return [t.x[0], t.y[0]]; }
+return null;"""
+)
+
+#: /sweep: the replayed path's first two x values and the selected cell (null while not drawn).
+SWEEP_PATH = (
+    LIVE
+    + """
+if (stale()) return null;
+let path = null, selected = null;
+for (const p of live()) for (const t of p._fullData) {
+    if (t.meta === 'path') path = [t.x.length, t.x[1], t.y[1]];
+    if (t.meta === 'selected') selected = [t.x[0], t.y[0]];
+}
+return path && selected ? JSON.stringify([path, selected]) : null;"""
+)
+
+SWEEP_CELL_CENTRE = """([x, y]) => {
+    const plot = [...document.querySelectorAll('.js-plotly-plot')].filter(p => !p.closest('[data-stale="true"]'))
+        .find(p => (p._fullData || []).some(t => t.meta === 'cells'));
+    const layout = plot._fullLayout;
+    const box = plot.querySelector('.nsewdrag').getBoundingClientRect();
+    return [box.left + layout.xaxis.d2p(x), box.top + layout.yaxis.d2p(y)];
+}"""
+
+LANES6 = (
+    "adam:lr=0.01",
+    "sgd:lr=0.001,momentum=0.9",
+    "rmsprop:lr=0.01",
+    "adagrad:lr=0.1",
+    "nadam:lr=0.01",
+    "adamax:lr=0.05,clipnorm=1",
+)
+
+
+def surfaces_url(lanes: tuple[str, ...], steps: int) -> str:
+    return f"/surfaces?surface=rosenbrock&start=-1.2,1&steps={steps}&" + "&".join(f"o={lane}" for lane in lanes)
+
+
+def wait(page, body: str, arg=None, timeout: float = TIMEOUT) -> None:
+    """Wait (polling every animation frame) until the JS function body returns true for ``n = arg``."""
+    page.wait_for_function(f"(n) => {{ {body} }}", arg=arg, timeout=timeout, polling="raf")
+
+
+def timed(action: Callable[[], None], settled: Callable[[], None]) -> float:
+    began = time.perf_counter()
+    action()
+    settled()
+    return (time.perf_counter() - began) * 1000.0
+
+
+def idle(page) -> None:
+    """No rerun pending (so the next key press starts from a settled page)."""
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]') && "
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')",
+        timeout=TIMEOUT,
+    )
+    page.wait_for_timeout(400)
+
+
+def first_chart(page, url: str, ready: str, n: int, repeats: int) -> list[float]:
+    """Navigate to ``url`` (a blank page in between) until ``ready`` holds for ``n``; ms each time."""
+    times = []
+    for _ in range(repeats):
+        page.goto("about:blank")
+        times.append(timed(lambda: page.goto(url), lambda: wait(page, ready, n)))
+    return times
+
+
+def slider_changes(page, label: str, ready: str, steps: int, repeats: int) -> list[float]:
+    """Alternate ArrowLeft / ArrowRight on the slider ``label`` (steps -> steps-1 -> steps ...); ms each."""
+    slider = page.locator(f'input[type=range][aria-label="{label}"]')
+    times, value = [], steps
+    for index in range(repeats):
+        idle(page)
+        key, value = ("ArrowLeft", value - 1) if index % 2 == 0 else ("ArrowRight", value + 1)
+        slider.focus()
+        times.append(timed(lambda key=key: slider.press(key), lambda value=value: wait(page, ready, value)))
+    return times
+
+
+def bench_floor(browser, repeats: int) -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "app.py").write_text(FLOOR_APP)
+        process, url = start_app(Path(folder))
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            first = first_chart(page, url, FLOOR_READY, 300, repeats)
+            change = slider_changes(page, "Steps", FLOOR_READY, 300, repeats)
+            page.close()
+        finally:
+            stop_app(process)
+    return {"first chart": first, "slider": change}
+
+
+def bench_frameworks_first(browser, root: Path) -> list[float]:
+    """The first visit on a fresh server: the page imports TensorFlow and torch (once per server)."""
+    process, url = start_app(root)
+    try:
+        page = browser.new_page(viewport={"width": 1400, "height": 1600})
+        ready = LIVE + "\nreturn live().some(p => p._fullData.some(t => t.name === 'torch.optim' && t.x.length === n));"
+        times = [timed(lambda: page.goto(f"{url}/frameworks?o=sgd:lr%3D0.0001,momentum%3D0.9&steps=50"),
+                       lambda: wait(page, ready, 51, timeout=300_000))]  # fmt: skip
+        page.close()
+    finally:
+        stop_app(process)
+    return times
+
+
+def bench_surfaces(page, url: str, repeats: int) -> dict[str, list[float]]:
+    results = {}
+    big = url + surfaces_url(LANES6, 1000)
+    page.goto(big)  # warm the server's caches once (a person's second visit)
+    wait(page, SURFACES_READY, 1000)
+    results["/surfaces 6x1000: first chart"] = first_chart(page, big, SURFACES_READY, 1000, repeats)
+    results["/surfaces 6x1000: Steps slider"] = slider_changes(page, "Steps", SURFACES_READY, 1000, repeats)
+    page.goto(url + surfaces_url(LANES6[:2], 20))
+    wait(page, SURFACES_READY, 20)
+    results["/surfaces 2x20: Steps slider"] = slider_changes(page, "Steps", SURFACES_READY, 20, repeats)
+    return results
+
+
+def bench_inspect(page, url: str, repeats: int) -> dict[str, list[float]]:
+    page.goto(f"{url}/inspect?surface=rosenbrock&start=-1.2,1&steps=60&o=adam:lr=0.05&step=1")
+    arrow = f"(() => {{ {INSPECT_ARROW} }})()"
+    wait(page, f"return {arrow} !== null;")
+    times = []
+    for _ in range(repeats):
+        idle(page)
+        before = page.evaluate(f"() => {{ {INSPECT_ARROW} }}")
+        settled = f"const now = {arrow}; return now !== null && (now[0] !== n[0] || now[1] !== n[1]);"
+        next_button = page.get_by_role("button", name="Next ▶")
+        times.append(timed(next_button.click, lambda before=before, settled=settled: wait(page, settled, before)))
+    return {"/inspect: one step (Next)": times}
+
+
+def bench_sweep(page, url: str, repeats: int) -> dict[str, list[float]]:
+    x_spec, y_spec = "lr:1e-4:0.05:log:60", "momentum:0:0.95:lin:50"
+    page.goto(f"{url}/sweep?surface=rosenbrock&start=-1.2,1&steps=120&opt=sgd:nesterov=1&x={x_spec}&y={y_spec}"
+              "&metric=final_loss")  # fmt: skip
+    read = f"() => {{ {SWEEP_PATH} }}"
+    page.wait_for_function(f"() => ({read})() !== null", timeout=TIMEOUT)
+    xs, ys = parse_axis(x_spec).values(), parse_axis(y_spec).values()
+    cells = [(5, 3), (20, 30), (12, 8), (40, 10), (8, 44), (30, 25)]
+    times = []
+    for column, row in cells[:repeats]:
+        idle(page)
+        before = page.evaluate(read)
+        page.mouse.move(*page.evaluate(SWEEP_CELL_CENTRE, [math.log10(xs[column]), ys[row]]))
+        page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)
+
+        def click() -> None:
+            page.mouse.down()
+            page.mouse.up()
+
+        settled = f"const now = ({read})(); return now !== null && now !== n;"
+        times.append(timed(click, lambda before=before, settled=settled: wait(page, settled, before)))
+    return {"/sweep 60x50: cell click -> replay": times}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", default="surfaces,inspect,sweep,frameworks")
+    parser.add_argument("--app-root", type=Path, default=ROOT, help="the app checkout to measure")
+    args = parser.parse_args()
+    only = set(args.only.split(","))
+    results: dict[str, list[float]] = {}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROME_ARGS)
+        floor = bench_floor(browser, args.repeats)
+        if "frameworks" in only:
+            results["/frameworks: first load (fresh server)"] = bench_frameworks_first(browser, args.app_root)
+        process, url = start_app(args.app_root)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            if "surfaces" in only:
+                results.update(bench_surfaces(page, url, args.repeats))
+            if "inspect" in only:
+                results.update(bench_inspect(page, url, args.repeats))
+            if "sweep" in only:
+                results.update(bench_sweep(page, url, args.repeats))
+        finally:
+            stop_app(process)
+            browser.close()
+    floor_first, floor_change = statistics.median(floor["first chart"]), statistics.median(floor["slider"])
+    print(f"app: {args.app_root}; headless Chromium, median of {args.repeats} (ms); floor = bare page")
+    print(f"{'interaction':46} | {'median ms':>9} | {'x floor':>7} | all runs")
+    print("-" * 100)
+    rows = [("floor: first chart", floor["first chart"], floor_first),
+            ("floor: slider -> chart", floor["slider"], floor_change)]  # fmt: skip
+    rows += [(name, times, floor_first if "first" in name else floor_change) for name, times in results.items()]
+    for name, times, base in rows:
+        median = statistics.median(times)
+        runs = " ".join(f"{t:.0f}" for t in times)
+        print(f"{name:46} | {median:9.0f} | {median / base:6.1f}x | {runs}")
+
+
+if __name__ == "__main__":
+    main()

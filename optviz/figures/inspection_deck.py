@@ -1,0 +1,138 @@
+"""Every recorded step of the step inspector as data, for a browser view that steps without asking the server.
+
+:func:`step_deck` lays out what :func:`optviz.figures.inspection.step_figure` draws for each step k (the path to
+``x_{k-1}``, the arrows of step k with their true lengths, ``x_{k-1}`` and ``x_k``) plus the headline numbers
+of the step (:func:`summary_rows`), once for all steps; the surface is a PNG image (its contour would be
+recomputed by plotly at every step). The browser swaps them as the person steps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..inspection import Inspection
+from ..surfaces import Surface
+from .inspection import ARROW_COLORS, FORK_COLOR, ORIGINAL_COLOR, step_arrows, view_window
+from .surfaces import plotly_json, surface_image
+
+
+def summary_rows(inspection: Inspection, step: int) -> list[tuple[str, str]]:
+    """The headline numbers of step ``step``: loss before and after, gradient norm, clip factor, the lr plan's lr
+    variable (a lane with a plan), rate, step length."""
+    values = inspection.values(step)
+    if "lr_t" in values:
+        rate = ("η_t (bias-corrected lr)", f"{values['lr_t']:.5g}")
+    else:
+        rate = ("η (lr after decay)", f"{values['lr_eff']:.5g}")
+    return [
+        ("loss f(x_{k-1}) → f(x_k)", f"{values['loss_prev']:.5g} → {values['loss']:.5g}"),
+        ("raw gradient norm ‖g‖", f"{values['grad_norm']:.5g}"),
+        ("clip factor (1 = no clipping)", f"{values['clip_factor']:.4g}"),
+        *_lr_plan_rows(values),
+        rate,
+        ("step length ‖Δx‖", f"{values['step_length']:.5g}"),
+    ]
+
+
+def _lr_plan_rows(values: dict[str, float]) -> list[tuple[str, str]]:
+    """The lr variable the lane's lr plan set for the step (and η when the rate row shows η_t); none without."""
+    if "epoch" not in values:  # recorded only for a lane with an lr plan
+        return []
+    rows = [(f"lr variable (the lr plan at epoch {values['epoch']:.0f})", f"{values['lr']:.5g}")]
+    if "lr_t" in values:
+        rows.append(("η (lr after decay)", f"{values['lr_eff']:.5g}"))
+    return rows
+
+
+def _arrows(inspection: Inspection, step: int, window) -> list[dict]:
+    arrows = []
+    for arrow in step_arrows(inspection, step, window):
+        drawn = "" if arrow.scale == 1 else f", drawn ×{arrow.scale:.3g}"
+        arrows.append(
+            dict(
+                kind=arrow.kind,
+                name=f"{arrow.label}: |·| = {arrow.length:.3g}{drawn}",
+                x=[float(arrow.start[0]), float(arrow.end[0])],
+                y=[float(arrow.start[1]), float(arrow.end[1])],
+                hover=f"{arrow.label}<br>vector ({arrow.vector[0]:.4g}, {arrow.vector[1]:.4g})",
+            )
+        )
+    return arrows
+
+
+def _path(positions: np.ndarray, name: str, color: str, dash: str = "solid") -> dict:
+    return dict(
+        type="scatter",
+        x=positions[:, 0],
+        y=positions[:, 1],
+        mode="lines+markers",
+        name=name,
+        line=dict(color=color, width=2, dash=dash),
+        marker=dict(size=4, color=color),
+        hovertemplate="(%{x:.4g}, %{y:.4g})<extra>" + name + "</extra>",
+    )
+
+
+def step_deck(
+    surface: Surface,
+    inspection: Inspection,
+    *,
+    forked: Inspection | None = None,
+    before: np.ndarray | None = None,
+    height: int = 560,
+) -> dict:
+    """Steps ``first..last`` of ``inspection`` as data: ``image`` (the surface over the view), ``static`` (plotly
+    JSON: a fork's or the original run's path, the minima, the layout), ``path`` (the run's positions),
+    ``path_color``, ``colors`` (per arrow kind) and ``steps`` (per step: ``title``, ``arrows``, ``here``,
+    ``there``, ``rows``). ``before``: the path that led to a fork's first position."""
+    window = view_window(surface, inspection)
+    static = []
+    if before is not None and len(before):
+        static.append(_path(np.asarray(before), "original run before the fork", "#999999"))
+    if forked is not None and forked.steps:
+        static.append(_path(forked.positions, f"fork from step {forked.first_step}", FORK_COLOR, dash="dash"))
+    if surface.minima:
+        minima = np.array(surface.minima, dtype=float)
+        static.append(
+            dict(
+                type="scatter",
+                x=minima[:, 0],
+                y=minima[:, 1],
+                mode="markers",
+                name="minimum",
+                marker=dict(symbol="star", size=14, color="#FFD700", line=dict(color="#000000", width=1)),
+                hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
+            )
+        )
+    layout = dict(
+        height=height,
+        margin=dict(l=50, r=10, t=30, b=40),
+        xaxis=dict(range=list(window[0]), autorange=False, title=dict(text="x"), constrain="domain"),
+        yaxis=dict(range=list(window[1]), autorange=False, title=dict(text="y")),
+        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, font=dict(size=12)),
+        plot_bgcolor="white",
+        hovermode="closest",
+        clickmode="none",
+        dragmode=False,
+    )
+    steps = {}
+    for step in range(inspection.first_step + 1, inspection.last_step + 1):
+        i = inspection.index(step)
+        there = inspection.positions[i + 1]
+        steps[str(step)] = dict(
+            title=f"Step {step}: from x_{step - 1} to x_{step}",
+            arrows=_arrows(inspection, step, window),
+            here=[float(v) for v in inspection.positions[i]],
+            there=[float(v) for v in there] if np.all(np.isfinite(there)) else None,
+            rows=summary_rows(inspection, step),
+        )
+    return {
+        "image": surface_image(surface, window),
+        "static": plotly_json({"data": static, "layout": layout}),
+        "path": plotly_json({"x": inspection.positions[:, 0], "y": inspection.positions[:, 1]}),
+        "path_color": ORIGINAL_COLOR if before is None else FORK_COLOR,
+        "colors": ARROW_COLORS,
+        "first": inspection.first_step + 1,
+        "last": inspection.last_step,
+        "steps": steps,
+    }

@@ -1,0 +1,125 @@
+"""A persistent client-side view: a map and a loss chart drawn by plotly.js in the browser, animated and scrubbed
+there (Play, Pause, speed, step scrubber, a cursor on the loss chart), a click on the map sent back to Python.
+
+Three Streamlit custom components (``st.components.v2``, inline JS, no build step):
+
+- ``optviz.plotly``: plotly.js from the installed ``plotly`` package (no CDN). Its element is the same every
+  run, so Streamlit sends it once per browser session (a repeated large element goes as a reference to the
+  copy the browser already holds) and the browser runs it once;
+- ``optviz.asset``: one named value kept in the page (the surface image), likewise sent once per value;
+- ``optviz.path_view``: the view (``assets/path_view.js``); a rerun hands it new data, its DOM, step and
+  play state stay, and plotly.js updates the charts in place.
+
+The view draws what Python computed (plotly figure JSON and every lane's positions); nothing is computed in
+the browser. Text reaches the page as data: the JS writes labels with ``textContent`` and hands figures to
+plotly.js, never ``innerHTML``. Until plotly.js has arrived the view says so; the rest of the page works.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import plotly
+import streamlit as st
+
+ASSETS = Path(__file__).resolve().parents[2] / "assets"
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+#: Runs plotly.js once per page (it defines ``window.Plotly``), then tells waiting views.
+_LOADER_JS = """
+export default function ({ data }) {
+  if (window.Plotly || window.__optvizPlotlyLoading || !data) return;
+  window.__optvizPlotlyLoading = true;
+  const script = document.createElement("script");
+  script.textContent = typeof data === "string" ? data : new TextDecoder().decode(data);
+  document.head.appendChild(script);
+  window.dispatchEvent(new Event("optviz-asset"));
+}
+"""
+
+#: Keeps ``data.value`` under ``data.name`` in the page for the views that need it, then tells them.
+_ASSET_JS = """
+export default function ({ data }) {
+  if (!data || typeof data.name !== "string") return;
+  window.__optviz = window.__optviz || { assets: {} };
+  if (window.__optviz.assets[data.name] === undefined) {
+    window.__optviz.assets[data.name] = data.value;
+    window.dispatchEvent(new Event("optviz-asset"));
+  }
+}
+"""
+
+_VIEW_HTML = """<div class="optviz-path-view" data-testid="optviz-path-view">
+  <div class="ov-status" role="status">Loading the interactive map…</div>
+  <div class="ov-map"></div>
+  <div class="ov-hover" aria-live="polite"></div>
+  <div class="ov-bar">
+    <button type="button" class="ov-play">▶ Play</button>
+    <button type="button" class="ov-pause">❚❚ Pause</button>
+    <select class="ov-speed" aria-label="Animation speed">
+      <option value="slow">slow</option><option value="normal" selected>normal</option>
+      <option value="fast">fast</option>
+    </select>
+    <input type="range" class="ov-step" min="0" max="0" value="0" aria-label="Animation step">
+    <span class="ov-step-label"></span>
+  </div>
+  <div class="ov-loss"></div>
+</div>"""
+
+_loader = st.components.v2.component("optviz.plotly", js=_LOADER_JS, isolate_styles=False)
+_asset = st.components.v2.component("optviz.asset", js=_ASSET_JS, isolate_styles=False)
+_view = st.components.v2.component(
+    "optviz.path_view",
+    html=_VIEW_HTML,
+    css=(ASSETS / "path_view.css").read_text(encoding="utf-8"),
+    js=(ASSETS / "path_view.js").read_text(encoding="utf-8"),
+    isolate_styles=False,  # plotly.js styles its charts from the document's head
+)
+
+
+@functools.cache
+def _plotly_source() -> bytes:
+    return PLOTLY_JS.read_bytes()
+
+
+def load_plotly() -> None:
+    """Put plotly.js in the page (sent once per browser session, run once per page). A page showing a view calls
+    this once per run, early (e.g. under its title): the browser receives and runs plotly.js meanwhile."""
+    _loader(data=_plotly_source(), key="optviz.plotly", height=0)
+
+
+def asset_name(kind: str, value: str) -> str:
+    """A content-addressed name for ``value``: the same value always gets the same name."""
+    return f"{kind}-{hashlib.sha1(value.encode()).hexdigest()[:16]}"
+
+
+def share_asset(name: str, value: object, key: str) -> None:
+    """Keep ``value`` under ``name`` in the page (its element is identical while ``name`` is, so it is sent once)."""
+    _asset(data={"name": name, "value": value}, key=key, height=0)
+
+
+def path_view(
+    data: dict, key: str, on_pick: Callable[[], None] | None = None, assets: Mapping[str, object] | None = None
+) -> None:
+    """Mount the view with ``data`` (see ``assets/path_view.js``; the page calls :func:`load_plotly` first).
+    Each of ``assets`` (e.g. the surface image) is sent as its own element, once while it stays the same, and the
+    view's data names it under the same field. ``on_pick`` runs when the map is clicked, the clicked point then being
+    ``st.session_state[key]["pick"]`` (``{"x", "y"}``)."""
+    names = {}
+    for field, value in (assets or {}).items():
+        names[field] = asset_name(field, json.dumps(value, sort_keys=True))
+        share_asset(names[field], value, key=f"{key}.{field}")
+    _view(data={**data, **names}, key=key, on_pick_change=on_pick or (lambda: None))
+
+
+def picked_point(key: str) -> tuple[float, float] | None:
+    """The point clicked on the view ``key`` in this rerun's trigger (None when there was no click)."""
+    try:
+        point = st.session_state[key]["pick"]
+        return float(point["x"]), float(point["y"])
+    except (KeyError, TypeError, ValueError):
+        return None

@@ -27,6 +27,7 @@ UPDATE_ARROW_START = """() => {
 DATA_TO_PIXEL = """([x, y]) => {
     const plot = [...document.querySelectorAll('.js-plotly-plot')]
         .find(p => !p.closest('[data-stale="true"]') && (p._fullData || []).some(t => t.meta === 'update'));
+    if (!plot || !plot._fullLayout) return null;  // a rerun is replacing the view: ask again
     const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis, box = plot.getBoundingClientRect();
     return [box.left + xa._offset + xa.d2p(x), box.top + ya._offset + ya.d2p(y)];
 }"""
@@ -94,6 +95,7 @@ def test_scrubbing_next_and_clicking_move_the_arrows(page, app_url, screenshot_d
     for attempt in range(3):  # a click that lands while a rerun replaces the chart is lost: click again
         settle(page)
         current = page.evaluate(UPDATE_ARROW_START)
+        page.wait_for_function(f"() => ({DATA_TO_PIXEL})([0.5, 2.0]) !== null", timeout=30_000)
         x, y = page.evaluate(DATA_TO_PIXEL, [0.5, 2.0])
         page.mouse.click(x, y)
         try:

@@ -13,13 +13,20 @@ import contextlib
 import streamlit as st
 
 from optviz.explain import OPTIMIZER_SUMMARIES, READING_GUIDE
-from optviz.figures.inspection import PICK_TRACE, fork_figure, loss_figure, step_figure, step_size_figure
+from optviz.figures.inspection import PICK_TRACE, fork_figure, loss_figure, step_size_figure
 from optviz.figures.inspection_deck import step_deck
 from optviz.inspection import Inspection, fork, inspect_run
 from optviz.lanes import Lane
 from optviz.page_states.inspect import INSPECT_MAX_STEPS, INSPECT_START_LIMIT, InspectRun, InspectState
 from optviz.state import start_widget_values, surface_widget_values
-from pages.components.inspect_views import keras_notes, show_formulas, state_table, step_controls, step_summary, stepper
+from pages.components.inspect_views import (
+    keras_notes,
+    show_formulas,
+    state_table,
+    step_controls,
+    stepper,
+    zoomed_map,
+)
 from pages.components.lane_editor import lane_editor
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
 from pages.components.path_view import load_plotly, picked_point
@@ -161,27 +168,6 @@ def _set_fork_step(step: int) -> None:
     st.session_state[KEY + "fork_step"] = step
 
 
-def zoomed_map(surface, inspection: Inspection, shown: Inspection, step: int, fork_result, viewing_fork: bool) -> None:
-    """The server-side map framed on step k, with the step's numbers beside it."""
-    map_column, side_column = st.columns([3, 2])
-    with side_column:
-        step_summary(shown, step)
-    with map_column:
-        figure = (
-            step_figure(surface, shown, step, zoom=True, before=inspection.positions[: shown.first_step + 1])
-            if viewing_fork
-            else step_figure(surface, inspection, step, forked=fork_result, zoom=True)
-        )
-        st.plotly_chart(
-            figure,
-            key=KEY + "map",
-            width="stretch",
-            on_select=pick_start,
-            selection_mode=("points",),
-            config={"displayModeBar": False},
-        )
-
-
 def inspector() -> None:
     st.title("Step inspector")
     load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
@@ -217,7 +203,7 @@ def inspector() -> None:
         shown, step, viewing_fork = stepper(inspection, fork_result, step_controls if zoom else None)
     with stage:
         if zoom:
-            zoomed_map(surface, inspection, shown, step, fork_result, viewing_fork)
+            zoomed_map(surface, inspection, shown, step, fork_result, viewing_fork, on_pick=pick_start)
         else:  # Previous / Next / the scrubber / arrow keys step in the browser; the tabs below follow
             fork_at, fork_lane = (fork_result.first_step, fork_result.lane) if fork_result is not None else (None, None)
             deck = deck_of(settings.run(), fork_at, fork_lane, viewing_fork)

@@ -8,7 +8,6 @@ widgets into that state, runs :func:`optviz.explorer.run_lanes` (each optimizer 
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
@@ -21,11 +20,10 @@ from optviz.figures.surfaces import (
     explorer_figure,
     explorer_view_data,
     loss_figure,
-    standalone_html,
     surface_3d_figure,
 )
 from optviz.lanes import Lane
-from optviz.metrics import lane_metrics, optimum_value, trajectories_csv
+from optviz.metrics import lane_metrics, optimum_value
 from optviz.page_states.explorer import (
     EXPLORER_MAX_ENSEMBLE,
     EXPLORER_MAX_NOISE,
@@ -39,6 +37,7 @@ from optviz.scenarios import SCENARIOS
 from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec
 from optviz.surfaces import Surface
+from pages.components.explorer_views import show_divergence, show_exports
 from pages.components.lane_list import lanes_panel
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
 from pages.components.path_view import load_plotly, path_view, picked_point
@@ -115,48 +114,6 @@ def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
             help="Runs per lane with seeds seed, seed+1, …: the first is drawn bold, the others faint.",
         )
     return (float(x0), float(y0)), int(steps), float(noise), int(seed), int(ensemble)
-
-
-def show_divergence(labels: list[str], trajectories: list[Trajectory]) -> None:
-    for number, (label, trajectory) in enumerate(zip(labels, trajectories, strict=True), 1):
-        step = int(trajectory.diverged_step[0])
-        if step >= 0:
-            st.warning(
-                f"Lane {number} ({label}) diverged at step {step}: its next point or loss was not a finite number "
-                "(or left ±1e6), so its path stops at the red ✕. Try a smaller lr, or clipnorm / clipvalue.",
-                icon=":material/error:",
-            )
-        elif trajectory.diverged.any():
-            st.info(f"Lane {number} ({label}): {int(trajectory.diverged.sum())} of the noisy runs diverged.")
-
-
-def show_exports(surface: Surface, labels, trajectories, figure: Callable[[], object], lanes) -> None:
-    left, right = st.columns(2)
-    left.download_button(
-        "Trajectories (CSV)",
-        data=lambda: trajectories_csv(labels, trajectories),
-        file_name=f"optviz_{surface.key}_trajectories.csv",
-        mime="text/csv",
-        key=KEY + "csv",
-        on_click="ignore",
-        icon=":material/download:",
-        help="Columns step, lane, run, x, y, loss (run 0 is the bold path; the others are the noisy ensemble).",
-    )
-    right.download_button(
-        "2-D figure (interactive HTML)",
-        data=lambda: standalone_html(figure()),
-        file_name=f"optviz_{surface.key}_paths.html",
-        mime="text/html",
-        key=KEY + "html",
-        on_click="ignore",
-        icon=":material/download:",
-        help="A standalone page with the animated map (works offline).",
-    )
-    st.markdown("**Keras code per lane** (Keras 2.2 spelling, then the modern `learning_rate=` one)")
-    for number, lane in enumerate(lanes, 1):
-        code = lane.keras_code() if lane.is_native else f"{lane.keras_code()}\n{lane.keras_code(modern=True)}"
-        code += f"\n{lane.callbacks_code()}" if lane.plan is not None else ""  # its lr schedule, written out
-        st.code(f"# lane {number}\n{code}", language="python")
 
 
 def explorer() -> None:

@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from optviz.explain import KERAS_NOTES, PAPER_RULES
+from optviz.figures.inspection import step_figure
 from optviz.figures.inspection_deck import summary_rows
 from optviz.inspection import Inspection, step_table
 from optviz.inspection_formulas import aligned, formula_lines, step_formulas
@@ -144,3 +145,26 @@ def stepper(
     step = min(max(int(st.session_state.get(KEY + "step", first)), first), last)
     st.session_state[KEY + "step"] = step
     return shown, step, viewing_fork
+
+
+def zoomed_map(
+    surface, inspection: Inspection, shown: Inspection, step: int, fork_result, viewing_fork: bool, on_pick
+) -> None:
+    """The server-side map framed on step k, with the step's numbers beside it."""
+    map_column, side_column = st.columns([3, 2])
+    with side_column:
+        step_summary(shown, step)
+    with map_column:
+        figure = (
+            step_figure(surface, shown, step, zoom=True, before=inspection.positions[: shown.first_step + 1])
+            if viewing_fork
+            else step_figure(surface, inspection, step, forked=fork_result, zoom=True)
+        )
+        st.plotly_chart(
+            figure,
+            key=KEY + "map",
+            width="stretch",
+            on_select=on_pick,
+            selection_mode=("points",),
+            config={"displayModeBar": False},
+        )

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import numpy as np
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from optviz.lanes import parse_lane
@@ -171,8 +172,14 @@ def test_click_moves_the_start_the_url_follows_and_the_csv_downloads(page, app_u
 
     # the trajectories CSV has every point of every lane, for the settings now shown (start 1,2; 203 steps)
     page.get_by_role("tab", name="Export and Keras code").click()
-    with page.expect_download(timeout=30_000) as download_info:
-        page.get_by_role("button", name="Trajectories (CSV)").click()
+    for attempt in range(3):  # a click that lands while a rerun re-mounts the button is lost: click again
+        try:
+            with page.expect_download(timeout=15_000) as download_info:
+                page.get_by_role("button", name="Trajectories (CSV)").click()
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     with open(download_info.value.path(), encoding="utf-8") as file:
         rows = list(csv.DictReader(io.StringIO(file.read())))
     assert {"step", "lane", "x", "y", "loss"} <= set(rows[0])

@@ -150,7 +150,8 @@ def _pick_grid(window: Window) -> go.Scatter:
     )
 
 
-def _path_trace(positions: np.ndarray, name: str, color: str, dash: str = "solid") -> go.Scatter:
+def path_trace(positions: np.ndarray, name: str, color: str, dash: str = "solid") -> go.Scatter:
+    """A run's path as lines and markers, hover showing its points (the step map, the fork map, the step view)."""
     return go.Scatter(
         x=positions[:, 0],
         y=positions[:, 1],
@@ -178,11 +179,11 @@ def step_figure(
     i = inspection.index(step)
     figure = go.Figure([_contour(surface, window), _pick_grid(window)])
     if before is not None and len(before):
-        figure.add_trace(_path_trace(before, "original run before the fork", "#999999"))
+        figure.add_trace(path_trace(before, "original run before the fork", "#999999"))
     color = ORIGINAL_COLOR if before is None else FORK_COLOR
-    figure.add_trace(_path_trace(inspection.positions[: i + 1], f"path to x_{step - 1}", color))
+    figure.add_trace(path_trace(inspection.positions[: i + 1], f"path to x_{step - 1}", color))
     if forked is not None and forked.steps:
-        figure.add_trace(_path_trace(forked.positions, f"fork from step {forked.first_step}", FORK_COLOR, dash="dash"))
+        figure.add_trace(path_trace(forked.positions, f"fork from step {forked.first_step}", FORK_COLOR, dash="dash"))
     here, there = inspection.positions[i], inspection.positions[i + 1]
     for arrow in step_arrows(inspection, step, window):
         drawn = "" if arrow.scale == 1 else f", drawn ×{arrow.scale:.3g}"
@@ -254,8 +255,8 @@ def fork_figure(surface: Surface, original: Inspection, forked: Inspection, heig
         if hi[0] - lo[0] <= MAX_VIEW_GROWTH * (x1 - x0) and hi[1] - lo[1] <= MAX_VIEW_GROWTH * (y1 - y0):
             window = (min(x0, lo[0]), max(x1, hi[0])), (min(y0, lo[1]), max(y1, hi[1]))
     figure = go.Figure(_contour(surface, window))
-    figure.add_trace(_path_trace(original.positions, f"original: {original.lane.label()}", ORIGINAL_COLOR))
-    figure.add_trace(_path_trace(forked.positions, f"fork: {forked.lane.label()}", FORK_COLOR, dash="dash"))
+    figure.add_trace(path_trace(original.positions, f"original: {original.lane.label()}", ORIGINAL_COLOR))
+    figure.add_trace(path_trace(forked.positions, f"fork: {forked.lane.label()}", FORK_COLOR, dash="dash"))
     point = forked.positions[0]
     figure.add_trace(
         go.Scatter(

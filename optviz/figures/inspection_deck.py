@@ -12,7 +12,7 @@ import numpy as np
 
 from ..inspection import Inspection
 from ..surfaces import Surface
-from .inspection import ARROW_COLORS, FORK_COLOR, ORIGINAL_COLOR, step_arrows, view_window
+from .inspection import ARROW_COLORS, FORK_COLOR, ORIGINAL_COLOR, path_trace, step_arrows, view_window
 from .surfaces import plotly_json, surface_image
 
 
@@ -60,19 +60,6 @@ def _arrows(inspection: Inspection, step: int, window) -> list[dict]:
     return arrows
 
 
-def _path(positions: np.ndarray, name: str, color: str, dash: str = "solid") -> dict:
-    return dict(
-        type="scatter",
-        x=positions[:, 0],
-        y=positions[:, 1],
-        mode="lines+markers",
-        name=name,
-        line=dict(color=color, width=2, dash=dash),
-        marker=dict(size=4, color=color),
-        hovertemplate="(%{x:.4g}, %{y:.4g})<extra>" + name + "</extra>",
-    )
-
-
 def step_deck(
     surface: Surface,
     inspection: Inspection,
@@ -88,9 +75,13 @@ def step_deck(
     window = view_window(surface, inspection)
     static = []
     if before is not None and len(before):
-        static.append(_path(np.asarray(before), "original run before the fork", "#999999"))
+        static.append(path_trace(np.asarray(before), "original run before the fork", "#999999").to_plotly_json())
     if forked is not None and forked.steps:
-        static.append(_path(forked.positions, f"fork from step {forked.first_step}", FORK_COLOR, dash="dash"))
+        static.append(
+            path_trace(
+                forked.positions, f"fork from step {forked.first_step}", FORK_COLOR, dash="dash"
+            ).to_plotly_json()
+        )
     if surface.minima:
         minima = np.array(surface.minima, dtype=float)
         static.append(

@@ -223,7 +223,6 @@ class Surface(Codec):
     (:func:`optviz.surface_spec.surface_problem`, cached)."""
 
     check_formula: Callable[[SurfaceSpec], str | None] | None = surface_problem
-    keys: tuple[str, ...] = ("condition", "f", "xr", "yr")
 
     def decode_surface(self, params: Params, key: str) -> tuple[SurfaceSpec, list[str]]:
         notes: list[str] = []

@@ -27,7 +27,7 @@ from ..state import (
     short,
     surface_start,
 )
-from ..surface_spec import SurfaceSpec, build_surface
+from ..surface_spec import SurfaceSpec
 from ..sweep import (
     DEFAULT_TOLERANCE,
     MAX_AXIS_COUNT,
@@ -143,16 +143,6 @@ class Hidden(Codec):
         return [",".join(str(int(v)) for v in value)]
 
 
-def formula_problem(spec: SurfaceSpec) -> str | None:
-    """Why a custom formula or window from a link is refused (None when usable): it is then replaced by the default
-    formula with a note, so a refused link never reaches the runs."""
-    try:
-        build_surface(spec)
-    except ValueError as error:
-        return str(error)
-    return None
-
-
 def _network(state: SweepState) -> bool:
     return state.task == "network"
 
@@ -208,7 +198,7 @@ class SweepState(PageState):
         Field("dataset", "dataset", Choice(NETWORK_DATASETS), written=_network),
         Field("batch", "batch", Number(1, MAX_BATCH, integer=True), written=_network),
         Field("hidden", "hidden", Hidden(), written=_network),
-        Field("surface", "surface", Surface(formula_problem), written=_surface),
+        Field("surface", "surface", Surface(), written=_surface),
         Field("start", "start", Pair(-SWEEP_START_LIMIT, SWEEP_START_LIMIT), written=_surface),
         Field("steps", "steps", Number(1, SWEEP_MAX_STEPS, integer=True)),
         Field("noise", "noise", Number(0.0, 100.0), written=lambda s: _surface(s) and s.noise > 0),

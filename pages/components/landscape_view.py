@@ -21,6 +21,7 @@ from optviz.landscape import METHODS
 from optviz.landscape_live import LandscapeSettings, LiveLandscape
 from optviz.page_states.train import RESOLUTIONS
 from optviz.training import TrainingSession
+from pages.components.page_state import settle_widget
 
 VIEWS = {"predictions": "Predictions", "landscape": "Loss landscape"}
 METHOD_WORDS = {"random": "random (filter-normalised)", "pca": "PCA of the paths"}
@@ -33,7 +34,7 @@ HINT_SHARE = 0.2  # below this share of every path on a random slice, the captio
 def view_choice(prefix: str, predictions: str = "Predictions") -> str:
     """The control that picks what is drawn under the curves: ``"predictions"`` (decision maps or confusion
     matrices, named by ``predictions``) or ``"landscape"``."""
-    _settle(prefix + "view", list(VIEWS), "predictions")
+    settle_widget(prefix + "view", list(VIEWS), "predictions")
     words = {**VIEWS, "predictions": predictions}
     return st.radio("View", list(VIEWS), key=prefix + "view", format_func=words.get, horizontal=True)
 
@@ -46,9 +47,9 @@ def centre_options(lane_count: int) -> list[str]:
 def landscape_controls(prefix: str, lane_count: int, seed: int = 0) -> LandscapeSettings:
     """Directions, centre and resolution (one row of widgets); a centre beyond the lanes falls back to the initial
     weights."""
-    _settle(prefix + "dir", list(METHODS), "random")
-    _settle(prefix + "centre", centre_options(lane_count), INITIAL)
-    _settle(prefix + "res", list(RESOLUTIONS), DEFAULT_RESOLUTION)
+    settle_widget(prefix + "dir", list(METHODS), "random")
+    settle_widget(prefix + "centre", centre_options(lane_count), INITIAL)
+    settle_widget(prefix + "res", list(RESOLUTIONS), DEFAULT_RESOLUTION)
     method_cell, centre_cell, resolution_cell = st.columns([2, 2, 2])
     method = method_cell.selectbox(
         "Directions",
@@ -69,17 +70,6 @@ def landscape_controls(prefix: str, lane_count: int, seed: int = 0) -> Landscape
     )
     where: str | int = INITIAL if centre == INITIAL else int(centre) - 1
     return LandscapeSettings(method, where, int(resolution), int(seed))
-
-
-def _settle(key: str, allowed: list, fallback) -> None:
-    """Put the widget ``key``'s value back (``fallback`` when it is not one of ``allowed``, e.g. from a link) just
-    before the widget is drawn. Re-set, not only checked: a value seeded into a key before its widget first existed
-    stays behind in Streamlit (1.67) under the key and comes back whenever the widget is not drawn for a run (a
-    visit to another page), so the seeded value is deleted and written again while the widget is drawn."""
-    value = st.session_state.get(key)
-    if key in st.session_state:
-        del st.session_state[key]
-    st.session_state[key] = value if value in allowed else fallback
 
 
 class LandscapeView:

@@ -96,3 +96,14 @@ def kept_across_pages(prefix: str, skip: Iterable[str] = ()) -> Iterator[None]:
         yield
     finally:
         remember_widgets(prefix, skip)
+
+
+def settle_widget(key: str, allowed: list, fallback) -> None:
+    """Put the widget ``key``'s value back (``fallback`` when it is not one of ``allowed``, e.g. from a link) just
+    before the widget is drawn. Re-set, not only checked: a value seeded into a key before its widget first existed
+    stays behind in Streamlit (1.67) under the key and comes back whenever the widget is not drawn for a run (a
+    visit to another page), so the seeded value is deleted and written again while the widget is drawn."""
+    value = st.session_state.get(key)
+    if key in st.session_state:
+        del st.session_state[key]
+    st.session_state[key] = value if value in allowed else fallback

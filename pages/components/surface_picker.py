@@ -22,6 +22,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from optviz.state import spec_from_widget_values
 from optviz.surface_spec import (
     CONDITIONS,
     CUSTOM,
@@ -33,28 +34,25 @@ from optviz.surface_spec import (
     SURFACE_NAMES,
     WINDOW_LIMIT,
     SurfaceSpec,
+    build_surface,
+    default_start,
     make_spec,
-    surface_problem,
 )
-from optviz.surface_spec import build_surface as _build
-from optviz.surface_spec import default_start as _default_start
-from optviz.surfaces import Surface
+from optviz.surface_spec import surface_problem as formula_problem
+from pages.components.page_state import widget_value_map
 
 Pair = tuple[float, float]
 MAX_FORMULA = 300
-__all__ = ["CONDITIONS", "CUSTOM", "QUADRATIC", "SurfaceSpec", "build_surface", "default_start", "make_spec"]
-
-
-# -- building ----------------------------------------------------------------------------------------------
-def build_surface(spec: SurfaceSpec) -> Surface:
-    """The surface of ``spec`` (built once per spec and kept, see :func:`optviz.surface_spec.build_surface`);
-    ``ValueError`` (``ExpressionError``) for a refused formula or window."""
-    return _build(spec)
-
-
-def default_start(spec: SurfaceSpec) -> Pair:
-    """Where runs start by default (see :func:`optviz.surface_spec.default_start`)."""
-    return _default_start(spec)
+__all__ = [
+    "CONDITIONS",
+    "CUSTOM",
+    "QUADRATIC",
+    "SurfaceSpec",
+    "build_surface",
+    "default_start",
+    "formula_problem",
+    "make_spec",
+]
 
 
 def escape_markdown(text: str) -> str:
@@ -62,20 +60,10 @@ def escape_markdown(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_{}[]<>()#+-.!|$~" else c for c in text)
 
 
-def formula_problem(spec: SurfaceSpec) -> str | None:
-    """Why the custom formula or window of ``spec`` is refused (None when usable, or not custom)."""
-    return surface_problem(spec)
-
-
 # -- widgets -------------------------------------------------------------------------------------------------
 def spec_from_state(prefix: str) -> SurfaceSpec:
     """The spec the picker's widgets hold now (for callbacks and for pages that do not draw the picker)."""
-    state = st.session_state
-    key = state.get(prefix + "surface", DEFAULT_SURFACE)
-    x_range = (state.get(prefix + "x_low", DEFAULT_WINDOW[0]), state.get(prefix + "x_high", DEFAULT_WINDOW[1]))
-    y_range = (state.get(prefix + "y_low", DEFAULT_WINDOW[0]), state.get(prefix + "y_high", DEFAULT_WINDOW[1]))
-    expression = state.get(prefix + "f", DEFAULT_EXPRESSION)
-    return make_spec(key, state.get(prefix + "condition", DEFAULT_CONDITION), expression, x_range, y_range)
+    return spec_from_widget_values(widget_value_map(prefix))
 
 
 def reset_start(prefix: str) -> None:

@@ -22,6 +22,7 @@ from optviz.datasets import ALL_DATASETS, REGRESSION_DATASETS, Dataset
 from optviz.page_states.train import L2_CHOICES, UPLOAD
 from optviz.user_data import MAX_BYTES, MAX_CLASSES, MAX_COLUMNS, MAX_ROWS, TASKS, Table, TableError, read_table
 from optviz.user_data import table_dataset as make_table_dataset
+from pages.components.page_state import settle_widget
 
 #: Every data source the page offers: built-in datasets, then the person's own table.
 DATA_SOURCES = {**ALL_DATASETS, UPLOAD: "Your data (CSV or pasted table)"}
@@ -128,17 +129,6 @@ def _target_changed(prefix: str, tasks: dict[str, str], numeric: list[str]) -> N
     st.session_state[prefix + "features"] = [name for name in numeric if name != target]
 
 
-def _settle(key: str, allowed: list, fallback) -> None:
-    """Put the widget ``key``'s value back (``fallback`` when it is not one of ``allowed``, e.g. from a link) just
-    before the widget is drawn. Re-set, not only checked: a value seeded into a key before its widget first existed
-    stays behind in Streamlit (1.67) under the key and comes back whenever the widget is not drawn for a run (a
-    visit to another page), so the seeded value is deleted and written again while the widget is drawn."""
-    value = st.session_state.get(key)
-    if key in st.session_state:
-        del st.session_state[key]
-    st.session_state[key] = value if value in allowed else fallback
-
-
 # -- widgets -----------------------------------------------------------------------------------------------------
 def table_widgets(prefix: str, test_fraction: float, seed: int) -> TableChoice:
     """The "Your data" widgets (call them where the page's data widgets are, e.g. in the sidebar): the uploader,
@@ -192,8 +182,8 @@ def table_widgets(prefix: str, test_fraction: float, seed: int) -> TableChoice:
         fallback = [name for name in numeric if name != st.session_state[prefix + "target"]]
         st.session_state[prefix + "features"] = wanted or fallback
         st.session_state[prefix + "table_of"] = digest
-    _settle(prefix + "target", columns, default_target(table))
-    _settle(prefix + "task", list(TASKS), tasks[st.session_state[prefix + "target"]])
+    settle_widget(prefix + "target", columns, default_target(table))
+    settle_widget(prefix + "task", list(TASKS), tasks[st.session_state[prefix + "target"]])
     target = st.selectbox(
         "Target column",
         columns,
@@ -205,7 +195,7 @@ def table_widgets(prefix: str, test_fraction: float, seed: int) -> TableChoice:
     task = st.radio("Task", list(TASKS), key=prefix + "task", format_func=TASK_WORDS.get, horizontal=False)
     options = [name for name in numeric if name != target]
     kept = [name for name in st.session_state[prefix + "features"] if name in options]
-    del st.session_state[prefix + "features"]  # see _settle
+    del st.session_state[prefix + "features"]  # see settle_widget
     st.session_state[prefix + "features"] = kept
     features = tuple(st.multiselect("Feature columns", options, key=prefix + "features"))
     summary = f"{source}: {len(table.frame):,} rows, {len(columns)} columns ({len(numeric)} numeric)."
@@ -223,7 +213,9 @@ def table_widgets(prefix: str, test_fraction: float, seed: int) -> TableChoice:
 def l2_widget(prefix: str) -> float:
     """The L2 strength (Keras' ``kernel_regularizer=l2(...)`` on every layer), shared by all lanes."""
     st.session_state.setdefault(prefix + "l2", 0.0)
-    _settle(prefix + "l2", list(L2_CHOICES), min(L2_CHOICES, key=lambda c: abs(c - st.session_state[prefix + "l2"])))
+    settle_widget(
+        prefix + "l2", list(L2_CHOICES), min(L2_CHOICES, key=lambda c: abs(c - st.session_state[prefix + "l2"]))
+    )
     return float(
         st.select_slider(
             "L2 regularisation",

@@ -6,6 +6,10 @@ number of steps, optional gradient noise). Each cell's hyperparameters go to the
 per-run arrays, so a 200 x 200 grid is one call of :func:`optviz.runner.run`. The result holds
 one metric value per cell, NaN where the run diverged (flagged) or never reached the tolerance.
 
+Scores are robust (:mod:`optviz.sweep_stability`): the final loss is the mean over the last 10% of the steps,
+runs whose end is rising or spiking are flagged ``unstable`` and never chosen as the best, and on a noisy task
+each cell runs several noise seeds (:func:`noise_seeds`) and is scored on the mean of their loss curves.
+
 The axis text format ``lr:1e-4:1:log:60`` (argument, low, high, ``log``/``lin``, count) is the one
 the sweep page puts in its URL. An axis may also sweep an argument of the base lane's lr plan (``warmup``,
 ``drop``, ``factor``, ...; see :mod:`optviz.sweep_plans`): the cells' callbacks then get per-run arrays.
@@ -34,6 +38,7 @@ from .sweep_plans import (
     lane_with_plan_values,
     plan_values,
 )
+from .sweep_stability import EndWindow, EndWindowTracker, end_window
 
 #: Continuous Keras arguments a sweep axis may vary.
 SWEEPABLE = ("lr", "momentum", "rho", "epsilon", "decay", "beta_1", "beta_2", "schedule_decay", "clipnorm", "clipvalue")
@@ -57,16 +62,26 @@ class Metric:
 METRICS: dict[str, Metric] = {
     m.key: m
     for m in (
-        Metric("final_loss", "final loss"),
+        Metric("final_loss", "final loss"),  # the mean over the last 10% of the steps (sweep_stability)
         Metric("best_loss", "best loss"),
         Metric("steps_to_tol", "steps to reach the tolerance"),
         Metric("distance", "distance to the nearest minimum"),
-        Metric("train_loss", "final training loss", task="network"),
+        Metric("train_loss", "final training loss", task="network"),  # over the last 10% of the steps too
         Metric("train_accuracy", "final training accuracy", higher_is_better=True, task="network"),
     )
 }
 
 DEFAULT_TOLERANCE = 1e-3
+#: noise seeds per cell of a noisy surface sweep, and the most runs (cells x seeds) extra seeds may add up to
+NOISE_SEEDS = 4
+MAX_SEEDED_RUNS = 40_000
+
+
+def noise_seeds(cells: int, noise: float) -> int:
+    """Seeds per cell: 1 without noise, else :data:`NOISE_SEEDS` (fewer when the grid has over 10,000 cells)."""
+    if noise <= 0:
+        return 1
+    return max(1, min(NOISE_SEEDS, MAX_SEEDED_RUNS // max(1, cells)))
 
 
 @dataclass(frozen=True)
@@ -192,8 +207,11 @@ class SweepResult:
     Attributes:
         values: ``(ny, nx)`` metric values; NaN where ``diverged`` or (steps metric) not reached.
         diverged: ``(ny, nx)`` True where the run left the finite world.
-        final_loss: ``(ny, nx)`` last loss (NaN where diverged); breaks ties between equal metric values.
+        final_loss: ``(ny, nx)`` mean loss over the last 10% of the steps (NaN where diverged); breaks ties.
         history: network sweeps only: ``(steps (E,), training losses (E, ny*nx))`` at each evaluation.
+        unstable: ``(ny, nx)`` True where a finite run's end is rising or spiking
+            (:meth:`optviz.sweep_stability.EndWindow.unstable`): it keeps its value but is never the best.
+        seeds: noise seeds each cell's score averages (1 without noise).
     """
 
     lane: Lane
@@ -204,6 +222,18 @@ class SweepResult:
     diverged: np.ndarray
     final_loss: np.ndarray
     history: tuple[np.ndarray, np.ndarray] | None = None
+    unstable: np.ndarray | None = None
+    seeds: int = 1
+
+    @property
+    def unstable_cells(self) -> np.ndarray:
+        """``(ny, nx)`` the unstable flags (all False for a result made without them)."""
+        return np.zeros(self.values.shape, dtype=bool) if self.unstable is None else self.unstable
+
+    @property
+    def stable_values(self) -> np.ndarray:
+        """``(ny, nx)`` the values the best is chosen from: NaN where diverged, not reached or unstable."""
+        return np.where(self.unstable_cells, np.nan, self.values)
 
     @property
     def x_values(self) -> np.ndarray:
@@ -219,8 +249,9 @@ class SweepResult:
         return np.isnan(self.values) & ~self.diverged
 
     def best_cell(self) -> tuple[int, int] | None:
-        """``(row, column)`` of the best cell (ties: lower final loss, then first), None if no cell has a value."""
-        return best_index(self.values, self.final_loss, METRICS[self.metric].higher_is_better)
+        """``(row, column)`` of the best stable cell (ties: lower final loss, then first); None if no cell has a
+        value or every one with a value is unstable."""
+        return best_index(self.stable_values, self.final_loss, METRICS[self.metric].higher_is_better)
 
     def columns(self) -> dict[str, np.ndarray]:
         """One flat column per quantity, one entry per cell (row-major): for a CSV download or a DataFrame."""
@@ -230,6 +261,7 @@ class SweepResult:
             table[self.y.argument] = np.repeat(self.y_values, self.x.count)
         table[self.metric] = self.values.ravel()
         table["diverged"] = self.diverged.ravel()
+        table["unstable"] = self.unstable_cells.ravel()
         if self.metric != "final_loss":
             table["final_loss"] = self.final_loss.ravel()
         return table
@@ -268,10 +300,11 @@ def _with_arguments(lane: Lane, changes: dict[str, float]) -> Lane:
     return lane_with_plan_values(Lane.create(lane.optimizer, plan=lane.plan, **config), plan_changes)
 
 
-def grid_hyperparameters(lane: Lane, x: Axis, y: Axis | None = None) -> dict[str, object]:
+def grid_hyperparameters(lane: Lane, x: Axis, y: Axis | None = None, copies: int = 1) -> dict[str, object]:
     """The optimizer's constructor arguments for the grid: per-run ``(ny*nx,)`` arrays for the swept ones.
 
-    Run ``r`` is cell ``(r // nx, r % nx)``. ``ValueError`` when an axis does not fit the optimizer.
+    Run ``r`` is cell ``(r // nx, r % nx)``; ``copies`` repeats the grid (``(copies*ny*nx,)``, run ``r`` is then
+    cell ``r % (ny*nx)``). ``ValueError`` when an axis does not fit the optimizer.
     """
     if getattr(lane, "is_native", False):
         raise ValueError(f"sweeps run optviz's Keras 2.2.4 rules; {lane.label()} is a native framework lane")
@@ -284,15 +317,15 @@ def grid_hyperparameters(lane: Lane, x: Axis, y: Axis | None = None) -> dict[str
     arguments = {k: v for k, v in lane.config}
     rows = 1 if y is None else y.count
     if not is_plan_axis(x.argument):  # a plan axis goes to the callbacks (grid_callbacks)
-        arguments[x.argument] = np.tile(x.values(), rows)
+        arguments[x.argument] = np.tile(x.values(), rows * copies)
     if y is not None and not is_plan_axis(y.argument):
-        arguments[y.argument] = np.repeat(y.values(), x.count)
+        arguments[y.argument] = np.tile(np.repeat(y.values(), x.count), copies)
     return arguments
 
 
-def build_grid_optimizer(lane: Lane, x: Axis, y: Axis | None = None):
-    """The optimizer running every cell of the grid as one batch."""
-    cls, arguments = type(lane.build()), grid_hyperparameters(lane, x, y)
+def build_grid_optimizer(lane: Lane, x: Axis, y: Axis | None = None, copies: int = 1):
+    """The optimizer running every cell of the grid (``copies`` times over) as one batch."""
+    cls, arguments = type(lane.build()), grid_hyperparameters(lane, x, y, copies)
     try:
         return cls(**arguments)
     except ValueError as error:  # should be caught by check_axis_for; keep the message human anyway
@@ -301,14 +334,19 @@ def build_grid_optimizer(lane: Lane, x: Axis, y: Axis | None = None):
 
 @dataclass(frozen=True)
 class RunSummary:
-    """What a sweep keeps of each run (``(R,)`` or ``(R, D)``): enough for every metric, O(R) memory.
+    """What a sweep keeps of each run: enough for every metric, O(R) memory.
+
+    With ``copies`` > 1 the R runs are ``copies`` copies of C cells (run ``r`` is cell ``r % C``; one copy per
+    noise seed) and every loss statistic is of each cell's mean loss curve over its copies; else C = R.
 
     Attributes:
         final_positions: ``(R, D)`` point after the last step (where it stopped, for a diverged run).
-        final_losses: ``(R,)`` loss there.
-        best_losses: ``(R,)`` lowest finite loss seen (inf when none was finite).
-        first_reached: ``(R,)`` first step whose loss was <= the target, else -1.
-        diverged_step: ``(R,)`` as :class:`optviz.runner.Trajectory`.
+        final_losses: ``(C,)`` loss there.
+        best_losses: ``(C,)`` lowest finite loss seen (inf when none was finite).
+        first_reached: ``(C,)`` first step whose loss was <= the target, else -1.
+        diverged_step: ``(C,)`` first step at which a copy diverged (as :class:`optviz.runner.Trajectory`), else -1.
+        end: the end of each cell's curve: its tail mean (the score) and stability (:mod:`optviz.sweep_stability`).
+        copies: runs per cell.
     """
 
     final_positions: np.ndarray
@@ -316,10 +354,17 @@ class RunSummary:
     best_losses: np.ndarray
     first_reached: np.ndarray
     diverged_step: np.ndarray
+    end: EndWindow
+    copies: int = 1
 
     @property
     def diverged(self) -> np.ndarray:
         return self.diverged_step >= 0
+
+    @property
+    def unstable(self) -> np.ndarray:
+        """``(C,)`` True where a cell that did not diverge ends rising or spiking."""
+        return self.end.unstable() & ~self.diverged
 
     @classmethod
     def of(cls, trajectory: Trajectory, target: float = -math.inf) -> RunSummary:
@@ -329,7 +374,13 @@ class RunSummary:
             best = np.where(np.isfinite(losses), losses, np.inf).min(axis=0)
             reached = losses <= target
         first = np.where(reached.any(axis=0), reached.argmax(axis=0), -1)
-        return cls(trajectory.positions[-1], losses[-1], best, first, trajectory.diverged_step)
+        end = end_window(np.arange(losses.shape[0]), losses, trajectory.steps)
+        return cls(trajectory.positions[-1], losses[-1], best, first, trajectory.diverged_step, end)
+
+
+def _cell_curve(loss: np.ndarray, copies: int) -> np.ndarray:
+    """``(C,)`` each cell's loss: the run's own, or the mean over its ``copies``."""
+    return loss if copies == 1 else loss.reshape(copies, -1).mean(axis=0)
 
 
 def summarise_runs(
@@ -339,19 +390,24 @@ def summarise_runs(
     steps: int,
     *,
     noise_sigma: float = 0.0,
-    noise_seed: int = 0,
+    noise_seed: int | np.ndarray = 0,
     bound: float = DEFAULT_BOUND,
     target: float = -math.inf,
     callbacks: list[Callback] | None = None,
+    copies: int = 1,
 ) -> RunSummary:
     """:func:`optviz.runner.run` without the recording: the same step loop (:func:`optviz.runner.walk`), but
     only a summary per run is kept, so a 200 x 200 grid of 2,000 steps needs megabytes, not gigabytes.
-    ``callbacks`` are the runs' lr callbacks (per-run arrays, as :func:`optviz.sweep_plans.grid_callbacks`)."""
+    ``callbacks`` are the runs' lr callbacks (per-run arrays, as :func:`optviz.sweep_plans.grid_callbacks`);
+    with ``copies`` the runs are that many copies of each cell (see :class:`RunSummary`)."""
     if not (math.isfinite(noise_sigma) and noise_sigma >= 0):
         raise ValueError(f"noise_sigma must be a number >= 0, got {noise_sigma!r}")
     runs = np.shape(np.atleast_2d(starts))[0]
-    best = np.full(runs, np.inf)
-    first_reached = np.full(runs, -1, dtype=np.int64)
+    if copies < 1 or runs % copies:
+        raise ValueError(f"{runs} runs are not {copies} copies of the same cells")
+    cells = runs // copies
+    end = EndWindowTracker(steps, cells)
+    first_reached = np.full(cells, -1, dtype=np.int64)
     for position in walk(
         optimizer,
         value_and_grad,
@@ -363,39 +419,53 @@ def summarise_runs(
         callbacks=callbacks,
     ):
         with np.errstate(invalid="ignore"):
-            np.fmin(best, np.where(np.isfinite(position.loss), position.loss, np.inf), out=best)
-            newly_reached = (position.loss <= target) & (first_reached < 0)
+            curve = _cell_curve(position.loss, copies)
+            end.add(position.k, curve)
+            newly_reached = (curve <= target) & (first_reached < 0)
         first_reached[newly_reached] = position.k
+    window = end.result()
+    marks = position.diverged_step.reshape(copies, cells)
+    diverged_step = np.where(marks >= 0, marks, np.iinfo(np.int64).max).min(axis=0)
+    diverged_step[diverged_step == np.iinfo(np.int64).max] = -1
     return RunSummary(
         position.point.copy(),
-        np.asarray(position.loss, dtype=np.float64),
-        best,
+        np.asarray(curve, dtype=np.float64).copy(),
+        window.lowest,
         first_reached,
-        position.diverged_step.copy(),
+        diverged_step,
+        window,
+        copies,
     )
 
 
-def run_task(optimizer, task: Task, runs: int, callbacks: list[Callback] | None = None) -> RunSummary:
-    """Run ``runs`` copies of the task's start point (same noise in every run, so cells compare fairly)."""
+def run_task(
+    optimizer, task: Task, runs: int, callbacks: list[Callback] | None = None, copies: int = 1
+) -> RunSummary:
+    """Run ``runs`` copies of the task's start point (same noise in every cell, so cells compare fairly); with
+    ``copies`` (seeds) > 1 the optimizer holds ``copies`` blocks of ``runs // copies`` cells, block ``s`` drawing
+    the noise of seed ``task.seed + s``."""
     starts = np.broadcast_to(np.asarray(task.start, dtype=np.float64), (runs, 2))
+    seeds = task.seed + np.repeat(np.arange(copies), runs // copies) if copies > 1 else task.seed
     return summarise_runs(
         optimizer,
         task.surface.value_and_grad,
         starts,
         task.steps,
         noise_sigma=task.noise,
-        noise_seed=task.seed,
+        noise_seed=seeds,
         target=task.minimum_value() + task.tolerance,
         callbacks=callbacks,
+        copies=copies,
     )
 
 
 def score(summary: RunSummary, task: Task, metric: str) -> np.ndarray:
-    """``(R,)`` metric per run; NaN where the run diverged or the tolerance was never reached."""
+    """``(C,)`` metric per cell; NaN where the run diverged or the tolerance was never reached. The final loss is
+    the mean over the last 10% of the steps (:func:`optviz.sweep_stability.window_length`)."""
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(METRICS)}")
     if metric == "final_loss":
-        values = summary.final_losses.astype(np.float64, copy=True)
+        values = summary.end.tail_mean.astype(np.float64, copy=True)
     elif metric == "best_loss":
         values = np.where(np.isfinite(summary.best_losses), summary.best_losses, np.nan)
     elif metric == "steps_to_tol":
@@ -403,7 +473,8 @@ def score(summary: RunSummary, task: Task, metric: str) -> np.ndarray:
     else:
         if not task.surface.minima:
             raise ValueError(f"{task.surface.name} lists no known minimum, so the distance metric is not available")
-        values = nearest_minimum_distance(summary.final_positions, task.surface.minima)
+        distances = nearest_minimum_distance(summary.final_positions, task.surface.minima)
+        values = distances.reshape(summary.copies, -1).mean(axis=0)
     values[summary.diverged] = np.nan
     return values
 
@@ -416,13 +487,15 @@ def run_sweep(
         return run_network_sweep(lane, x, y, task, metric, progress)
     if METRICS.get(metric, METRICS["final_loss"]).task != "surface":
         raise ValueError(f"{METRICS[metric].label} is a network metric; a surface sweep scores {_names('surface')}")
-    optimizer = build_grid_optimizer(lane, x, y)
     rows = 1 if y is None else y.count
-    summary = run_task(optimizer, task, rows * x.count, grid_callbacks(lane, x, y))
+    seeds = noise_seeds(rows * x.count, task.noise)
+    optimizer = build_grid_optimizer(lane, x, y, seeds)
+    summary = run_task(optimizer, task, seeds * rows * x.count, grid_callbacks(lane, x, y, seeds), seeds)
     values = score(summary, task, metric).reshape(rows, x.count)
     diverged = summary.diverged.reshape(rows, x.count)
-    final_loss = np.where(summary.diverged, np.nan, summary.final_losses).reshape(rows, x.count)
-    return SweepResult(lane, x, y, metric, values, diverged, final_loss)
+    final_loss = np.where(summary.diverged, np.nan, summary.end.tail_mean).reshape(rows, x.count)
+    unstable = summary.unstable.reshape(rows, x.count)
+    return SweepResult(lane, x, y, metric, values, diverged, final_loss, unstable=unstable, seeds=seeds)
 
 
 def replay(lane: Lane, task: Task) -> Trajectory:
@@ -532,15 +605,22 @@ def run_network_sweep(
         done = session.step
         if progress is not None:
             progress(done / task.steps)
-    latest = session.latest()
     diverged = np.array([step is not None for step in session.diverged_steps()])
-    values = np.where(diverged, np.nan, latest[metric]).reshape(rows, x.count)
-    final_loss = np.where(diverged, np.nan, latest["train_loss"]).reshape(rows, x.count)
     history = session.history()
     steps = np.unique(history["step"])
-    losses = np.full((steps.size, len(cells)), np.nan)
-    losses[np.searchsorted(steps, history["step"]), history["lane"]] = history["train_loss"]
-    return SweepResult(lane, x, y, metric, values, diverged.reshape(rows, x.count), final_loss, (steps, losses))
+    curves = {}
+    for name in dict.fromkeys(("train_loss", metric)):  # (E, cells) at every evaluation
+        curves[name] = np.full((steps.size, len(cells)), np.nan)
+        curves[name][np.searchsorted(steps, history["step"]), history["lane"]] = history[name]
+    losses = end_window(steps, curves["train_loss"], task.steps)
+    tail = end_window(steps, curves[metric], task.steps).tail_mean if metric != "train_loss" else losses.tail_mean
+    values = np.where(diverged, np.nan, tail).reshape(rows, x.count)
+    final_loss = np.where(diverged, np.nan, losses.tail_mean).reshape(rows, x.count)
+    unstable = (losses.unstable() & ~diverged).reshape(rows, x.count)
+    history_pair = (steps, curves["train_loss"])
+    return SweepResult(
+        lane, x, y, metric, values, diverged.reshape(rows, x.count), final_loss, history_pair, unstable=unstable
+    )
 
 
 def _names(task: str) -> str:

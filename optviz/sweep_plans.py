@@ -100,10 +100,11 @@ def lane_with_plan_values(lane: Any, changes: dict[str, float]) -> Any:
     return lane.with_plan(_plan_with(lane, changes)) if changes else lane
 
 
-def grid_callbacks(lane: Any, x: Any, y: Any | None = None) -> list[Callback]:
+def grid_callbacks(lane: Any, x: Any, y: Any | None = None, copies: int = 1) -> list[Callback]:
     """The lr callbacks of every cell of the grid as one batch: the plan's swept arguments as per-run
     ``(ny*nx,)`` arrays (``np.tile`` for X, ``np.repeat`` for Y; run ``r`` is cell ``(r // nx, r % nx)``), the
-    others as in the lane; ``lane.callbacks()`` when no axis sweeps the plan."""
+    others as in the lane; ``lane.callbacks()`` when no axis sweeps the plan. ``copies`` repeats the whole grid
+    (``(copies*ny*nx,)``, one copy per noise seed)."""
     swept = [axis for axis in (x, y) if axis is not None and is_plan_axis(axis.argument)]
     if not swept:
         return lane.callbacks()
@@ -113,9 +114,9 @@ def grid_callbacks(lane: Any, x: Any, y: Any | None = None) -> list[Callback]:
     kind, arguments = plan_arguments(lane.plan)
     rows = 1 if y is None else y.count
     if is_plan_axis(x.argument):
-        arguments[_key(x.argument)] = np.tile(plan_values(lane, x.argument, x.values()), rows)
+        arguments[_key(x.argument)] = np.tile(plan_values(lane, x.argument, x.values()), rows * copies)
     if y is not None and is_plan_axis(y.argument):
-        arguments[_key(y.argument)] = np.repeat(plan_values(lane, y.argument, y.values()), x.count)
+        arguments[_key(y.argument)] = np.tile(np.repeat(plan_values(lane, y.argument, y.values()), x.count), copies)
     try:
         if kind == PLATEAU_KEY:
             factor = arguments.pop(PLATEAU_KEY)

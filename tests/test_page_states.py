@@ -3,6 +3,7 @@ and every tampered value falls back to its default with the note a person reads.
 
 from __future__ import annotations
 
+import math
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -11,7 +12,7 @@ from optviz.lanes import parse_lane
 from optviz.page_states.explorer import ExplorerState
 from optviz.page_states.frameworks import FrameworksState
 from optviz.page_states.inspect import InspectState
-from optviz.page_states.sweep import DEFAULT_COMPARE, TUNE_X, SweepState
+from optviz.page_states.sweep import DEFAULT_COMPARE, TUNE_X, SweepState, default_lr_axis
 from optviz.state import Choice, Field, Flag, Number, PageState, Pair, Text, query_lists
 from optviz.state import Surface as SurfaceField
 from optviz.surface_spec import SurfaceSpec, make_spec
@@ -285,9 +286,27 @@ def test_sweep_link_values_are_read() -> None:
     assert tune.metric == "train_accuracy" and tune.swept_lanes == (parse_lane("adam"), parse_lane("sgd"))
     assert tune.x.argument == "lr" and tune.y is None
     defaults, _ = SweepState.from_query({"mode": ["tune"]})
-    assert defaults.lanes == DEFAULT_COMPARE and defaults.x.to_text() == "lr:1e-05:10:log:40"
+    assert defaults.lanes == DEFAULT_COMPARE and defaults.x.to_text() == "lr:0.0001:10:log:51"
     adam, _ = SweepState.from_query({"o": ["adam"]})
     assert adam.y is not None and adam.y.argument == "beta_1"  # the base lane's second argument
+
+
+@pytest.mark.parametrize("optimizers", [["sgd"], ["adam"], ["adadelta"], ["sgd", "rmsprop"], ["adam", "adadelta"]])
+def test_an_optimizers_default_lr_grid_is_the_same_in_every_mode(optimizers: list[str]) -> None:
+    """Issue 14: the fair comparison's default grid differed from the curves mode's (1e-5..10 vs 1e-4..1)."""
+    lanes = [f"o={name}" for name in optimizers]
+    grids = {}
+    for mode in ("map", "curves", "tune"):
+        state, notes = SweepState.from_query(params_of(f"/sweep?mode={mode}&{'&'.join(lanes)}"))
+        assert notes == []
+        grids[mode] = state.x
+        if mode != "map":
+            assert state.editor_axes()["curve"] == state.editor_axes()["lr"] == state.x
+    assert grids["curves"] == grids["tune"]
+    assert len(optimizers) > 1 or grids["map"] == grids["tune"]
+    assert grids["tune"] == default_lr_axis(optimizers) and grids["tune"].scale == "log"
+    per_decade = (grids["tune"].count - 1) / math.log10(grids["tune"].high / grids["tune"].low)
+    assert per_decade == pytest.approx(10)
 
 
 QUADRATIC, LR_200 = make_spec("rotated_quadratic"), parse_axis("lr:1e-4:1:log:200")
@@ -304,12 +323,12 @@ SWEEP_TAMPERED = [
     ({"tol": "0"}, "`tol=0` ignored", "tol", 1e-3),
     ({"opt": "adamw:lr=1"}, "unknown optimizer 'adamw'", "lanes", (parse_lane("sgd"),)),
     ({"o": "<img src=x onerror=alert(1)>"}, "unknown optimizer", "lanes", (parse_lane("sgd"),)),
-    ({"x": "lr:1:0.1:log:10"}, "minimum must be below the maximum", "x", parse_axis("lr:1e-4:1:log:60")),
-    ({"x": "lr:0:1:log:10"}, "log spacing needs positive values", "x", parse_axis("lr:1e-4:1:log:60")),
-    ({"x": "lr:1e-4:1:log:0"}, "a whole number >= 1, got 0", "x", parse_axis("lr:1e-4:1:log:60")),
-    ({"x": "lr:1e-4:1"}, "must read argument:min:max:log|lin:count", "x", parse_axis("lr:1e-4:1:log:60")),
-    ({"x": "gamma:0:1:lin:5"}, "'gamma' is an lr schedule argument", "x", parse_axis("lr:1e-4:1:log:60")),
-    ({"x": "speed:0:1:lin:5"}, "'speed' cannot be swept", "x", parse_axis("lr:1e-4:1:log:60")),
+    ({"x": "lr:1:0.1:log:10"}, "minimum must be below the maximum", "x", parse_axis("lr:1e-4:1:log:41")),
+    ({"x": "lr:0:1:log:10"}, "log spacing needs positive values", "x", parse_axis("lr:1e-4:1:log:41")),
+    ({"x": "lr:1e-4:1:log:0"}, "a whole number >= 1, got 0", "x", parse_axis("lr:1e-4:1:log:41")),
+    ({"x": "lr:1e-4:1"}, "must read argument:min:max:log|lin:count", "x", parse_axis("lr:1e-4:1:log:41")),
+    ({"x": "gamma:0:1:lin:5"}, "'gamma' is an lr schedule argument", "x", parse_axis("lr:1e-4:1:log:41")),
+    ({"x": "speed:0:1:lin:5"}, "'speed' cannot be swept", "x", parse_axis("lr:1e-4:1:log:41")),
     (
         {"o": "sgd:schedule=step,every=10", "x": "drop:0.1:1:lin:4", "y": "warmup:0:9:lin:4"},
         "has no argument 'warmup'; it can sweep every, drop",
@@ -355,7 +374,7 @@ def test_sweep_tampered_values_fall_back_with_a_note(query: dict, words: str, na
 def test_the_sweep_editors_start_from_the_link_within_the_grid_limit() -> None:
     tune, _ = SweepState.from_query(params_of(SWEEP_URLS[6]))
     axes = tune.editor_axes()
-    assert axes["lr"] == parse_axis("lr:1e-4:1:log:15") and axes["x"].count == 60
+    assert axes["lr"] == parse_axis("lr:1e-4:1:log:15") and axes["x"] == parse_axis("lr:1e-4:1:log:41")
     values = tune.editor_widget_values()
     assert values["optimizers"] == ["sgd", "adam"] and values["fixed.sgd"] == "momentum=0.9"
     assert (values["lr.lr.min"], values["lr.lr.count"]) == (1e-4, 15)

@@ -9,6 +9,8 @@ is a 1-D sweep. UI-free.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +56,7 @@ DEFAULT_COMPARE = lanes_of("sgd:momentum=0.9", "rmsprop", "adam", "nadam")
 DEFAULT_LANE = lanes_of("sgd")
 #: argument -> (low, high, spacing) an axis editor starts from.
 DEFAULT_RANGES = {
-    "lr": (1e-4, 1.0, "log"),
+    "lr": (1e-4, 10.0, "log"),  # see LR_RANGES: the default grids of the lr
     "momentum": (0.0, 0.99, "lin"),
     "rho": (0.0, 0.99, "lin"),
     "epsilon": (1e-10, 1.0, "log"),
@@ -84,15 +86,28 @@ DEFAULT_RANGES = {
     "cooldown": (0.0, 20.0, "lin"),
     "min_delta": (0.0, 0.01, "lin"),
 }
-MAP_X = Axis("lr", 1e-4, 1.0, "log", 60)
-CURVE_X = Axis("lr", 1e-4, 1.0, "log", 40)
-TUNE_X = Axis("lr", 1e-5, 10.0, "log", 40)
+#: The lr range of an optimizer's default grid (others: DEFAULT_LR_RANGE), the same in every mode: SGD's step
+#: scales with the gradient (it blows up on Rosenbrock above lr ~ 0.006), Adadelta's lr multiplies a step of ~1.
+LR_RANGES = {"sgd": (1e-4, 1.0), "adadelta": (1e-2, 100.0)}
+DEFAULT_LR_RANGE = (1e-4, 10.0)
+LR_VALUES_PER_DECADE = 10
 
 
-def default_axis(argument: str, count: int = 40) -> Axis:
-    """The axis an editor shows for ``argument`` before anything is typed (see :data:`DEFAULT_RANGES`)."""
+def default_lr_axis(optimizers: Iterable[str] = ()) -> Axis:
+    """The default lr grid of these optimizers, in every mode: the union of their ranges, 10 values a decade
+    (``lr:1e-4:10:log:51`` for the default comparison, ``lr:1e-4:1:log:41`` for SGD)."""
+    ranges = [LR_RANGES.get(name, DEFAULT_LR_RANGE) for name in optimizers] or [DEFAULT_LR_RANGE]
+    low, high = min(r[0] for r in ranges), max(r[1] for r in ranges)
+    return Axis("lr", low, high, "log", round(LR_VALUES_PER_DECADE * math.log10(high / low)) + 1)
+
+
+def default_axis(argument: str, count: int | None = None) -> Axis:
+    """The axis an editor shows for ``argument`` before anything is typed (see :data:`DEFAULT_RANGES`; the lr
+    the grid of :func:`default_lr_axis`); ``count`` values (40 unless given; the lr 10 a decade)."""
+    if argument == "lr" and count is None:
+        return default_lr_axis()
     low, high, scale = DEFAULT_RANGES[argument]
-    return Axis(argument, low, high, scale, count)
+    return Axis(argument, low, high, scale, 40 if count is None else count)
 
 
 def sweepable(optimizer: str, lane: Lane | None = None) -> list[str]:
@@ -159,8 +174,21 @@ def _limit(values: dict[str, Any]) -> int:
     return MAX_NETWORK_AXIS_COUNT if values.get("task") == "network" else MAX_AXIS_COUNT
 
 
+def lanes_lr_axis(lanes: Iterable[Lane]) -> Axis:
+    """The default lr grid of these lanes' optimizers (:func:`default_lr_axis`)."""
+    return default_lr_axis(lane.optimizer for lane in lanes)
+
+
+#: the default grids of the default lanes: the map's SGD, and the comparison's four optimizers (curves and fair)
+MAP_X = lanes_lr_axis(DEFAULT_LANE)
+CURVE_X = TUNE_X = lanes_lr_axis(DEFAULT_COMPARE)
+
+
 def _default_x(values: dict[str, Any]) -> Axis:
-    return {"map": MAP_X, "curves": CURVE_X, "tune": TUNE_X}[values.get("mode", "map")].capped(_limit(values))
+    """The lr grid of the swept lanes, the same in every mode (the map sweeps its first lane only)."""
+    lanes = values.get("lanes") or _default_lanes(values)
+    swept = lanes[:1] if values.get("mode", "map") == "map" else lanes
+    return lanes_lr_axis(swept).capped(_limit(values))
 
 
 def _default_y(values: dict[str, Any]) -> Axis | None:
@@ -252,7 +280,7 @@ class SweepState(PageState):
                 state = state.replace(**{name: axis.capped(state.axis_limit)})
         if state.mode == "tune" and state.x.argument != "lr":
             notes.append(f"URL parameter `x={state.x.to_text()}` ignored: the fair comparison sweeps lr.")
-            state = state.replace(x=TUNE_X)
+            state = state.replace(x=lanes_lr_axis(state.lanes).capped(state.axis_limit))
         return state._axes_fit_the_optimizer(notes) if state.mode == "map" else state
 
     def _axes_fit_the_optimizer(self, notes: list[str]) -> SweepState:
@@ -269,7 +297,7 @@ class SweepState(PageState):
                     check_plan_corners(lane, state.x, axis)
             except ValueError as error:
                 notes.append(f"URL parameter `{name}={short(axis.to_text())}` ignored: {error}.")
-                state = state.replace(**{name: MAP_X if name == "x" else None})
+                state = state.replace(**{name: lanes_lr_axis([lane]).capped(state.axis_limit) if name == "x" else None})
         return state
 
     @property
@@ -288,11 +316,12 @@ class SweepState(PageState):
 
     def editor_axes(self) -> dict[str, Axis | None]:
         """The axis each editor starts from: ``x`` / ``y`` (map), ``curve`` (curves), ``lr`` (fair comparison)."""
+        compared = lanes_lr_axis(self.lanes if self.mode != "map" else DEFAULT_COMPARE)
         axes = {
-            "x": self.x if self.mode == "map" else MAP_X,
+            "x": self.x if self.mode == "map" else lanes_lr_axis(self.lanes[:1]),
             "y": self.y if self.mode == "map" else default_axis("momentum", 50),
-            "curve": self.x if self.mode == "curves" else CURVE_X,
-            "lr": self.x if self.mode == "tune" else TUNE_X,
+            "curve": self.x if self.mode == "curves" else compared,
+            "lr": self.x if self.mode == "tune" else compared,
         }
         return {name: None if axis is None else axis.capped(self.axis_limit) for name, axis in axes.items()}
 

@@ -494,7 +494,7 @@ def run_sweep(
     values = score(summary, task, metric).reshape(rows, x.count)
     diverged = summary.diverged.reshape(rows, x.count)
     final_loss = np.where(summary.diverged, np.nan, summary.end.tail_mean).reshape(rows, x.count)
-    unstable = summary.unstable.reshape(rows, x.count)
+    unstable = summary.unstable.reshape(rows, x.count) & np.isfinite(values)  # a cell without a value is not
     return SweepResult(lane, x, y, metric, values, diverged, final_loss, unstable=unstable, seeds=seeds)
 
 
@@ -616,7 +616,7 @@ def run_network_sweep(
     tail = end_window(steps, curves[metric], task.steps).tail_mean if metric != "train_loss" else losses.tail_mean
     values = np.where(diverged, np.nan, tail).reshape(rows, x.count)
     final_loss = np.where(diverged, np.nan, losses.tail_mean).reshape(rows, x.count)
-    unstable = (losses.unstable() & ~diverged).reshape(rows, x.count)
+    unstable = (losses.unstable() & ~diverged).reshape(rows, x.count) & np.isfinite(values)
     history_pair = (steps, curves["train_loss"])
     return SweepResult(
         lane, x, y, metric, values, diverged.reshape(rows, x.count), final_loss, history_pair, unstable=unstable

@@ -12,25 +12,42 @@ from .figures.sweep import format_value
 from .lanes import Lane
 from .page_states.sweep import SweepState
 from .sweep import METRICS, Axis, SweepResult, TunedOptimizer, check_axis_for
+from .sweep_stability import window_length
+
+#: what an empty table cell shows
+EMPTY = "—"
 
 
 def grid_summary(result: SweepResult, steps: int) -> str:
-    """``12 × 8 = 96 runs of 120 steps; 30 diverged (31%).``"""
+    """``12 × 8 = 96 runs of 120 steps; 30 diverged (31%), 4 unstable.``"""
     rows = 1 if result.y is None else result.y.count
-    diverged = int(result.diverged.sum())
+    diverged, unstable = int(result.diverged.sum()), int(result.unstable_cells.sum())
     return (
         f"{result.x.count} × {rows} = {result.values.size:,} runs of {steps} steps; "
-        f"{diverged:,} diverged ({100 * diverged / result.values.size:.0f}%)."
+        f"{diverged:,} diverged ({100 * diverged / result.values.size:.0f}%), {unstable:,} unstable."
+    )
+
+
+def scoring_note(result: SweepResult, steps: int) -> str:
+    """How the runs were scored: the tail mean, the unstable rule, the noise seeds."""
+    n = window_length(steps)
+    seeds = ""
+    if result.seeds > 1:
+        seeds = f" Each cell is the mean of {result.seeds} noise seeds (the replay shows the first)."
+    return (
+        f"Losses are the mean over the last {n} of {steps} steps (10%). Unstable runs, whose loss rises or jumps "
+        f"up during the last {2 * n} steps, are marked and never chosen as the best.{seeds}"
     )
 
 
 def cell_status(result: SweepResult, cell: tuple[int, int], tolerance: float, steps: int) -> str:
-    """How a cell ended: its metric value, ``diverged`` or ``never within ...`` (from the sweep, no replay)."""
+    """How a cell ended: its metric value (``unstable`` when flagged), ``diverged`` or ``never within ...``."""
     if result.diverged[cell]:
         return "diverged"
     if result.not_reached[cell]:
         return f"never within {tolerance:g} of the minimum in {steps} steps"
-    return f"{METRICS[result.metric].label} {format_value(result.values[cell])}"
+    value = f"{METRICS[result.metric].label} {format_value(result.values[cell])}"
+    return f"unstable (loss rising or jumping at the end), {value}" if result.unstable_cells[cell] else value
 
 
 def cell_history(result: SweepResult, cell: tuple[int, int]) -> np.ndarray:
@@ -41,24 +58,54 @@ def cell_history(result: SweepResult, cell: tuple[int, int]) -> np.ndarray:
 
 
 def no_value(curve: SweepResult) -> str:
-    """Why a 1-D sweep has no best setting."""
-    return "all diverged" if curve.diverged.all() else "tolerance never reached"
+    """Why a sweep has no best setting: all diverged, every finished run unstable, or the tolerance never reached."""
+    if curve.diverged.all():
+        return "all diverged"
+    if np.isfinite(curve.values).any():
+        return "no stable setting"
+    return "tolerance never reached"
+
+
+def _edge(axis: Axis, index: int) -> str:
+    """``low`` / ``high`` when ``index`` is an end of an axis of 3 values or more, else ""."""
+    if axis.count < 3:
+        return ""
+    return "low" if index == 0 else "high" if index == axis.count - 1 else ""
 
 
 def edge_note(curve: SweepResult) -> str:
     """A warning when the best setting sits at an end of the grid: the true best may lie outside it."""
     best = curve.best_cell()
-    if best is None or curve.x.count < 3:
-        return ""
-    if best[1] == 0:
-        return "best at the low end: extend the range down"
-    if best[1] == curve.x.count - 1:
-        return "best at the high end: extend the range up"
-    return ""
+    end = "" if best is None else _edge(curve.x, best[1])
+    return f"best at the {end} end: extend the range {'down' if end == 'low' else 'up'}" if end else ""
+
+
+def edge_notes(result: SweepResult) -> list[str]:
+    """One sentence per axis (X, then Y) on which the best cell sits at an end of the grid, e.g. ``Best is on the
+    edge of the range: lr = 1 is the highest value swept; extend it up.``"""
+    best = result.best_cell()
+    if best is None:
+        return []
+    notes = []
+    for axis, values, index in ((result.x, result.x_values, best[1]), (result.y, result.y_values, best[0])):
+        end = "" if axis is None else _edge(axis, index)
+        if end:
+            extreme, way = ("lowest", "down") if end == "low" else ("highest", "up")
+            notes.append(
+                f"Best is on the edge of the range: {axis.argument} = {format_value(values[index])} is the {extreme} "
+                f"value swept; extend it {way}."
+            )
+    return notes
+
+
+def comparison_notes(tuned: Sequence[TunedOptimizer]) -> list[str]:
+    """The edge notes of every optimizer's 1-D sweep, each starting with the optimizer's label."""
+    return [f"{entry.curve.lane.label()}: {note}" for entry in tuned for note in edge_notes(entry.curve)]
 
 
 def comparison_rows(tuned: Sequence[TunedOptimizer], metric: str) -> list[dict[str, str]]:
-    """One table row per optimizer: its best setting and score, diverged settings, edge note, Keras code."""
+    """One table row per optimizer: its best setting and score, diverged and unstable settings, edge note, Keras
+    code; an empty cell reads ``—``."""
     label = METRICS[metric].label
     rows = []
     for entry in tuned:
@@ -66,11 +113,12 @@ def comparison_rows(tuned: Sequence[TunedOptimizer], metric: str) -> list[dict[s
         rows.append(
             {
                 "optimizer": curve.lane.label(),
-                f"best {curve.x.argument}": "—" if entry.best_setting is None else format_value(entry.best_setting),
+                f"best {curve.x.argument}": EMPTY if entry.best_setting is None else format_value(entry.best_setting),
                 label: no_value(curve) if entry.best_score is None else format_value(entry.best_score),
                 "diverged settings": f"{int(curve.diverged.sum())} of {curve.values.size}",
-                "note": edge_note(curve),
-                "Keras code": entry.best_lane.keras_code() if entry.best_lane else "",
+                "unstable settings": f"{int(curve.unstable_cells.sum())} of {curve.values.size}",
+                "note": edge_note(curve) or EMPTY,
+                "Keras code": entry.best_lane.keras_code() if entry.best_lane else EMPTY,
             }
         )
     return rows

@@ -27,7 +27,7 @@ from pages.components.page_state import kept_across_pages, seed_from_url, show_u
 from pages.components.routing import route_through_app
 from pages.components.surface_picker import build_surface, escape_markdown
 from pages.components.sweep_views import show_curves, show_map
-from pages.components.sweep_widgets import KEPT, KEY, axis_widgets, compare_widgets, task_widgets
+from pages.components.sweep_widgets import KEPT, KEY, axis_widgets, compare_widgets, fit_counts_to, task_widgets
 
 route_through_app()
 
@@ -84,7 +84,8 @@ def mode_widgets(mode: str, start: SweepState, limit: int, steps: int) -> tuple[
     drawn = {"map": ("x.", "y."), "curves": ("curve.", "optimizers", "fixed."), "tune": ("lr.", "optimizers", "fixed.")}
     for suffix, value in start.editor_widget_values().items():
         if suffix.startswith(drawn[mode]):
-            st.session_state.setdefault(KEY + suffix, value)
+            capped = min(value, limit) if suffix.endswith(".count") else value  # the state may be the other task's
+            st.session_state.setdefault(KEY + suffix, capped)
     if mode != "map":
         lanes, problems = compare_widgets()
         if mode == "curves":
@@ -153,6 +154,7 @@ def sweep_page() -> None:
         return
     mode = st.radio("Mode", list(MODES), key=KEY + "mode", persist_state=KEPT, format_func=MODES.get, horizontal=True)
     limit = SweepState(task=chosen["task"]).axis_limit
+    fit_counts_to(limit)
     lanes, (x, y), problems = mode_widgets(mode, start, limit, chosen["steps"])
     for message in problems:
         st.error(message)

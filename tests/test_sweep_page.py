@@ -268,7 +268,8 @@ def test_a_custom_surface_from_the_url_gives_the_cores_single_runs_per_cell():
         if single.diverged[0]:
             assert np.isnan(z[row, column])
             continue
-        np.testing.assert_allclose(z[row, column], single.losses[-1, 0], rtol=1e-9, atol=1e-300)
+        tail = single.losses[-4:, 0].mean()  # the final loss is the mean over the last 10% (4 of 40 steps)
+        np.testing.assert_allclose(z[row, column], tail, rtol=1e-9, atol=1e-300)
         checked += 1
     assert checked >= 3
     # the URL keeps the formula and window, and the explorer link reproduces the same surface there

@@ -96,8 +96,9 @@ def grid() -> SweepResult:
 
 
 def test_grid_summary_counts_runs_and_divergence(grid: SweepResult) -> None:
-    diverged = int(grid.diverged.sum())
-    assert grid_summary(grid, 60) == f"6 × 3 = 18 runs of 60 steps; {diverged} diverged ({100 * diverged / 18:.0f}%)."
+    diverged, unstable = int(grid.diverged.sum()), int(grid.unstable.sum())
+    expected = f"6 × 3 = 18 runs of 60 steps; {diverged} diverged ({100 * diverged / 18:.0f}%), {unstable} unstable."
+    assert grid_summary(grid, 60) == expected
 
 
 def test_cell_status_says_how_a_cell_ended(grid: SweepResult) -> None:

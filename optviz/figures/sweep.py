@@ -20,6 +20,7 @@ from .surface_layers import contour, minima_trace
 
 DIVERGED_COLOUR = "#D62728"
 NOT_REACHED_COLOUR = "#B8B8B8"
+UNSTABLE_COLOUR = "#F4A582"  # a pale red: close to diverging
 BEST_COLOUR = "#FFFFFF"
 SELECTED_COLOUR = "#FF00FF"
 COLOURSCALE = "Viridis"
@@ -71,7 +72,23 @@ def cell_status_text(result: SweepResult) -> np.ndarray:
     status = np.where(result.diverged, "diverged", "never reached").astype(object)
     finite = np.isfinite(result.values)
     status[finite] = [f"{v:.4g}" for v in result.values[finite]]
+    unstable = finite & result.unstable_cells
+    status[unstable] = [f"unstable ({v:.4g})" for v in result.values[unstable]]
     return status
+
+
+def unstable_with_value(result: SweepResult) -> np.ndarray:
+    """``(ny, nx)`` the unstable cells that have a metric value (a never-reached cell shows as never reached)."""
+    return result.unstable_cells & np.isfinite(result.values)
+
+
+def status_layer(result: SweepResult) -> tuple[np.ndarray, list]:
+    """The heat map's status layer: ``(ny, nx)`` z (1 diverged, 0.5 unstable, 0 never reached, NaN otherwise) and
+    its colour scale."""
+    status = np.where(result.not_reached, 0.0, np.nan)
+    status = np.where(unstable_with_value(result), 0.5, status)
+    status = np.where(result.diverged, 1.0, status).astype(np.float32)
+    return status, [[0, NOT_REACHED_COLOUR], [0.5, UNSTABLE_COLOUR], [1, DIVERGED_COLOUR]]
 
 
 def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) -> go.Figure:
@@ -97,7 +114,7 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
     figure.add_trace(
         go.Heatmap(x=cx, y=cy, z=z, colorscale=colourscale, colorbar=colourbar, hoverinfo="skip", name=metric.label)
     )
-    status = np.where(result.diverged, 1.0, np.where(result.not_reached, 0.0, np.nan)).astype(np.float32)
+    status, status_colours = status_layer(result)
     figure.add_trace(
         go.Heatmap(
             x=cx,
@@ -105,7 +122,7 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
             z=status,
             zmin=0,
             zmax=1,
-            colorscale=[[0, NOT_REACHED_COLOUR], [1, DIVERGED_COLOUR]],
+            colorscale=status_colours,
             showscale=False,
             hoverinfo="skip",
             name="status",
@@ -127,9 +144,11 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
             meta="cells",
         )
     )
+    unstable = int(unstable_with_value(result).sum())
     for label, colour, count in (
         (f"diverged ({int(result.diverged.sum())} cells)", DIVERGED_COLOUR, int(result.diverged.sum())),
         (f"never reached ({int(result.not_reached.sum())} cells)", NOT_REACHED_COLOUR, int(result.not_reached.sum())),
+        (f"unstable ({unstable} cells)", UNSTABLE_COLOUR, unstable),
     ):
         if count:
             figure.add_trace(_legend_swatch(label, colour))
@@ -178,6 +197,27 @@ def _legend_swatch(label: str, colour: str) -> go.Scatter:
     )
 
 
+def unstable_markers(label: str, colour: str, result: SweepResult) -> go.Scatter:
+    """Open rings on a 1-D sweep's unstable settings (their end rises or jumps: never the best)."""
+    unstable = unstable_with_value(result)[0]
+    return go.Scatter(
+        x=result.x_values[unstable],
+        y=result.values[0, unstable],
+        mode="markers",
+        marker=dict(symbol="circle-open", size=13, color=colour, line=dict(width=2)),
+        name=f"{label}: unstable",
+        legendgroup=label,
+        showlegend=False,
+        hovertemplate=f"{label}<br>{result.x.argument} = %{{x:.4g}}<br>%{{y:.4g}}, <b>unstable</b> (rising or jumping "
+        "at the end)<extra></extra>",
+    )
+
+
+def _legend_marker(label: str, symbol: str) -> go.Scatter:
+    marker = dict(symbol=symbol, size=10, color="#444444")
+    return go.Scatter(x=[None], y=[None], mode="markers", marker=marker, name=label)
+
+
 def metric_curves(curves: Sequence[tuple[str, str, SweepResult]]) -> go.Figure:
     """1-D sweeps overlaid: the metric against the swept argument, one line per optimizer; diverged
     settings as crosses along the top, each curve's best setting starred."""
@@ -219,6 +259,8 @@ def metric_curves(curves: Sequence[tuple[str, str, SweepResult]]) -> go.Figure:
                     hovertemplate=f"{label}<br>{result.x.argument} = %{{x:.4g}}<br><b>diverged</b><extra></extra>",
                 )
             )
+        if unstable_with_value(result)[0].any():
+            figure.add_trace(unstable_markers(label, colour, result))
         best = result.best_cell()
         if best is not None:
             figure.add_trace(
@@ -232,6 +274,8 @@ def metric_curves(curves: Sequence[tuple[str, str, SweepResult]]) -> go.Figure:
                     f"{metric.label}: %{{y:.4g}}<extra></extra>",
                 )
             )
+    if any(unstable_with_value(c[2]).any() for c in curves):
+        figure.add_trace(_legend_marker("○ = unstable", "circle-open"))
     if any(c[2].diverged.any() for c in curves):
         figure.add_trace(
             go.Scatter(

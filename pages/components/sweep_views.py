@@ -15,7 +15,17 @@ from optviz.lanes import PALETTE
 from optviz.page_states.sweep import SweepState
 from optviz.surfaces import Surface
 from optviz.sweep import METRICS, SweepResult, Task, TunedOptimizer, best_index, replay
-from optviz.sweep_report import cell_history, cell_status, comparison_rows, explorer_url, grid_summary
+from optviz.sweep_report import (
+    cell_history,
+    cell_status,
+    comparison_notes,
+    comparison_rows,
+    edge_notes,
+    explorer_url,
+    grid_summary,
+    no_value,
+    scoring_note,
+)
 from pages.components.registry import PAGES
 
 NO_BAR = {"displayModeBar": False}
@@ -57,20 +67,42 @@ def chosen_cell(state: SweepState, result: SweepResult) -> tuple[int, int] | Non
     return st.session_state.get("sweep.cell") or result.best_cell() or best_index(result.final_loss, result.final_loss)
 
 
+def steps_run(state: SweepState, result: SweepResult, task: Task | None) -> int:
+    """The steps each run took: the task's, or the last evaluated step of a (possibly capped) network sweep."""
+    if task is not None:
+        return task.steps
+    return int(result.history[0][-1]) if result.history is not None else state.steps
+
+
+def show_notes(result: SweepResult, steps: int, edges: list[str]) -> None:
+    """How the runs were scored, and where the best sits on the edge of the grid."""
+    st.caption(scoring_note(result, steps))
+    for note in edges:
+        st.info(note)
+
+
 def show_map(state: SweepState, result: SweepResult, task: Task | None, surface: Surface | None) -> None:
     """The heat map (click a cell) beside the replay of the chosen cell; ``task`` is None for network sweeps."""
     best, cell = result.best_cell(), chosen_cell(state, result)
-    st.caption(grid_summary(result, state.steps if task is None else task.steps))
+    steps = steps_run(state, result, task)
+    st.caption(grid_summary(result, steps))
+    show_notes(result, steps, edge_notes(result))
     if best is None and cell is not None:
-        st.warning(
-            f"No cell reached the tolerance in {state.steps} steps: try more steps or a larger tolerance. "
-            "Showing the cell with the lowest final loss."
-        )
+        if no_value(result) == "no stable setting":
+            st.warning(
+                "Every run that finished is unstable (its loss rises or jumps at the end): no best cell. Try "
+                "smaller values or more steps. Showing the cell with the lowest final loss."
+            )
+        else:
+            st.warning(
+                f"No cell reached the tolerance in {steps} steps: try more steps or a larger tolerance. "
+                "Showing the cell with the lowest final loss."
+            )
     map_column, replay_column = st.columns([1.25, 1])
     with map_column:
         figure = sweep_heatmap(result, cell)
         st.plotly_chart(figure, key="sweep.heatmap", on_select="rerun", selection_mode=("points",), config=NO_BAR)
-        st.caption("Click a cell to replay it. ★ best cell, □ replayed cell.")
+        st.caption("Click a cell to replay it. ★ best stable cell, □ replayed cell.")
         name = f"sweep_{result.lane.optimizer}_{result.x.argument}_{result.y.argument}.csv"
         csv = pd.DataFrame(result.columns()).to_csv(index=False)
         st.download_button("Download the grid (CSV)", csv, file_name=name, mime="text/csv")
@@ -110,6 +142,8 @@ def show_curves(
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(tuned))]
     curves = metric_curves([(t.curve.lane.label(), c, t.curve) for t, c in zip(tuned, colours, strict=True)])
     table = pd.DataFrame(comparison_rows(tuned, state.metric)).set_index("optimizer")
+    if tuned:
+        show_notes(tuned[0].curve, steps_run(state, tuned[0].curve, task), comparison_notes(tuned))
     if state.mode != "tune":
         st.plotly_chart(curves, key="sweep.curves", config=NO_BAR)
         st.dataframe(table, width="stretch")
@@ -117,7 +151,7 @@ def show_curves(
     at_best = [(t, c) for t, c in zip(tuned, colours, strict=True) if t.best_lane is not None]
     left, right = st.columns([1, 1])
     with left:
-        st.markdown(f"**{METRICS[state.metric].label.capitalize()} against lr** (★ each optimizer's best)")
+        st.markdown(f"**{METRICS[state.metric].label.capitalize()} against lr** (★ each optimizer's best stable lr)")
         st.plotly_chart(curves, key="sweep.curves", config=NO_BAR)
     with right:
         st.markdown("**Each optimizer at its own best lr**")

@@ -129,7 +129,8 @@ def axis_widgets(
     if argument == "(none)":
         return None, None
     prefix = f"{KEY}{name}.{argument}"
-    for suffix, value in axis_widget_values(prefix, default_axis(argument, 50 if name == "y" else 40)).items():
+    usual = default_axis(argument, 50 if name == "y" else None).capped(limit)
+    for suffix, value in axis_widget_values(prefix, usual).items():
         st.session_state.setdefault(suffix, value)  # an argument not chosen before starts from its usual range
     columns = st.columns([1, 1, 0.8, 0.8])
     low = columns[0].number_input("min", key=f"{prefix}.min", persist_state=KEPT, format="%g", step=None)
@@ -145,6 +146,23 @@ def axis_widgets(
         count = limit
     problem = axis_problem(argument, low, high, scale, count)
     return (None, problem) if problem else (Axis(argument, float(low), float(high), scale, count), None)
+
+
+def fit_counts_to(limit: int) -> None:
+    """Quietly cap the axis editors' counts when the grid limit drops (a switch to the network task), and give
+    them back when it rises again: the switch itself must not warn about counts typed for the other task."""
+    previous, state = st.session_state.get(KEY + "count_limit"), st.session_state
+    state[KEY + "count_limit"] = limit
+    if previous is None or previous == limit:
+        return
+    uncapped = state.setdefault(KEY + "uncapped_counts", {})
+    counts = [key for key in list(state.keys()) if str(key).startswith(KEY) and str(key).endswith(".count")]
+    for key in counts:
+        value = state[key]
+        if isinstance(value, int | float) and value > limit:
+            uncapped[key], state[key] = int(value), limit
+        elif key in uncapped and value == previous:  # untouched since it was capped
+            state[key] = min(uncapped.pop(key), limit)
 
 
 def compare_widgets() -> tuple[list[Lane], list[str]]:
@@ -177,4 +195,4 @@ def compare_widgets() -> tuple[list[Lane], list[str]]:
     return lanes, problems
 
 
-__all__ = ["KEY", "SurfaceSpec", "axis_widgets", "compare_widgets", "task_widgets"]
+__all__ = ["KEY", "SurfaceSpec", "axis_widgets", "compare_widgets", "fit_counts_to", "task_widgets"]

@@ -3,6 +3,7 @@ training curve, the comparison table with its edge notes, and the surface explor
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
@@ -98,9 +99,18 @@ def edge_notes(result: SweepResult) -> list[str]:
     return notes
 
 
+def curve_label(curve: SweepResult) -> str:
+    """The label of a 1-D sweep's lane with the swept argument written as swept (``SGD lr swept, momentum=0.9``):
+    the lane's own value of it (a Keras default) is not the one the curve runs with."""
+    argument = curve.x.argument
+    pattern = rf"(?<![\w.]){re.escape(argument)}=[^,·]+?(?=,|\s·|$)"  # "lr=0.001" up to ", " or " · " or the end
+    text = re.sub(pattern, f"{argument} swept", curve.lane.label(), count=1)
+    return text if f"{argument} swept" in text else f"{text}, {argument} swept"
+
+
 def comparison_notes(tuned: Sequence[TunedOptimizer]) -> list[str]:
     """The edge notes of every optimizer's 1-D sweep, each starting with the optimizer's label."""
-    return [f"{entry.curve.lane.label()}: {note}" for entry in tuned for note in edge_notes(entry.curve)]
+    return [f"{curve_label(entry.curve)}: {note}" for entry in tuned for note in edge_notes(entry.curve)]
 
 
 def comparison_rows(tuned: Sequence[TunedOptimizer], metric: str) -> list[dict[str, str]]:
@@ -112,7 +122,7 @@ def comparison_rows(tuned: Sequence[TunedOptimizer], metric: str) -> list[dict[s
         curve = entry.curve
         rows.append(
             {
-                "optimizer": curve.lane.label(),
+                "optimizer": curve_label(curve),
                 f"best {curve.x.argument}": EMPTY if entry.best_setting is None else format_value(entry.best_setting),
                 label: no_value(curve) if entry.best_score is None else format_value(entry.best_score),
                 "diverged settings": f"{int(curve.diverged.sum())} of {curve.values.size}",

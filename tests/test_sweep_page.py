@@ -85,7 +85,7 @@ def test_the_fair_comparison_tables_each_optimizers_best_lr_and_draws_the_tuned_
     assert list(table["best lr"]) == [f"{t.best_setting:.3g}" for t in tuned]
     assert list(table["best loss"]) == [f"{t.best_score:.3g}" for t in tuned]
     curves, paths = figures(at)[:2]
-    assert [t["name"] for t in curves["data"][:1]] == [lanes[0].label()]
+    assert curves["data"][0]["name"] == "SGD lr swept, momentum=0.9"  # not the lane's default lr (issue 14)
     for index, entry in enumerate(tuned):
         expected = replay(entry.best_lane, task).positions[:, 0, 0]
         np.testing.assert_allclose(decode(paths["data"][1 + 2 * index]["x"]), expected)
@@ -96,7 +96,7 @@ def test_curves_mode_skips_optimizers_without_the_argument():
     assert not at.exception
     assert any("SGD has no argument 'epsilon'" in info.value for info in at.info)
     (curves,) = figures(at)
-    assert curves["data"][0]["name"] == "Adam lr=0.001"  # the lr always shows (issue 14)
+    assert curves["data"][0]["name"] == "Adam lr=0.001, epsilon swept"  # the lr always shows (issue 14)
     assert len(decode(curves["data"][0]["x"])) == 10
 
 
@@ -506,3 +506,81 @@ def test_curves_over_a_schedule_argument_skip_the_lanes_without_that_schedule():
     expected = run_sweep(lane, parse_axis("drop:0.1:1:lin:4"), None, Task(ROSENBROCK, (-1.2, 1.0), 40), "final_loss")
     np.testing.assert_allclose(decode(curve["y"]), expected.values[0], rtol=1e-12)  # the same sweep, run again
     assert at.query_params["x"] == "drop:0.1:1:lin:4"
+
+
+# -- issue 14: a robust best, edge notes in every mode, no spurious warnings ----------------------------------------
+def infos(at: AppTest) -> list[str]:
+    return [i.value for i in at.info]
+
+
+def captions(at: AppTest) -> str:
+    return " ".join(c.value for c in at.caption)
+
+
+def test_the_default_fair_comparison_never_picks_an_unstable_lr():
+    at = page(mode="tune")
+    assert not at.exception and not at.error and not warnings(at)
+    state_x = parse_axis(at.query_params["x"])
+    assert state_x == Axis("lr", 1e-4, 10.0, "log", 51)  # the same default grid as curves mode
+    lanes = [parse_lane(text) for text in ("sgd:momentum=0.9", "rmsprop", "adam", "nadam")]
+    tuned = tune_learning_rate(lanes, state_x, Task(ROSENBROCK, ROSENBROCK.start, 300), "final_loss")
+    table = at.dataframe[0].value
+    assert list(table["best lr"]) == [f"{t.best_setting:.3g}" for t in tuned]
+    for entry in tuned:  # the chosen lr's run is stable; RMSprop's oscillating lr=0.838 of old is not chosen
+        assert not entry.curve.unstable[0, entry.curve.best_cell()[1]]
+    assert tuned[1].best_setting < 0.1 and tuned[1].curve.unstable.any()
+    assert list(table["unstable settings"]) == [f"{int(t.curve.unstable.sum())} of 51" for t in tuned]
+    assert "mean over the last 30 of 300 steps" in captions(at)
+    losses = figures(at)[2]  # the tuned runs' loss against step, one line per optimizer, labelled with its lr
+    assert [trace["name"] for trace in losses["data"]] == [t.best_lane.label() for t in tuned]
+    assert all("lr=" in trace["name"] for trace in losses["data"])
+
+
+def test_the_fair_comparison_says_when_a_best_lr_is_on_the_edge_of_the_grid():
+    at = page(mode="tune", o=["rmsprop", "nadam"], x="lr:1e-5:10:log:40")  # the old default grid
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert table["best lr"].iloc[0] == "0.017" and table["best lr"].iloc[1] == "10"  # was 0.838 (unstable) and 10
+    assert infos(at) == [
+        "Nadam lr swept: Best is on the edge of the range: lr = 10 is the highest value swept; extend it up."
+    ]
+    assert table["note"].iloc[0] == "—" and table["note"].iloc[1] == "best at the high end: extend the range up"
+
+
+def test_curves_mode_says_when_a_best_setting_is_on_the_edge_of_the_grid():
+    at = page(mode="curves", steps="60", o=["sgd", "adam"], x="lr:1e-5:1e-3:log:6")
+    assert not at.exception and not at.error
+    notes = infos(at)
+    assert len(notes) == 2 and all("lr = 0.001 is the highest value swept; extend it up." in n for n in notes)
+    assert "mean over the last 6 of 60 steps" in captions(at)
+
+
+def test_map_mode_marks_unstable_cells_and_says_when_the_best_is_on_the_edge():
+    query = dict(surface="rosenbrock", steps="300", o="sgd", x="lr:3e-3:8e-3:log:8", y="momentum:0:0.6:lin:4")
+    at = page(**query)
+    assert not at.exception and not at.error
+    task = Task(ROSENBROCK, (-1.2, 1.0), 300)
+    result = run_sweep(parse_lane("sgd"), parse_axis(query["x"]), parse_axis(query["y"]), task, "final_loss")
+    assert result.unstable.sum() >= 3 and result.best_cell()[0] == 3  # the best has momentum 0.6, the top of Y
+    assert not result.unstable[result.best_cell()]
+    assert infos(at) == ["Best is on the edge of the range: momentum = 0.6 is the highest value swept; extend it up."]
+    status = decode(figures(at)[0]["data"][1]["z"]).reshape(4, 8)
+    np.testing.assert_array_equal(status == 0.5, result.unstable)  # unstable cells in their own colour
+    assert any(t.get("name", "").startswith("unstable (") for t in figures(at)[0]["data"])
+    assert f"{int(result.unstable.sum())} unstable." in captions(at)
+
+
+def test_switching_to_a_network_caps_the_axes_quietly_and_switching_back_restores_them():
+    pytest.importorskip("optviz.training")
+    at = page()
+    assert not warnings(at)
+    at.radio(key="sweep.w.task").set_value("network").run()
+    assert not at.exception and not at.error
+    assert warnings(at) == []  # no "60 values is over the limit" for counts the user never set
+    assert at.query_params["x"] == "lr:0.0001:1:log:12" and at.query_params["y"] == "momentum:0:0.99:lin:12"
+    at.radio(key="sweep.w.mode").set_value("tune").run()
+    assert not at.exception and warnings(at) == [] and at.query_params["x"].endswith(":12")
+    at.radio(key="sweep.w.mode").set_value("map").run()
+    at.radio(key="sweep.w.task").set_value("surface").run()
+    assert not at.exception and warnings(at) == []
+    assert at.query_params["x"] == "lr:0.0001:1:log:41" and at.query_params["y"] == "momentum:0:0.99:lin:50"

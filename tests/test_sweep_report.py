@@ -26,11 +26,16 @@ from optviz.sweep_budget import (
 from optviz.sweep_report import (
     cell_history,
     cell_status,
+    comparison_notes,
     comparison_rows,
+    curve_label,
     edge_note,
+    edge_notes,
     explorer_url,
     grid_summary,
     lanes_taking,
+    no_value,
+    scoring_note,
 )
 
 ISSUE_11 = NetworkTask("moons", 2000, (64, 64, 64), "tanh", 1024)  # ran for 5-13 minutes before the budget
@@ -136,7 +141,7 @@ def test_comparison_rows_table_each_optimizers_best_setting() -> None:
     lanes = [parse_lane("sgd:momentum=0.9"), parse_lane("adam")]
     tuned = tune(lanes, parse_axis("lr:1e-4:1:log:8"), TASK, "best_loss")
     rows = comparison_rows(tuned, "best_loss")
-    assert [row["optimizer"] for row in rows] == [lane.label() for lane in lanes]
+    assert [row["optimizer"] for row in rows] == ["SGD lr swept, momentum=0.9", "Adam lr swept"]
     assert [row["best lr"] for row in rows] == [f"{t.best_setting:.3g}" for t in tuned]
     assert rows[1]["Keras code"] == tuned[1].best_lane.keras_code()
     nothing = replace(curve(2), values=np.full((1, 5), np.nan), diverged=np.ones((1, 5), bool))
@@ -165,3 +170,58 @@ def test_explorer_url_reproduces_the_surface_start_steps_and_lanes() -> None:
         "steps": ["40"],
         "o": ["sgd:lr=0.05", "adam"],
     }
+
+
+def grid_result(best: tuple[int, int], unstable: tuple[int, int] | None = None) -> SweepResult:
+    values = np.full((4, 5), 5.0)
+    values[best] = 1.0
+    flags = np.zeros((4, 5), dtype=bool)
+    marks = flags.copy()
+    if unstable is not None:
+        values[unstable], marks[unstable] = 0.1, True  # lower, but unstable: never the best
+    x, y = Axis("lr", 1e-3, 1.0, "log", 5), Axis("momentum", 0.0, 0.9, "lin", 4)
+    return SweepResult(parse_lane("sgd"), x, y, "final_loss", values, flags, values, unstable=marks)
+
+
+@pytest.mark.parametrize(
+    ("best", "notes"),
+    [
+        ((1, 2), []),
+        ((1, 0), ["Best is on the edge of the range: lr = 0.001 is the lowest value swept; extend it down."]),
+        ((3, 2), ["Best is on the edge of the range: momentum = 0.9 is the highest value swept; extend it up."]),
+        (
+            (0, 4),
+            [
+                "Best is on the edge of the range: lr = 1 is the highest value swept; extend it up.",
+                "Best is on the edge of the range: momentum = 0 is the lowest value swept; extend it down.",
+            ],
+        ),
+    ],
+)
+def test_a_map_says_on_which_axis_the_best_is_on_the_edge(best, notes) -> None:
+    assert edge_notes(grid_result(best, unstable=(0, 0))) == notes  # the unstable corner cell is not the best
+
+
+def test_a_map_whose_runs_are_all_unstable_has_no_best_and_says_why() -> None:
+    result = replace(grid_result((1, 2)), unstable=np.ones((4, 5), dtype=bool))
+    assert result.best_cell() is None and edge_notes(result) == [] and no_value(result) == "no stable setting"
+    assert cell_status(result, (1, 2), 1e-3, 60) == "unstable (loss rising or jumping at the end), final loss 1"
+
+
+def test_the_comparison_names_the_swept_argument_and_notes_edges_per_optimizer() -> None:
+    low, high = curve(0), replace(curve(4), lane=parse_lane("sgd:momentum=0.9"))
+    tuned = [TunedOptimizer(c, 1.0, 1.0, c.cell_lane(*c.best_cell())) for c in (low, high, curve(2))]
+    assert comparison_notes(tuned) == [
+        "Adam lr swept: Best is on the edge of the range: lr = 0.001 is the lowest value swept; extend it down.",
+        "SGD lr swept, momentum=0.9: Best is on the edge of the range: lr = 1 is the highest value swept; "
+        "extend it up.",
+    ]
+    assert curve_label(curve(2)) == "Adam lr swept"
+    rows = comparison_rows(tuned, "final_loss")
+    assert [row["note"] for row in rows][2] == "—" and rows[2]["unstable settings"] == "0 of 5"
+
+
+def test_the_scoring_note_gives_the_window_and_the_seeds() -> None:
+    assert "mean over the last 30 of 300 steps" in scoring_note(curve(2), 300)
+    assert "mean of 4 noise seeds" in scoring_note(replace(curve(2), seeds=4), 300)
+    assert "seeds" not in scoring_note(curve(2), 5) and "last 1 of 5 steps" in scoring_note(curve(2), 5)

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from ..runner import Trajectory
 from ..surfaces import Surface
 from ..sweep import METRICS, SweepResult
+from ..sweep_stability import window_length
 from .surface_layers import contour, minima_trace
 
 DIVERGED_COLOUR = "#D62728"
@@ -302,6 +303,15 @@ def metric_curves(curves: Sequence[tuple[str, str, SweepResult]]) -> go.Figure:
     return figure
 
 
+def end_text(trajectory: Trajectory) -> str:
+    """How run 0 ended, as the sweep scores it: ``diverged at step 4``, or its final loss (the mean over the last
+    10% of the steps, as in the sweep's table)."""
+    if trajectory.diverged[0]:
+        return f"diverged at step {int(trajectory.diverged_step[0])}"
+    tail = trajectory.losses[-window_length(trajectory.steps) :, 0].mean()
+    return f"final loss {tail:.3g}"
+
+
 def paths_figure(
     surface: Surface, paths: Sequence[tuple[str, str, Trajectory]], start: tuple[float, float] | None = None
 ) -> go.Figure:
@@ -309,7 +319,7 @@ def paths_figure(
     figure = go.Figure(contour(*surface.grid(120)))
     for label, colour, trajectory in paths:
         path = trajectory.positions[:, 0, :]
-        end = "diverged" if trajectory.diverged[0] else f"final loss {trajectory.losses[-1, 0]:.3g}"
+        end = end_text(trajectory)
         figure.add_trace(
             go.Scatter(
                 x=path[:, 0],
@@ -357,8 +367,14 @@ def paths_figure(
     return figure
 
 
-def training_curves(steps: np.ndarray, curves: Sequence[tuple[str, str, np.ndarray]]) -> go.Figure:
-    """Training loss against step for a few cells of a network sweep (``(label, colour, losses (E,))``)."""
+def training_curves(
+    steps: np.ndarray,
+    curves: Sequence[tuple[str, str, np.ndarray]],
+    y_title: str = "training loss (cross-entropy)",
+    height: int = 480,
+) -> go.Figure:
+    """Training loss against step for a few cells of a network sweep (``(label, colour, losses (E,))``); the loss
+    of replayed surface runs too, with ``y_title="loss"``."""
     figure = go.Figure()
     for label, colour, losses in curves:
         figure.add_trace(
@@ -375,9 +391,9 @@ def training_curves(steps: np.ndarray, curves: Sequence[tuple[str, str, np.ndarr
         )
     figure.update_layout(
         xaxis=dict(title="step"),
-        yaxis=dict(title="training loss (cross-entropy)", type="log", exponentformat="e", dtick="D2"),
+        yaxis=dict(title=y_title, type="log", exponentformat="e", dtick="D2"),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         margin=dict(l=60, r=10, t=60, b=50),
-        height=480,
+        height=height,
     )
     return figure

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +21,7 @@ from optviz.sweep_report import (
     cell_status,
     comparison_notes,
     comparison_rows,
+    curve_label,
     edge_notes,
     explorer_url,
     grid_summary,
@@ -140,7 +142,7 @@ def show_curves(
     """Metric curves over the swept argument and the table of each optimizer's best setting; in the fair
     comparison, beside each optimizer's path (or training curve) at its best lr."""
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(tuned))]
-    curves = metric_curves([(t.curve.lane.label(), c, t.curve) for t, c in zip(tuned, colours, strict=True)])
+    curves = metric_curves([(curve_label(t.curve), c, t.curve) for t, c in zip(tuned, colours, strict=True)])
     table = pd.DataFrame(comparison_rows(tuned, state.metric)).set_index("optimizer")
     if tuned:
         show_notes(tuned[0].curve, steps_run(state, tuned[0].curve, task), comparison_notes(tuned))
@@ -161,6 +163,11 @@ def show_curves(
         elif at_best:
             paths = [(t.best_lane.label(), c, replay(t.best_lane, task)) for t, c in at_best]
             st.plotly_chart(paths_figure(surface, paths, state.start), key="sweep.tuned", config=NO_BAR)
+    if at_best and task is not None:  # the paths may cross; their losses against step always read clearly
+        st.markdown("**Their loss against step**")
+        losses = [(label, colour, trajectory.losses[:, 0]) for label, colour, trajectory in paths]
+        steps = np.arange(task.steps + 1)
+        st.plotly_chart(training_curves(steps, losses, "loss", 380), key="sweep.tuned_losses", config=NO_BAR)
     st.dataframe(table, width="stretch")
     if at_best and task is not None:
         lanes = [t.best_lane for t, _ in at_best]

@@ -121,3 +121,16 @@ def test_a_map_flags_the_cells_next_to_divergence_not_the_converging_ones() -> N
     best = result.best_cell()
     assert best is not None and not result.unstable[best]
     assert not result.unstable[:, :4].any()  # lr <= 5e-4: slow, steady descent
+
+
+def test_a_network_sweep_flags_its_unstable_cells_and_never_picks_one() -> None:
+    pytest.importorskip("optviz.training")
+    from optviz.sweep import NetworkTask
+
+    task = NetworkTask("moons", 300)
+    result = run_sweep(Lane("adam"), Axis("lr", 1e-4, 10.0, "log", 12), None, task, "train_loss")
+    steps, losses = result.history
+    expected = end_window(steps, losses, 300)  # the same rule on the recorded evaluations
+    np.testing.assert_array_equal(result.unstable[0], expected.unstable() & np.isfinite(result.values[0]))
+    assert result.unstable.any() and not result.unstable[0, :4].any()  # small lrs descend steadily
+    assert not result.unstable[result.best_cell()]

@@ -68,6 +68,7 @@ _VIEW_HTML = """<div class="optviz-path-view" data-testid="optviz-path-view">
     <span class="ov-step-label"></span>
   </div>
   <div class="ov-loss"></div>
+  <div class="ov-3d" hidden></div>
 </div>"""
 
 _loader = st.components.v2.component("optviz.plotly", js=_LOADER_JS, isolate_styles=False)

@@ -35,6 +35,14 @@ MAX_LANE_POINTS = 4000
 SURFACE_OPACITY = 0.82
 SEE_THROUGH_OPACITY = 0.55
 SEE_THROUGH_ABOVE = 0.1
+#: Camera positions tried, in order of preference (scene units, the box spanning ± aspect ratio / 2): around
+#: the box at a moderate elevation, then higher up; the first that hides the fewest path points is used.
+CAMERA_AZIMUTHS = (-135, -45, 135, 45, -90, 180, 0, 90)
+CAMERA_ELEVATIONS = (30, 45, 60)
+CAMERA_DISTANCE = 2.5
+Z_ASPECT = 0.55
+#: Path points sampled per lane when checking what a camera sees.
+OCCLUSION_SAMPLES = 60
 
 
 @dataclass(frozen=True)
@@ -57,12 +65,12 @@ class HeightScale:
 
 
 def height_scale(values: np.ndarray, log: bool) -> HeightScale:
-    """A scale for the finite ``values``: their range, outliers (a pole) clipped at 3 inter-percentile spans
-    beyond the 1st / 99th percentile."""
+    """A scale for the finite ``values``: their range, outliers (a pole) clipped 3 times the distance from the
+    median to the 5th / 95th percentile beyond it (no built-in surface is clipped)."""
     finite = values[np.isfinite(values)]
     if finite.size == 0:
         return HeightScale(0.0, 1.0, log)
-    low, middle, high = np.percentile(finite, [1, 50, 99])
+    low, middle, high = np.percentile(finite, [5, 50, 95])
     floor = max(float(finite.min()), float(low - 3.0 * (middle - low)))
     ceiling = min(float(finite.max()), float(high + 3.0 * (high - middle)))
     return HeightScale(floor, max(ceiling, floor + 1e-12), log)
@@ -172,13 +180,13 @@ def lifted_path(mesh: Mesh, surface: Surface, positions: np.ndarray) -> tuple[np
     index = np.concatenate([[0], np.cumsum(pieces)])
     segment = np.repeat(np.arange(pieces.size), pieces)
     share = (np.arange(segment.size) - index[segment]) / pieces[segment]
-    with np.errstate(invalid="ignore"):
+    with np.errstate(all="ignore"):
         moves = np.diff(positions, axis=0)
         flat = np.concatenate([positions[segment] + share[:, None] * moves[segment], positions[-1:]])
-        with np.errstate(all="ignore"):
-            values = surface.value(np.nan_to_num(flat, nan=0.0, posinf=0.0, neginf=0.0))
-        heights = np.fmax(mesh.scale(values), mesh.upper(flat)) + mesh.lift
-        heights[~np.isfinite(mesh.upper(flat)) | ~np.isfinite(flat).all(axis=1)] = np.nan
+        values = surface.value(np.nan_to_num(flat, nan=0.0, posinf=0.0, neginf=0.0))
+        under = mesh.upper(flat)
+        heights = np.fmax(mesh.scale(values), under) + mesh.lift
+        heights[~np.isfinite(under) | ~np.isfinite(flat).all(axis=1)] = np.nan  # outside the window: a gap
         # a straight piece between two points above the mesh may cut a ridge of it: raise both ends to clear it
         middle = mesh.upper((flat[:-1] + flat[1:]) / 2) + mesh.lift
         short = np.nan_to_num(middle - (heights[:-1] + heights[1:]) / 2, nan=0.0).clip(min=0.0)
@@ -224,16 +232,6 @@ def _surface_trace(mesh: Mesh, opacity: float) -> dict:
         name="surface",
         lighting=dict(ambient=0.75, diffuse=0.5, specular=0.05, roughness=0.9),
     )
-
-
-#: Camera positions tried, in order of preference (scene units, the box spanning ± aspect ratio / 2): around
-#: the box at a moderate elevation, then higher up; the first that hides the fewest path points is used.
-CAMERA_AZIMUTHS = (-135, -45, 135, 45, -90, 180, 0, 90)
-CAMERA_ELEVATIONS = (30, 45, 60)
-CAMERA_DISTANCE = 2.5
-Z_ASPECT = 0.55
-#: Path points sampled per lane when checking what a camera sees.
-OCCLUSION_SAMPLES = 60
 
 
 def _aspect(window: Window) -> np.ndarray:

@@ -18,7 +18,7 @@ from optviz.figures.surface_3d import (
     _box,
     build_scene,
     height_scale,
-    hidden_share,
+    hidden_shares,
     lifted_path,
     mesh_error,
     scene_view_data,
@@ -145,12 +145,13 @@ def test_the_camera_sees_the_paths():
     surface = get_surface("rosenbrock")
     scene = build_scene(surface, _paths(surface, lanes=EXPLORER_LANES))
     box = _box(_window(surface), z_range(scene.mesh, scene.lines))
-    eye = np.array(list(scene.layout["scene"]["camera"]["eye"].values()))
-    assert hidden_share(scene.mesh, scene.lines, eye, box) <= 0.05
-    assert hidden_share(scene.mesh, scene.lines, np.array([0.0, 0.0, 3.0]), box) == 0.0  # from straight above
-    assert hidden_share(scene.mesh, scene.lines, np.array([0.0, 0.0, -3.0]), box) == 1.0  # from below the floor
-    old = np.array([1.25, 1.25, 1.25])  # plotly's default camera, the old view: the valley's wall hides the paths
-    assert hidden_share(scene.mesh, scene.lines, old, box) > 0.5
+    eye = list(scene.layout["scene"]["camera"]["eye"].values())
+    above, below = [0.0, 0.0, 3.0], [0.0, 0.0, -3.0]
+    old = [1.25, 1.25, 1.25]  # plotly's default camera, the old view
+    shares = hidden_shares(scene.mesh, scene.lines, np.array([eye, above, below, old]), box)
+    assert shares[0] <= 0.05
+    assert shares[1] == 0.0 and shares[2] == pytest.approx(1.0)  # from straight above: nothing hidden; below: all
+    assert shares[3] > 0.5  # the old view: the valley's wall hides most of the paths
     assert scene.opacity == SURFACE_OPACITY
 
 

@@ -42,7 +42,7 @@ CAMERA_ELEVATIONS = (30, 45, 60)
 CAMERA_DISTANCE = 2.5
 Z_ASPECT = 0.55
 #: Path points sampled per lane when checking what a camera sees.
-OCCLUSION_SAMPLES = 60
+OCCLUSION_SAMPLES = 40
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class Mesh:
         finite = self.heights[np.isfinite(self.heights)]
         return (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
 
-    @property
+    @functools.cached_property
     def span(self) -> float:
         """The height span (1 when flat)."""
         return _span(self.heights)
@@ -247,35 +247,45 @@ def _box(window: Window, z_range: tuple[float, float]) -> tuple[np.ndarray, np.n
     return (low + high) / 2, (high - low) / _aspect(window)
 
 
-def hidden_share(mesh: Mesh, lines: Sequence[np.ndarray], eye: np.ndarray, box: tuple[np.ndarray, np.ndarray]) -> float:
-    """The share of path points (sampled, averaged over lanes) that the mesh hides from a camera at ``eye``
-    (scene units): a point is hidden when the mesh rises above the straight line from it to the eye."""
-    centre, size = box
-    shares = []
-    for points in lines:
+def _samples(lines: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Up to :data:`OCCLUSION_SAMPLES` finite points per lane, ``(k, 3)``, and each one's weight (a lane's
+    weights sum to 1, so a long lane counts as much as a short one)."""
+    picked, weights = [], []
+    for points in lines:  # a few lanes: at most six
         points = points[np.isfinite(points).all(axis=1)]
-        if points.shape[0] == 0:
-            continue
-        points = points[np.unique(np.linspace(0, points.shape[0] - 1, OCCLUSION_SAMPLES).astype(np.intp))]
-        scene = (points - centre) / size  # (k, 3)
-        along = np.linspace(0.02, 0.6, 24)[:, None, None]  # (t, 1, 1): from the point towards the eye
-        ray = (scene + along * (eye - scene)) * size + centre  # (t, k, 3) back in data units
-        ground = mesh.upper(ray.reshape(-1, 3)[:, :2]).reshape(ray.shape[:2])
-        with np.errstate(invalid="ignore"):
-            hidden = (ground > ray[..., 2] + 0.5 * mesh.lift).any(axis=0)
-        shares.append(hidden.mean())
-    return float(np.mean(shares)) if shares else 0.0
+        if points.shape[0]:
+            chosen = np.unique(np.linspace(0, points.shape[0] - 1, OCCLUSION_SAMPLES).astype(np.intp))
+            picked.append(points[chosen])
+            weights.append(np.full(chosen.size, 1.0 / chosen.size))
+    if not picked:
+        return np.zeros((0, 3)), np.zeros(0)
+    return np.concatenate(picked), np.concatenate(weights) / len(picked)
+
+
+def hidden_shares(
+    mesh: Mesh, lines: Sequence[np.ndarray], eyes: np.ndarray, box: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """Per camera position in ``eyes (E, 3)`` (scene units), the share of path points (sampled, averaged over
+    lanes) the mesh hides: a point is hidden when the mesh rises above the straight line from it to the eye."""
+    centre, size = box
+    points, weights = _samples(lines)
+    scene = (points - centre) / size  # (k, 3)
+    along = np.linspace(0.02, 0.6, 20)[None, :, None, None]  # from the point towards the eye
+    rays = (scene + along * (eyes[:, None, None, :] - scene)) * size + centre  # (E, t, k, 3) in data units
+    ground = mesh.upper(rays[..., :2].reshape(-1, 2)).reshape(rays.shape[:3])
+    with np.errstate(invalid="ignore"):
+        hidden = (ground > rays[..., 2] + 0.5 * mesh.lift).any(axis=1)  # (E, k)
+    return hidden @ weights
 
 
 def camera_eye(mesh: Mesh, lines: Sequence[np.ndarray], box: tuple[np.ndarray, np.ndarray]) -> tuple[dict, float]:
     """The first camera position (in order of preference) that hides at most 3 % of path points more than the
     best one, and the share it hides."""
-    eyes = [
-        CAMERA_DISTANCE * np.array([np.cos(up) * np.cos(around), np.cos(up) * np.sin(around), np.sin(up)])
-        for up in np.radians(CAMERA_ELEVATIONS)
-        for around in np.radians(CAMERA_AZIMUTHS)
-    ]
-    shares = np.array([hidden_share(mesh, lines, eye, box) for eye in eyes])
+    up, around = np.meshgrid(np.radians(CAMERA_ELEVATIONS), np.radians(CAMERA_AZIMUTHS), indexing="ij")
+    eyes = CAMERA_DISTANCE * np.column_stack(
+        [(np.cos(up) * np.cos(around)).ravel(), (np.cos(up) * np.sin(around)).ravel(), np.sin(up).ravel()]
+    )
+    shares = hidden_shares(mesh, lines, eyes, box)
     chosen = int(np.flatnonzero(shares <= shares.min() + 0.03)[0])
     eye = eyes[chosen]
     return dict(x=float(eye[0]), y=float(eye[1]), z=float(eye[2])), float(shares[chosen])

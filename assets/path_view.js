@@ -136,13 +136,44 @@ function drawScene(view) {
   Plotly.react(view.scene, traces, scene.figure.layout, { displayModeBar: false, responsive: true });
   view.sceneDrawn = true;
   view.root.dataset.scene = "on";
+  view.root.dataset.sceneStep = String(view.step);
+}
+
+function keepSurface(view) {
+  // plotly.js re-processes every trace of a 3-D scene on any restyle (a 240 x 240 surface: most of a step's
+  // cost). While a step only moves the paths, the surface's trace keeps what it has. This reaches into
+  // plotly.js's scene (private): if it is not there, every step re-processes the surface, as before.
+  const scene = view.scene._fullLayout?.scene?._scene;
+  const surface = scene?.traces?.[view.scene._fullData?.[0]?.uid];
+  if (!surface || surface.optvizKept || typeof surface.update !== "function") return;
+  const update = surface.update.bind(surface);
+  surface.update = (trace) => {
+    if (view.sceneStepping) surface.data = trace;
+    else update(trace);
+  };
+  surface.optvizKept = true;
 }
 
 function sceneStep(view, step) {
-  // Move the 3-D lines' ends and heads to ``step``.
+  // Move the 3-D lines' ends and heads to ``step``, at most once per frame (the map's ticks are not held up).
   if (!view.sceneDrawn || !view.data.scene) return;
-  const { x, y, z, traces } = sceneTraces(view, step);
-  window.Plotly.restyle(view.scene, { x, y, z }, traces);
+  view.sceneWanted = step;
+  if (view.scenePending) return;
+  view.scenePending = true;
+  requestAnimationFrame(() => {
+    view.scenePending = false;
+    if (!view.sceneDrawn || !view.data.scene) return;
+    const wanted = Math.min(view.sceneWanted, view.data.steps);
+    const { x, y, z, traces } = sceneTraces(view, wanted);
+    keepSurface(view);
+    view.sceneStepping = true;
+    try {
+      window.Plotly.restyle(view.scene, { x, y, z }, traces);
+    } finally {
+      view.sceneStepping = false;
+    }
+    view.root.dataset.sceneStep = String(wanted);
+  });
 }
 
 function showStep(view, step) {

@@ -210,7 +210,7 @@ def _styles(path: PathSet) -> tuple[dict, dict]:
     head = dict(
         type="scatter3d",
         mode="markers",
-        marker=dict(color=path.colour, size=7, line=dict(color="#FFFFFF", width=2)),
+        marker=dict(color=path.colour, size=9, line=dict(color="#FFFFFF", width=2)),
         name=f"{path.label}: now",
         legendgroup=path.label,
         showlegend=False,

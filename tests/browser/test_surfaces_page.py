@@ -238,7 +238,7 @@ def test_the_page_works_while_plotly_js_has_not_arrived(page, app_url):
     assert page.locator('[data-testid="stException"]').count() == 0 and errors == []
 
 
-#: The 3-D view's state from plotly's own data: the step shown, each lane's head (x, y, z) and line length.
+#: The 3-D view's state from plotly's own data: the step it shows, each lane's head (x, y, z) and line length.
 SCENE_STATE = """() => {
     const root = [...document.querySelectorAll('.optviz-path-view')].find(r => !r.closest('[data-stale="true"]'));
     if (!root || root.dataset.scene !== 'on') return null;
@@ -247,7 +247,7 @@ SCENE_STATE = """() => {
     const heads = plot._fullData.filter(t => (t.name || '').endsWith(': now'));
     const lines = plot._fullData.filter(t => t.type === 'scatter3d' && t.mode === 'lines');
     return {
-        step: Number(root.dataset.step),
+        step: Number(root.dataset.sceneStep),
         heads: heads.map(t => [t.x[0], t.y[0], t.z[0]]),
         lengths: lines.map(t => t.x.length),
         surface: plot._fullData[0].type,

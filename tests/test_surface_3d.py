@@ -25,6 +25,7 @@ from optviz.figures.surface_3d import (
     surface_3d_figure,
     surface_mesh,
     z_range,
+    z_ticks,
 )
 from optviz.figures.surfaces import PathSet
 from optviz.lanes import parse_lane
@@ -206,3 +207,12 @@ def test_linear_height_is_the_loss_itself():
     values = surface.value(np.column_stack([xs.ravel(), ys.ravel()])).reshape(xs.shape)
     np.testing.assert_allclose(scene.mesh.heights, values, rtol=1e-12)  # no outlier on Booth: nothing clipped
     assert scene.layout["scene"]["zaxis"]["title"]["text"] == "f(x, y)"
+
+
+@pytest.mark.parametrize(("low", "high"), [(-0.1, 3.5), (-0.16, 5.4), (-75, 2600), (0, 0.32), (-4.2, 4.2), (-80, 260)])
+def test_z_ticks_are_round_and_clear_of_the_floor(low, high):
+    ticks = z_ticks(low, high)
+    assert 3 <= len(ticks) <= 6 and ticks == sorted(ticks)
+    assert all(low + (high - low) / 8 <= tick <= high for tick in ticks)
+    assert len(set(np.round(np.diff(ticks), 9))) == 1  # evenly spaced
+    assert all(str(tick) != "-0.0" for tick in ticks)

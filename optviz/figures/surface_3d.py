@@ -299,6 +299,19 @@ def z_range(mesh: Mesh, lines: Sequence[np.ndarray]) -> tuple[float, float]:
     return low - pad, max([high + mesh.lift, *tops]) + pad
 
 
+def z_ticks(low: float, high: float) -> list[float]:
+    """Three to six round tick values on the z axis, none in its lowest eighth (where the z axis meets the x or y
+    axis and their tick labels would overlap)."""
+    span = high - low
+    if not span > 0:
+        return [low]
+    for unit in 10.0 ** np.floor(np.log10(span / 4)) * np.array([1.0, 2.0, 2.5, 5.0, 10.0]):
+        ticks = np.arange(np.ceil((low + span / 8) / unit), np.floor(high / unit) + 1) * unit
+        if ticks.size <= 6:
+            return [float(f"{tick:.6g}") + 0.0 for tick in ticks]  # + 0.0: no "-0"
+    return [low + span / 2]
+
+
 def _layout(
     surface: Surface, mesh: Mesh, window: Window, lines: Sequence[np.ndarray], height: int
 ) -> tuple[dict, float]:
@@ -316,7 +329,7 @@ def _layout(
         scene=dict(
             xaxis=dict(axis, title=dict(text="x"), range=list(window[0]), autorange=False),
             yaxis=dict(axis, title=dict(text="y"), range=list(window[1]), autorange=False),
-            zaxis=dict(axis, title=dict(text=mesh.scale.title), range=list(zs), autorange=False, nticks=5),
+            zaxis=dict(axis, title=dict(text=mesh.scale.title), range=list(zs), autorange=False, tickvals=z_ticks(*zs)),
             aspectmode="manual",
             aspectratio=dict(zip("xyz", _aspect(window).tolist(), strict=True)),
             camera=dict(eye=eye, center=dict(x=0, y=0, z=0)),

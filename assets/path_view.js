@@ -1,4 +1,4 @@
-// optviz path view: the surface explorer's map and loss chart, drawn by plotly.js in the browser.
+// optviz path view: the surface explorer's map, loss chart and (when switched on) 3-D view, drawn by plotly.js.
 // Python computes every number (figures as plotly JSON, every lane's positions); this file only draws,
 // animates (Play / Pause / speed), scrubs (the step slider) and sends a click on the map back as a trigger.
 // Text from the data is never parsed as HTML here: labels go to textContent, figures to plotly.js.
@@ -85,6 +85,97 @@ function cursorShape(step) {
   };
 }
 
+function prepareScene(view) {
+  // The 3-D scene's lines, as Python lifted them above the surface: (3, k) float32 and each step's point.
+  const scene = view.data.scene;
+  view.points3d = scene ? decodeF32(scene.points) : null;
+  view.index3d = scene ? decodeF32(scene.index) : null;
+}
+
+function sceneTraces(view, step) {
+  // Per lane: its line up to ``step`` and its head at that step (slices of Python's points, nothing computed).
+  const { scene, steps } = view.data;
+  const all = view.points3d;
+  const count = all.length / 3;
+  const axes = [0, 1, 2].map((k) => all.subarray(k * count, (k + 1) * count));
+  const out = { x: [], y: [], z: [], traces: [] };
+  scene.lanes.forEach((trace, lane) => {
+    const first = scene.offsets[lane];
+    const at = first + view.index3d[lane * (steps + 1) + Math.min(step, steps)];
+    ["x", "y", "z"].forEach((name, k) => {
+      out[name].push(axes[k].subarray(first, at + 1), [axes[k][at]]);
+    });
+    out.traces.push(trace, trace + 1);
+  });
+  return out;
+}
+
+function drawScene(view) {
+  // The 3-D view when the page sent one (its surface arrives once, as an asset), else nothing drawn.
+  const Plotly = window.Plotly;
+  const scene = view.data.scene;
+  if (!scene) {
+    if (view.sceneDrawn) Plotly.purge(view.scene);
+    view.sceneDrawn = false;
+    view.scene.hidden = true;
+    view.root.dataset.scene = "off";
+    return;
+  }
+  const mesh = assets()[view.data.scene_mesh];
+  view.scene.hidden = false;
+  if (mesh === undefined) {
+    view.root.dataset.scene = "waiting";
+    whenReady(view);
+    return;
+  }
+  const lines = sceneTraces(view, view.step);
+  const traces = [mesh, ...scene.figure.data].map((trace, i) => {
+    const at = lines.traces.indexOf(i);
+    return at < 0 ? trace : { ...trace, x: lines.x[at], y: lines.y[at], z: lines.z[at] };
+  });
+  Plotly.react(view.scene, traces, scene.figure.layout, { displayModeBar: false, responsive: true });
+  view.sceneDrawn = true;
+  view.root.dataset.scene = "on";
+  view.root.dataset.sceneStep = String(view.step);
+}
+
+function keepSurface(view) {
+  // plotly.js re-processes every trace of a 3-D scene on any restyle (a 240 x 240 surface: most of a step's
+  // cost). While a step only moves the paths, the surface's trace keeps what it has. This reaches into
+  // plotly.js's scene (private): if it is not there, every step re-processes the surface, as before.
+  const scene = view.scene._fullLayout?.scene?._scene;
+  const surface = scene?.traces?.[view.scene._fullData?.[0]?.uid];
+  if (!surface || surface.optvizKept || typeof surface.update !== "function") return;
+  const update = surface.update.bind(surface);
+  surface.update = (trace) => {
+    if (view.sceneStepping) surface.data = trace;
+    else update(trace);
+  };
+  surface.optvizKept = true;
+}
+
+function sceneStep(view, step) {
+  // Move the 3-D lines' ends and heads to ``step``, at most once per frame (the map's ticks are not held up).
+  if (!view.sceneDrawn || !view.data.scene) return;
+  view.sceneWanted = step;
+  if (view.scenePending) return;
+  view.scenePending = true;
+  requestAnimationFrame(() => {
+    view.scenePending = false;
+    if (!view.sceneDrawn || !view.data.scene) return;
+    const wanted = Math.min(view.sceneWanted, view.data.steps);
+    const { x, y, z, traces } = sceneTraces(view, wanted);
+    keepSurface(view);
+    view.sceneStepping = true;
+    try {
+      window.Plotly.restyle(view.scene, { x, y, z }, traces);
+    } finally {
+      view.sceneStepping = false;
+    }
+    view.root.dataset.sceneStep = String(wanted);
+  });
+}
+
 function showStep(view, step) {
   // Move the heads and the loss cursor to ``step`` (no rerun, no new figure).
   view.step = step;
@@ -96,6 +187,7 @@ function showStep(view, step) {
   view.scrubber.value = String(step);
   view.stepLabel.textContent = `step ${step} of ${view.data.steps}`;
   view.root.dataset.step = String(step);
+  sceneStep(view, step);
 }
 
 function stop(view) {
@@ -151,6 +243,7 @@ function draw(view) {
   view.root.dataset.steps = String(data.steps);
   view.root.dataset.animated = JSON.stringify(data.animated);
   view.root.dataset.drawn = String((Number(view.root.dataset.drawn) || 0) + 1);
+  drawScene(view);
   view.root.dataset.drawMs = String(Math.round(performance.now() - began));
   if (view.playing && !view.timer) play(view);
 }
@@ -161,6 +254,7 @@ function create(parentElement) {
     root,
     map: root.querySelector(".ov-map"),
     loss: root.querySelector(".ov-loss"),
+    scene: root.querySelector(".ov-3d"),
     status: root.querySelector(".ov-status"),
     scrubber: root.querySelector(".ov-step"),
     stepLabel: root.querySelector(".ov-step-label"),
@@ -206,6 +300,7 @@ export default function (component) {
   if (previous && view.step === previous.steps) view.step = data.steps; // at the end: stay at the end
   view.data = data;
   view.positions = decodeF32(data.positions);
+  prepareScene(view);
   draw(view);
   // Streamlit calls this on unmount and before each update: stop only when the view has left the page.
   return () => setTimeout(() => { if (!view.root.isConnected) stop(view); }, 0);

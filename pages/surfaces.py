@@ -15,12 +15,12 @@ import streamlit as st
 from optviz.explain import OPTIMIZER_SUMMARIES
 from optviz.explorer import run_explorer, run_group
 from optviz.figures.lr import lr_figure
+from optviz.figures.surface_3d import scene_view_data
 from optviz.figures.surfaces import (
     PathSet,
     explorer_figure,
     explorer_view_data,
     loss_figure,
-    surface_3d_figure,
 )
 from optviz.lanes import Lane
 from optviz.metrics import lane_metrics, optimum_value
@@ -51,7 +51,9 @@ LANES_KEY = KEY + "lanes"
 WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lanes": lambda lanes: {}}
 #: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
-UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".map.surface", ".metrics", ".3d", ".lr_chart", ".log_height")
+UNSETTABLE = (
+    "reset_start", ".csv", ".html", ".map", ".map.surface", ".map.scene_mesh", ".metrics", ".lr_chart", ".log_height"
+)
 STEP_BLOCK = 100  #: runs are recorded to a multiple of this and cut (Trajectory.prefix): the cache serves a block
 
 
@@ -165,7 +167,12 @@ def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[Pat
     log_scale = st.toggle("Log scale", key=KEY + "log", help="Log-scale loss axis (f − f* when f* is known).")
     figure_loss, note = loss_figure(paths, optimum_value(surface), log_scale)
     data = explorer_view_data(surface, paths, state.start, figure_loss)
-    path_view(data, KEY + "map", on_pick=pick_start, assets={"surface": data.pop("surface")})  # image sent once
+    assets = {"surface": data.pop("surface")}  # the image: sent once per surface
+    if st.session_state.get(KEY + "show_3d"):  # switched on in the 3-D tab; nothing built while off
+        log_height = bool(st.session_state.get(KEY + "log_height", True))
+        data["scene"] = scene_view_data(surface, paths, log_height=log_height)
+        assets["scene_mesh"] = data["scene"].pop("mesh")  # the 3-D surface: sent once per surface and scale
+    path_view(data, KEY + "map", on_pick=pick_start, assets=assets)
     if note:
         st.caption(note)
     show_divergence(labels, trajectories)
@@ -197,11 +204,11 @@ def draw_tabs(state: ExplorerState, surface: Surface, paths: list[PathSet], traj
             st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")
         for number, lane in enumerate(state.lanes, 1):
             st.caption(f"**{number}. {lane.display_name}**: {OPTIMIZER_SUMMARIES[lane.optimizer]}")
-    with three_d_tab:  # st.tabs renders every tab: the WebGL figure is built only when asked for
-        if st.toggle("Show 3-D view", key=KEY + "show_3d", help="The surface in 3-D with each lane's path on it."):
-            help_text = "Height log10(1 + f − min f)."
-            log_height = st.toggle("Log height", value=True, key=KEY + "log_height", help=help_text)
-            st.plotly_chart(surface_3d_figure(surface, paths, log_height=log_height), key=KEY + "3d")
+    with three_d_tab:  # the scene is drawn in the view above (draw_view reads these toggles), only when on
+        help_text = "The surface in 3-D with every lane's path drawn just above it, following ▶ Play and the scrubber."
+        if st.toggle("Show 3-D view", key=KEY + "show_3d", help=help_text):
+            st.toggle("Log height", value=True, key=KEY + "log_height", help="Height log10(1 + f − min f).")
+            st.caption("The 3-D view is under the loss chart: drag to turn it, scroll to zoom.")
     with export_tab:
         figure = partial(explorer_figure, surface, paths, state.start)
         show_exports(surface, labels, trajectories, figure, state.lanes)

@@ -175,7 +175,8 @@ def test_explorer_figure_is_valid_plotly_with_every_marker_kind():
     import plotly.graph_objects as go
 
     from optviz.explorer import run_lanes
-    from optviz.figures.surfaces import MAX_FRAMES, PathSet, explorer_figure, loss_figure, surface_3d_figure
+    from optviz.figures.surface_3d import surface_3d_figure
+    from optviz.figures.surfaces import MAX_FRAMES, PathSet, explorer_figure, loss_figure
     from optviz.lanes import parse_lane
 
     surface = get_surface("cliff")

@@ -206,17 +206,35 @@ def test_widgets_change_the_result_and_the_url():
     assert not at.exception
 
 
+def _assets(at: AppTest) -> dict:
+    """The values the page keeps in the browser beside its view, by name (see pages/components/path_view.py)."""
+    shared = [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == "optviz.asset"]
+    return {item["name"]: item["value"] for item in shared}
+
+
 def test_the_3d_view_is_built_only_when_asked_for():
     at = _page({**SHARED, "steps": "50"})
-    assert at.get("plotly_chart") == [] or len(at.get("plotly_chart")) == 0  # no hidden WebGL figure per rerun
+    assert "scene" not in _view(at) and "scene_mesh" not in _view(at)  # off: no scene, no mesh sent
+    assert not any(name.startswith("scene_mesh") for name in _assets(at)) and at.get("plotly_chart") == []
     at.toggle(key="surfaces.show_3d").set_value(True).run()
-    (chart,) = at.get("plotly_chart")
-    figure = json.loads(chart.proto.spec)
-    assert figure["data"][0]["type"] == "surface"
-    assert [t["name"] for t in figure["data"][1:]] == [
+    assert not at.exception
+    view = _view(at)
+    scene, mesh = view["scene"], _assets(at)[view["scene_mesh"]]  # the surface goes as an asset, sent once
+    assert mesh["type"] == "surface" and decode(mesh["z"]).shape == (len(mesh["y"]), len(mesh["x"]))
+    traces = scene["figure"]["data"]  # the scene's traces after the surface (trace 0 in the browser)
+    assert [traces[i - 1]["name"] for i in scene["lanes"]] == [
         "1. Adam lr=0.01, amsgrad",
         "2. SGD lr=0.001, momentum=0.9, nesterov",
     ]
+    assert decode(scene["index"]).shape == (2, 51)  # each lane's point at every step
+    z_title = scene["figure"]["layout"]["scene"]["zaxis"]["title"]["text"]
+    assert z_title == "log10(1 + f − min f)"
+    at.toggle(key="surfaces.log_height").set_value(False).run()  # linear height: another mesh
+    linear = _view(at)
+    assert linear["scene_mesh"] != view["scene_mesh"]
+    assert linear["scene"]["figure"]["layout"]["scene"]["zaxis"]["title"]["text"] == "f(x, y)"
+    at.toggle(key="surfaces.show_3d").set_value(False).run()
+    assert "scene" not in _view(at) and not any(name.startswith("scene_mesh") for name in _assets(at))
 
 
 def test_condition_number_and_lane_buttons():

@@ -1,4 +1,4 @@
-"""Pure Plotly figures of the surface explorer: the animated 2-D map, the 3-D view and the loss curves.
+"""Pure Plotly figures of the surface explorer: the animated 2-D map and the loss curves (3-D: surface_3d.py).
 
 The 2-D surface is a PNG layout image, not a contour trace: plotly.js drops contour traces as soon as
 a ``redraw=False`` animation starts (see ../shared/streamlit_recipe.md §4), an image stays. Clicks land
@@ -431,69 +431,6 @@ def explorer_figure(
     )
     layout["margin"] = dict(base.layout["margin"], b=110)
     return AnimatedFigure(base.data, layout, figure_frames)
-
-
-def _height(values: np.ndarray, floor: float, log: bool) -> np.ndarray:
-    return np.log10(1.0 + np.maximum(values - floor, 0.0)) if log else values
-
-
-def surface_3d_figure(
-    surface: Surface, paths: Sequence[PathSet], *, window: Window | None = None, log_height: bool = True
-) -> go.Figure:
-    """The surface in 3-D with each lane's main path on it (height log10(1 + f - min) with ``log_height``)."""
-    window = window or default_window(surface)
-    xs, ys = np.linspace(*window[0], 70), np.linspace(*window[1], 70)
-    gx, gy = np.meshgrid(xs, ys)
-    with np.errstate(all="ignore"):
-        values = surface.value(np.column_stack([gx.ravel(), gy.ravel()])).reshape(gx.shape)
-    finite = values[np.isfinite(values)]
-    floor = float(finite.min()) if finite.size else 0.0
-    ceiling = float(np.percentile(finite, 99)) if finite.size else 1.0
-    heights = _height(np.clip(values, None, ceiling), floor, log_height)
-    data = [
-        go.Surface(
-            x=xs,
-            y=ys,
-            z=heights,
-            colorscale=[[i / (len(SURFACE_COLOURS) - 1), c] for i, c in enumerate(SURFACE_COLOURS)],
-            showscale=False,
-            opacity=0.9,
-            hoverinfo="skip",
-            name="surface",
-        )
-    ]
-    for path in paths:
-        trajectory = path.trajectory
-        keep = thin(trajectory.steps + 1, 400)
-        points = trajectory.positions[keep, 0]
-        inside = (
-            (points[:, 0] >= window[0][0])
-            & (points[:, 0] <= window[0][1])
-            & (points[:, 1] >= window[1][0])
-            & (points[:, 1] <= window[1][1])
-        )
-        losses = np.where(inside & np.isfinite(trajectory.losses[keep, 0]), trajectory.losses[keep, 0], np.nan)
-        data.append(
-            go.Scatter3d(
-                x=points[:, 0],
-                y=points[:, 1],
-                z=_height(np.clip(losses, None, ceiling), floor, log_height),
-                mode="lines",
-                line=dict(color=path.colour, width=6),
-                name=path.label,
-            )
-        )
-    z_title = "log10(1 + f − min)" if log_height else "f(x, y)"
-    return go.Figure(
-        data,
-        layout=dict(
-            height=520,
-            margin=dict(l=0, r=0, t=10, b=0),
-            scene=dict(xaxis_title="x", yaxis_title="y", zaxis_title=z_title, aspectmode="cube"),
-            legend=dict(orientation="h", y=1.0),
-            uirevision=surface.key,
-        ),
-    )
 
 
 def loss_figure(

@@ -1,12 +1,15 @@
 """A persistent client-side view: a map and a loss chart drawn by plotly.js in the browser, animated and scrubbed
 there (Play, Pause, speed, step scrubber, a cursor on the loss chart), a click on the map sent back to Python.
+When the page sends a ``scene`` (optviz.figures.surface_3d.scene_view_data) a 3-D view follows the same step
+under the loss chart; its surface mesh is an asset like the map's image.
 
 Three Streamlit custom components (``st.components.v2``, inline JS, no build step):
 
 - ``optviz.plotly``: plotly.js from the installed ``plotly`` package (no CDN). Its element is the same every
   run, so Streamlit sends it once per browser session (a repeated large element goes as a reference to the
   copy the browser already holds) and the browser runs it once;
-- ``optviz.asset``: one named value kept in the page (the surface image), likewise sent once per value;
+- ``optviz.asset``: one named value kept in the page (the surface image, the 3-D mesh), likewise sent once per
+  value;
 - ``optviz.path_view``: the view (``assets/path_view.js``); a rerun hands it new data, its DOM, step and
   play state stay, and plotly.js updates the charts in place.
 
@@ -68,6 +71,7 @@ _VIEW_HTML = """<div class="optviz-path-view" data-testid="optviz-path-view">
     <span class="ov-step-label"></span>
   </div>
   <div class="ov-loss"></div>
+  <div class="ov-3d" hidden></div>
 </div>"""
 
 _loader = st.components.v2.component("optviz.plotly", js=_LOADER_JS, isolate_styles=False)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, quote, urlparse
 
 import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
@@ -235,3 +236,101 @@ def test_the_page_works_while_plotly_js_has_not_arrived(page, app_url):
     page.wait_for_function(f"() => location.search.includes('steps={STEPS + 1}')", timeout=30_000)
     expect(page.locator(".optviz-path-view .ov-status")).to_have_text("Loading the interactive map…")
     assert page.locator('[data-testid="stException"]').count() == 0 and errors == []
+
+
+#: The 3-D view's state from plotly's own data: the step it shows, each lane's head (x, y, z) and line length.
+SCENE_STATE = """() => {
+    const root = [...document.querySelectorAll('.optviz-path-view')].find(r => !r.closest('[data-stale="true"]'));
+    if (!root || root.dataset.scene !== 'on') return null;
+    const plot = root.querySelector('.ov-3d');
+    if (!plot._fullData || plot._fullData.length < 2) return null;
+    const heads = plot._fullData.filter(t => (t.name || '').endsWith(': now'));
+    const lines = plot._fullData.filter(t => t.type === 'scatter3d' && t.mode === 'lines');
+    return {
+        step: Number(root.dataset.sceneStep),
+        heads: heads.map(t => [t.x[0], t.y[0], t.z[0]]),
+        lengths: lines.map(t => t.x.length),
+        surface: plot._fullData[0].type,
+        box: plot.getBoundingClientRect().height,
+    };
+}"""
+
+
+def scene_state(page, condition: str = "true", timeout: float = 30_000) -> dict:
+    """Wait until the 3-D view is drawn and the JS ``condition`` on its state ``s`` holds; return the state."""
+    script = f"() => {{ const s = ({SCENE_STATE})(); return s !== null && ({condition}); }}"
+    page.wait_for_function(script, timeout=timeout)
+    return page.evaluate(SCENE_STATE)
+
+
+def show_3d(page) -> None:
+    page.get_by_role("tab", name="3-D view").click()
+    page.get_by_text("Show 3-D view").click()
+
+
+def test_the_3d_view_follows_play_and_the_scrubber(page, app_url, screenshot_dir):
+    errors = collect_console_errors(page)
+    page.goto(app_url + URL)
+    expect(page.get_by_role("heading", name="Surface explorer")).to_be_visible(timeout=30_000)
+    map_state(page)
+    assert page.locator(".optviz-path-view .ov-3d").is_hidden()  # off: nothing drawn
+    show_3d(page)
+    surface = get_surface("rosenbrock")
+    core = [run(parse_lane(t).build(), surface.value_and_grad, [(-1.2, 1.0)], STEPS).positions[:, 0] for t in LANES]
+    whole = scene_state(page, f"s.step === {STEPS}")
+    assert whole["surface"] == "surface" and len(whole["heads"]) == len(LANES)
+    for lane, head in enumerate(whole["heads"]):  # the heads at the last step, float32 in the browser
+        np.testing.assert_allclose(head[:2], core[lane][STEPS], rtol=1e-6, atol=1e-6)
+
+    # the scrubber: the heads sit on the core's positions at that step and the lines end there
+    view = page.locator(".optviz-path-view")
+    view.locator('input[type=range][aria-label="Animation step"]').fill("37")
+    scrubbed = scene_state(page, "s.step === 37")
+    for lane, head in enumerate(scrubbed["heads"]):
+        np.testing.assert_allclose(head[:2], core[lane][37], rtol=1e-6, atol=1e-6)
+    assert all(short < long for short, long in zip(scrubbed["lengths"], whole["lengths"], strict=True))
+
+    # Play moves the 3-D heads with the map's (no rerun); Pause stops them where the step is
+    view.get_by_role("button", name="▶ Play").click()
+    seen = []
+    for _ in range(60):
+        page.wait_for_timeout(100)
+        seen.append(str(page.evaluate(SCENE_STATE)["heads"]))
+        if len(set(seen)) >= 4:
+            break
+    assert len(set(seen)) >= 4, "Play did not move the 3-D heads"
+    view.get_by_role("button", name="❚❚ Pause").click()
+    paused = scene_state(page, "s.step > 0")
+    page.wait_for_timeout(600)
+    still = page.evaluate(SCENE_STATE)
+    assert still["heads"] == paused["heads"] and still["step"] == paused["step"]
+    for lane, head in enumerate(still["heads"]):
+        np.testing.assert_allclose(head[:2], core[lane][still["step"]], rtol=1e-6, atol=1e-6)
+
+    # switched off: the view is gone again
+    page.get_by_text("Show 3-D view").click()
+    page.wait_for_function("() => document.querySelector('.optviz-path-view')?.dataset.scene === 'off'")
+    assert page.locator(".optviz-path-view .ov-3d").is_hidden()
+    assert errors == []
+
+
+@pytest.mark.parametrize("surface", ["rosenbrock", "beale"])
+def test_the_3d_view_shows_the_default_lanes_in_its_box(page, app_url, screenshot_dir, surface):
+    """Screenshots of the 3-D view (default lanes) in tests/screenshots/surfaces_3d_*.png; the scene's canvas
+    fits its box."""
+    errors = collect_console_errors(page)
+    page.goto(f"{app_url}/surfaces?surface={surface}")
+    expect(page.get_by_role("heading", name="Surface explorer")).to_be_visible(timeout=30_000)
+    map_state(page)
+    show_3d(page)
+    state = scene_state(page, "s.heads.length === 3")
+    scene = page.locator(".optviz-path-view .ov-3d")
+    scene.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)  # WebGL draws after plotly's data is in place
+    scene.screenshot(path=str(screenshot_dir / f"surfaces_3d_{surface}.png"))
+    # nothing clipped: the scene's left, right and bottom edges are background (the legend runs along the top)
+    pixels = np.asarray(Image.open(screenshot_dir / f"surfaces_3d_{surface}.png").convert("L"), dtype=float)
+    edges = np.concatenate([pixels[40:, :3].ravel(), pixels[40:, -3:].ravel(), pixels[-3:, :].ravel()])
+    assert edges.min() > 235, "the 3-D scene touches the edge of its box"
+    assert (pixels < 200).mean() > 0.05  # and a scene is drawn (not a blank box)
+    assert state["box"] > 400 and errors == []

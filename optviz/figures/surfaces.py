@@ -22,6 +22,7 @@ from plotly.io.json import to_json_plotly
 
 from ..runner import Trajectory
 from ..surfaces import Surface
+from .colour_scale import map_levels
 from .thinning import thin
 
 Window = tuple[tuple[float, float], tuple[float, float]]
@@ -82,14 +83,9 @@ def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
 
 
 def height_levels(values: np.ndarray) -> np.ndarray:
-    """Values mapped to [0, 1] on a log scale above their minimum (valleys and walls both readable);
-    NaN where the surface is undefined."""
-    finite = np.isfinite(values)
-    if not finite.any():
-        return np.full(values.shape, np.nan)
-    lifted = np.log10(1.0 + np.where(finite, values, np.nan) - np.nanmin(values[finite]))
-    top = np.nanpercentile(lifted, 99) or 1.0
-    return np.clip(lifted / top, 0.0, 1.0)
+    """Values mapped to [0, 1] on a log scale above their minimum (valleys and walls both readable), clipped to
+    the bulk of the values next to a pole (:func:`.colour_scale.map_levels`); NaN where the surface is undefined."""
+    return map_levels(values)
 
 
 @functools.lru_cache(maxsize=32)

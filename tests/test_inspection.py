@@ -445,3 +445,14 @@ def test_the_parameter_is_theta_everywhere_the_inspector_writes_it(lane_text):
     assert {"θ", "θ_prev"} <= set(table.index) and not {"x", "x_prev"} & set(table.index)
     assert table.loc["θ", "coordinate y"] == f"{inspection.positions[10, 1]:.6g}"
     assert {"θ[x]", "θ[y]", "θ_prev[x]"} <= set(inspection.table().columns)
+
+
+def test_the_fork_and_step_labels_sit_on_opposite_sides_of_their_lines():
+    from optviz.figures.inspection import loss_figure
+
+    inspection = inspect_run(parse_lane("adam:lr=0.05"), ROSENBROCK.value_and_grad, ROSENBROCK.start, 30)
+    forked, _ = fork(inspection, ROSENBROCK.value_and_grad, 10, parse_lane("adam:lr=0.01"))
+    for step in (10, 11):  # the same step, and the next: the labels would overlap if both sat right of their line
+        labels = {a.text: a for a in loss_figure(inspection, step, forked).layout.annotations}
+        assert labels["fork"].x == 10 and labels[f"step {step}"].x == step
+        assert (labels["fork"].xanchor, labels[f"step {step}"].xanchor) == ("right", "left")

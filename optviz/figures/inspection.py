@@ -284,8 +284,12 @@ def fork_figure(surface: Surface, original: Inspection, forked: Inspection, heig
     return figure
 
 
-def _marker_line(figure: go.Figure, step: int, text: str, color: str = "#888888") -> None:
-    figure.add_vline(x=step, line=dict(color=color, dash="dot", width=1.5), annotation_text=text)
+def _marker_line(figure: go.Figure, step: int, text: str, color: str = "#888888", side: str = "right") -> None:
+    """A dotted vertical line at ``step`` labelled ``text`` on its ``side`` (the fork's label goes left of its line
+    and the step's right of its own, so the two never overlap, not even at the same step)."""
+    figure.add_vline(
+        x=step, line=dict(color=color, dash="dot", width=1.5), annotation_text=text, annotation_position=f"top {side}"
+    )
 
 
 def loss_figure(inspection: Inspection, step: int, forked: Inspection | None = None, height: int = 340) -> go.Figure:
@@ -296,7 +300,7 @@ def loss_figure(inspection: Inspection, step: int, forked: Inspection | None = N
     if forked is not None:
         fork_steps = np.arange(forked.first_step, forked.last_step + 1)
         figure.add_trace(_loss_trace(fork_steps, forked.losses, f"fork ({forked.lane.label()})", FORK_COLOR, "dash"))
-        _marker_line(figure, forked.first_step, "fork", FORK_COLOR)
+        _marker_line(figure, forked.first_step, "fork", FORK_COLOR, side="left")
     _marker_line(figure, step, f"step {step}")
     figure.update_layout(
         height=height,

@@ -92,6 +92,8 @@ def test_a_retuned_lane_gets_a_dashed_line_in_its_colour_labelled_with_the_chang
     assert "retuned at step 20: lr 0.01 → 0.003" in on_curve.hovertemplate and on_curve.marker.color == "#222222"
     lines = [s for s in figure.layout.shapes if s.line.dash == "dash"]
     assert sorted((s.x0, s.xref) for s in lines) == [(20, "x"), (20, "x2"), (35, "x"), (35, "x2")]
+    assert [a.text for a in figure.layout.annotations] == ["2: lr 0.01 → 0.003", "1: momentum 0 → 0.9"]
+    assert [a.x for a in figure.layout.annotations] == [20, 35] and figure.layout.annotations[0].xref == "x"
     by_epoch = curves_figure(
         {**data, "epoch": data["step"] / 10}, ["Adam", "SGD"], ["#111111", "#222222"], [None, None], "epoch", marks
     )

@@ -143,6 +143,23 @@ def curves_figure(
             for mark in retunes
             for axis in ("x", "x2")
         ],
+        annotations=[  # what changed, written once at the top of the loss panel (as the live picture does)
+            dict(
+                text=f"{mark.lane + 1}: {mark.change}",
+                x=mark.step if x_axis == "step" else mark.epoch,
+                xref="x",
+                y=1.0,
+                yref="paper",
+                yanchor="top",
+                yshift=-13 * (index % 3),
+                xanchor="right" if 2 * mark.step > history["step"].max(initial=0) else "left",  # inside the panel
+                xshift=-4 if 2 * mark.step > history["step"].max(initial=0) else 4,
+                showarrow=False,
+                font=dict(size=11, color=colours[mark.lane]),
+                bgcolor="rgba(255,255,255,0.7)",
+            )
+            for index, mark in enumerate(retunes)
+        ],
     )
     return go.Figure(data=traces, layout=layout, _validate=False)  # redrawn ~10x/s: tests validate it instead
 

@@ -160,15 +160,14 @@ def pole_notes(labels: Sequence[str], crossings: Sequence[PoleCrossing | None]) 
         if crossing is None:
             continue
         if crossing.undefined:
-            what = "a region where f is not defined"
-        elif np.isinf(crossing.peak):
-            what = "a pole of f (f is infinite in between)"
+            what, between = "a region where f is not defined", ""
         else:
-            what = f"a pole of f (|f| passes {crossing.peak:.2g} in between)"
+            what = "a pole of f"
+            between = "; f is infinite in between" if np.isinf(crossing.peak) else f"; |f| passes {crossing.peak:.2g}"
         notes.append(
-            f"Lane {number} ({label}) jumped across {what} from step {crossing.step} to {crossing.step + 1}: "
-            f"its loss went from {crossing.loss_before:.4g} to {crossing.loss_after:.4g}, so from there on it "
-            "descends on the other side of a singularity, not in a valley."
+            f"Lane {number} ({label}) jumped across {what} between steps {crossing.step} and {crossing.step + 1} "
+            f"(loss {crossing.loss_before:.4g} → {crossing.loss_after:.4g}{between}): from there on it descends on "
+            "the other side of a singularity, not in a valley."
         )
     return notes
 

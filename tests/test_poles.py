@@ -117,7 +117,7 @@ def test_lane_pole_notes_name_the_lane_the_steps_and_the_losses():
     notes = lane_pole_notes(inverse_x, WINDOW, values, ["Adam lr=0.05", "SGD lr=0.01"], paths)
     assert len(notes) == 1
     assert notes[0].startswith("Lane 1 (Adam lr=0.05) jumped across a pole of f")
-    assert "from step 2 to 3" in notes[0] and "-33.33 to 142.9" in notes[0]
+    assert "between steps 2 and 3 (loss -33.33 → 142.9; |f| passes" in notes[0]
     gap_notes = lane_pole_notes(gap, WINDOW, map_values(gap, WINDOW), ["SGD"], [path(-1.8, -1.3, 1.2)[:, 0]])
     assert "a region where f is not defined" in gap_notes[0]
 

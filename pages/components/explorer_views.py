@@ -3,6 +3,7 @@ animated map as a standalone HTML page, each lane's Keras code with its lr plan 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import streamlit as st
@@ -39,7 +40,8 @@ def show_poles(surface: Surface, labels: list[str], trajectories: list[Trajector
     if note:
         st.caption(note)
     paths = [trajectory.positions[:, 0] for trajectory in trajectories]
-    for text in lane_pole_notes(surface.value, window, values, labels, paths):
+    names = [re.sub(r"^\d+\. ", "", label) for label in labels]  # "1. Adam lr=0.05" -> "Adam lr=0.05"
+    for text in lane_pole_notes(surface.value, window, values, names, paths):
         st.warning(text, icon=":material/bolt:")
 
 

@@ -23,6 +23,7 @@ from plotly.io.json import to_json_plotly
 from ..runner import Trajectory
 from ..surfaces import Surface
 from .colour_scale import map_levels
+from .live_curves import nice_ticks
 from .thinning import thin
 
 Window = tuple[tuple[float, float], tuple[float, float]]
@@ -75,6 +76,53 @@ class PathSet:
     label: str
     colour: str
     trajectory: Trajectory
+
+
+#: Pixels from the top of the export's step slider to the top of its tick labels (plotly.js 4.1 with the current
+#: value's 13 px font above the rail; measured in Chromium at two figure sizes).
+SLIDER_LABEL_OFFSET = 61
+
+
+def slider_ticks(steps: int, count: int = 7) -> np.ndarray:
+    """About ``count`` round steps for the export's step slider, the last step always among them (a round step
+    closer to it than half the spacing is dropped so the labels do not collide)."""
+    ticks = np.round(nice_ticks(0.0, float(max(steps, 1)), count)).astype(np.int64)
+    spacing = int(ticks[1] - ticks[0]) if len(ticks) > 1 else max(steps, 1)
+    ticks = ticks[(ticks >= 0) & (steps - ticks >= spacing / 2)]
+    return np.unique(np.append(ticks, steps))
+
+
+def slider_tick_labels(frames: np.ndarray, ticks: np.ndarray, x: float, length: float, y: float) -> list[dict]:
+    """Annotations writing each of ``ticks`` (steps among ``frames``) under its tick of a plotly slider placed at
+    ``x``, ``length``, ``y`` (top-anchored, no side padding): plotly's own labels fall on every n-th frame whatever
+    their steps (``0 12 24 … 290``, never the last)."""
+    last = max(len(frames) - 1, 1)
+    labels = []
+    for tick in ticks:
+        share = int(np.searchsorted(frames, tick)) / last
+        labels.append(
+            dict(
+                text=str(int(tick)),
+                xref="paper",
+                yref="paper",
+                x=x + length * share,
+                xshift=10 - 20 * share,  # plotly.js insets the first and last tick by 10 px
+                y=y,
+                yshift=-SLIDER_LABEL_OFFSET,
+                xanchor="center",
+                yanchor="top",
+                showarrow=False,
+                font=dict(size=12, color="#444444"),
+            )
+        )
+    return labels
+
+
+def with_steps(frames: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``frames`` (sorted steps) with each of ``wanted`` put in place of its nearest frame: as many frames."""
+    moved = np.array(frames, copy=True)
+    moved[np.abs(moved[:, None] - wanted[None, :]).argmin(axis=0)] = wanted
+    return np.unique(moved)
 
 
 def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
@@ -384,7 +432,7 @@ def explorer_figure(
     base = explorer_map(surface, paths, start, window=window, height=height)
     window = base.window
     steps = paths[0].trajectory.steps if paths else 0
-    frames = frame_steps(steps, max_frames)
+    frames = with_steps(frame_steps(steps, max_frames), slider_ticks(steps))  # every labelled step is a frame
     decimals = _decimals(window)
     figure_frames = [
         dict(name=str(int(step)), data=_animated(paths, frames, index, decimals), traces=base.animated)
@@ -419,13 +467,18 @@ def explorer_figure(
                 y=-0.06,
                 yanchor="top",
                 pad=dict(t=0),
-                currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=13)),
+                currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=13, color="#444444")),
+                font=dict(color="rgba(0,0,0,0)"),  # plotly's own tick labels: see slider_tick_labels
+                ticklen=4,  # every tick alike (plotly lengthens every n-th frame's, not the labelled ones)
                 transition=dict(duration=0),
                 steps=[dict(label=str(int(step)), method="animate", args=[[str(int(step))], pause]) for step in frames],
             )
         ],
     )
     layout["margin"] = dict(base.layout["margin"], b=110)
+    slider = layout["sliders"][0]  # its labels where the slider is
+    ticks = slider_tick_labels(frames, slider_ticks(steps), slider["x"], slider["len"], slider["y"])
+    layout["annotations"] = [*base.layout["annotations"], *ticks]
     return AnimatedFigure(base.data, layout, figure_frames)
 
 

@@ -39,6 +39,8 @@ def show_poles(surface: Surface, labels: list[str], trajectories: list[Trajector
     note = clip_note(values)
     if note:
         st.caption(note)
+    if surface.key != "custom":  # the built-in surfaces are smooth everywhere: no pole to look for
+        return
     paths = [trajectory.positions[:, 0] for trajectory in trajectories]
     names = [re.sub(r"^\d+\. ", "", label) for label in labels]  # "1. Adam lr=0.05" -> "Adam lr=0.05"
     for text in lane_pole_notes(surface.value, window, values, names, paths):

@@ -10,11 +10,17 @@ function deckOf(view) {
   return store[view.data.deck];
 }
 
+const SUBSCRIPTS = "₀₁₂₃₄₅₆₇₈₉";
+
+function theta(step) { // the parameter after `step` updates, as Python's optviz.inspection_formulas.theta writes it
+  return "θ" + String(step).replace(/[0-9]/g, (digit) => SUBSCRIPTS[Number(digit)]);
+}
+
 function traces(view, deck, step) {
   const entry = deck.steps[String(step)];
-  const i = step - deck.first; // the path to x_{k-1}: positions 0..i
+  const i = step - deck.first; // the path to θ_{k-1}: positions 0..i
   const path = {
-    type: "scatter", mode: "lines+markers", name: `path to x_${step - 1}`,
+    type: "scatter", mode: "lines+markers", name: `path to ${theta(step - 1)}`,
     x: deck.pathX.slice(0, i + 1), y: deck.pathY.slice(0, i + 1),
     line: { color: deck.path_color, width: 2 }, marker: { size: 4, color: deck.path_color },
     hovertemplate: "(%{x:.4g}, %{y:.4g})<extra></extra>",
@@ -28,12 +34,12 @@ function traces(view, deck, step) {
     hovertemplate: `${arrow.hover}<extra></extra>`,
   }));
   const points = [{
-    type: "scatter", mode: "markers", name: `x_${step - 1} (current point)`, x: [entry.here[0]], y: [entry.here[1]],
+    type: "scatter", mode: "markers", name: `${theta(step - 1)} (current point)`, x: [entry.here[0]], y: [entry.here[1]],
     marker: { size: 11, color: "#333333", line: { color: "white", width: 1.5 } },
   }];
   if (entry.there) {
     points.push({
-      type: "scatter", mode: "markers", name: `x_${step} (after the step)`, x: [entry.there[0]], y: [entry.there[1]],
+      type: "scatter", mode: "markers", name: `${theta(step)} (after the step)`, x: [entry.there[0]], y: [entry.there[1]],
       marker: { size: 11, symbol: "circle-open", color: deck.colors.update, line: { width: 2.5 } },
     });
   }

@@ -119,8 +119,8 @@ PAPER_RULES: dict[str, tuple[str, list[str]]] = {
     "sgd": (
         "Polyak (1964) momentum; Nesterov momentum as in Sutskever et al. (2013)",
         [
-            r"v_t = \mu\, v_{t-1} - \eta\, \nabla f(x_{t-1}), \quad x_t = x_{t-1} + v_t",
-            r"\text{Nesterov: } v_t = \mu\, v_{t-1} - \eta\, \nabla f(x_{t-1} + \mu\, v_{t-1})"
+            r"v_t = \mu\, v_{t-1} - \eta\, \nabla f(\theta_{t-1}), \quad \theta_t = \theta_{t-1} + v_t",
+            r"\text{Nesterov: } v_t = \mu\, v_{t-1} - \eta\, \nabla f(\theta_{t-1} + \mu\, v_{t-1})"
             r"\quad \text{(gradient at the look-ahead point)}",
         ],
     ),
@@ -128,20 +128,21 @@ PAPER_RULES: dict[str, tuple[str, list[str]]] = {
         "Tieleman & Hinton (2012), Coursera lecture 6e",
         [
             r"E[g^2]_t = \rho\, E[g^2]_{t-1} + (1 - \rho)\, g_t^2",
-            r"x_t = x_{t-1} - \eta\, \frac{g_t}{\sqrt{E[g^2]_t}} \quad \text{(no } \epsilon \text{ in the lecture)}",
+            r"\theta_t = \theta_{t-1} - \eta\, \frac{g_t}{\sqrt{E[g^2]_t}}"
+            r" \quad \text{(no } \epsilon \text{ in the lecture)}",
         ],
     ),
     "adagrad": (
         "Duchi, Hazan & Singer (2011)",
-        [r"G_t = G_{t-1} + g_t^2", r"x_t = x_{t-1} - \eta\, \frac{g_t}{\delta + \sqrt{G_t}}"],
+        [r"G_t = G_{t-1} + g_t^2", r"\theta_t = \theta_{t-1} - \eta\, \frac{g_t}{\delta + \sqrt{G_t}}"],
     ),
     "adadelta": (
         "Zeiler (2012), Algorithm 1",
         [
             r"E[g^2]_t = \rho\, E[g^2]_{t-1} + (1 - \rho)\, g_t^2",
-            r"\Delta x_t = -\frac{\sqrt{E[\Delta x^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}\, g_t",
-            r"E[\Delta x^2]_t = \rho\, E[\Delta x^2]_{t-1} + (1 - \rho)\, \Delta x_t^2",
-            r"x_t = x_{t-1} + \Delta x_t \quad \text{(no learning rate)}",
+            r"\Delta\theta_t = -\frac{\sqrt{E[\Delta\theta^2]_{t-1} + \epsilon}}{\sqrt{E[g^2]_t + \epsilon}}\, g_t",
+            r"E[\Delta\theta^2]_t = \rho\, E[\Delta\theta^2]_{t-1} + (1 - \rho)\, \Delta\theta_t^2",
+            r"\theta_t = \theta_{t-1} + \Delta\theta_t \quad \text{(no learning rate)}",
         ],
     ),
     "adam": (
@@ -149,14 +150,15 @@ PAPER_RULES: dict[str, tuple[str, list[str]]] = {
         [
             r"m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \quad v_t = \beta_2 v_{t-1} + (1 - \beta_2)\, g_t^2",
             r"\hat m_t = \frac{m_t}{1 - \beta_1^t}, \quad \hat v_t = \frac{v_t}{1 - \beta_2^t}",
-            r"x_t = x_{t-1} - \alpha\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}",
+            r"\theta_t = \theta_{t-1} - \alpha\, \frac{\hat m_t}{\sqrt{\hat v_t} + \epsilon}",
         ],
     ),
     "adamax": (
         "Kingma & Ba (2015), Algorithm 2",
         [
             r"m_t = \beta_1 m_{t-1} + (1 - \beta_1)\, g_t, \quad u_t = \max(\beta_2\, u_{t-1},\ |g_t|)",
-            r"x_t = x_{t-1} - \frac{\alpha}{1 - \beta_1^t}\, \frac{m_t}{u_t} \quad \text{(no } \epsilon \text{)}",
+            r"\theta_t = \theta_{t-1} - \frac{\alpha}{1 - \beta_1^t}\, \frac{m_t}{u_t}"
+            r" \quad \text{(no } \epsilon \text{)}",
         ],
     ),
     "nadam": (
@@ -164,31 +166,31 @@ PAPER_RULES: dict[str, tuple[str, list[str]]] = {
         [
             r"\hat m_t = \frac{\mu_{t+1}\, m_t}{1 - \prod_{i=1}^{t+1} \mu_i} + \frac{(1 - \mu_t)\, g_t}"
             r"{1 - \prod_{i=1}^{t} \mu_i}, \quad \hat n_t = \frac{\nu\, n_t}{1 - \nu^t}",
-            r"x_t = x_{t-1} - \alpha\, \frac{\hat m_t}{\sqrt{\hat n_t} + \epsilon}",
+            r"\theta_t = \theta_{t-1} - \alpha\, \frac{\hat m_t}{\sqrt{\hat n_t} + \epsilon}",
         ],
     ),
 }
 
 #: Every quantity the step inspector records: (LaTeX symbol, meaning). Per-optimizer meanings override these.
 QUANTITY_HELP: dict[str, tuple[str, str]] = {
-    "x_prev": (r"x_{t-1}", "position before the step"),
-    "x": (r"x_t", "position after the step"),
-    "loss_prev": (r"f(x_{t-1})", "loss before the step"),
-    "loss": (r"f(x_t)", "loss after the step"),
-    "g_raw": (r"g^{\text{raw}}", "gradient at x_{t-1}, before clipping"),
+    "x_prev": (r"\theta_{t-1}", "the parameter θ (the point on the map) before the step"),
+    "x": (r"\theta_t", "the parameter θ after the step"),
+    "loss_prev": (r"f(\theta_{t-1})", "loss before the step"),
+    "loss": (r"f(\theta_t)", "loss after the step"),
+    "g_raw": (r"g^{\text{raw}}", "gradient at θ_{t-1}, before clipping"),
     "grad_norm": (r"\lVert g^{\text{raw}} \rVert", "global norm of the raw gradient"),
     "norm_factor": (r"s", "clipnorm scale factor (1 = did not fire)"),
     "g_normclip": (r"g^{\text{norm}}", "gradient after clipnorm"),
     "g": (r"g_t", "gradient the optimizer used (after clipping)"),
     "clip_factor": (r"\lVert g_t \rVert / \lVert g^{\text{raw}} \rVert", "clip factor (1 = no clipping)"),
-    "update": (r"\Delta x", "the step actually taken, x_t - x_{t-1}"),
-    "step_length": (r"\lVert \Delta x \rVert", "length of the step"),
+    "update": (r"\Delta\theta", "the step actually taken, θ_t − θ_{t-1}"),
+    "step_length": (r"\lVert \Delta\theta \rVert", "length of the step"),
     "iterations": (r"t-1", "Keras' iterations counter before the step"),
     "t": (r"t", "step number t = iterations + 1"),
     "lr_eff": (r"\eta", "learning rate after decay: lr / (1 + decay * iterations)"),
     "lr": (r"\text{lr}", "the lr variable during the step, as the lane's lr schedule or plateau rule set it"),
     "epoch": (r"k", "the epoch the lr callbacks saw (one step is one epoch: step t is epoch t - 1)"),
-    "effective_lr": (r"|\Delta x| / |g_t|", "effective step size per coordinate: step per unit of gradient"),
+    "effective_lr": (r"|\Delta\theta| / |g_t|", "effective step size per coordinate: step per unit of gradient"),
     "step_multiplier": (r"\eta_{\text{coord}}", "the optimizer's own per-coordinate multiplier"),
     "v": (r"v_t", "second moment: running average of g^2"),
     "v_prev": (r"v_{t-1}", "second moment before the step"),

@@ -34,6 +34,7 @@ from .formula_rules import (
     ExpressionError,
     stripped,
 )
+from .formula_syntax import syntax_message
 
 MAX_GRADIENT_TERMS = 20_000  # tree size of f and its gradient before sharing common parts
 MAX_OPERATIONS = 1_500  # arithmetic operations and function calls per point after sharing
@@ -239,7 +240,7 @@ def parse_expression(text: str) -> sympy.Expr:
     try:
         tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
-        raise ExpressionError(f"not a formula: {error.msg} (at character {error.offset or '?'})") from None
+        raise ExpressionError(syntax_message(text, error)) from None
     except (ValueError, RecursionError, MemoryError):
         raise ExpressionError("not a formula Python can read (too deeply nested or invalid characters)") from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:

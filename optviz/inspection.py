@@ -1,21 +1,21 @@
 """Step-by-step inspection of one optimizer on a 2-D surface: every number the update rule uses.
 
 ``inspect_run`` runs one lane for T steps and records, for each step k (the k-th update, from
-``x_{k-1}`` to ``x_k``), the raw and clipped gradient, the update, the state the core keeps (moments,
-accumulators, Nadam's momentum schedule) before and after the step, and the scalars Keras derives
-from the counter (decayed lr, bias corrections, ``mu_t``). Everything is read from the core's state
-records and public helpers (``decayed_lr``, ``bias_correction``, ``bias_corrected_lr``,
-``momentum_cache``, ``clip_gradients``); the steps are the runner's own loop (``runner.walk``, with its
-divergence rule), keeping every state. Only the
-intermediates Keras never stores are derived here, for display: Adadelta's lr-free update (from the
-core's step), Nadam's g', m', v' and m-bar, and each optimizer's per-coordinate multiplier. The formula
-templates (``optviz.inspection_formulas``) show the numbers as Keras 2.2.4 combines them; the tests
-check that this arithmetic lands on the core's next position.
+``θ_{k-1}`` to ``θ_k``; θ is the parameter, the point on the map, whose coordinates are x and y), the raw
+and clipped gradient, the update, the state the core keeps (moments, accumulators, Nadam's momentum schedule)
+before and after the step, and the scalars Keras derives from the counter (decayed lr, bias corrections,
+``mu_t``). Everything is read from the core's state records and public helpers (``decayed_lr``,
+``bias_correction``, ``bias_corrected_lr``, ``momentum_cache``, ``clip_gradients``); the steps are the runner's
+own loop (``runner.walk``, with its divergence rule), keeping every state. Only the intermediates Keras never
+stores are derived here, for display: Adadelta's lr-free update (from the core's step), Nadam's g', m', v' and
+m-bar, and each optimizer's per-coordinate multiplier. The formula templates (``optviz.inspection_formulas``)
+show the numbers as Keras 2.2.4 combines them; the tests check that this arithmetic lands on the core's next
+position.
 
 ``fork`` continues a recorded run from step k with other hyperparameters, adopting its state.
 
 A lane with an lr plan (``Lane.plan``) runs its Keras callbacks as :func:`optviz.runner.walk` does (step t is
-epoch t - 1: the lr variable is set before the update, the plateau rule reads the loss at x_{t-1} after it);
+epoch t - 1: the lr variable is set before the update, the plateau rule reads the loss at θ_{t-1} after it);
 then every step also records ``lr`` (the lr variable of the step) and ``epoch``.
 """
 
@@ -78,6 +78,17 @@ OPTIMIZER_QUANTITIES: dict[str, dict[str, Quantity]] = {
     optimizer: {name: Quantity(*help) for name, help in table.items()}
     for optimizer, table in OPTIMIZER_QUANTITY_HELP.items()
 }
+
+
+#: How a quantity's name reads in tables: the parameter is θ (the map's axes are x and y); others as recorded.
+SHOWN_NAMES = {"x_prev": "θ_prev", "x": "θ"}
+#: The column titles of a per-coordinate quantity's two values.
+COORDINATE_LABELS = ("coordinate x", "coordinate y")
+
+
+def shown_name(name: str) -> str:
+    """The name of recorded quantity ``name`` in tables and CSV (``x`` is the parameter θ, ``x_prev`` θ_prev)."""
+    return SHOWN_NAMES.get(name, name)
 
 
 def describe(optimizer: str, name: str) -> Quantity:
@@ -150,20 +161,22 @@ class Inspection:
         return MOMENTUM.get(self.optimizer)
 
     def table(self, coordinate_names: tuple[str, str] = ("x", "y")) -> pd.DataFrame:
-        """The whole recorded state, one row per step; per-coordinate quantities get one column each."""
+        """The whole recorded state, one row per step; per-coordinate quantities get one column per coordinate
+        (``θ[x]``, ``g[y]``; see :func:`shown_name`)."""
         columns: dict[str, np.ndarray] = {"step": np.arange(self.first_step + 1, self.last_step + 1)}
         for name, series in self.quantities.items():
             if series.ndim == 1:
-                columns[name] = series
+                columns[shown_name(name)] = series
             else:
                 for c, label in enumerate(coordinate_names):
-                    columns[f"{name}[{label}]"] = series[:, c]
+                    columns[f"{shown_name(name)}[{label}]"] = series[:, c]
         return pd.DataFrame(columns).set_index("step")
 
 
 def step_table(inspection: Inspection, step: int, digits: int = 6) -> pd.DataFrame:
     """Every number recorded at step ``step``, one row per quantity: its meaning, then the value
-    (one number per step) or the x and y values (per coordinate), as text with ``digits`` digits."""
+    (one number per step) or its coordinate x and y values (per coordinate), as text with ``digits`` digits; rows
+    named as :func:`shown_name` writes them."""
     i = inspection.index(step)
     rows = []
     shared = [name for name in inspection.quantities if name in SHARED_QUANTITIES]
@@ -172,10 +185,11 @@ def step_table(inspection: Inspection, step: int, digits: int = 6) -> pd.DataFra
         series = inspection.quantities[name]
         meaning = describe(inspection.optimizer, name).description
         if series.ndim == 1:
-            rows.append((name, meaning, f"{series[i]:.{digits}g}", "", ""))
+            rows.append((shown_name(name), meaning, f"{series[i]:.{digits}g}", "", ""))
         else:
-            rows.append((name, meaning, "", f"{series[i, 0]:.{digits}g}", f"{series[i, 1]:.{digits}g}"))
-    return pd.DataFrame(rows, columns=["quantity", "meaning", "value", "x", "y"]).set_index("quantity")
+            values = f"{series[i, 0]:.{digits}g}", f"{series[i, 1]:.{digits}g}"
+            rows.append((shown_name(name), meaning, "", *values))
+    return pd.DataFrame(rows, columns=["quantity", "meaning", "value", *COORDINATE_LABELS]).set_index("quantity")
 
 
 def inspect_run(lane: Lane, value_and_grad: ValueAndGrad, start: tuple[float, float], steps: int) -> Inspection:

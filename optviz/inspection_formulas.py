@@ -79,10 +79,19 @@ def placeholders(template: str) -> list[str]:
     return [name for _, name in PLACEHOLDER.findall(template)]
 
 
+_SUBSCRIPTS = str.maketrans("0123456789-+k", "₀₁₂₃₄₅₆₇₈₉₋₊ₖ")
+
+
+def theta(step: int | str) -> str:
+    """The parameter after ``step`` updates in plain text, the step as a subscript: ``theta(10)`` -> ``θ₁₀``,
+    ``theta("k-1")`` -> ``θₖ₋₁`` (the map's axes are x and y, so the parameter is never called x)."""
+    return "θ" + str(step).translate(_SUBSCRIPTS)
+
+
 # -- the rules, per optimizer ------------------------------------------------------------------
 
-_RAW = FormulaLine(r"g_t = \nabla f(x_{t-1})", r"g_t = [[=g]]")
-_RAW_CLIPPED = FormulaLine(r"g^{\text{raw}} = \nabla f(x_{t-1})", r"g^{\text{raw}} = [[=g_raw]]")
+_RAW = FormulaLine(r"g_t = \nabla f(\theta_{t-1})", r"g_t = [[=g]]")
+_RAW_CLIPPED = FormulaLine(r"g^{\text{raw}} = \nabla f(\theta_{t-1})", r"g^{\text{raw}} = [[=g_raw]]")
 _CLIPNORM_FACTOR = FormulaLine(
     r"s = \begin{cases} \text{clipnorm} / \lVert g^{\text{raw}} \rVert & \text{if } "
     r"\lVert g^{\text{raw}} \rVert \ge \text{clipnorm} \\ 1 & \text{otherwise} \end{cases}",
@@ -165,17 +174,17 @@ def _sgd(hyper: dict[str, Any]) -> list[FormulaLine]:
     )
     if hyper.get("nesterov"):
         step = FormulaLine(
-            r"x_t = x_{t-1} + \text{momentum} \cdot v_t - \eta\, g_t \quad \text{(Keras' Nesterov form)}",
-            r"x_t = [[=x_prev]] + [[momentum]] \times [[v]] - [[lr_eff]] \times [[g]] = [[=x]]",
+            r"\theta_t = \theta_{t-1} + \text{momentum} \cdot v_t - \eta\, g_t \quad \text{(Keras' Nesterov form)}",
+            r"\theta_t = [[=x_prev]] + [[momentum]] \times [[v]] - [[lr_eff]] \times [[g]] = [[=x]]",
         )
     else:
-        step = FormulaLine(r"x_t = x_{t-1} + v_t", r"x_t = [[=x_prev]] + [[v]] = [[=x]]")
+        step = FormulaLine(r"\theta_t = \theta_{t-1} + v_t", r"\theta_t = [[=x_prev]] + [[v]] = [[=x]]")
     return [velocity, step]
 
 
 _DIVIDE_BY_ROOT_A = FormulaLine(
-    r"x_t = x_{t-1} - \eta\, \frac{g_t}{\sqrt{a_t} + \epsilon}",
-    r"x_t = [[=x_prev]] - [[lr_eff]] \times \frac{[[=g]]}{\sqrt{[[a]]} + [[epsilon]]} = [[=x]]",
+    r"\theta_t = \theta_{t-1} - \eta\, \frac{g_t}{\sqrt{a_t} + \epsilon}",
+    r"\theta_t = [[=x_prev]] - [[lr_eff]] \times \frac{[[=g]]}{\sqrt{[[a]]} + [[epsilon]]} = [[=x]]",
 )
 
 
@@ -195,7 +204,9 @@ def _adadelta(hyper: dict[str, Any]) -> list[FormulaLine]:
             r"u_t = g_t\, \frac{\sqrt{d_{t-1} + \epsilon}}{\sqrt{a_t + \epsilon}}",
             r"u_t = [[g]] \times \frac{\sqrt{[[d_prev]] + [[epsilon]]}}{\sqrt{[[a]] + [[epsilon]]}} = [[=u]]",
         ),
-        FormulaLine(r"x_t = x_{t-1} - \eta\, u_t", r"x_t = [[=x_prev]] - [[lr_eff]] \times [[u]] = [[=x]]"),
+        FormulaLine(
+            r"\theta_t = \theta_{t-1} - \eta\, u_t", r"\theta_t = [[=x_prev]] - [[lr_eff]] \times [[u]] = [[=x]]"
+        ),
         _moving_average("d", "rho", r"\rho", squared=True, of="u"),
     ]
 
@@ -217,15 +228,15 @@ def _adam(hyper: dict[str, Any]) -> list[FormulaLine]:
                 r"\hat v_t = \max(\hat v_{t-1},\ v_t)", r"\hat v_t = \max([[=vhat_prev]],\ [[=v]]) = [[=vhat]]"
             ),
             FormulaLine(
-                r"x_t = x_{t-1} - \eta_t\, \frac{m_t}{\sqrt{\hat v_t} + \epsilon}",
-                r"x_t = [[=x_prev]] - [[lr_t]] \times \frac{[[=m]]}{\sqrt{[[vhat]]} + [[epsilon]]} = [[=x]]",
+                r"\theta_t = \theta_{t-1} - \eta_t\, \frac{m_t}{\sqrt{\hat v_t} + \epsilon}",
+                r"\theta_t = [[=x_prev]] - [[lr_t]] \times \frac{[[=m]]}{\sqrt{[[vhat]]} + [[epsilon]]} = [[=x]]",
             ),
         ]
     else:
         lines.append(
             FormulaLine(
-                r"x_t = x_{t-1} - \eta_t\, \frac{m_t}{\sqrt{v_t} + \epsilon}",
-                r"x_t = [[=x_prev]] - [[lr_t]] \times \frac{[[=m]]}{\sqrt{[[v]]} + [[epsilon]]} = [[=x]]",
+                r"\theta_t = \theta_{t-1} - \eta_t\, \frac{m_t}{\sqrt{v_t} + \epsilon}",
+                r"\theta_t = [[=x_prev]] - [[lr_t]] \times \frac{[[=m]]}{\sqrt{[[v]]} + [[epsilon]]} = [[=x]]",
             )
         )
     return lines
@@ -244,8 +255,8 @@ def _adamax(hyper: dict[str, Any]) -> list[FormulaLine]:
             r"u_t = \max([[beta_2]] \times [[u_prev]],\ |[[=g]]|) = [[=u]]",
         ),
         FormulaLine(
-            r"x_t = x_{t-1} - \eta_t\, \frac{m_t}{u_t + \epsilon}",
-            r"x_t = [[=x_prev]] - [[lr_t]] \times \frac{[[=m]]}{[[u]] + [[epsilon]]} = [[=x]]",
+            r"\theta_t = \theta_{t-1} - \eta_t\, \frac{m_t}{u_t + \epsilon}",
+            r"\theta_t = [[=x_prev]] - [[lr_t]] \times \frac{[[=m]]}{[[u]] + [[epsilon]]} = [[=x]]",
         ),
     ]
 
@@ -286,8 +297,8 @@ def _nadam(hyper: dict[str, Any]) -> list[FormulaLine]:
             r"\bar m_t = (1 - [[mu_t]]) \times [[g_prime]] + [[mu_next]] \times [[m_prime]] = [[=m_bar]]",
         ),
         FormulaLine(
-            r"x_t = x_{t-1} - \text{lr}\, \frac{\bar m_t}{\sqrt{v'_t} + \epsilon} \quad \text{(no lr decay)}",
-            r"x_t = [[=x_prev]] - [[lr]] \times \frac{[[=m_bar]]}{\sqrt{[[v_prime]]} + [[epsilon]]} = [[=x]]",
+            r"\theta_t = \theta_{t-1} - \text{lr}\, \frac{\bar m_t}{\sqrt{v'_t} + \epsilon} \quad \text{(no lr decay)}",
+            r"\theta_t = [[=x_prev]] - [[lr]] \times \frac{[[=m_bar]]}{\sqrt{[[v_prime]]} + [[epsilon]]} = [[=x]]",
         ),
     ]
 
@@ -317,7 +328,7 @@ _MULTIPLIERS: dict[str, tuple[str, str]] = {
     "nadam": (r"\frac{\text{lr}}{\sqrt{v'_t} + \epsilon}", r"\frac{[[=lr]]}{\sqrt{[[v_prime]]} + [[epsilon]]}"),
 }
 _EFFECTIVE = FormulaLine(
-    r"\text{effective step size} = \lvert \Delta x \rvert \,/\, \lvert g_t \rvert"
+    r"\text{effective step size} = \lvert \Delta\theta \rvert \,/\, \lvert g_t \rvert"
     r" \quad \text{(how far per unit of gradient)}",
     r"\text{effective step size} = \lvert [[=update]] \rvert \,/\, \lvert [[=g]] \rvert = [[=effective_lr]]",
 )

@@ -40,6 +40,7 @@ from .callbacks import LearningRateScheduler, LrCallbacks, lr_variable
 from .datasets import Dataset
 from .lanes import Lane, batch_key, batched_callbacks, batched_optimizer
 from .optimizers import Optimizer
+from .retunes import Retune, retune_text
 
 #: History columns, one row per lane per evaluation (a classification session).
 HISTORY_COLUMNS = ("step", "epoch", "lane", "train_loss", "train_accuracy", "test_loss", "test_accuracy")
@@ -219,6 +220,7 @@ class TrainingSession:
         self._diverged = np.zeros(0, dtype=np.int64)  # per storage row: step it diverged at, -1 = fine
         self.weights: list[np.ndarray] = [w[:0] for w in self.initial_weights]
         self._groups: list[_Group] = []
+        self._retunes: list[tuple[int, int, Lane, Lane]] = []  # (step, lane id, lane before, lane after)
         self.configure(lanes, keys)
 
     # -- lanes --------------------------------------------------------------------------------------
@@ -252,6 +254,7 @@ class TrainingSession:
             else:
                 lane_weights = [w[row : row + 1].copy() for w in self.weights]
                 old_lane = self.lanes[self.keys.index(key)]
+                self._note_retune(self._ids[self.keys.index(key)], old_lane, lane)
                 state = old_states[row] if _state_carries_over(old_lane, lane) else None
                 mark = int(self._diverged[row])
                 epoch_losses[-1] = (float(self._loss_sum[row]), int(self._loss_count[row]))
@@ -268,6 +271,27 @@ class TrainingSession:
             self._record(only=[self.keys.index(k) for k in new_keys])
         elif not self._history_rows:
             self._record()
+
+    def _note_retune(self, lane_id: int, old: Lane, new: Lane) -> None:
+        """Remember that lane ``lane_id`` changed from ``old`` to ``new`` at this step (not before training starts;
+        several changes at one step are one retune, dropped if it ends where it began)."""
+        if old == new or self.step == 0:
+            return
+        last = next((i for i in range(len(self._retunes) - 1, -1, -1) if self._retunes[i][1] == lane_id), None)
+        if last is not None and self._retunes[last][0] == self.step:
+            old = self._retunes.pop(last)[2]
+        if old != new:
+            self._retunes.append((self.step, lane_id, old, new))
+
+    def retunes(self) -> list[Retune]:
+        """Every retune of the current lanes during training, in order: the step, its epoch, the lane's position and
+        what changed (``lr 0.01 → 0.003``)."""
+        position = {lane_id: index for index, lane_id in enumerate(self._ids)}
+        return [
+            Retune(step, step / self.steps_per_epoch, position[lane_id], retune_text(old, new))
+            for step, lane_id, old, new in self._retunes
+            if lane_id in position
+        ]
 
     def _states_by_row(self) -> dict[int, Any]:
         states = {}

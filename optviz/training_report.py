@@ -8,6 +8,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .figures.live_maps import decision_maps_svg_html, points_markup
@@ -67,12 +68,22 @@ def divergence_messages(session: TrainingSession) -> list[str]:
 
 
 def history_csv(session: TrainingSession) -> bytes:
-    """The whole history, one row per lane per evaluation: step, epoch, lane (from 1), optimizer, the metrics."""
+    """The whole history, one row per lane per evaluation: step, epoch, lane (from 1), optimizer, the metrics; after a
+    retune during training also ``retuned``: what changed (``lr 0.01 → 0.003``) on the lane's last row before it."""
     history = session.history()
     labels = [lane.label() for lane in session.lanes]
     frame = pd.DataFrame({name: history[name] for name in session.columns})
     frame["lane"] = frame["lane"] + 1
     frame.insert(3, "optimizer", [labels[i] for i in history["lane"]])
+    retunes = session.retunes()
+    if retunes:
+        frame["retuned"] = ""
+    for retune in retunes:
+        rows = np.flatnonzero((history["lane"] == retune.lane) & (history["step"] <= retune.step))
+        if rows.size:
+            row = rows[-1]
+            joined = "; ".join(filter(None, [frame.at[row, "retuned"], retune.change]))
+            frame.at[row, "retuned"] = joined
     return frame.to_csv(index=False).encode()
 
 

@@ -210,7 +210,9 @@ def inspector() -> None:
             step_view(deck, step, key=KEY + "steps_view", on_step=take_step, on_pick=pick_start_in_view)
         st.caption("Click anywhere on the map to start the run from there.")
         st.markdown(READING_GUIDE[shown.optimizer])
-        st.toggle("Zoom on this step", key=KEY + "zoom", help="Frame the map around x_{k-1} and x_k.")
+        st.toggle(
+            "Zoom on this step", key=KEY + "zoom", help="Frame the map around θ_{k-1} and θ_k."
+        )
         st.caption(
             "Arrows start at the current point. Gradient-like arrows point downhill (−g, −m) and share one scale; "
             "the update (and SGD's velocity) is drawn at true size or magnified; the legend gives true lengths."

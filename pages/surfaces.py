@@ -37,7 +37,7 @@ from optviz.scenarios import SCENARIOS
 from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec
 from optviz.surfaces import Surface
-from pages.components.explorer_views import show_divergence, show_exports
+from pages.components.explorer_views import show_divergence, show_exports, show_poles
 from pages.components.lane_list import lanes_panel
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
 from pages.components.path_view import load_plotly, path_view, picked_point
@@ -176,6 +176,7 @@ def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[Pat
     if note:
         st.caption(note)
     show_divergence(labels, trajectories)
+    show_poles(surface, labels, trajectories)
     if any(lane.plan is not None for lane in state.lanes):  # the lr plans at work, under the loss
         st.plotly_chart(lr_figure(paths), key=KEY + "lr_chart")
     return paths, trajectories

@@ -305,3 +305,25 @@ def test_the_server_process_never_imports_sympy():
     answer = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120)
     value, imported = answer.stdout.split()
     assert abs(float(value) - (np.sin(1.0) * 4 + 0.25)) < 1e-12 and imported == "False", answer.stderr
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("x**", "the formula ends with '**' (character 2): something must follow it, e.g. x**2"),
+        ("(x+", "the formula ends with '+' (character 3): something must follow it; and the '(' at character 1 is"),
+        ("x y", "'x' and 'y' stand side by side at character 3: put an operator between, e.g. x*y"),
+        ("sin(", "the '(' at character 4 ends the formula: put what it encloses and a ')' after it, e.g. sin(x)"),
+        ("2x + y", "'2' and 'x' stand side by side at character 2"),
+        ("sin(x", "the '(' at character 4 is never closed: add a ')'"),
+        ("x**2 + y)", "the ')' at character 9 has no '(' before it"),
+        ("x +* y", "'*' at character 4 cannot follow '+'"),
+        ("x = 1", "'=' (character 3) is not allowed"),
+        ("x + () +", "the brackets at character 5 are empty"),
+    ],
+)
+def test_a_formula_python_cannot_read_is_explained_with_a_real_position(text, message):
+    with pytest.raises(ExpressionError) as caught:
+        custom_surface(text)
+    assert str(caught.value).startswith("not a formula: " + message)
+    assert "?" not in str(caught.value) and "invalid syntax" not in str(caught.value)

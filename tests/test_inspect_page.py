@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optviz.explain import KERAS_NOTES, PAPER_RULES
-from optviz.inspection_formulas import format_number
+from optviz.inspection_formulas import format_number, theta
 from optviz.lanes import parse_lane
 from optviz.surfaces import get_surface, rotated_quadratic
 
@@ -113,7 +113,7 @@ def test_page_runs_for_every_optimizer_and_shows_the_core_numbers(name):
     markdown = " ".join(element.value for element in at.markdown)
     assert KERAS_NOTES[name][0] in markdown and PAPER_RULES[name][0] in markdown  # where Keras differs
     step_numbers, all_steps = (element.value for element in at.dataframe)
-    assert step_numbers.loc["x", "x"] == f"{expected[k][0]:.6g}" and step_numbers.loc["t", "value"] == str(k)
+    assert step_numbers.loc["θ", "coordinate x"] == f"{expected[k][0]:.6g}" and step_numbers.loc["t", "value"] == str(k)
     assert all_steps.shape[0] == 20  # the state table over all steps: one row per step
 
 
@@ -139,12 +139,12 @@ def test_every_step_is_in_the_browser_once_and_zoom_steps_on_the_server():
     content = deck(at)
     assert (content["first"], content["last"]) == (1, 30) and len(content["steps"]) == 30
     expected = core_positions("adam:lr=0.05", 30)
-    for step in range(1, 31):  # every step's arrows leave from x_{k-1} and its numbers are the core's
+    for step in range(1, 31):  # every step's arrows leave from θ_{k-1} and its numbers are the core's
         entry = content["steps"][str(step)]
         (update,) = [a for a in entry["arrows"] if a["kind"] == "update"]
         np.testing.assert_allclose([update["x"][0], update["y"][0]], expected[step - 1])
         np.testing.assert_allclose(entry["here"], expected[step - 1])
-        assert entry["title"] == f"Step {step}: from x_{step - 1} to x_{step}"
+        assert entry["title"] == f"Step {step}: from {theta(step - 1)} to {theta(step)}"
     np.testing.assert_allclose(np.column_stack([content["path"]["x"], content["path"]["y"]]), expected)
     before = _component(at, "optviz.asset").SerializeToString()
     set_step(at, 9)  # a step reported by the browser: the steps are not sent again (the same element)
@@ -277,7 +277,7 @@ def test_stepping_through_the_fork_shows_the_forks_numbers():
     latex = " ".join(element.value for element in at.latex)
     assert f"= {format_number(position[0][0])}" in latex and "0.5 \\times" in latex
     step_numbers = at.dataframe[0].value
-    assert step_numbers.loc["m", "y"] == f"{state.first_moments[0][0, 1]:.6g}"
+    assert step_numbers.loc["m", "coordinate y"] == f"{state.first_moments[0][0, 1]:.6g}"
     assert at.query_params["view"] in ("fork", ["fork"])
     set_step(at, shown_step(at) - 1)
     set_step(at, shown_step(at) - 1)

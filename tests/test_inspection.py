@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import io
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from optviz import runner
-from optviz.explain import QUANTITY_HELP
-from optviz.figures.inspection import step_arrows, view_window
-from optviz.inspection import STATE_SLOTS, fork, inspect_run, step_table
-from optviz.inspection_formulas import DIGITS, fill, format_number, formula_lines, placeholders, step_formulas
+from optviz.explain import PAPER_RULES, QUANTITY_HELP
+from optviz.figures.inspection import step_arrows, step_figure, view_window
+from optviz.figures.inspection_deck import step_deck
+from optviz.inspection import STATE_SLOTS, fork, inspect_run, shown_name, step_table
+from optviz.inspection_formulas import (
+    DIGITS,
+    fill,
+    format_number,
+    formula_lines,
+    placeholders,
+    step_formulas,
+    theta,
+)
 from optviz.lanes import parse_lane
 from optviz.surfaces import get_surface
 
@@ -180,7 +190,7 @@ def test_formula_templates_only_use_recorded_quantities(lane_text):
     assert set(inspection.quantities) <= set(QUANTITY_HELP)  # every column of the table is explained
     available = inspection.values(2, 0)
     lines = formula_lines(inspection.optimizer, inspection.hyperparameters)
-    assert any(line.numeric.startswith("x_t") for line in lines)
+    assert any(line.numeric.startswith(r"\theta_t") for line in lines)
     assert lines[-1].numeric.startswith(r"\text{effective step size}")
     for line in lines:
         assert set(placeholders(line.numeric)) <= set(available), line.numeric
@@ -262,7 +272,7 @@ def test_table_and_csv_have_one_row_per_step():
     inspection = inspect_run(parse_lane("nadam:clipnorm=50"), ROSENBROCK.value_and_grad, ROSENBROCK.start, 40)
     table = inspection.table()
     assert list(table.index) == list(range(1, 41))
-    assert {"m[x]", "m[y]", "schedule", "mu_t", "clip_factor", "x[x]", "g_raw[y]"} <= set(table.columns)
+    assert {"m[x]", "m[y]", "schedule", "mu_t", "clip_factor", "θ[x]", "θ_prev[y]", "g_raw[y]"} <= set(table.columns)
     back = pd.read_csv(io.StringIO(table.to_csv()))
     assert len(back) == 40 and back["step"].tolist() == list(range(1, 41))
     assert back["m[y]"].iloc[-1] == pytest.approx(inspection.states[-1].first_moments[0][0, 1])
@@ -300,10 +310,11 @@ def test_numbers_are_written_for_latex():
 def test_step_table_lists_every_number_of_the_step():
     inspection = inspect_run(parse_lane("adamax:lr=0.05"), ROSENBROCK.value_and_grad, ROSENBROCK.start, 10)
     table = step_table(inspection, 4)
-    assert set(table.index) == set(inspection.quantities)
+    assert set(table.index) == {shown_name(name) for name in inspection.quantities}
     assert list(table.index[:4]) == ["m_prev", "m", "u_prev", "u"]  # the optimizer's own state comes first
-    assert table.loc["u", "y"] == f"{inspection.states[4].infinity_norms[0][0, 1]:.6g}"
-    assert table.loc["lr_t", "value"] == f"{inspection.quantities['lr_t'][3]:.6g}" and table.loc["lr_t", "x"] == ""
+    assert table.loc["u", "coordinate y"] == f"{inspection.states[4].infinity_norms[0][0, 1]:.6g}"
+    assert table.loc["lr_t", "value"] == f"{inspection.quantities['lr_t'][3]:.6g}"
+    assert table.loc["lr_t", "coordinate x"] == ""
     assert "running max" in table.loc["u", "meaning"]
 
 
@@ -403,3 +414,45 @@ def test_walk_starts_the_callbacks_at_initial_epoch():
         )
     ]
     assert lrs[:3] == [0.001, 0.0005, 0.0005]  # epochs 7, 8, 9
+
+
+#: The parameter written as x (x_t, x_{t-1}, Δx, x_9): ambiguous next to the map's x and y axes.
+PARAMETER_AS_X = re.compile(r"(?<![\w\\])x_(\{|t\b|\d|k)|Δx|\\Delta x")
+
+
+@pytest.mark.parametrize("lane_text", [*LANES, "sgd:lr=0.0005,momentum=0.9", "adam:clipnorm=1,clipvalue=0.5"])
+def test_the_parameter_is_theta_everywhere_the_inspector_writes_it(lane_text):
+    inspection = inspect_run(parse_lane(lane_text), ROSENBROCK.value_and_grad, ROSENBROCK.start, 12)
+    formulas = step_formulas(inspection, 10)
+    written = [line.symbolic for line in formula_lines(inspection.optimizer, inspection.hyperparameters)]
+    written += [text for pair in formulas.scalar for text in pair]
+    written += [text for lines in formulas.coordinates for pair in lines for text in pair]
+    written += PAPER_RULES[inspection.optimizer][1] + [symbol for symbol, _ in QUANTITY_HELP.values()]
+    written += [meaning for _, meaning in QUANTITY_HELP.values()]
+    figure = step_figure(ROSENBROCK, inspection, 10)
+    written += [figure.layout.title.text, *(trace.name or "" for trace in figure.data)]
+    entry = step_deck(ROSENBROCK, inspection)["steps"]["10"]
+    written += [entry["title"], *(name for name, _ in entry["rows"]), *(a["name"] for a in entry["arrows"])]
+    offenders = [text for text in written if PARAMETER_AS_X.search(text)]
+    assert offenders == []
+    assert any(text.startswith(r"\theta_t = ") for text in written)  # the rule moves θ
+    assert figure.layout.title.text == entry["title"] == f"Step 10: from {theta(9)} to {theta(10)}" == (
+        "Step 10: from θ₉ to θ₁₀"
+    )
+    assert "path to θ₉" in [trace.name for trace in figure.data]
+    table = step_table(inspection, 10)
+    assert list(table.columns) == ["meaning", "value", "coordinate x", "coordinate y"]
+    assert {"θ", "θ_prev"} <= set(table.index) and not {"x", "x_prev"} & set(table.index)
+    assert table.loc["θ", "coordinate y"] == f"{inspection.positions[10, 1]:.6g}"
+    assert {"θ[x]", "θ[y]", "θ_prev[x]"} <= set(inspection.table().columns)
+
+
+def test_the_fork_and_step_labels_sit_on_opposite_sides_of_their_lines():
+    from optviz.figures.inspection import loss_figure
+
+    inspection = inspect_run(parse_lane("adam:lr=0.05"), ROSENBROCK.value_and_grad, ROSENBROCK.start, 30)
+    forked, _ = fork(inspection, ROSENBROCK.value_and_grad, 10, parse_lane("adam:lr=0.01"))
+    for step in (10, 11):  # the same step, and the next: the labels would overlap if both sat right of their line
+        labels = {a.text: a for a in loss_figure(inspection, step, forked).layout.annotations}
+        assert labels["fork"].x == 10 and labels[f"step {step}"].x == step
+        assert (labels["fork"].xanchor, labels[f"step {step}"].xanchor) == ("right", "left")

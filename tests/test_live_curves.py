@@ -67,3 +67,34 @@ def test_long_runs_are_thinned_and_labels_are_escaped_in_the_picture():
     markup = inline_svg(svg, "Loss <and> accuracy")
     assert markup.startswith("<svg role='img' aria-label='Loss &lt;and&gt; accuracy' style='width:100%")
     assert markup.endswith(svg.removeprefix("<svg ")) and markup.count("<svg") == 1
+
+
+def test_a_retuned_lane_gets_a_dashed_line_in_its_colour_labelled_with_the_change_in_both_views():
+    from optviz.figures.training import curves_figure
+    from optviz.retunes import Retune
+
+    marks = [Retune(20, 2.0, 1, "lr 0.01 → 0.003"), Retune(35, 3.5, 0, "momentum 0 → 0.9")]
+    data = history(2, 50)
+    svg = curves_svg(data, ["Adam", "SGD"], ["#111111", "#222222"], [None, None], retunes=marks)
+    groups = re.findall(r"<g data-retune='([^']*)'><title>[^<]*</title><line x1='([\d.]+)'[^>]*stroke='(#\d+)'", svg)
+    assert [(text, colour) for text, _, colour in groups] == [
+        ("2: lr 0.01 → 0.003", "#222222"),
+        ("1: momentum 0 → 0.9", "#111111"),
+    ] * 2  # in the loss and the score panel
+    assert svg.count(">2: lr 0.01 → 0.003</text>") == 1  # written once, in the loss panel
+    first, second = float(groups[0][1]), float(groups[1][1])
+    assert second > first  # step 35 right of step 20
+    figure = curves_figure(data, ["Adam", "SGD"], ["#111111", "#222222"], [None, None], retunes=marks)
+    diamonds = [t for t in figure.data if t.meta == "retune"]
+    assert len(diamonds) == 4 and {t.x[0] for t in diamonds} == {20, 35}
+    on_curve = next(t for t in diamonds if t.x[0] == 20 and t.yaxis == "y")
+    assert on_curve.y[0] == pytest.approx(data["train_loss"][(data["lane"] == 1) & (data["step"] == 20)][0])
+    assert "retuned at step 20: lr 0.01 → 0.003" in on_curve.hovertemplate and on_curve.marker.color == "#222222"
+    lines = [s for s in figure.layout.shapes if s.line.dash == "dash"]
+    assert sorted((s.x0, s.xref) for s in lines) == [(20, "x"), (20, "x2"), (35, "x"), (35, "x2")]
+    assert [a.text for a in figure.layout.annotations] == ["2: lr 0.01 → 0.003", "1: momentum 0 → 0.9"]
+    assert [a.x for a in figure.layout.annotations] == [20, 35] and figure.layout.annotations[0].xref == "x"
+    by_epoch = curves_figure(
+        {**data, "epoch": data["step"] / 10}, ["Adam", "SGD"], ["#111111", "#222222"], [None, None], "epoch", marks
+    )
+    assert sorted({s.x0 for s in by_epoch.layout.shapes}) == [2.0, 3.5]

@@ -280,3 +280,29 @@ def test_a_diverged_lane_has_no_final_loss_and_no_distance():
     assert int(table["diverged at step"].iloc[0]) == 4
     assert np.isnan(table["final loss"].iloc[0]) and np.isnan(table["distance to minimum"].iloc[0])
     assert np.isfinite(table["final loss"].iloc[1]) and pd.isna(table["diverged at step"].iloc[1])
+
+
+@pytest.mark.parametrize("steps", [1, 7, 123, 300, 600, 1999])
+def test_the_exports_step_slider_is_labelled_with_round_steps_and_the_last(steps):
+    from optviz.figures.surfaces import MAX_FRAMES, PathSet, explorer_figure, frame_steps, slider_ticks
+    from optviz.optimizers import Adam
+    from optviz.runner import run
+
+    surface = get_surface("rosenbrock")
+    trajectory = run(Adam(lr=0.01), surface.value_and_grad, np.array([surface.start]), steps)
+    figure = explorer_figure(surface, [PathSet("Adam", "#E69F00", trajectory)], surface.start).to_dict()
+    slider = figure["layout"]["sliders"][0]
+    frames = [int(step["label"]) for step in slider["steps"]]
+    ticks = slider_ticks(steps)
+    assert ticks[0] == 0 and ticks[-1] == steps and set(ticks) <= set(frames)  # the last step among them
+    assert len(frames) == len(frame_steps(steps)) <= MAX_FRAMES  # labelled steps replace frames, never add any
+    spacing = np.diff(ticks)
+    assert np.all(spacing[:-1] == spacing[0]) and spacing[-1] >= spacing[0] / 2  # round, evenly spaced
+    assert slider["font"]["color"] == "rgba(0,0,0,0)"  # plotly's every-n-th-frame labels are hidden
+    labels = [a for a in figure["layout"]["annotations"] if a.get("yshift")]
+    assert [a["text"] for a in labels] == [str(t) for t in ticks]
+    # each label sits under its frame's tick: plotly.js spreads the ticks evenly over the slider, 10 px in at the ends
+    for label, tick in zip(labels, ticks, strict=True):
+        share = frames.index(tick) / max(len(frames) - 1, 1)
+        assert label["x"] == pytest.approx(slider["x"] + slider["len"] * share)
+        assert label["xshift"] == pytest.approx(10 - 20 * share)

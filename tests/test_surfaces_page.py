@@ -488,3 +488,15 @@ def test_a_lanes_plan_survives_a_visit_to_another_page():
     assert not at.exception and not at.warning
     assert at.query_params["o"][0] == "sgd:lr=0.002,momentum=0.9,schedule=step,every=50,drop=0.25"
     assert at.query_params["o"][1] == PLANNED["o"][1]
+
+
+def test_a_pole_clips_the_maps_colours_and_a_lane_crossing_it_gets_a_note():
+    at = _page({"surface": "custom", "f": "1/x", "start": "-1.2,1.2", "steps": "100", "o": ["adam:lr=0.05"]})
+    assert not at.exception
+    assert any(c.value.startswith("Colours show f between") for c in at.caption)
+    notes = [w.value for w in at.warning if "jumped across a pole" in w.value]
+    assert len(notes) == 1
+    assert notes[0].startswith("Lane 1 (Adam lr=0.05) jumped across a pole of f between steps 23 and 24")
+    at = _page({**SHARED, "o": ["sgd:lr=1"], "steps": "100"})  # a divergence is no pole, nor is Rosenbrock's wall
+    assert not any("jumped across" in w.value for w in at.warning)
+    assert not any(c.value.startswith("Colours show f") for c in at.caption)

@@ -270,3 +270,20 @@ def test_a_scheduled_lane_trains_shows_the_lr_chart_and_exports_its_callbacks():
     code = "\n".join(c.value for c in at.code)
     assert "keras.callbacks.LearningRateScheduler(schedule)" in code and "callbacks=callbacks" in code
     assert "def schedule(epoch, lr):" in code
+
+
+def test_a_lane_retuned_mid_run_gets_a_mark_on_its_curves_and_in_the_csv():
+    from optviz.training_report import history_csv
+
+    at = page(**MOONS, o=["adam", "sgd:lr=0.1"])
+    press(at, "step", 2)
+    at.select_slider(key="train.lanes.0.adam.lr").set_value(0.01).run()
+    press(at, "step")
+    curves = json.loads(at.get("plotly_chart")[0].proto.spec)
+    marks = [t for t in curves["data"] if t.get("meta") == "retune"]
+    assert len(marks) == 2 and {t["x"][0] for t in marks} == {20}  # the loss and the accuracy panel
+    assert "retuned at step 20: lr 0.001 → 0.01" in marks[0]["hovertemplate"]
+    assert [s["x0"] for s in curves["layout"]["shapes"] if s["line"].get("dash") == "dash"] == [20, 20]
+    rows = history_csv(at.session_state["train.session"]).decode().splitlines()
+    marked = [row for row in rows if "lr 0.001 → 0.01" in row]
+    assert len(marked) == 1 and marked[0].startswith("20,") and rows[0].endswith(",retuned")

@@ -427,3 +427,30 @@ def test_regression_maps_colour_the_predicted_values_and_the_targets():
     # the plane's target grows with x + y: the top-right corner is orange-ish, the bottom-left blue-ish
     top_right, bottom_left = image[2, -3], image[-3, 2]
     assert top_right[0] > top_right[2] and bottom_left[2] > bottom_left[0]
+
+
+def test_a_retune_during_training_is_kept_with_its_step_and_what_changed():
+    from optviz.retunes import retune_text
+
+    training = session(["adam:lr=0.01", "sgd:lr=0.1"], keys=["a", "b"])
+    training.configure([parse_lane("adam:lr=0.003"), parse_lane("sgd:lr=0.1")], ["a", "b"])  # before step 1: none
+    assert training.retunes() == []
+    training.advance(20)
+    training.configure([parse_lane("adam:lr=0.01"), parse_lane("sgd:lr=0.1")], ["a", "b"])
+    training.configure([parse_lane("adam:lr=0.02"), parse_lane("sgd:lr=0.1")], ["a", "b"])  # one retune at step 20
+    training.advance(10)
+    training.configure([parse_lane("adam:lr=0.02"), parse_lane("sgd:lr=0.1,momentum=0.9")], ["a", "b"])
+    marks = training.retunes()
+    assert [(m.step, m.lane, m.change) for m in marks] == [(20, 0, "lr 0.003 → 0.02"), (30, 1, "momentum 0 → 0.9")]
+    assert marks[0].epoch == 20 / training.steps_per_epoch
+    assert marks[1].label() == "lane 2 retuned at step 30: momentum 0 → 0.9"
+    training.configure([parse_lane("sgd:lr=0.1,momentum=0.9")], ["b"])  # a removed lane's marks go; positions follow
+    assert [(m.step, m.lane) for m in training.retunes()] == [(30, 0)]
+    # changing back within the same step is no retune at all
+    training.configure([parse_lane("sgd:lr=0.1")], ["b"])
+    assert training.retunes() == []
+    assert retune_text(parse_lane("sgd:lr=0.1"), parse_lane("adam:lr=0.001")) == "SGD lr=0.1 → Adam lr=0.001"
+    assert retune_text(parse_lane("adam"), parse_lane("adam:amsgrad=1,clipnorm=1")) == (
+        "amsgrad off → on, clipnorm none → 1"
+    )
+    assert retune_text(parse_lane("adam:lr=0.0100001"), parse_lane("adam:lr=0.01")) == "lr 0.0100001 → 0.01"

@@ -1,9 +1,9 @@
 """Figures for the step inspector: the step-k arrows on the surface, losses, step sizes over time.
 
-Arrows start at the current point ``x_{k-1}``. Gradient-like arrows (raw and clipped gradient, Adam's
-first moment) are drawn negated, pointing downhill, and share one scale; displacement arrows (the
-update, SGD's velocity) share another that is never smaller than the true size. The legend gives the
-true lengths.
+Arrows start at the current point ``θ_{k-1}`` (the parameter θ; the map's axes are its coordinates x and y).
+Gradient-like arrows (raw and clipped gradient, Adam's first moment) are drawn negated, pointing downhill, and
+share one scale; displacement arrows (the update, SGD's velocity) share another that is never smaller than the
+true size. The legend gives the true lengths.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..inspection import Inspection
+from ..inspection_formulas import theta
 from ..surfaces import Surface
 from .surface_layers import contour, minima_trace, surface_grid
 
@@ -57,6 +58,11 @@ class Arrow:
 Window = tuple[tuple[float, float], tuple[float, float]]
 
 
+def step_title(step: int) -> str:
+    """The map's title at step ``step``: ``Step 10: from θ₉ to θ₁₀``."""
+    return f"Step {step}: from {theta(step - 1)} to {theta(step)}"
+
+
 def step_arrows(inspection: Inspection, step: int, window: Window) -> list[Arrow]:
     """The arrows of step ``step`` for a view ``window`` ((x0, x1), (y0, y1)): raw gradient, clipped gradient
     (when it differs), momentum (if the optimizer keeps one) and the update."""
@@ -68,7 +74,7 @@ def step_arrows(inspection: Inspection, step: int, window: Window) -> list[Arrow
     gradient_like = [("gradient", "−g raw gradient (downhill)", raw)]
     if not np.array_equal(raw, clipped):
         gradient_like.append(("clipped", "−g after clipping", clipped))
-    displacement = [("update", "update Δx (the step taken)", pick("update"))]
+    displacement = [("update", "update Δθ (the step taken)", pick("update"))]
     momentum = inspection.momentum()
     if momentum is not None:
         name, units = momentum
@@ -77,7 +83,7 @@ def step_arrows(inspection: Inspection, step: int, window: Window) -> list[Arrow
         else:
             velocity = pick(name)
             if np.allclose(velocity, displacement[0][2], rtol=1e-9, atol=0):  # plain SGD: the step is the velocity
-                displacement[0] = ("update", "update Δx = velocity v", velocity)
+                displacement[0] = ("update", "update Δθ = velocity v", velocity)
             else:
                 displacement.append(("momentum", "v velocity (momentum)", velocity))
     arrows = []
@@ -181,7 +187,7 @@ def step_figure(
     if before is not None and len(before):
         figure.add_trace(path_trace(before, "original run before the fork", "#999999"))
     color = ORIGINAL_COLOR if before is None else FORK_COLOR
-    figure.add_trace(path_trace(inspection.positions[: i + 1], f"path to x_{step - 1}", color))
+    figure.add_trace(path_trace(inspection.positions[: i + 1], f"path to {theta(step - 1)}", color))
     if forked is not None and forked.steps:
         figure.add_trace(path_trace(forked.positions, f"fork from step {forked.first_step}", FORK_COLOR, dash="dash"))
     here, there = inspection.positions[i], inspection.positions[i + 1]
@@ -211,7 +217,7 @@ def step_figure(
             x=[here[0]],
             y=[here[1]],
             mode="markers",
-            name=f"x_{step - 1} (current point)",
+            name=f"{theta(step - 1)} (current point)",
             marker=dict(size=11, color=ORIGINAL_COLOR, line=dict(color="white", width=1.5)),
         )
     )
@@ -221,7 +227,7 @@ def step_figure(
                 x=[there[0]],
                 y=[there[1]],
                 mode="markers",
-                name=f"x_{step} (after the step)",
+                name=f"{theta(step)} (after the step)",
                 marker=dict(size=11, symbol="circle-open", color=ARROW_COLORS["update"], line=dict(width=2.5)),
             )
         )
@@ -234,7 +240,7 @@ def step_figure(
         xaxis=dict(range=list(window[0]), autorange=False, title="x", constrain="domain"),
         yaxis=dict(range=list(window[1]), autorange=False, title="y", scaleanchor="x" if zoom else None),
         legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, font=dict(size=12)),
-        title=dict(text=f"Step {step}: from x_{step - 1} to x_{step}", x=0.01, font=dict(size=15)),
+        title=dict(text=step_title(step), x=0.01, font=dict(size=15)),
         plot_bgcolor="white",
         clickmode="event+select",
         dragmode=False,
@@ -278,8 +284,12 @@ def fork_figure(surface: Surface, original: Inspection, forked: Inspection, heig
     return figure
 
 
-def _marker_line(figure: go.Figure, step: int, text: str, color: str = "#888888") -> None:
-    figure.add_vline(x=step, line=dict(color=color, dash="dot", width=1.5), annotation_text=text)
+def _marker_line(figure: go.Figure, step: int, text: str, color: str = "#888888", side: str = "right") -> None:
+    """A dotted vertical line at ``step`` labelled ``text`` on its ``side`` (the fork's label goes left of its line
+    and the step's right of its own, so the two never overlap, not even at the same step)."""
+    figure.add_vline(
+        x=step, line=dict(color=color, dash="dot", width=1.5), annotation_text=text, annotation_position=f"top {side}"
+    )
 
 
 def loss_figure(inspection: Inspection, step: int, forked: Inspection | None = None, height: int = 340) -> go.Figure:
@@ -290,7 +300,7 @@ def loss_figure(inspection: Inspection, step: int, forked: Inspection | None = N
     if forked is not None:
         fork_steps = np.arange(forked.first_step, forked.last_step + 1)
         figure.add_trace(_loss_trace(fork_steps, forked.losses, f"fork ({forked.lane.label()})", FORK_COLOR, "dash"))
-        _marker_line(figure, forked.first_step, "fork", FORK_COLOR)
+        _marker_line(figure, forked.first_step, "fork", FORK_COLOR, side="left")
     _marker_line(figure, step, f"step {step}")
     figure.update_layout(
         height=height,
@@ -313,14 +323,14 @@ def _loss_trace(steps: np.ndarray, losses: np.ndarray, name: str, color: str, da
 
 
 def step_size_figure(inspection: Inspection, step: int, coordinate_names=("x", "y"), height: int = 340) -> go.Figure:
-    """Effective step size per coordinate over time: ``|Δx_i| / |g_i|`` (solid) and the optimizer's own
+    """Effective step size per coordinate over time: ``|Δθ_i| / |g_i|`` (solid) and the optimizer's own
     multiplier (dotted), log scale."""
     figure = go.Figure()
     steps = np.arange(inspection.first_step + 1, inspection.last_step + 1)
     colors = ("#0072B2", "#D55E00")
     for c, name in enumerate(coordinate_names):
         for key, label, dash in (
-            ("effective_lr", f"|Δ{name}| / |g_{name}|", "solid"),
+            ("effective_lr", f"|Δθ_{name}| / |g_{name}|", "solid"),
             ("step_multiplier", f"multiplier on {name}", "dot"),
         ):
             series = inspection.quantities[key][:, c]

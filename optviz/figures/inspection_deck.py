@@ -1,7 +1,7 @@
 """Every recorded step of the step inspector as data, for a browser view that steps without asking the server.
 
 :func:`step_deck` lays out what :func:`optviz.figures.inspection.step_figure` draws for each step k (the path to
-``x_{k-1}``, the arrows of step k with their true lengths, ``x_{k-1}`` and ``x_k``) plus the headline numbers
+``θ_{k-1}``, the arrows of step k with their true lengths, ``θ_{k-1}`` and ``θ_k``) plus the headline numbers
 of the step (:func:`summary_rows`), once for all steps; the surface is a PNG image (its contour would be
 recomputed by plotly at every step). The browser swaps them as the person steps.
 """
@@ -11,8 +11,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..inspection import Inspection
+from ..inspection_formulas import theta
 from ..surfaces import Surface
-from .inspection import ARROW_COLORS, FORK_COLOR, ORIGINAL_COLOR, path_trace, step_arrows, view_window
+from .inspection import ARROW_COLORS, FORK_COLOR, ORIGINAL_COLOR, path_trace, step_arrows, step_title, view_window
 from .surfaces import plotly_json, surface_image
 
 
@@ -25,12 +26,12 @@ def summary_rows(inspection: Inspection, step: int) -> list[tuple[str, str]]:
     else:
         rate = ("η (lr after decay)", f"{values['lr_eff']:.5g}")
     return [
-        ("loss f(x_{k-1}) → f(x_k)", f"{values['loss_prev']:.5g} → {values['loss']:.5g}"),
+        (f"loss f({theta('k-1')}) → f({theta('k')})", f"{values['loss_prev']:.5g} → {values['loss']:.5g}"),
         ("raw gradient norm ‖g‖", f"{values['grad_norm']:.5g}"),
         ("clip factor (1 = no clipping)", f"{values['clip_factor']:.4g}"),
         *_lr_plan_rows(values),
         rate,
-        ("step length ‖Δx‖", f"{values['step_length']:.5g}"),
+        ("step length ‖Δθ‖", f"{values['step_length']:.5g}"),
     ]
 
 
@@ -111,7 +112,7 @@ def step_deck(
         i = inspection.index(step)
         there = inspection.positions[i + 1]
         steps[str(step)] = dict(
-            title=f"Step {step}: from x_{step - 1} to x_{step}",
+            title=step_title(step),
             arrows=_arrows(inspection, step, window),
             here=[float(v) for v in inspection.positions[i]],
             there=[float(v) for v in there] if np.all(np.isfinite(there)) else None,

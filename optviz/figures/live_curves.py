@@ -17,6 +17,7 @@ import numpy as np
 
 from optviz.figures.thinning import thin
 from optviz.figures.training import DIVERGED_COLOUR, score_panel
+from optviz.retunes import Retune
 
 LIVE_CURVE_POINTS = 200  # per line: plenty for a 430 px wide panel
 FONT = "font-family='Source Sans Pro, Helvetica, Arial, sans-serif' font-size='12' fill='#31333F'"
@@ -50,8 +51,12 @@ def _panel(
     y_title: str,
     lines: list[tuple[np.ndarray, np.ndarray, str, bool]],
     marks: list[tuple[float, float]],
+    retunes: Sequence[tuple[float, str, str]] = (),
+    write_retunes: bool = True,
 ) -> list[str]:
-    """One panel: grid, tick labels, axis titles, lines ``(x, y, colour, dashed)`` and diverged ✕ marks."""
+    """One panel: grid, tick labels, axis titles, lines ``(x, y, colour, dashed)``, diverged ✕ marks and retune marks
+    ``(x, colour, label)`` (a dashed line in the lane's colour with the label as its tooltip, and written at the top
+    with ``write_retunes``)."""
     (x0, x1), (y0, y1) = x_range, y_range
 
     def px(x):
@@ -98,6 +103,23 @@ def _panel(
             "stroke-linejoin='round'/>"
         )
     parts.append("</g>")
+    for index, (x, colour, label) in enumerate(retunes):
+        if not x0 <= x <= x1:
+            continue
+        a = float(px(x))
+        anchor = "end" if a > left + width / 2 else "start"
+        shift = -4 if anchor == "end" else 4
+        text = html.escape(label)
+        written = (
+            f"<text x='{a + shift:.1f}' y='{top + 12 + 13 * (index % 3):.1f}' text-anchor='{anchor}' "
+            f"font-family='Source Sans Pro, Helvetica, Arial, sans-serif' font-size='11' fill='{colour}'>{text}</text>"
+        )
+        parts.append(
+            f"<g data-retune='{text}'><title>{text}</title><line x1='{a:.1f}' x2='{a:.1f}' y1='{top:.1f}' "
+            f"y2='{top + height:.1f}' stroke='{colour}' stroke-width='1.4' stroke-dasharray='5 4'/>"
+            + (written if write_retunes else "")
+            + "</g>"
+        )
     for x, y in marks:
         a, b = float(px(x)), float(py(min(max(y, y0), y1)))
         cross = f"M{a - 6:.1f},{b - 6:.1f}L{a + 6:.1f},{b + 6:.1f}M{a - 6:.1f},{b + 6:.1f}L{a + 6:.1f},{b - 6:.1f}"
@@ -112,9 +134,11 @@ def curves_svg(
     diverged_steps: Sequence[int | None],
     width: int = 1000,
     height: int = 330,
+    retunes: Sequence[Retune] = (),
 ) -> str:
     """The two panels of ``curves_figure`` (loss left, accuracy or R^2 right; train solid, test dotted; diverged lanes
-    end with a red ✕) and a legend row, as SVG markup ``width`` x ``height`` pixels."""
+    end with a red ✕; a retuned lane a dashed line in its colour at that step, labelled with what changed in the
+    loss panel) and a legend row, as SVG markup ``width`` x ``height`` pixels."""
     legend_rows = math.ceil((len(labels) + 2) / 3)
     plot_height = height - MARGIN_TOP - MARGIN_BOTTOM - legend_rows * LEGEND_ROW
     panel_width = (width - 2 * MARGIN_LEFT - MARGIN_RIGHT - GAP) / 2
@@ -144,7 +168,10 @@ def curves_svg(
                 finite = np.flatnonzero(np.isfinite(values))
                 if finite.size:
                     marks.append((float(steps[mine][finite[-1]]), float(values[finite[-1]])))
-        parts += _panel(left, MARGIN_TOP, panel_width, plot_height, x_range, y_range, "Step", title, lines, marks)
+        shown = [(float(r.step), colours[r.lane], f"{r.lane + 1}: {r.change}") for r in retunes]
+        box = (left, MARGIN_TOP, panel_width, plot_height)
+        written = metric == "loss"  # the change is written once, in the loss panel (a tooltip in both)
+        parts += _panel(*box, x_range, y_range, "Step", title, lines, marks, shown, written)
     entries = [
         (f"{n + 1}. {label}" + ("" if mark is None else f" (diverged at step {mark})"), colour, False)
         for n, (label, colour, mark) in enumerate(zip(labels, colours, diverged_steps, strict=True))

@@ -10,6 +10,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..surfaces import Surface
+from .colour_scale import contour_levels
 
 
 def log_levels(values: np.ndarray) -> np.ndarray:
@@ -32,7 +33,8 @@ def surface_grid(
 
 
 def contour(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, **style) -> go.Contour:
-    """The filled contour of ``values`` on log levels, in the house style; ``style`` overrides any attribute."""
+    """The filled contour of ``values`` on log levels (clipped next to a pole), in the house style; ``style``
+    overrides any attribute."""
     attributes = dict(
         colorscale="Blues",
         reversescale=True,
@@ -44,7 +46,7 @@ def contour(xs: np.ndarray, ys: np.ndarray, values: np.ndarray, **style) -> go.C
         showlegend=False,
     )
     attributes.update(style)
-    return go.Contour(x=xs, y=ys, z=log_levels(values), **attributes)
+    return go.Contour(x=xs, y=ys, z=contour_levels(values, log_levels(values)), **attributes)
 
 
 def minima_trace(surface: Surface) -> go.Scatter | None:

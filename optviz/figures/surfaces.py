@@ -22,6 +22,8 @@ from plotly.io.json import to_json_plotly
 
 from ..runner import Trajectory
 from ..surfaces import Surface
+from .colour_scale import map_levels
+from .live_curves import nice_ticks
 from .thinning import thin
 
 Window = tuple[tuple[float, float], tuple[float, float]]
@@ -76,20 +78,62 @@ class PathSet:
     trajectory: Trajectory
 
 
+#: Pixels from the top of the export's step slider to the top of its tick labels (plotly.js 4.1 with the current
+#: value's 13 px font above the rail; measured in Chromium at two figure sizes).
+SLIDER_LABEL_OFFSET = 61
+
+
+def slider_ticks(steps: int, count: int = 7) -> np.ndarray:
+    """About ``count`` round steps for the export's step slider, the last step always among them (a round step
+    closer to it than half the spacing is dropped so the labels do not collide)."""
+    ticks = np.round(nice_ticks(0.0, float(max(steps, 1)), count)).astype(np.int64)
+    spacing = int(ticks[1] - ticks[0]) if len(ticks) > 1 else max(steps, 1)
+    ticks = ticks[(ticks >= 0) & (steps - ticks >= spacing / 2)]
+    return np.unique(np.append(ticks, steps))
+
+
+def slider_tick_labels(frames: np.ndarray, ticks: np.ndarray, x: float, length: float, y: float) -> list[dict]:
+    """Annotations writing each of ``ticks`` (steps among ``frames``) under its tick of a plotly slider placed at
+    ``x``, ``length``, ``y`` (top-anchored, no side padding): plotly's own labels fall on every n-th frame whatever
+    their steps (``0 12 24 … 290``, never the last)."""
+    last = max(len(frames) - 1, 1)
+    labels = []
+    for tick in ticks:
+        share = int(np.searchsorted(frames, tick)) / last
+        labels.append(
+            dict(
+                text=str(int(tick)),
+                xref="paper",
+                yref="paper",
+                x=x + length * share,
+                xshift=10 - 20 * share,  # plotly.js insets the first and last tick by 10 px
+                y=y,
+                yshift=-SLIDER_LABEL_OFFSET,
+                xanchor="center",
+                yanchor="top",
+                showarrow=False,
+                font=dict(size=12, color="#444444"),
+            )
+        )
+    return labels
+
+
+def with_steps(frames: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """``frames`` (sorted steps) with each of ``wanted`` put in place of its nearest frame: as many frames."""
+    moved = np.array(frames, copy=True)
+    moved[np.abs(moved[:, None] - wanted[None, :]).argmin(axis=0)] = wanted
+    return np.unique(moved)
+
+
 def frame_steps(steps: int, max_frames: int = MAX_FRAMES) -> np.ndarray:
     """The steps shown as animation frames: all of 0..steps, or ``max_frames`` spread over them."""
     return thin(steps + 1, max_frames)
 
 
 def height_levels(values: np.ndarray) -> np.ndarray:
-    """Values mapped to [0, 1] on a log scale above their minimum (valleys and walls both readable);
-    NaN where the surface is undefined."""
-    finite = np.isfinite(values)
-    if not finite.any():
-        return np.full(values.shape, np.nan)
-    lifted = np.log10(1.0 + np.where(finite, values, np.nan) - np.nanmin(values[finite]))
-    top = np.nanpercentile(lifted, 99) or 1.0
-    return np.clip(lifted / top, 0.0, 1.0)
+    """Values mapped to [0, 1] on a log scale above their minimum (valleys and walls both readable), clipped to
+    the bulk of the values next to a pole (:func:`.colour_scale.map_levels`); NaN where the surface is undefined."""
+    return map_levels(values)
 
 
 @functools.lru_cache(maxsize=32)
@@ -388,7 +432,7 @@ def explorer_figure(
     base = explorer_map(surface, paths, start, window=window, height=height)
     window = base.window
     steps = paths[0].trajectory.steps if paths else 0
-    frames = frame_steps(steps, max_frames)
+    frames = with_steps(frame_steps(steps, max_frames), slider_ticks(steps))  # every labelled step is a frame
     decimals = _decimals(window)
     figure_frames = [
         dict(name=str(int(step)), data=_animated(paths, frames, index, decimals), traces=base.animated)
@@ -423,13 +467,18 @@ def explorer_figure(
                 y=-0.06,
                 yanchor="top",
                 pad=dict(t=0),
-                currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=13)),
+                currentvalue=dict(prefix="step ", xanchor="right", font=dict(size=13, color="#444444")),
+                font=dict(color="rgba(0,0,0,0)"),  # plotly's own tick labels: see slider_tick_labels
+                ticklen=4,  # every tick alike (plotly lengthens every n-th frame's, not the labelled ones)
                 transition=dict(duration=0),
                 steps=[dict(label=str(int(step)), method="animate", args=[[str(int(step))], pause]) for step in frames],
             )
         ],
     )
     layout["margin"] = dict(base.layout["margin"], b=110)
+    slider = layout["sliders"][0]  # its labels where the slider is
+    ticks = slider_tick_labels(frames, slider_ticks(steps), slider["x"], slider["len"], slider["y"])
+    layout["annotations"] = [*base.layout["annotations"], *ticks]
     return AnimatedFigure(base.data, layout, figure_frames)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
+from ..retunes import Retune
 from .thinning import thin
 
 #: Class colours of data points and maps (distinct from the lane palette).
@@ -61,9 +62,11 @@ def curves_figure(
     colours: Sequence[str],
     diverged_steps: Sequence[int | None],
     x_axis: str = "step",
+    retunes: Sequence[Retune] = (),
 ) -> go.Figure:
     """Loss (left) and accuracy (right; R^2 for regression) per lane: train solid, test dotted; diverged lanes end
-    with a red x.
+    with a red x; a lane retuned mid-run gets a dashed line in its colour at that step and a diamond on its curves
+    whose hover says what changed (:func:`retune_marks`).
 
     ``history`` holds ``HISTORY_COLUMNS`` (``lane`` = lane position); ``x_axis`` is ``step`` or ``epoch``.
     """
@@ -110,6 +113,7 @@ def curves_figure(
                             hovertemplate=f"{label} diverged at step {mark}<extra></extra>",
                         )
                     )
+    traces += retune_marks(history, retunes, labels, colours, score, x_axis)
     for dash, name in (("solid", "train (solid)"), ("dot", "test (dotted)")):  # legend keys for the line styles
         traces.append(
             dict(type="scatter", x=[None], y=[None], mode="lines", line=dict(color="#444", dash=dash), name=name)
@@ -124,8 +128,84 @@ def curves_figure(
         margin=dict(l=60, r=20, t=30, b=40),
         legend=dict(orientation="h", y=-0.22, x=0),
         uirevision="curves",
+        shapes=[
+            dict(
+                type="line",
+                xref=axis,
+                yref="paper",
+                x0=mark.step if x_axis == "step" else mark.epoch,
+                x1=mark.step if x_axis == "step" else mark.epoch,
+                y0=0,
+                y1=1,
+                line=dict(color=colours[mark.lane], dash="dash", width=1.2),
+                opacity=0.8,
+            )
+            for mark in retunes
+            for axis in ("x", "x2")
+        ],
+        annotations=[  # what changed, written once at the top of the loss panel (as the live picture does)
+            dict(
+                text=f"{mark.lane + 1}: {mark.change}",
+                x=mark.step if x_axis == "step" else mark.epoch,
+                xref="x",
+                y=1.0,
+                yref="paper",
+                yanchor="top",
+                yshift=-13 * (index % 3),
+                xanchor="right" if 2 * mark.step > history["step"].max(initial=0) else "left",  # inside the panel
+                xshift=-4 if 2 * mark.step > history["step"].max(initial=0) else 4,
+                showarrow=False,
+                font=dict(size=11, color=colours[mark.lane]),
+                bgcolor="rgba(255,255,255,0.7)",
+            )
+            for index, mark in enumerate(retunes)
+        ],
     )
     return go.Figure(data=traces, layout=layout, _validate=False)  # redrawn ~10x/s: tests validate it instead
+
+
+def retune_value(history: dict[str, np.ndarray], lane: int, step: int, column: str) -> float:
+    """Lane ``lane``'s ``column`` at the last evaluation at or before ``step`` (NaN when there is none)."""
+    mine = (history["lane"] == lane) & (history["step"] <= step)
+    if not mine.any():
+        return float("nan")
+    return float(history[column][np.flatnonzero(mine)[-1]])
+
+
+def retune_marks(
+    history: dict[str, np.ndarray],
+    retunes: Sequence[Retune],
+    labels: Sequence[str],
+    colours: Sequence[str],
+    score: str,
+    x_axis: str = "step",
+) -> list[dict]:
+    """Per retune, a diamond on the lane's train curves (loss and ``score`` panels) at that step, in the lane's
+    colour, whose hover says what changed (``2. Adam lr=0.003 retuned at step 150: lr 0.01 → 0.003``)."""
+    traces = []
+    for mark in retunes:
+        x = mark.step if x_axis == "step" else mark.epoch
+        hover = f"{mark.lane + 1}. {labels[mark.lane]}<br>retuned at step {mark.step}: {mark.change}<extra></extra>"
+        for column, metric in ((1, "loss"), (2, score)):
+            traces.append(
+                dict(
+                    type="scatter",
+                    x=[x],
+                    y=[retune_value(history, mark.lane, mark.step, f"train_{metric}")],
+                    mode="markers",
+                    marker=dict(
+                        symbol="diamond", size=11, color=colours[mark.lane], line=dict(color="#FFFFFF", width=1.5)
+                    ),
+                    name=f"retuned: {mark.change}",
+                    legendgroup=str(mark.lane),
+                    showlegend=False,
+                    meta="retune",
+                    xaxis="x" if column == 1 else "x2",
+                    yaxis="y" if column == 1 else "y2",
+                    hovertemplate=hover,
+                )
+            )
+    return traces
 
 
 def probability_colours(probabilities: np.ndarray) -> np.ndarray:

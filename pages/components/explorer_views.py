@@ -3,12 +3,15 @@ animated map as a standalone HTML page, each lane's Keras code with its lr plan 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import streamlit as st
 
-from optviz.figures.surfaces import standalone_html
+from optviz.figures.colour_scale import clip_note, view_values
+from optviz.figures.surfaces import default_window, standalone_html
 from optviz.metrics import trajectories_csv
+from optviz.poles import lane_pole_notes
 from optviz.runner import Trajectory
 from optviz.surfaces import Surface
 
@@ -26,6 +29,22 @@ def show_divergence(labels: list[str], trajectories: list[Trajectory]) -> None:
             )
         elif trajectory.diverged.any():
             st.info(f"Lane {number} ({label}): {int(trajectory.diverged.sum())} of the noisy runs diverged.")
+
+
+def show_poles(surface: Surface, labels: list[str], trajectories: list[Trajectory]) -> None:
+    """A caption when a pole clips the map's colours, and a note per lane whose path jumped across one."""
+    window = default_window(surface)
+    window = (tuple(window[0]), tuple(window[1]))
+    values = view_values(surface, window)
+    note = clip_note(values)
+    if note:
+        st.caption(note)
+    if surface.key != "custom":  # the built-in surfaces are smooth everywhere: no pole to look for
+        return
+    paths = [trajectory.positions[:, 0] for trajectory in trajectories]
+    names = [re.sub(r"^\d+\. ", "", label) for label in labels]  # "1. Adam lr=0.05" -> "Adam lr=0.05"
+    for text in lane_pole_notes(surface.value, window, values, names, paths):
+        st.warning(text, icon=":material/bolt:")
 
 
 def show_exports(surface: Surface, labels, trajectories, figure: Callable[[], object], lanes) -> None:

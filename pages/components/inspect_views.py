@@ -25,7 +25,7 @@ def show_formulas(inspection: Inspection, step: int) -> None:
     if formulas.scalar:
         st.latex(aligned([numeric for _, numeric in formulas.scalar]))
     for name, lines_of_coordinate in zip(("x", "y"), formulas.coordinates, strict=True):
-        st.markdown(f"Coordinate **{name}** (every symbol above stands for its {name} component)")
+        st.markdown(f"**Coordinate {name}** (θ, g and every other symbol above stand for their {name} component)")
         st.latex(aligned([numeric for _, numeric in lines_of_coordinate]))
 
 
@@ -47,7 +47,10 @@ def state_table(inspection: Inspection, step: int) -> None:
     st.markdown(f"**Every number of step {step}** (before the step: `_prev`; after it: no suffix)")
     numbers = step_table(inspection, step)
     st.dataframe(numbers, width="stretch", height=36 * (len(numbers) + 1) + 4)
-    st.markdown(f"**All steps**, one row per step (step {step} highlighted; `name[x]`, `name[y]`: the two coordinates)")
+    st.markdown(
+        f"**All steps**, one row per step (step {step} highlighted; `name[x]`, `name[y]`: its coordinate x and "
+        "coordinate y; θ is the parameter, the point on the map)"
+    )
     st.dataframe(table.style.apply(lambda _: styles, axis=None).format("{:.6g}"), height=320, width="stretch")
     st.download_button(
         "Download CSV (one row per step)",
@@ -112,7 +115,7 @@ def step_controls(shown: Inspection) -> int:
         first,
         last,
         key=KEY + "step",
-        help="The k-th update: from x_{k-1} to x_k. Click the slider, then use the arrow keys to step.",
+        help="The k-th update: from θ_{k-1} to θ_k. Click the slider, then use the arrow keys to step.",
     )
 
 

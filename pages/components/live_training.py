@@ -88,11 +88,12 @@ class LiveView:
         if not running or time.monotonic() - self.table_sent >= TABLE_REFRESH_SECONDS:
             self.draw_table()
         names, marks = [lane.label() for lane in session.lanes], session.diverged_steps()
+        retunes = session.retunes()  # a lane retuned mid-run: a mark at that step saying what changed
         if running:
-            svg = curves_svg(session.history(), names, colours, marks)
+            svg = curves_svg(session.history(), names, colours, marks, retunes=retunes)
             self.curves.markdown(inline_svg(svg, CURVES_LABEL), unsafe_allow_html=True)
         else:
-            figure = curves_figure(session.history(), names, colours, marks)
+            figure = curves_figure(session.history(), names, colours, marks, retunes=retunes)
             self.curves.plotly_chart(figure, key=self.key + "curves", width="stretch")
         if not running and any(lane.plan is not None for lane in session.lanes):  # redrawn once stopped
             lrs = lr_history_figure(session.lr_history(), names, colours)

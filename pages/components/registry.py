@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from optviz.surfaces import SURFACES
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -27,7 +29,7 @@ PAGES = (
         "Surface explorer",
         ":material/landscape:",
         "surfaces",
-        "Race up to six optimizers across a 2-D loss surface (14 built in, or type your own f(x, y)), "
+        f"Race up to six optimizers across a 2-D loss surface ({len(SURFACES)} built in, or type your own f(x, y)), "
         "every Keras argument on a slider, animated paths, loss curves, a metrics table and a shareable URL.",
     ),
     PageInfo(

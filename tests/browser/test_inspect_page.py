@@ -8,6 +8,8 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
+from optviz.inspection_formulas import theta
+
 from ..conftest import collect_console_errors
 
 pytestmark = pytest.mark.browser
@@ -85,7 +87,7 @@ def test_scrubbing_next_and_clicking_move_the_arrows(page, app_url, screenshot_d
     expect(slider).to_have_value(str(scrubbed + 1), timeout=10_000)
     sixth = wait_for_new_arrow(page, fifth)
     assert sixth != pytest.approx(fifth) and sent == []
-    expect(page.get_by_text(f"Step {scrubbed + 1}: from x_{scrubbed} to x_{scrubbed + 1}")).to_be_visible()
+    expect(page.get_by_text(f"Step {scrubbed + 1}: from {theta(scrubbed)} to {theta(scrubbed + 1)}")).to_be_visible()
     page.locator(".optviz-step-view").press("ArrowLeft")  # the arrow keys step too
     expect(slider).to_have_value(str(scrubbed), timeout=10_000)
     expect(page.locator(".katex").first).to_be_visible()

@@ -74,9 +74,13 @@ def cell_status_text(result: SweepResult) -> np.ndarray:
     return status
 
 
-def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) -> go.Figure:
+def sweep_heatmap(
+    result: SweepResult, selected: tuple[int, int] | None = None, click_layer: bool = True
+) -> go.Figure:
     """Heat map of a 2-D sweep: metric colours (log where it fits), diverged and never-reached cells in
-    their own colours with legend entries, the best cell starred, ``selected`` outlined."""
+    their own colours with legend entries, the best cell starred, ``selected`` outlined. Without
+    ``click_layer`` (trace :data:`CLICK_TRACE`, a hover label and a click target per cell) the figure is a
+    fraction of the size: the browser view snaps the pointer to a cell itself (:mod:`.sweep_view`)."""
     if result.y is None:
         raise ValueError("a heat map needs a Y axis; draw a 1-D sweep with metric_curves")
     metric = METRICS[result.metric]
@@ -111,22 +115,8 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
             name="status",
         )
     )
-    grid_x, grid_y = (g.astype(np.float32) for g in np.meshgrid(cx, cy))  # float32 halves the figure's size
-    figure.add_trace(
-        go.Scatter(
-            x=grid_x.ravel(),
-            y=grid_y.ravel(),
-            mode="markers",
-            marker=dict(size=max(4, min(18, 600 // max(len(xs), len(ys)))), opacity=0, color="#000000"),
-            customdata=np.column_stack([np.tile(xs, len(ys)), np.repeat(ys, len(xs))]).astype(np.float32),
-            text=cell_status_text(result).ravel(),
-            hovertemplate=f"{result.x.argument} = %{{customdata[0]:.4g}}<br>{result.y.argument} = "
-            f"%{{customdata[1]:.4g}}<br>{metric.label}: <b>%{{text}}</b><extra></extra>",
-            showlegend=False,
-            name="cells",
-            meta="cells",
-        )
-    )
+    if click_layer:
+        figure.add_trace(_click_layer(result, cx, cy))
     for label, colour, count in (
         (f"diverged ({int(result.diverged.sum())} cells)", DIVERGED_COLOUR, int(result.diverged.sum())),
         (f"never reached ({int(result.not_reached.sum())} cells)", NOT_REACHED_COLOUR, int(result.not_reached.sum())),
@@ -147,18 +137,7 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
             )
         )
     if selected is not None:
-        row, column = selected
-        figure.add_trace(
-            go.Scatter(
-                x=[cx[column]],
-                y=[cy[row]],
-                mode="markers",
-                marker=dict(symbol="square-open", size=14, color=SELECTED_COLOUR, line=dict(width=2.5)),
-                name="replayed cell",
-                meta="selected",
-                hoverinfo="skip",
-            )
-        )
+        figure.add_trace(selected_trace(result, selected))
     figure.update_layout(
         xaxis=_axis_layout(result.x.argument, xs, result.x.log),
         yaxis=_axis_layout(result.y.argument, ys, result.y.log),
@@ -170,6 +149,46 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
         hovermode="closest",
     )
     return figure
+
+
+def _click_layer(result: SweepResult, cx: np.ndarray, cy: np.ndarray) -> go.Scatter:
+    """A transparent marker per cell centre: Streamlit reports a click on it (``point_index``) and plotly shows
+    its hover label (both argument values and the metric)."""
+    xs, ys, metric = result.x_values, result.y_values, METRICS[result.metric]
+    grid_x, grid_y = (g.astype(np.float32) for g in np.meshgrid(cx, cy))  # float32 halves the figure's size
+    return go.Scatter(
+        x=grid_x.ravel(),
+        y=grid_y.ravel(),
+        mode="markers",
+        marker=dict(size=max(4, min(18, 600 // max(len(xs), len(ys)))), opacity=0, color="#000000"),
+        customdata=np.column_stack([np.tile(xs, len(ys)), np.repeat(ys, len(xs))]).astype(np.float32),
+        text=cell_status_text(result).ravel(),
+        hovertemplate=f"{result.x.argument} = %{{customdata[0]:.4g}}<br>{result.y.argument} = "
+        f"%{{customdata[1]:.4g}}<br>{metric.label}: <b>%{{text}}</b><extra></extra>",
+        showlegend=False,
+        name="cells",
+        meta="cells",
+    )
+
+
+def cell_coordinates(result: SweepResult) -> tuple[np.ndarray, np.ndarray]:
+    """``(nx,)`` and ``(ny,)`` cell centres in the heat map's coordinates (log10 of the values on a log axis)."""
+    return _axis_coordinates(result.x_values, result.x.log), _axis_coordinates(result.y_values, result.y.log)
+
+
+def selected_trace(result: SweepResult, cell: tuple[int, int]) -> go.Scatter:
+    """The outline of the replayed cell ``(row, column)`` on the heat map (``meta="selected"``)."""
+    cx, cy = cell_coordinates(result)
+    row, column = cell
+    return go.Scatter(
+        x=[float(cx[column])],
+        y=[float(cy[row])],
+        mode="markers",
+        marker=dict(symbol="square-open", size=14, color=SELECTED_COLOUR, line=dict(width=2.5)),
+        name="replayed cell",
+        meta="selected",
+        hoverinfo="skip",
+    )
 
 
 def _legend_swatch(label: str, colour: str) -> go.Scatter:
@@ -259,10 +278,14 @@ def metric_curves(curves: Sequence[tuple[str, str, SweepResult]]) -> go.Figure:
 
 
 def paths_figure(
-    surface: Surface, paths: Sequence[tuple[str, str, Trajectory]], start: tuple[float, float] | None = None
+    surface: Surface,
+    paths: Sequence[tuple[str, str, Trajectory]],
+    start: tuple[float, float] | None = None,
+    with_contour: bool = True,
 ) -> go.Figure:
-    """Contour of ``surface`` with one replayed path per ``(label, colour, trajectory)`` (run 0 of each)."""
-    figure = go.Figure(contour(*surface.grid(120)))
+    """Contour of ``surface`` with one replayed path per ``(label, colour, trajectory)`` (run 0 of each); without
+    ``with_contour`` the paths alone, over the surface's window (for a view that draws the surface as an image)."""
+    figure = go.Figure(contour(*surface.grid(120)) if with_contour else None)
     for label, colour, trajectory in paths:
         path = trajectory.positions[:, 0, :]
         end = "diverged" if trajectory.diverged[0] else f"final loss {trajectory.losses[-1, 0]:.3g}"

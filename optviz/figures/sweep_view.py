@@ -33,13 +33,11 @@ def pack_u1(values: np.ndarray) -> dict:
 
 def heatmap_view(result: SweepResult) -> dict:
     """The heat map for the browser view, whatever cell is replayed: ``figure`` (plotly JSON: metric and status
-    layers as float32, legend, best cell; no click layer, no outline) and ``cells``: the centres ``x`` (nx,) and
+    layers, legend, best cell; no click layer, no outline) and ``cells``: the centres ``x`` (nx,) and
     ``y`` (ny,) in plot coordinates, the argument values and names, the metric's label, ``values`` (ny, nx)
     float32 (NaN without a value) and ``status`` (ny, nx) bytes (:data:`HAS_VALUE`, :data:`DIVERGED`,
     :data:`NOT_REACHED`) for the line under the map."""
     figure = sweep_heatmap(result, None, click_layer=False)
-    for trace in figure.data[:2]:  # the metric and status layers: float32 halves them, far below a pixel's colour
-        trace.z = np.asarray(trace.z, dtype=np.float32)
     cx, cy = cell_coordinates(result)
     status = np.where(result.diverged, DIVERGED, np.where(result.not_reached, NOT_REACHED, HAS_VALUE))
     cells = {

@@ -10,7 +10,15 @@ from streamlit.testing.v1 import AppTest
 
 from optviz.figures.surfaces import surface_image
 from optviz.figures.sweep import CLICK_TRACE, sweep_heatmap
-from optviz.figures.sweep_view import DIVERGED, HAS_VALUE, NOT_REACHED, heatmap_view, replay_view, selected_view
+from optviz.figures.sweep_view import (
+    DIVERGED,
+    HAS_VALUE,
+    NOT_REACHED,
+    heatmap_view,
+    replay_background,
+    replay_view,
+    selected_view,
+)
 from optviz.lanes import PALETTE, parse_lane
 from optviz.surfaces import get_surface
 from optviz.sweep import Task, parse_axis, replay, run_sweep
@@ -66,7 +74,8 @@ def test_the_outline_sits_on_the_chosen_cells_centre():
 def test_the_replay_view_draws_the_cells_path_over_the_surface_image():
     lane = grid().cell_lane(2, 3)
     trajectory = replay(lane, TASK)
-    figure, background = replay_view(ROSENBROCK, [(lane.label(), PALETTE[0], trajectory)], TASK.start)
+    figure = replay_view(ROSENBROCK, [(lane.label(), PALETTE[0], trajectory)], TASK.start)
+    background = replay_background(ROSENBROCK)
     assert all(trace["type"] != "contour" for trace in figure["data"])
     (path,) = [trace for trace in figure["data"] if trace.get("meta") == "path"]
     np.testing.assert_array_equal(decode(path["x"]), trajectory.positions[:, 0, 0])  # the same run, drawn

@@ -19,7 +19,7 @@ from ..runner import Trajectory
 from ..surfaces import Surface
 from ..sweep import METRICS, SweepResult
 from .surfaces import default_window, pack_f4, plotly_json, surface_image
-from .sweep import cell_coordinates, paths_figure, selected_trace, sweep_heatmap
+from .sweep import cell_coordinates, paths_layers, selected_trace, sweep_heatmap
 
 #: ``cells.status`` codes: a metric value, diverged, never reached the tolerance.
 HAS_VALUE, DIVERGED, NOT_REACHED = 0, 1, 2
@@ -61,8 +61,12 @@ def selected_view(result: SweepResult, cell: tuple[int, int]) -> dict:
 
 def replay_view(
     surface: Surface, paths: Sequence[tuple[str, str, Trajectory]], start: tuple[float, float] | None = None
-) -> tuple[dict, dict]:
-    """The replayed paths as plotly JSON (no contour) and their background: the surface's PNG layout image over the
-    same window, the same for a surface (sent once)."""
-    figure = plotly_json(paths_figure(surface, paths, start, with_contour=False))
-    return figure, surface_image(surface, default_window(surface))
+) -> dict:
+    """The replayed paths as plotly JSON, without a contour: the view draws :func:`replay_background` under them."""
+    data, layout = paths_layers(surface, paths, start)
+    return plotly_json({"data": data, "layout": layout})
+
+
+def replay_background(surface: Surface) -> dict:
+    """The surface under a replay: its PNG layout image over the replay's window, the same for a surface."""
+    return surface_image(surface, default_window(surface))

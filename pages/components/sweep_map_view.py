@@ -4,11 +4,11 @@ back), and a figure drawn in place (the replay) whose background is sent once.
 Two Streamlit custom components (``st.components.v2``, inline JS, no build step; plotly.js comes from
 :func:`pages.components.path_view.load_plotly`, which the page calls first):
 
-- ``optviz.sweep_map`` (``assets/sweep_map.js``): the heat map travels as an asset
-  (:func:`pages.components.path_view.share_asset`), identical while the grid is, so Streamlit sends it once;
-  the view's own data is the asset's name and the replayed cell's outline. A click is the trigger ``pick``
-  (``{"row", "column"}``);
-- ``optviz.figure_view`` (``assets/figure_view.js``): one plotly figure redrawn in place with ``Plotly.react``.
+- ``optviz.sweep_map`` (``assets/sweep_map.js``): the heat map travels as an asset (:func:`share`, placed
+  outside the fragment that holds the view, so a click's rerun does not send it again); the view's own data is
+  the asset's name and the replayed cell's outline. A click is the trigger ``pick`` (``{"row", "column"}``);
+- ``optviz.figure_view`` (``assets/figure_view.js``): one plotly figure redrawn in place with ``Plotly.react``,
+  over a shared layout image (the surface).
 
 Until plotly.js has arrived each view says so; the rest of the page works. Text reaches the page as data.
 """
@@ -60,14 +60,19 @@ def with_id(value: dict, kind: str) -> dict:
     return {**value, "id": asset_name(kind, json.dumps(value, sort_keys=True))}
 
 
-def sweep_map(heatmap: dict, selected: dict, key: str, on_pick: Callable[[], None]) -> None:
-    """Mount the heat map view: ``heatmap`` from :func:`optviz.figures.sweep_view.heatmap_view` (sent once while it
-    is the same; one carrying an ``id``, see :func:`with_id`, is not hashed again), ``selected`` from
-    :func:`~optviz.figures.sweep_view.selected_view`. ``on_pick`` runs when a cell was clicked (see
-    :func:`picked_cell`)."""
-    name = heatmap.get("id") or asset_name("heatmap", json.dumps(heatmap, sort_keys=True))
-    share_asset(name, heatmap, key=f"{key}.heatmap")
-    _map(data={"heatmap": name, "selected": selected}, key=key, on_pick_change=on_pick)
+def share(value: dict, kind: str, key: str) -> str:
+    """Put ``value`` in the page under its name (its ``id``, see :func:`with_id`, else its hash) and return the name.
+    Call it outside the fragment whose views use the name: a fragment's rerun then does not send it again."""
+    name = value.get("id") or asset_name(kind, json.dumps(value, sort_keys=True))
+    share_asset(name, value, key=key)
+    return name
+
+
+def sweep_map(heatmap: str, selected: dict, key: str, on_pick: Callable[[], None]) -> None:
+    """Mount the heat map view: ``heatmap`` names a shared :func:`optviz.figures.sweep_view.heatmap_view` (see
+    :func:`share`), ``selected`` is a :func:`~optviz.figures.sweep_view.selected_view`. ``on_pick`` runs when a cell
+    was clicked (see :func:`picked_cell`)."""
+    _map(data={"heatmap": heatmap, "selected": selected}, key=key, on_pick_change=on_pick)
 
 
 def picked_cell(key: str, shape: tuple[int, int]) -> tuple[int, int] | None:
@@ -81,11 +86,6 @@ def picked_cell(key: str, shape: tuple[int, int]) -> tuple[int, int] | None:
     return (row, column) if 0 <= row < shape[0] and 0 <= column < shape[1] else None
 
 
-def figure_view(figure: dict, key: str, background: dict | None = None) -> None:
-    """Draw ``figure`` (plotly JSON) in place; ``background`` (a plotly layout image) is sent once while it is the
-    same."""
-    name = None
-    if background is not None:
-        name = asset_name("background", json.dumps(background, sort_keys=True))
-        share_asset(name, background, key=f"{key}.background")
-    _figure(data={"figure": figure, "background": name}, key=key)
+def figure_view(figure: dict, key: str, background: str | None = None) -> None:
+    """Draw ``figure`` (plotly JSON) in place, over the shared layout image named ``background`` (see :func:`share`)."""
+    _figure(data={"figure": figure, "background": background}, key=key)

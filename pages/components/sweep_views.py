@@ -12,14 +12,14 @@ import streamlit as st
 
 from optviz.figures.surfaces import plotly_json
 from optviz.figures.sweep import metric_curves, paths_figure, training_curves
-from optviz.figures.sweep_view import heatmap_view, replay_view, selected_view
+from optviz.figures.sweep_view import heatmap_view, replay_background, replay_view, selected_view
 from optviz.lanes import PALETTE
 from optviz.page_states.sweep import SweepState
 from optviz.surfaces import Surface
 from optviz.sweep import METRICS, SweepResult, Task, TunedOptimizer, best_index, replay
 from optviz.sweep_report import cell_history, cell_status, comparison_rows, explorer_url, grid_summary
 from pages.components.registry import PAGES
-from pages.components.sweep_map_view import figure_view, picked_cell, sweep_map, with_id
+from pages.components.sweep_map_view import figure_view, picked_cell, share, sweep_map, with_id
 
 NO_BAR = {"displayModeBar": False}
 SURFACE_PAGE = next(p for p in PAGES if p.url_path == "surfaces")
@@ -55,10 +55,26 @@ def heatmap_data(state: SweepState, _result: SweepResult) -> dict:
     return with_id(heatmap_view(_result), "heatmap")
 
 
-@st.fragment
 def show_map(state: SweepState, result: SweepResult, task: Task | None, surface: Surface | None) -> None:
-    """The heat map (click a cell) beside the replay of the chosen cell; ``task`` is None for network sweeps.
-    A fragment: a click reruns only this, the heat map stays in the browser and the replay is redrawn in place."""
+    """The heat map (click a cell) beside the replay of the chosen cell; ``task`` is None for network sweeps. What
+    stays the same for the grid (the heat map, the surface image) is put in the page here, once; a click reruns only
+    :func:`map_region`."""
+    heatmap = share(heatmap_data(state, result), "heatmap", key=MAP_KEY + ".heatmap")
+    background = None if surface is None else share(replay_background(surface), "surface", key=REPLAY_KEY + ".surface")
+    map_region(state, result, task, surface, heatmap, background)
+
+
+@st.fragment
+def map_region(
+    state: SweepState,
+    result: SweepResult,
+    task: Task | None,
+    surface: Surface | None,
+    heatmap: str,
+    background: str | None,
+) -> None:
+    """The map's region, a fragment: the heat map view (drawn once, a click outlines the cell at once) and the replay
+    redrawn in place, with its sentences and code; ``heatmap`` and ``background`` name the shared assets."""
     best, cell = result.best_cell(), chosen_cell(state, result)
     st.caption(grid_summary(result, state.steps if task is None else task.steps))
     if best is None and cell is not None:
@@ -68,8 +84,7 @@ def show_map(state: SweepState, result: SweepResult, task: Task | None, surface:
         )
     map_column, replay_column = st.columns([1.25, 1])
     with map_column:
-        outline = selected_view(result, cell or (0, 0))
-        sweep_map(heatmap_data(state, result), outline, key=MAP_KEY, on_pick=lambda: None)
+        sweep_map(heatmap, selected_view(result, cell or (0, 0)), key=MAP_KEY, on_pick=lambda: None)
         st.caption("Click a cell to replay it. ★ best cell, □ replayed cell.")
         name = f"sweep_{result.lane.optimizer}_{result.x.argument}_{result.y.argument}.csv"
         csv = lambda: pd.DataFrame(result.columns()).to_csv(index=False)  # made when the button is clicked
@@ -92,7 +107,7 @@ def show_map(state: SweepState, result: SweepResult, task: Task | None, surface:
             if trajectory.diverged[0]:
                 status = f"diverged at step {int(trajectory.diverged_step[0])}"
             st.markdown(f"**Replayed:** {lane.label()} — {status}{mark}")
-            figure, background = replay_view(surface, [(lane.label(), PALETTE[0], trajectory)], state.start)
+            figure = replay_view(surface, [(lane.label(), PALETTE[0], trajectory)], state.start)
             figure_view(figure, key=REPLAY_KEY, background=background)
             show_link(explorer_url(state, [lane]), "Open this setting in the surface explorer")
         code = "\n\n".join(filter(None, [lane.keras_code(), lane.callbacks_code()]))  # the lr plan's callbacks too

@@ -57,11 +57,12 @@ function describe(view, [row, column]) {
     + `${cells.metric}: ${value} · click: replay`;
 }
 
-function outline(view, [row, column]) {
-  // Move the replayed cell's outline (no new figure).
-  view.root.dataset.cell = `${row},${column}`;
+function outline(view, cell) {
+  // Move the replayed cell's outline, or hide it when there is no cell (no new figure).
+  view.root.dataset.cell = cell ? cell.join(",") : "";
   if (view.selectedIndex === undefined || !view.map._fullData) return;
-  window.Plotly.restyle(view.map, { x: [[view.cells.x[column]]], y: [[view.cells.y[row]]] }, [view.selectedIndex]);
+  const [x, y] = cell ? [[view.cells.x[cell[1]]], [view.cells.y[cell[0]]]] : [[], []];
+  window.Plotly.restyle(view.map, { x: [x], y: [y] }, [view.selectedIndex]);
 }
 
 function draw(view) {
@@ -89,7 +90,7 @@ function draw(view) {
   view.map.style.height = `${figure.layout.height || 600}px`;
   const layout = { ...figure.layout, clickmode: "none", dragmode: false };
   Plotly.react(view.map, [...figure.data, selected.trace], layout, { displayModeBar: false, responsive: true });
-  view.root.dataset.cell = selected.cell.join(",");
+  view.root.dataset.cell = selected.cell ? selected.cell.join(",") : "";
   view.root.dataset.drawn = String((Number(view.root.dataset.drawn) || 0) + 1);
   view.root.dataset.drawMs = String(Math.round(performance.now() - began));
 }

@@ -71,6 +71,11 @@ def test_the_outline_sits_on_the_chosen_cells_centre():
     assert outline["trace"]["x"] == [np.log10(X.values()[7])] and outline["trace"]["y"] == [Y.values()[5]]
 
 
+def test_with_no_cell_to_replay_the_outline_is_empty():
+    outline = selected_view(grid(), None)  # every cell diverged: nothing is outlined
+    assert outline["cell"] is None and outline["trace"]["x"] == [] and outline["trace"]["y"] == []
+
+
 def test_the_replay_view_draws_the_cells_path_over_the_surface_image():
     lane = grid().cell_lane(2, 3)
     trajectory = replay(lane, TASK)
@@ -143,3 +148,11 @@ _choose(st.session_state.get("pick"), st.session_state["query"])
     at.session_state["query"], at.session_state["pick"] = {**QUERY, "x": "lr:1e-4:0.05:log:11"}, None
     at.run()  # another grid: back to its best cell
     assert at.session_state["chosen"] == at.session_state["best"] != (6, 2)
+
+
+def test_a_grid_where_every_cell_diverged_outlines_nothing_and_says_so():
+    at = run_page(ROOT / "pages" / "sweep.py", {**QUERY, "x": "lr:10:100:log:3", "y": "momentum:0:0.5:lin:2"})
+    assert not at.exception
+    assert any("Every cell diverged" in w.value for w in at.warning)
+    (view,) = [json.loads(p.json) for p in _components(at, "optviz.sweep_map")]
+    assert view["selected"]["cell"] is None and not _components(at, "optviz.figure_view")

@@ -54,9 +54,13 @@ def heatmap_view(result: SweepResult) -> dict:
     return {"figure": plotly_json(figure), "cells": cells}
 
 
-def selected_view(result: SweepResult, cell: tuple[int, int]) -> dict:
-    """The replayed cell's outline as a plotly trace (JSON), with the cell as ``[row, column]`` under ``cell``."""
-    return {"trace": plotly_json({"data": [selected_trace(result, cell)]})["data"][0], "cell": [int(c) for c in cell]}
+def selected_view(result: SweepResult, cell: tuple[int, int] | None) -> dict:
+    """The replayed cell's outline as a plotly trace (JSON), with the cell as ``[row, column]`` under ``cell``; with no
+    cell (every cell diverged) an empty outline and ``cell`` None."""
+    trace = plotly_json({"data": [selected_trace(result, cell or (0, 0))]})["data"][0]
+    if cell is None:
+        return {"trace": {**trace, "x": [], "y": []}, "cell": None}
+    return {"trace": trace, "cell": [int(c) for c in cell]}
 
 
 def replay_view(

@@ -84,7 +84,7 @@ def map_region(
         )
     map_column, replay_column = st.columns([1.25, 1])
     with map_column:
-        sweep_map(heatmap, selected_view(result, cell or (0, 0)), key=MAP_KEY, on_pick=lambda: None)
+        sweep_map(heatmap, selected_view(result, cell), key=MAP_KEY, on_pick=lambda: None)
         st.caption("Click a cell to replay it. ★ best cell, □ replayed cell.")
         name = f"sweep_{result.lane.optimizer}_{result.x.argument}_{result.y.argument}.csv"
         csv = lambda: pd.DataFrame(result.columns()).to_csv(index=False)  # made when the button is clicked

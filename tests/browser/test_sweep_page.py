@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from playwright.sync_api import expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from optviz import optimizers
 from optviz.runner import run
@@ -70,8 +71,16 @@ def wait_for_path(page, before):
     return page.evaluate(STATE)
 
 
+def reruns(frames: list) -> list[str]:
+    """The fragment id of every rerun the browser asked for in ``frames`` (sent websocket frames; "" = the page)."""
+    messages = [BackMsg.FromString(frame if isinstance(frame, bytes) else frame.encode()) for frame in frames]
+    return [m.rerun_script.fragment_id for m in messages if m.WhichOneof("type") == "rerun_script"]
+
+
 def test_clicking_a_cell_replays_its_path(page, app_url, screenshot_dir):
     errors = collect_console_errors(page)
+    sent = []  # messages from the browser to the server
+    page.on("websocket", lambda ws: ws.on("framesent", lambda frame: sent.append(frame)))
     page.goto(app_url + URL)
     expect(page.get_by_role("heading", name="Hyperparameter sweeps")).to_be_visible(timeout=30_000)
     first = wait_for_path(page, None)
@@ -82,8 +91,11 @@ def test_clicking_a_cell_replays_its_path(page, app_url, screenshot_dir):
     row, column = 2, 3  # lr ~ 5.4e-4, momentum ~ 0.27: a slow but finite run, not the best cell
     target = (math.log10(x_axis.values()[column]), y_axis.values()[row])
     assert first["selected"] != pytest.approx(list(target))
+    sent.clear()
     click_cell(page, x_axis.values()[column], y_axis.values()[row])
     second = wait_for_path(page, first["path"])
+    asked = reruns(sent)
+    assert asked and all(asked), f"a click reran the whole page, not only the map's fragment: {asked}"
 
     assert second["selected"] == pytest.approx(list(target))
     map_after = page.evaluate(MAP_STATE)  # the same heat map, drawn once: only the outline moved

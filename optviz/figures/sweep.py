@@ -1,8 +1,9 @@
 """Figures for hyperparameter sweeps: the metric heat map, metric-vs-argument curves, replayed paths.
 
 The heat map draws log axes in log10 coordinates (with readable tick labels), so every cell has the
-same width, and puts a transparent scatter of cell centres on top: a click on a heat map returns no
-point in Streamlit, a click on that scatter returns the cell's ``point_index`` (row * nx + column).
+same width. For ``st.plotly_chart`` it puts a transparent scatter of cell centres on top: a click on a heat
+map returns no point in Streamlit, a click on that scatter returns the cell's ``point_index``
+(row * nx + column). The sweep page's browser view leaves it out (see :mod:`.sweep_view`).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ its browser view (outlined at once, never redrawn: only the map region reruns); 
 from __future__ import annotations
 
 import math
+from urllib.parse import quote
 
 import numpy as np
 import pytest
@@ -154,4 +155,22 @@ def test_a_long_network_sweep_is_capped_shows_progress_and_cancels(page, app_url
     expect(page.get_by_text("Cancelled: the computation was stopped")).to_have_count(0)
     page.get_by_role("button", name="Cancel", exact=True).click()
     expect(page.get_by_text("Cancelled: the computation was stopped")).to_be_visible(timeout=60_000)
+    assert errors == []
+
+
+#: Issue 13: user text (a formula, a URL value) reaches the browser as data, never as HTML.
+ATTACK = "<img src=x onerror=window.__xss=1>"
+
+
+def test_markup_in_a_formula_or_a_url_value_never_runs(page, app_url):
+    errors = collect_console_errors(page)
+    query = (f"surface=custom&f={quote(ATTACK)}&xr=-2,2&yr=-2,2&o={quote('sgd:lr=' + ATTACK)}"
+             f"&x={quote('lr:1e-3:0.1:log:4')}&y={quote('momentum:0:' + ATTACK)}&steps=20")  # fmt: skip
+    page.goto(f"{app_url}/sweep?{query}")
+    expect(page.get_by_role("heading", name="Hyperparameter sweeps")).to_be_visible(timeout=30_000)
+    drawn = "() => document.querySelector('.optviz-sweep-map .js-plotly-plot')?._fullData"
+    page.wait_for_function(drawn, timeout=60_000)  # the page fell back to defaults and drew the heat map
+    expect(page.locator("code", has_text=ATTACK).first).to_be_visible()  # the notes quote what was refused, as text
+    assert page.evaluate("() => window.__xss") is None
+    assert page.locator('img[src="x"]').count() == 0
     assert errors == []

@@ -1,5 +1,6 @@
 """Real browser: clicking a heat-map cell on the sweep page replays that cell's path, the heat map staying drawn in
-its browser view (outlined at once, never redrawn: only the map region reruns); screenshot to look at."""
+its browser view (outlined at once, never redrawn: only the map region reruns); markup in a link stays text; a long
+network sweep is capped and cancels; screenshots to look at."""
 
 from __future__ import annotations
 

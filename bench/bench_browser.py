@@ -7,7 +7,9 @@ The floor is a bare Streamlit page written by this bench into a temporary direct
   and the loss chart both show the new step count; the first chart after opening the page (both drawn);
 - the same page with 2 lanes x 20 steps;
 - ``/inspect``: one step forward (the Next button) -> the update arrow moved;
-- ``/sweep`` (60 x 50 grid): a click on a heat-map cell -> that cell's replay drawn;
+- ``/sweep`` (60 x 50 grid): a click on a heat-map cell -> that cell's replay drawn; the first chart after opening
+  the default grid (heat map and replay drawn); a 200 x 200 link opened, its batch run afresh -> heat map and replay
+  drawn (multiple of the floor's first chart);
 - ``/frameworks``: the first load on a fresh server (TensorFlow and torch imported) -> the torch.optim path drawn.
 
 "Settled" is read from plotly's own data (``_fullData``) of the live charts, with no stale element left
@@ -96,11 +98,27 @@ return path && selected ? JSON.stringify([path, selected]) : null;"""
 
 SWEEP_CELL_CENTRE = """([x, y]) => {
     const plot = [...document.querySelectorAll('.js-plotly-plot')].filter(p => !p.closest('[data-stale="true"]'))
-        .find(p => (p._fullData || []).some(t => t.meta === 'cells'));
+        .find(p => p.closest('.optviz-sweep-map') || (p._fullData || []).some(t => t.meta === 'cells'));
     const layout = plot._fullLayout;
     const box = plot.querySelector('.nsewdrag').getBoundingClientRect();
     return [box.left + layout.xaxis.d2p(x), box.top + layout.yaxis.d2p(y)];
 }"""
+
+#: /sweep: the cell under the pointer is described (the browser view's line under the map, or plotly's hover label).
+SWEEP_HOVER = """() => {
+    const line = document.querySelector('.optviz-sweep-map .sm-hover');
+    return (line && line.textContent.length > 0) || document.querySelector('.hoverlayer .hovertext') !== null;
+}"""
+
+#: /sweep: a heat map of ``n`` columns is drawn (plotly's own data) and a replayed path beside it, nothing stale.
+SWEEP_READY = (
+    LIVE
+    + """
+if (stale()) return false;
+const plots = live();
+const heat = plots.some(p => p._fullData.some(t => t.type === 'heatmap' && t.x && t.x.length === n));
+return heat && plots.some(p => p._fullData.some(t => t.meta === 'path' && t.x && t.x.length > 1));"""
+)
 
 LANES6 = (
     "adam:lr=0.01",
@@ -227,15 +245,38 @@ def bench_sweep(page, url: str, repeats: int) -> dict[str, list[float]]:
         idle(page)
         before = page.evaluate(read)
         page.mouse.move(*page.evaluate(SWEEP_CELL_CENTRE, [math.log10(xs[column]), ys[row]]))
-        page.locator(".hoverlayer .hovertext").first.wait_for(timeout=10_000)
+        page.wait_for_function(SWEEP_HOVER, timeout=10_000)
 
         def click() -> None:
             page.mouse.down()
             page.mouse.up()
 
-        settled = f"const now = ({read})(); return now !== null && now !== n;"
+        # the replayed path and the outline both moved (a browser view outlines the cell before the replay comes)
+        settled = (f"const now = ({read})(); if (now === null) return false; const [a, b] = [JSON.parse(now), "
+                   "JSON.parse(n)]; return JSON.stringify(a[0]) !== JSON.stringify(b[0]) && "
+                   "JSON.stringify(a[1]) !== JSON.stringify(b[1]);")  # fmt: skip
         times.append(timed(click, lambda before=before, settled=settled: wait(page, settled, before)))
     return {"/sweep 60x50: cell click -> replay": times}
+
+
+def bench_sweep_first(page, url: str, repeats: int) -> dict[str, list[float]]:
+    """Opening the page's default grid (60 x 50 on Rosenbrock, computed once and kept): heat map and replay drawn."""
+    link = f"{url}/sweep?surface=rosenbrock&x=lr:1e-4:1:log:60&y=momentum:0:0.99:lin:50"
+    page.goto(link)  # warm the server's cache once (a person's second visit)
+    wait(page, SWEEP_READY, 60)
+    return {"/sweep 60x50: first chart": first_chart(page, link, SWEEP_READY, 60, repeats)}
+
+
+def bench_sweep_big(page, url: str, repeats: int) -> dict[str, list[float]]:
+    """Opening a 200 x 200 link, each time with another step count so the batch runs afresh: navigation -> the
+    heat map and the replay drawn (computing, sending and drawing the grid)."""
+    times = []
+    for index in range(repeats):
+        link = (f"{url}/sweep?surface=rosenbrock&start=-1.2,1&steps={150 + index}&o=sgd:nesterov=1"
+                "&x=lr:1e-4:0.05:log:200&y=momentum:0:0.95:lin:200&metric=final_loss")  # fmt: skip
+        page.goto("about:blank")
+        times.append(timed(lambda link=link: page.goto(link), lambda: wait(page, SWEEP_READY, 200)))
+    return {"/sweep 200x200: first visit, fresh batch, drawn": times}
 
 
 def main() -> None:
@@ -260,6 +301,8 @@ def main() -> None:
                 results.update(bench_inspect(page, url, args.repeats))
             if "sweep" in only:
                 results.update(bench_sweep(page, url, args.repeats))
+                results.update(bench_sweep_first(page, url, args.repeats))
+                results.update(bench_sweep_big(page, url, args.repeats))
         finally:
             stop_app(process)
             browser.close()

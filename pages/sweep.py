@@ -24,6 +24,7 @@ from optviz.sweep_report import lanes_taking
 from pages.components.lane_editor import lane_editor
 from pages.components.long_jobs import long_job
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
+from pages.components.path_view import load_plotly
 from pages.components.routing import route_through_app
 from pages.components.surface_picker import build_surface, escape_markdown
 from pages.components.sweep_views import show_curves, show_map
@@ -140,6 +141,7 @@ def show(state: SweepState) -> None:
 
 def sweep_page() -> None:
     st.title("Hyperparameter sweeps")
+    load_plotly()  # first: the browser receives and runs plotly.js while the sweep is computed
     st.caption(
         "Thousands of settings at once, each a full run on the surface: see where an optimizer converges, crawls "
         "or blows up. Every cell of the grid runs in one vectorised batch. Click a cell to replay its path."

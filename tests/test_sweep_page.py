@@ -3,6 +3,7 @@ fairly, and answers bad links and bad ranges with notes instead of tracebacks.""
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import replace
 from urllib.parse import parse_qs, urlparse
@@ -19,8 +20,7 @@ from optviz.surfaces import get_surface, rotated_quadratic
 from optviz.sweep import Axis, NetworkTask, Task, parse_axis, replay, run_sweep, tune_learning_rate
 from pages.components.surface_picker import DEFAULT_EXPRESSION
 
-from .apptest_helpers import decode, run_page
-from .apptest_helpers import plotly_figures as figures
+from .apptest_helpers import decode, plotly_figures, run_page
 from .conftest import ROOT
 
 PAGE = ROOT / "pages" / "sweep.py"
@@ -29,6 +29,20 @@ ROSENBROCK = get_surface("rosenbrock")
 
 def page(**query: str | list[str]) -> AppTest:
     return run_page(PAGE, query)
+
+
+def components(at: AppTest, name: str) -> list[dict]:
+    """The data of every custom component ``name`` the last run drew."""
+    return [json.loads(e.proto.json) for e in at.get("bidi_component") if e.proto.component_name == name]
+
+
+def figures(at: AppTest) -> list[dict]:
+    """The figures the page draws: the heat map view's and the replay view's (map mode; see
+    pages/components/sweep_map_view.py), then every ``st.plotly_chart``."""
+    assets = {asset["name"]: asset["value"] for asset in components(at, "optviz.asset")}
+    views = [assets[view["heatmap"]]["figure"] for view in components(at, "optviz.sweep_map")]
+    views += [view["figure"] for view in components(at, "optviz.figure_view")]
+    return views + plotly_figures(at)
 
 
 def warnings(at: AppTest) -> list[str]:
@@ -64,8 +78,8 @@ def test_a_map_url_shows_the_cores_sweep_and_replays_the_best_cell():
     # the replay shows the best cell's path, and the page offers its Keras code and explorer link
     best_lane = result.cell_lane(*result.best_cell())
     path = replay(best_lane, task).positions[:, 0]
-    np.testing.assert_allclose(decode(replayed["data"][1]["x"]), path[:, 0])
-    np.testing.assert_allclose(decode(replayed["data"][1]["y"]), path[:, 1])
+    np.testing.assert_allclose(decode(replayed["data"][0]["x"]), path[:, 0])
+    np.testing.assert_allclose(decode(replayed["data"][0]["y"]), path[:, 1])
     assert at.code[0].value == best_lane.keras_code()
     page_text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     assert f"/surfaces?surface=rosenbrock&start=-1.2,1&steps=120&o={best_lane.to_text()}" in page_text
@@ -235,7 +249,7 @@ def test_when_no_cell_reaches_the_tolerance_the_page_says_so_and_replays_the_low
         parse_lane("nadam"), parse_axis("lr:1e-4:1e-3:log:4"), parse_axis("beta_1:0.5:0.9:lin:3"), task, "final_loss"
     )
     row, column = np.unravel_index(np.nanargmin(result.values), result.values.shape)
-    replayed = figures(at)[1]["data"][1]
+    replayed = figures(at)[1]["data"][0]
     expected = replay(result.cell_lane(row, column), task).positions[:, 0, 0]
     np.testing.assert_allclose(decode(replayed["x"]), expected)
 
@@ -481,7 +495,7 @@ def test_a_map_over_a_schedule_argument_matches_the_core_and_replays_with_the_ca
     best_lane = result.cell_lane(*result.best_cell())
     assert best_lane.plan is not None and best_lane.plan.schedule.kind == "cosine"
     path = replay(best_lane, task).positions[:, 0]  # the replay runs the cell's schedule
-    np.testing.assert_allclose(decode(replayed["data"][1]["x"]), path[:, 0], rtol=1e-12)
+    np.testing.assert_allclose(decode(replayed["data"][0]["x"]), path[:, 0], rtol=1e-12)
     assert "keras.callbacks.LearningRateScheduler(schedule)" in at.code[0].value
     page_text = " ".join(m.value for m in at.markdown) + " ".join(c.value for c in at.caption)
     assert f"o={best_lane.to_text()}" in page_text and "schedule=cosine" in best_lane.to_text()

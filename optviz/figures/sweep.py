@@ -1,8 +1,9 @@
 """Figures for hyperparameter sweeps: the metric heat map, metric-vs-argument curves, replayed paths.
 
 The heat map draws log axes in log10 coordinates (with readable tick labels), so every cell has the
-same width, and puts a transparent scatter of cell centres on top: a click on a heat map returns no
-point in Streamlit, a click on that scatter returns the cell's ``point_index`` (row * nx + column).
+same width. For ``st.plotly_chart`` it puts a transparent scatter of cell centres on top: a click on a heat
+map returns no point in Streamlit, a click on that scatter returns the cell's ``point_index``
+(row * nx + column). The sweep page's browser view leaves it out (see :mod:`.sweep_view`).
 """
 
 from __future__ import annotations
@@ -92,9 +93,13 @@ def status_layer(result: SweepResult) -> tuple[np.ndarray, list]:
     return status, [[0, NOT_REACHED_COLOUR], [0.5, UNSTABLE_COLOUR], [1, DIVERGED_COLOUR]]
 
 
-def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) -> go.Figure:
+def sweep_heatmap(
+    result: SweepResult, selected: tuple[int, int] | None = None, click_layer: bool = True
+) -> go.Figure:
     """Heat map of a 2-D sweep: metric colours (log where it fits), diverged and never-reached cells in
-    their own colours with legend entries, the best cell starred, ``selected`` outlined."""
+    their own colours with legend entries, the best cell starred, ``selected`` outlined. Without
+    ``click_layer`` (trace :data:`CLICK_TRACE`, a hover label and a click target per cell) the figure is a
+    fraction of the size: the browser view snaps the pointer to a cell itself (:mod:`.sweep_view`)."""
     if result.y is None:
         raise ValueError("a heat map needs a Y axis; draw a 1-D sweep with metric_curves")
     metric = METRICS[result.metric]
@@ -129,23 +134,9 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
             name="status",
         )
     )
-    grid_x, grid_y = (g.astype(np.float32) for g in np.meshgrid(cx, cy))  # float32 halves the figure's size
-    figure.add_trace(
-        go.Scatter(
-            x=grid_x.ravel(),
-            y=grid_y.ravel(),
-            mode="markers",
-            marker=dict(size=max(4, min(18, 600 // max(len(xs), len(ys)))), opacity=0, color="#000000"),
-            customdata=np.column_stack([np.tile(xs, len(ys)), np.repeat(ys, len(xs))]).astype(np.float32),
-            text=cell_status_text(result).ravel(),
-            hovertemplate=f"{result.x.argument} = %{{customdata[0]:.4g}}<br>{result.y.argument} = "
-            f"%{{customdata[1]:.4g}}<br>{metric.label}: <b>%{{text}}</b><extra></extra>",
-            showlegend=False,
-            name="cells",
-            meta="cells",
-        )
-    )
     unstable = int(unstable_with_value(result).sum())
+    if click_layer:
+        figure.add_trace(_click_layer(result, cx, cy))
     for label, colour, count in (
         (f"diverged ({int(result.diverged.sum())} cells)", DIVERGED_COLOUR, int(result.diverged.sum())),
         (f"never reached ({int(result.not_reached.sum())} cells)", NOT_REACHED_COLOUR, int(result.not_reached.sum())),
@@ -167,18 +158,7 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
             )
         )
     if selected is not None:
-        row, column = selected
-        figure.add_trace(
-            go.Scatter(
-                x=[cx[column]],
-                y=[cy[row]],
-                mode="markers",
-                marker=dict(symbol="square-open", size=14, color=SELECTED_COLOUR, line=dict(width=2.5)),
-                name="replayed cell",
-                meta="selected",
-                hoverinfo="skip",
-            )
-        )
+        figure.add_trace(selected_trace(result, selected))
     figure.update_layout(
         xaxis=_axis_layout(result.x.argument, xs, result.x.log),
         yaxis=_axis_layout(result.y.argument, ys, result.y.log),
@@ -190,6 +170,46 @@ def sweep_heatmap(result: SweepResult, selected: tuple[int, int] | None = None) 
         hovermode="closest",
     )
     return figure
+
+
+def _click_layer(result: SweepResult, cx: np.ndarray, cy: np.ndarray) -> go.Scatter:
+    """A transparent marker per cell centre: Streamlit reports a click on it (``point_index``) and plotly shows
+    its hover label (both argument values and the metric)."""
+    xs, ys, metric = result.x_values, result.y_values, METRICS[result.metric]
+    grid_x, grid_y = (g.astype(np.float32) for g in np.meshgrid(cx, cy))  # float32 halves the figure's size
+    return go.Scatter(
+        x=grid_x.ravel(),
+        y=grid_y.ravel(),
+        mode="markers",
+        marker=dict(size=max(4, min(18, 600 // max(len(xs), len(ys)))), opacity=0, color="#000000"),
+        customdata=np.column_stack([np.tile(xs, len(ys)), np.repeat(ys, len(xs))]).astype(np.float32),
+        text=cell_status_text(result).ravel(),
+        hovertemplate=f"{result.x.argument} = %{{customdata[0]:.4g}}<br>{result.y.argument} = "
+        f"%{{customdata[1]:.4g}}<br>{metric.label}: <b>%{{text}}</b><extra></extra>",
+        showlegend=False,
+        name="cells",
+        meta="cells",
+    )
+
+
+def cell_coordinates(result: SweepResult) -> tuple[np.ndarray, np.ndarray]:
+    """``(nx,)`` and ``(ny,)`` cell centres in the heat map's coordinates (log10 of the values on a log axis)."""
+    return _axis_coordinates(result.x_values, result.x.log), _axis_coordinates(result.y_values, result.y.log)
+
+
+def selected_trace(result: SweepResult, cell: tuple[int, int]) -> go.Scatter:
+    """The outline of the replayed cell ``(row, column)`` on the heat map (``meta="selected"``)."""
+    cx, cy = cell_coordinates(result)
+    row, column = cell
+    return go.Scatter(
+        x=[float(cx[column])],
+        y=[float(cy[row])],
+        mode="markers",
+        marker=dict(symbol="square-open", size=14, color=SELECTED_COLOUR, line=dict(width=2.5)),
+        name="replayed cell",
+        meta="selected",
+        hoverinfo="skip",
+    )
 
 
 def _legend_swatch(label: str, colour: str) -> go.Scatter:
@@ -316,12 +336,22 @@ def paths_figure(
     surface: Surface, paths: Sequence[tuple[str, str, Trajectory]], start: tuple[float, float] | None = None
 ) -> go.Figure:
     """Contour of ``surface`` with one replayed path per ``(label, colour, trajectory)`` (run 0 of each)."""
-    figure = go.Figure(contour(*surface.grid(120)))
+    data, layout = paths_layers(surface, paths, start)
+    return go.Figure(data=[contour(*surface.grid(120)), *data], layout=layout)
+
+
+def paths_layers(
+    surface: Surface, paths: Sequence[tuple[str, str, Trajectory]], start: tuple[float, float] | None = None
+) -> tuple[list[dict], dict]:
+    """The traces and layout of :func:`paths_figure` without its contour, as plain dicts in plotly.js's spelling:
+    no plotly.py validation (about 1 ms instead of 20), for a view that redraws them on every click."""
+    data = []
     for label, colour, trajectory in paths:
         path = trajectory.positions[:, 0, :]
         end = end_text(trajectory)
-        figure.add_trace(
-            go.Scatter(
+        data.append(
+            dict(
+                type="scatter",
                 x=path[:, 0],
                 y=path[:, 1],
                 mode="lines+markers",
@@ -333,10 +363,11 @@ def paths_figure(
                 customdata=np.arange(path.shape[0]),
             )
         )
-        figure.add_trace(
-            go.Scatter(
-                x=[path[-1, 0]],
-                y=[path[-1, 1]],
+        data.append(
+            dict(
+                type="scatter",
+                x=[float(path[-1, 0])],
+                y=[float(path[-1, 1])],
                 mode="markers",
                 marker=dict(symbol="circle", size=10, color=colour, line=dict(color="#000000", width=1)),
                 showlegend=False,
@@ -345,26 +376,27 @@ def paths_figure(
         )
     minima = minima_trace(surface)
     if minima is not None:
-        figure.add_trace(minima)
+        data.append(minima.to_plotly_json())
     if start is not None:
-        figure.add_trace(
-            go.Scatter(
-                x=[start[0]],
-                y=[start[1]],
+        data.append(
+            dict(
+                type="scatter",
+                x=[float(start[0])],
+                y=[float(start[1])],
                 mode="markers",
                 marker=dict(symbol="diamond", size=11, color="#FFFFFF", line=dict(color="#000000", width=1.5)),
                 name="start",
                 hoverinfo="skip",
             )
         )
-    figure.update_layout(
-        xaxis=dict(title="x", range=list(surface.x_range), autorange=False),
-        yaxis=dict(title="y", range=list(surface.y_range), autorange=False),
+    layout = dict(
+        xaxis=dict(title=dict(text="x"), range=list(surface.x_range), autorange=False),
+        yaxis=dict(title=dict(text="y"), range=list(surface.y_range), autorange=False),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
         margin=dict(l=50, r=10, t=60, b=50),
         height=560,
     )
-    return figure
+    return data, layout
 
 
 def training_curves(

@@ -11,7 +11,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from optviz.figures.sweep import CLICK_TRACE, metric_curves, paths_figure, sweep_heatmap, training_curves
+from optviz.figures.surfaces import plotly_json
+from optviz.figures.sweep import metric_curves, paths_figure, training_curves
+from optviz.figures.sweep_view import heatmap_view, replay_background, replay_view, selected_view
 from optviz.lanes import PALETTE
 from optviz.page_states.sweep import SweepState
 from optviz.surfaces import Surface
@@ -29,9 +31,11 @@ from optviz.sweep_report import (
     scoring_note,
 )
 from pages.components.registry import PAGES
+from pages.components.sweep_map_view import figure_view, picked_cell, share, sweep_map, with_id
 
 NO_BAR = {"displayModeBar": False}
 SURFACE_PAGE = next(p for p in PAGES if p.url_path == "surfaces")
+MAP_KEY, REPLAY_KEY = "sweep.map", "sweep.replay"
 
 
 def show_link(url: str, label: str) -> None:
@@ -43,20 +47,8 @@ def show_link(url: str, label: str) -> None:
 
 
 def clicked_cell(shape: tuple[int, int]) -> tuple[int, int] | None:
-    """The cell a new click on the heat map picked (``point_index`` of the transparent layer), else None."""
-    try:
-        points = list(st.session_state["sweep.heatmap"]["selection"]["points"])
-    except (KeyError, TypeError):
-        return None
-    if points == st.session_state.get("sweep.last_click"):
-        return None  # the same event seen again on a later rerun
-    st.session_state["sweep.last_click"] = points
-    for point in points:
-        if point.get("curve_number") == CLICK_TRACE:
-            index = int(point.get("point_index", point.get("point_number", -1)))
-            if 0 <= index < shape[0] * shape[1]:
-                return divmod(index, shape[1])
-    return None
+    """The cell a click on the heat map view picked in this rerun, else None."""
+    return picked_cell(MAP_KEY, shape)
 
 
 def chosen_cell(state: SweepState, result: SweepResult) -> tuple[int, int] | None:
@@ -83,8 +75,32 @@ def show_notes(result: SweepResult, steps: int, edges: list[str]) -> None:
         st.info(note)
 
 
+@st.cache_data(max_entries=12, show_spinner=False)
+def heatmap_data(state: SweepState, _result: SweepResult) -> dict:
+    """The heat map the browser view draws, with its name (the state fixes the grid: one per state, kept)."""
+    return with_id(heatmap_view(_result), "heatmap")
+
+
 def show_map(state: SweepState, result: SweepResult, task: Task | None, surface: Surface | None) -> None:
-    """The heat map (click a cell) beside the replay of the chosen cell; ``task`` is None for network sweeps."""
+    """The heat map (click a cell) beside the replay of the chosen cell; ``task`` is None for network sweeps. What
+    stays the same for the grid (the heat map, the surface image) is put in the page here, once; a click reruns only
+    :func:`map_region`."""
+    heatmap = share(heatmap_data(state, result), "heatmap", key=MAP_KEY + ".heatmap")
+    background = None if surface is None else share(replay_background(surface), "surface", key=REPLAY_KEY + ".surface")
+    map_region(state, result, task, surface, heatmap, background)
+
+
+@st.fragment
+def map_region(
+    state: SweepState,
+    result: SweepResult,
+    task: Task | None,
+    surface: Surface | None,
+    heatmap: str,
+    background: str | None,
+) -> None:
+    """The map's region, a fragment: the heat map view (drawn once, a click outlines the cell at once) and the replay
+    redrawn in place, with its sentences and code; ``heatmap`` and ``background`` name the shared assets."""
     best, cell = result.best_cell(), chosen_cell(state, result)
     steps = steps_run(state, result, task)
     st.caption(grid_summary(result, steps))
@@ -102,11 +118,10 @@ def show_map(state: SweepState, result: SweepResult, task: Task | None, surface:
             )
     map_column, replay_column = st.columns([1.25, 1])
     with map_column:
-        figure = sweep_heatmap(result, cell)
-        st.plotly_chart(figure, key="sweep.heatmap", on_select="rerun", selection_mode=("points",), config=NO_BAR)
+        sweep_map(heatmap, selected_view(result, cell), key=MAP_KEY, on_pick=lambda: None)
         st.caption("Click a cell to replay it. ★ best stable cell, □ replayed cell.")
         name = f"sweep_{result.lane.optimizer}_{result.x.argument}_{result.y.argument}.csv"
-        csv = pd.DataFrame(result.columns()).to_csv(index=False)
+        csv = lambda: pd.DataFrame(result.columns()).to_csv(index=False)  # made when the button is clicked
         st.download_button("Download the grid (CSV)", csv, file_name=name, mime="text/csv")
     with replay_column:
         if cell is None:
@@ -119,15 +134,15 @@ def show_map(state: SweepState, result: SweepResult, task: Task | None, surface:
             curves = [(lane.label(), PALETTE[0], cell_history(result, cell))]
             if best is not None and best != cell:
                 curves.append((f"best: {result.cell_lane(*best).label()}", PALETTE[2], cell_history(result, best)))
-            st.plotly_chart(training_curves(result.history[0], curves), key="sweep.replay", config=NO_BAR)
+            figure_view(plotly_json(training_curves(result.history[0], curves)), key=REPLAY_KEY)
         else:
             trajectory = replay(lane, task)
             status = cell_status(result, cell, state.tol, state.steps)
             if trajectory.diverged[0]:
                 status = f"diverged at step {int(trajectory.diverged_step[0])}"
             st.markdown(f"**Replayed:** {lane.label()} — {status}{mark}")
-            figure = paths_figure(surface, [(lane.label(), PALETTE[0], trajectory)], state.start)
-            st.plotly_chart(figure, key="sweep.replay", config=NO_BAR)
+            figure = replay_view(surface, [(lane.label(), PALETTE[0], trajectory)], state.start)
+            figure_view(figure, key=REPLAY_KEY, background=background)
             show_link(explorer_url(state, [lane]), "Open this setting in the surface explorer")
         code = "\n\n".join(filter(None, [lane.keras_code(), lane.callbacks_code()]))  # the lr plan's callbacks too
         st.code(code, language="python", wrap_lines=True)

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from optviz.figures.frameworks import deviation_figure, paths_figure
+from optviz.framework_loading import framework_loader
 from optviz.frameworks import DIFFERENCES, compare
 from optviz.lanes import Lane, parse_lane
 from optviz.native_lanes import FRAMEWORKS, framework_available
@@ -26,6 +27,7 @@ route_through_app()
 KEY = "fw."
 LIMIT = FRAMEWORKS_START_LIMIT
 WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane": lambda lanes: {}}
+POLL_SECONDS = 1.0  # how often the page asks whether TensorFlow has finished loading (only while it loads)
 
 
 def load_demo(index: int) -> None:
@@ -40,9 +42,7 @@ def load_demo(index: int) -> None:
     st.session_state[KEY + "tf"] = "legacy" if difference.frameworks == ("tf_keras_legacy",) else "current"
 
 
-@st.cache_data(
-    max_entries=32, show_spinner="Running the three frameworks (the first TensorFlow import takes a few seconds)…"
-)
+@st.cache_data(max_entries=32, show_spinner="Running the frameworks…")
 def run_comparison(
     lane_text: str,
     spec: SurfaceSpec,
@@ -105,17 +105,26 @@ def setting_widgets() -> tuple[FrameworksState, str | None]:
 
 
 def compare_and_draw(state: FrameworksState, results) -> None:
-    """Run the comparison with the frameworks installed here and draw the paths, deviations and the table."""
+    """Run the comparison with the frameworks ready here and draw the paths, deviations and the table.
+
+    TensorFlow is imported in the background (its first import takes seconds): until it is ready, Keras 2.2.4 and
+    torch are drawn with a note in tf.keras' place, and a small fragment reruns the page once it has loaded.
+    """
     lane = state.lane[0]
     tf_name = "tf_keras_legacy" if state.tf == "legacy" else "tf_keras"
-    frameworks = []
-    for name in (tf_name, "torch"):
-        available, message = framework_available(name)
-        if available:
-            frameworks.append(name)
-        else:
-            results.info(message)
+    tf_status = framework_loader(tf_name).status()
+    frameworks = [tf_name] if tf_status.ready else []
+    if tf_status.failed:
+        results.info(tf_status.message)
+    available, message = framework_available("torch")
+    if available:
+        frameworks.append("torch")
+    else:
+        results.info(message)
     with results:
+        tf_loading = not (tf_status.ready or tf_status.failed)
+        if tf_loading:
+            tensorflow_joining(tf_name)
         paths, losses, diverged, deviations, codes = run_comparison(
             lane.to_text(), state.surface, state.start, state.steps, tuple(frameworks), state.defaults
         )
@@ -123,6 +132,7 @@ def compare_and_draw(state: FrameworksState, results) -> None:
         st.plotly_chart(paths_figure(build_surface(state.surface), paths, labels), key=KEY + "paths")
         if deviations:
             st.plotly_chart(deviation_figure(deviations, labels), key=KEY + "deviation")
+    framework_loader(tf_name).start()  # after the charts: the import would slow this run down (both want the CPU)
     rows = []
     for name, path in paths.items():
         code, dropped = codes.get(name, (lane.keras_code(), ()))
@@ -137,7 +147,22 @@ def compare_and_draw(state: FrameworksState, results) -> None:
                 "Not carried over": "; ".join(dropped) or "—",
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if tf_loading:
+        rows.insert(1, {"Framework": FRAMEWORKS[tf_name].title, "Optimizer": "TensorFlow loading…"})
+    st.dataframe(pd.DataFrame(rows).fillna("…"), hide_index=True, width="stretch")
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def tensorflow_joining(framework: str) -> None:
+    """The note in tf.keras' place while TensorFlow loads; reruns the whole page once the import has finished."""
+    status = framework_loader(framework).status()
+    if status.ready or status.failed:
+        st.rerun()  # the full rerun draws tf.keras (or says why it cannot) and no longer polls
+    st.info(
+        "TensorFlow loading… (its first import after a server start takes several seconds). tf.keras joins the "
+        "paths, the deviations and the table by itself.",
+        icon=":material/hourglass_top:",
+    )
 
 
 def differences() -> None:

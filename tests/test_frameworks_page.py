@@ -1,14 +1,19 @@
-"""AppTest for /frameworks: the URL drives the run, paths equal the core's, missing frameworks explain themselves."""
+"""AppTest for /frameworks: the URL drives the run, paths equal the core's, missing frameworks explain themselves,
+Keras and torch are shown while TensorFlow still loads and tf.keras joins once it has loaded."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+import threading
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from optviz import framework_loading
+from optviz.framework_loading import BackgroundImport
 from optviz.lanes import parse_lane
 from optviz.runner import run
 from optviz.surfaces import get_surface
@@ -17,6 +22,37 @@ from .apptest_helpers import decode, run_page
 from .conftest import ROOT
 
 PAGE = ROOT / "pages" / "frameworks.py"
+LOADING_NOTE = "TensorFlow loading"
+
+
+class SlowTensorFlow:
+    """The TensorFlow import as a test drives it: it waits until the test opens it, then imports or fails."""
+
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+        self.error: Exception | None = None
+
+    def __call__(self, module: str):
+        self.opened.wait(300)
+        if self.error is not None:
+            raise self.error
+        return importlib.import_module(module)
+
+    def finish(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.opened.set()
+
+
+@pytest.fixture(autouse=True)
+def tensorflow(monkeypatch):
+    """A fresh process-wide TensorFlow loader whose import waits for the test (so every page run is deterministic:
+    TensorFlow is "loading" until the test finishes it); released with a failure at teardown."""
+    slow = SlowTensorFlow()
+    loader = BackgroundImport("tf_keras", importer=slow)
+    monkeypatch.setattr(framework_loading, "_LOADERS", {loader.modules: loader})
+    yield slow
+    if not slow.opened.is_set():
+        slow.finish(ImportError("the test is over"))
 
 
 def figure(at, index=0):
@@ -68,7 +104,8 @@ def test_without_the_frameworks_the_page_explains_how_to_install_them(monkeypatc
     at = page({"steps": "20"})
     assert not at.exception
     messages = " ".join(i.value for i in at.info)
-    assert "requirements-frameworks.txt" in messages and "torch" in messages and "tf" in messages
+    assert "requirements-frameworks.txt" in messages and "torch" in messages and "tf.keras" in messages
+    assert LOADING_NOTE not in messages  # not installed: said at once, nothing to wait for
     names = [t.get("name") for t in figure(at)["data"]]
     assert "Keras 2.2.4 rules (optviz)" in names and "torch.optim" not in names
 
@@ -95,3 +132,53 @@ def test_a_custom_surface_is_offered_and_a_bad_formula_is_refused_with_a_note():
     assert len(decode(keras["x"])) == 21
     refused = page({"surface": "custom", "f": "__import__('os')", "steps": "20"})
     assert not refused.exception and any("`f`" in w.value for w in refused.warning)
+
+
+def trace_names(at) -> list[str]:
+    return [t.get("name") for t in figure(at)["data"]]
+
+
+def table(at):
+    return at.dataframe[0].value
+
+
+def test_keras_and_torch_are_shown_while_tensorflow_loads_and_tf_keras_joins_when_it_has_loaded(tensorflow):
+    pytest.importorskip("torch")
+    pytest.importorskip("tf_keras")
+    at = page({"o": "sgd:lr=0.0001,momentum=0.9", "surface": "rosenbrock", "start": "-1,1.5", "steps": "40"})
+    assert not at.exception
+    assert LOADING_NOTE in " ".join(i.value for i in at.info)
+    names = trace_names(at)
+    assert "Keras 2.2.4 rules (optviz)" in names and "torch.optim" in names
+    assert "tf.keras (tf_keras.optimizers)" not in names
+    rows = table(at)
+    assert list(rows["Framework"]) == ["Keras 2.2.4 rules (optviz)", "tf.keras (tf_keras.optimizers)", "torch.optim"]
+    assert rows["Optimizer"][1] == "TensorFlow loading…"
+    at.run()  # still loading: the same picture (the page never waits for the import)
+    assert not at.exception and "tf.keras (tf_keras.optimizers)" not in trace_names(at)
+
+    tensorflow.finish()
+    assert framework_loading.framework_loader("tf_keras").wait(300).ready
+    at.run()  # what the polling fragment's rerun does in the browser
+    assert not at.exception
+    assert LOADING_NOTE not in " ".join(i.value for i in at.info)
+    tf_trace = next(t for t in figure(at)["data"] if t.get("name") == "tf.keras (tf_keras.optimizers)")
+    keras = next(t for t in figure(at)["data"] if t.get("name") == "Keras 2.2.4 rules (optviz)")
+    assert len(decode(tf_trace["x"])) == 41
+    # the same SGD momentum rule, with TF's float32 hyperparameters: close to Keras' path, not equal
+    np.testing.assert_allclose(decode(tf_trace["x"]), decode(keras["x"]), atol=1e-5)
+    assert "SGD(" in table(at)["Optimizer"][1]
+
+
+def test_a_tensorflow_import_that_fails_leaves_a_note_and_the_other_frameworks(tensorflow):
+    pytest.importorskip("torch")
+    at = page({"o": "adam:lr=0.05", "steps": "30"})
+    assert LOADING_NOTE in " ".join(i.value for i in at.info)
+    tensorflow.finish(ImportError("libtensorflow_framework.so.2: cannot open shared object file"))
+    assert framework_loading.framework_loader("tf_keras").wait(60).failed
+    at.run()
+    assert not at.exception
+    messages = " ".join(i.value for i in at.info)
+    assert "libtensorflow_framework.so.2" in messages and "requirements-frameworks.txt" in messages
+    assert LOADING_NOTE not in messages
+    assert trace_names(at)[1:3] == ["Keras 2.2.4 rules (optviz)", "torch.optim"]

@@ -1,11 +1,13 @@
-"""Real browser: /frameworks deep link, paths drawn three ways, 'Show me' loads a demo into the URL."""
+"""Real browser: /frameworks deep link, paths drawn three ways, 'Show me' loads a demo into the URL; on a fresh
+server Keras and torch are drawn before TensorFlow has loaded, and tf.keras joins by itself."""
 
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import collect_console_errors
+from ..app_server import start_app, stop_app
+from ..conftest import ROOT, collect_console_errors
 
 pytestmark = pytest.mark.browser
 
@@ -34,3 +36,35 @@ def test_frameworks_page_in_chromium(page, app_url, screenshot_dir):
     page.wait_for_function("() => !document.querySelector('[data-stale=true]')", timeout=60_000)
     page.screenshot(path=str(screenshot_dir / "frameworks_demo.png"))
     assert errors == []
+
+
+#: The live chart's framework traces and whether the loading note is shown, once the torch path is drawn.
+DRAWN = """() => {
+    const plots = [...document.querySelectorAll('.js-plotly-plot')]
+        .filter(p => !p.closest('[data-stale="true"]') && p._fullData);
+    const plot = plots.find(p => p._fullData.some(t => t.name === 'torch.optim' && t.x.length === 51));
+    if (!plot) return null;
+    return {names: plot._fullData.map(t => t.name), note: document.body.innerText.includes('TensorFlow loading')};
+}"""
+
+
+def test_a_fresh_server_draws_keras_and_torch_before_tensorflow_joins(page, screenshot_dir):
+    pytest.importorskip("torch")
+    pytest.importorskip("tf_keras")
+    process, url = start_app(ROOT)  # its own server: TensorFlow not imported yet
+    try:
+        errors = collect_console_errors(page)
+        page.goto(f"{url}/frameworks?o=sgd:lr%3D0.0001,momentum%3D0.9&steps=50")
+        first = page.wait_for_function(DRAWN, timeout=180_000, polling="raf").json_value()
+        assert "Keras 2.2.4 rules (optviz)" in first["names"] and "tf.keras (tf_keras.optimizers)" not in first["names"]
+        assert first["note"]  # "TensorFlow loading…" in tf.keras' place
+        page.screenshot(path=str(screenshot_dir / "frameworks_tf_loading.png"))
+        page.wait_for_function(  # the polling fragment reruns the page once the import finished
+            "() => [...document.querySelectorAll('.js-plotly-plot:not([data-stale=true])')].some(el => "
+            "(el._fullData || []).some(t => t.name === 'tf.keras (tf_keras.optimizers)' && t.x.length === 51))",
+            timeout=300_000,
+        )
+        expect(page.get_by_text("TensorFlow loading")).to_have_count(0, timeout=60_000)
+        assert errors == []
+    finally:
+        stop_app(process)

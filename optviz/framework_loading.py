@@ -3,10 +3,17 @@
 TensorFlow's first import takes 5-15 s. ``framework_loader("tf_keras").start()`` begins it in a daemon thread
 (once per process, thread-safe, never blocking); ``status()`` says whether it is still loading, ready, or failed
 (with a sentence to show instead of a traceback). ``wait()`` is for tests and benchmarks, never for pages.
+
+Streamlit collects garbage (``gc.collect(2)``) after every script run, a page's polls included; with torch and
+TensorFlow loaded that is ~0.4-0.9 s under the GIL each time (700k objects), which starved the import itself (a
+fresh server's tf.keras took minutes to join) and every page. So the thread moves what is loaded before and after
+the import to the permanent generation (``gc.freeze()``, CPython's way for long-lived import-time objects:
+reference counting still frees them, only the cycle collector stops scanning them).
 """
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import os
@@ -18,6 +25,9 @@ from dataclasses import dataclass
 from .native_lanes import FRAMEWORKS, INSTALL_HINT
 
 NOT_STARTED, LOADING, READY, FAILED = "not started", "loading", "ready", "failed"
+#: Imported after a framework's own modules, so its first use is quick too: torch.optim's first optimizer imports
+#: torch._dynamo (1-3 s).
+WARM_UP = {"torch": ("torch._dynamo",)}
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,7 @@ class BackgroundImport:
         replaceable in tests, e.g. to make the import slow or fail)."""
         self.framework = framework
         self.modules = FRAMEWORKS[framework].modules if modules is None else modules
+        self.warm_up = WARM_UP.get(framework, ()) if modules is None else ()
         self._importer = importer
         self._lock = threading.Lock()
         self._done = threading.Event()
@@ -86,13 +97,15 @@ class BackgroundImport:
 
     def _load(self) -> None:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        gc.freeze()  # see the module's doc: keep the collections after each script run short
         try:
-            for module in self.modules:
+            for module in (*self.modules, *self.warm_up):
                 self._importer(module)
         except Exception as error:  # ImportError, or a broken install: a sentence for the page, not a traceback
             with self._lock:
                 self._finish(LoadStatus(FAILED, self._sentence(f"{module}: {error}")))
             return
+        gc.freeze()
         with self._lock:
             self._finish(LoadStatus(READY))
 

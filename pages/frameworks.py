@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from optviz.figures.frameworks import deviation_figure, paths_figure
-from optviz.framework_loading import framework_loader
+from optviz.framework_loading import FAILED, READY, framework_loader
 from optviz.frameworks import DIFFERENCES, compare
 from optviz.lanes import Lane, parse_lane
-from optviz.native_lanes import FRAMEWORKS, framework_available
+from optviz.native_lanes import FRAMEWORKS
 from optviz.page_states.frameworks import FRAMEWORKS_MAX_STEPS, FRAMEWORKS_START_LIMIT, FrameworksState
 from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec, make_spec
@@ -27,7 +27,7 @@ route_through_app()
 KEY = "fw."
 LIMIT = FRAMEWORKS_START_LIMIT
 WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane": lambda lanes: {}}
-POLL_SECONDS = 1.0  # how often the page asks whether TensorFlow has finished loading (only while it loads)
+POLL_SECONDS = 1.0  # how often the page asks whether torch or TensorFlow has finished loading (only while one loads)
 
 
 def load_demo(index: int) -> None:
@@ -105,62 +105,67 @@ def setting_widgets() -> tuple[FrameworksState, str | None]:
 
 
 def compare_and_draw(state: FrameworksState, results) -> None:
-    """Run the comparison with the frameworks ready here and draw the paths, deviations and the table.
+    """Run the comparison with the frameworks loaded so far and draw the paths, deviations and the table.
 
-    TensorFlow is imported in the background (its first import takes seconds): until it is ready, Keras 2.2.4 and
-    torch are drawn with a note in tf.keras' place, and a small fragment reruns the page once it has loaded.
+    torch and then TensorFlow are imported in the background (their first imports take seconds each): Keras 2.2.4
+    is drawn at once, with a note and a table row in the place of each framework still loading, and a small
+    fragment reruns the page whenever one has finished loading (then stops polling).
     """
     lane = state.lane[0]
     tf_name = "tf_keras_legacy" if state.tf == "legacy" else "tf_keras"
-    tf_status = framework_loader(tf_name).status()
-    frameworks = [tf_name] if tf_status.ready else []
-    if tf_status.failed:
-        results.info(tf_status.message)
-    available, message = framework_available("torch")
-    if available:
-        frameworks.append("torch")
-    else:
-        results.info(message)
+    statuses = {name: framework_loader(name).status() for name in (tf_name, "torch")}
+    frameworks = tuple(name for name, status in statuses.items() if status.ready)
+    loading = tuple(name for name, status in statuses.items() if not (status.ready or status.failed))
     with results:
-        tf_loading = not (tf_status.ready or tf_status.failed)
-        if tf_loading:
-            tensorflow_joining(tf_name)
+        for status in statuses.values():
+            if status.failed:
+                st.info(status.message)
+        if loading:
+            frameworks_joining(loading)
         paths, losses, diverged, deviations, codes = run_comparison(
-            lane.to_text(), state.surface, state.start, state.steps, tuple(frameworks), state.defaults
+            lane.to_text(), state.surface, state.start, state.steps, frameworks, state.defaults
         )
         labels = {name: FRAMEWORKS[name].title for name in paths}
         st.plotly_chart(paths_figure(build_surface(state.surface), paths, labels), key=KEY + "paths")
         if deviations:
             st.plotly_chart(deviation_figure(deviations, labels), key=KEY + "deviation")
-    framework_loader(tf_name).start()  # after the charts: the import would slow this run down (both want the CPU)
-    rows = []
+    load_in_background(tf_name)
+    rows = {}
     for name, path in paths.items():
         code, dropped = codes.get(name, (lane.keras_code(), ()))
-        rows.append(
-            {
-                "Framework": labels[name],
-                "Optimizer": code,
-                "Final x, y": f"{path[-1, 0]:.6g}, {path[-1, 1]:.6g}",
-                "Final loss": f"{losses[name][-1]:.6g}",
-                "Max |Δ| from Keras 2.2.4": "—" if name == "keras224" else f"{deviations[name].max():.2e}",
-                "Diverged at step": "—" if diverged[name] < 0 else str(diverged[name]),
-                "Not carried over": "; ".join(dropped) or "—",
-            }
-        )
-    if tf_loading:
-        rows.insert(1, {"Framework": FRAMEWORKS[tf_name].title, "Optimizer": "TensorFlow loading…"})
+        rows[name] = {
+            "Framework": labels[name],
+            "Optimizer": code,
+            "Final x, y": f"{path[-1, 0]:.6g}, {path[-1, 1]:.6g}",
+            "Final loss": f"{losses[name][-1]:.6g}",
+            "Max |Δ| from Keras 2.2.4": "—" if name == "keras224" else f"{deviations[name].max():.2e}",
+            "Diverged at step": "—" if diverged[name] < 0 else str(diverged[name]),
+            "Not carried over": "; ".join(dropped) or "—",
+        }
+    rows.update({name: {"Framework": FRAMEWORKS[name].title, "Optimizer": "loading…"} for name in loading})
+    rows = [rows[name] for name in ("keras224", tf_name, "torch") if name in rows]
     st.dataframe(pd.DataFrame(rows).fillna("…"), hide_index=True, width="stretch")
 
 
+def load_in_background(tf_name: str) -> None:
+    """Start torch's import, and TensorFlow's once torch's has finished (after this run's charts: an import running
+    alongside would slow both down on a small machine). Never blocks."""
+    torch = framework_loader("torch").start()
+    if torch.ready or torch.failed:
+        framework_loader(tf_name).start()
+
+
 @st.fragment(run_every=POLL_SECONDS)
-def tensorflow_joining(framework: str) -> None:
-    """The note in tf.keras' place while TensorFlow loads; reruns the whole page once the import has finished."""
-    status = framework_loader(framework).status()
-    if status.ready or status.failed:
-        st.rerun()  # the full rerun draws tf.keras (or says why it cannot) and no longer polls
+def frameworks_joining(loading: tuple[str, ...]) -> None:
+    """The note while ``loading`` frameworks import; reruns the whole page as soon as one has finished."""
+    if any(framework_loader(name).status().state in (READY, FAILED) for name in loading):
+        st.rerun()  # the full rerun draws the framework (or says why it cannot); polling stops when none is left
+    names = [FRAMEWORKS[name].name for name in loading if name == "torch"]  # in the order they are imported
+    names += ["TensorFlow" for name in loading if name != "torch"]
+    them, each = ("them", "each joins") if len(names) > 1 else ("it", "it joins")
     st.info(
-        "TensorFlow loading… (its first import after a server start takes several seconds). tf.keras joins the "
-        "paths, the deviations and the table by itself.",
+        f"{' and '.join(names)} loading… The first visit after a server start imports {them} in the background "
+        f"(several seconds); {each} the paths, the deviations and the table by itself.",
         icon=":material/hourglass_top:",
     )
 

@@ -1,5 +1,5 @@
 """AppTest for /frameworks: the URL drives the run, paths equal the core's, missing frameworks explain themselves,
-Keras and torch are shown while TensorFlow still loads and tf.keras joins once it has loaded."""
+Keras 2.2.4 is drawn while torch loads, Keras and torch while TensorFlow loads, and each joins once loaded."""
 
 from __future__ import annotations
 
@@ -22,11 +22,11 @@ from .apptest_helpers import decode, run_page
 from .conftest import ROOT
 
 PAGE = ROOT / "pages" / "frameworks.py"
-LOADING_NOTE = "TensorFlow loading"
+LOADING_NOTE = "loading… The first visit after a server start"
 
 
-class SlowTensorFlow:
-    """The TensorFlow import as a test drives it: it waits until the test opens it, then imports or fails."""
+class SlowImport:
+    """A framework's import as a test drives it: it waits until the test opens it, then imports or fails."""
 
     def __init__(self) -> None:
         self.opened = threading.Event()
@@ -45,11 +45,14 @@ class SlowTensorFlow:
 
 @pytest.fixture(autouse=True)
 def tensorflow(monkeypatch):
-    """A fresh process-wide TensorFlow loader whose import waits for the test (so every page run is deterministic:
-    TensorFlow is "loading" until the test finishes it); released with a failure at teardown."""
-    slow = SlowTensorFlow()
+    """Fresh process-wide loaders: torch's finished before the page runs (imported, or failed when not installed)
+    and TensorFlow's waiting for the test (so every page run is deterministic: TensorFlow is "loading" until the
+    test finishes it); released with a failure at teardown."""
+    slow = SlowImport()
     loader = BackgroundImport("tf_keras", importer=slow)
-    monkeypatch.setattr(framework_loading, "_LOADERS", {loader.modules: loader})
+    torch_loader = BackgroundImport("torch")
+    monkeypatch.setattr(framework_loading, "_LOADERS", {loader.modules: loader, torch_loader.modules: torch_loader})
+    torch_loader.wait(300)
     yield slow
     if not slow.opened.is_set():
         slow.finish(ImportError("the test is over"))
@@ -101,6 +104,7 @@ def test_show_me_loads_the_demo_setting():
 def test_without_the_frameworks_the_page_explains_how_to_install_them(monkeypatch):
     for module in ("torch", "tensorflow", "tf_keras"):
         monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    monkeypatch.setattr(framework_loading, "_LOADERS", {})  # loaders that see the stubs
     at = page({"steps": "20"})
     assert not at.exception
     messages = " ".join(i.value for i in at.info)
@@ -153,7 +157,7 @@ def test_keras_and_torch_are_shown_while_tensorflow_loads_and_tf_keras_joins_whe
     assert "tf.keras (tf_keras.optimizers)" not in names
     rows = table(at)
     assert list(rows["Framework"]) == ["Keras 2.2.4 rules (optviz)", "tf.keras (tf_keras.optimizers)", "torch.optim"]
-    assert rows["Optimizer"][1] == "TensorFlow loading…"
+    assert rows["Optimizer"][1] == "loading…" and "SGD(" in rows["Optimizer"][2]
     at.run()  # still loading: the same picture (the page never waits for the import)
     assert not at.exception and "tf.keras (tf_keras.optimizers)" not in trace_names(at)
 
@@ -182,3 +186,25 @@ def test_a_tensorflow_import_that_fails_leaves_a_note_and_the_other_frameworks(t
     assert "libtensorflow_framework.so.2" in messages and "requirements-frameworks.txt" in messages
     assert LOADING_NOTE not in messages
     assert trace_names(at)[1:3] == ["Keras 2.2.4 rules (optviz)", "torch.optim"]
+
+
+def test_keras_is_drawn_while_torch_loads_and_tensorflow_starts_loading_only_after_torch(monkeypatch, tensorflow):
+    pytest.importorskip("torch")
+    slow_torch = SlowImport()
+    torch_loader = BackgroundImport("torch", importer=slow_torch)
+    tf_loader = framework_loading.framework_loader("tf_keras")
+    monkeypatch.setitem(framework_loading._LOADERS, torch_loader.modules, torch_loader)
+    at = page({"o": "adam:lr=0.05", "steps": "30"})
+    assert not at.exception
+    assert "torch.optim and TensorFlow " + LOADING_NOTE in " ".join(i.value for i in at.info)
+    assert trace_names(at)[1] == "Keras 2.2.4 rules (optviz)" and "torch.optim" not in trace_names(at)
+    assert list(table(at)["Optimizer"][1:]) == ["loading…", "loading…"]
+    assert tf_loader.status().state == framework_loading.NOT_STARTED  # one import at a time: torch's first
+
+    slow_torch.finish()
+    assert torch_loader.wait(300).ready
+    at.run()  # what the polling fragment's rerun does in the browser
+    assert not at.exception
+    assert "TensorFlow " + LOADING_NOTE in " ".join(i.value for i in at.info)
+    assert "torch.optim" in trace_names(at)
+    assert tf_loader.status().state == framework_loading.LOADING  # started after this run's charts

@@ -1,5 +1,6 @@
 """Real browser: /frameworks deep link, paths drawn three ways, 'Show me' loads a demo into the URL; on a fresh
-server Keras and torch are drawn before TensorFlow has loaded, and tf.keras joins by itself."""
+server Keras 2.2.4 is drawn before torch and TensorFlow have loaded, and torch.optim then tf.keras join by
+themselves."""
 
 from __future__ import annotations
 
@@ -38,32 +39,36 @@ def test_frameworks_page_in_chromium(page, app_url, screenshot_dir):
     assert errors == []
 
 
-#: The live chart's framework traces and whether the loading note is shown, once the torch path is drawn.
+#: The live chart's trace names and the loading note, once a chart with the Keras 2.2.4 path of 51 points is drawn.
 DRAWN = """() => {
     const plots = [...document.querySelectorAll('.js-plotly-plot')]
         .filter(p => !p.closest('[data-stale="true"]') && p._fullData);
-    const plot = plots.find(p => p._fullData.some(t => t.name === 'torch.optim' && t.x.length === 51));
+    const plot = plots.find(p => p._fullData.some(t => t.name === 'Keras 2.2.4 rules (optviz)' && t.x.length === 51));
     if (!plot) return null;
     return {names: plot._fullData.map(t => t.name), note: document.body.innerText.includes('TensorFlow loading')};
 }"""
 
 
-def test_a_fresh_server_draws_keras_and_torch_before_tensorflow_joins(page, screenshot_dir):
+def joined(name: str) -> str:
+    return (
+        "() => [...document.querySelectorAll('.js-plotly-plot:not([data-stale=true])')].some(el => "
+        f"(el._fullData || []).some(t => t.name === '{name}' && t.x.length === 51))"
+    )
+
+
+def test_a_fresh_server_draws_keras_first_and_torch_then_tensorflow_join(page, screenshot_dir):
     pytest.importorskip("torch")
     pytest.importorskip("tf_keras")
-    process, url = start_app(ROOT)  # its own server: TensorFlow not imported yet
+    process, url = start_app(ROOT)  # its own server: neither torch nor TensorFlow imported yet
     try:
         errors = collect_console_errors(page)
         page.goto(f"{url}/frameworks?o=sgd:lr%3D0.0001,momentum%3D0.9&steps=50")
         first = page.wait_for_function(DRAWN, timeout=180_000, polling="raf").json_value()
-        assert "Keras 2.2.4 rules (optviz)" in first["names"] and "tf.keras (tf_keras.optimizers)" not in first["names"]
-        assert first["note"]  # "TensorFlow loading…" in tf.keras' place
-        page.screenshot(path=str(screenshot_dir / "frameworks_tf_loading.png"))
-        page.wait_for_function(  # the polling fragment reruns the page once the import finished
-            "() => [...document.querySelectorAll('.js-plotly-plot:not([data-stale=true])')].some(el => "
-            "(el._fullData || []).some(t => t.name === 'tf.keras (tf_keras.optimizers)' && t.x.length === 51))",
-            timeout=300_000,
-        )
+        assert "tf.keras (tf_keras.optimizers)" not in first["names"]  # TensorFlow loads after torch
+        assert first["note"]  # "… TensorFlow loading…" where its path and row will be
+        page.screenshot(path=str(screenshot_dir / "frameworks_loading.png"))
+        page.wait_for_function(joined("torch.optim"), timeout=300_000)  # the polling fragment reran the page
+        page.wait_for_function(joined("tf.keras (tf_keras.optimizers)"), timeout=300_000)
         expect(page.get_by_text("TensorFlow loading")).to_have_count(0, timeout=60_000)
         assert errors == []
     finally:

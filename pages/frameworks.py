@@ -130,10 +130,10 @@ def compare_and_draw(state: FrameworksState, results) -> None:
         if deviations:
             st.plotly_chart(deviation_figure(deviations, labels), key=KEY + "deviation")
     load_in_background(tf_name)
-    rows = {}
+    by_framework = {}
     for name, path in paths.items():
         code, dropped = codes.get(name, (lane.keras_code(), ()))
-        rows[name] = {
+        by_framework[name] = {
             "Framework": labels[name],
             "Optimizer": code,
             "Final x, y": f"{path[-1, 0]:.6g}, {path[-1, 1]:.6g}",
@@ -142,8 +142,8 @@ def compare_and_draw(state: FrameworksState, results) -> None:
             "Diverged at step": "—" if diverged[name] < 0 else str(diverged[name]),
             "Not carried over": "; ".join(dropped) or "—",
         }
-    rows.update({name: {"Framework": FRAMEWORKS[name].title, "Optimizer": "loading…"} for name in loading})
-    rows = [rows[name] for name in ("keras224", tf_name, "torch") if name in rows]
+    by_framework.update({name: {"Framework": FRAMEWORKS[name].title, "Optimizer": "loading…"} for name in loading})
+    rows = [by_framework[name] for name in ("keras224", tf_name, "torch") if name in by_framework]
     st.dataframe(pd.DataFrame(rows).fillna("…"), hide_index=True, width="stretch")
 
 

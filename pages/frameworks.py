@@ -171,17 +171,21 @@ def frameworks_joining(loading: tuple[str, ...]) -> None:
 
 
 def differences() -> None:
-    """The documented differences, each with a one-click demo where there is one."""
+    """The documented differences as one list, and a one-click demo button for each that has one (few elements: the
+    browser draws them before it gets to the charts on a first visit)."""
     st.subheader("Documented differences")
     st.caption("From the Keras 2.2.4 spec and the tf_keras 2.21 / torch sources. *Show me* loads a setting.")
-    for index, difference in enumerate(DIFFERENCES):
-        text, button = st.columns([5, 1])
+    items = []
+    for difference in DIFFERENCES:
         names = ", ".join(FRAMEWORKS[f].title for f in difference.frameworks)
-        text.markdown(f"**{difference.title}** — {names}  \n{difference.explanation}")
-        if difference.lane is None:
-            button.caption("No one-click demo")
-        else:
-            button.button("Show me", key=f"{KEY}demo.{index}", on_click=load_demo, args=(index,))
+        demo = "" if difference.lane is not None else " *No one-click demo.*"
+        items.append(f"- **{difference.title}** — {names}: {difference.explanation}{demo}")
+    st.markdown("\n".join(items))
+    with st.container(horizontal=True):
+        for index, difference in enumerate(DIFFERENCES):
+            if difference.lane is not None:
+                label = f"Show me: {difference.title}"
+                st.button(label, key=f"{KEY}demo.{index}", on_click=load_demo, args=(index,))
 
 
 st.title("Framework comparison")

@@ -12,7 +12,8 @@ The floor is a bare Streamlit page written by this bench into a temporary direct
   loading in the background), then -> the torch.optim path joined, then -> the tf.keras path joined;
 - ``pages``: the first chart of every page on a fresh server (median of N visits, the first one cold, as the
   floor's): Home's six scenario pictures, ``/surfaces``, ``/inspect`` and ``/sweep`` at their defaults (any chart
-  with data), ``/train``'s curves, and ``/train``'s Start -> the first live (SVG) curves.
+  with data), ``/train``'s curves, ``/train``'s Start -> the first live (SVG) curves, then ``/frameworks`` (its
+  first visit starts the torch and TensorFlow imports).
 
 "Settled" is read from plotly's own data (``_fullData``) of the live charts, with no stale element left
 (see ../../shared streamlit_recipe.md §8): a rerun keeps the old chart marked ``data-stale`` until it ends.
@@ -238,6 +239,9 @@ def bench_first_charts(browser, root: Path, repeats: int) -> dict[str, list[floa
         for name, path, ready, n in FIRST_CHARTS:
             results[name] = first_chart(page, url + path, ready, n, repeats)
         results["/train: Start -> first live chart"] = train_starts(page, url + "/train", repeats)
+        # last: its first visit starts the torch and TensorFlow imports in the background of this server
+        frameworks = first_chart(page, url + "/frameworks", ANY_CHART, None, repeats)
+        results["/frameworks (defaults): first chart"] = frameworks
         page.close()
     finally:
         stop_app(process)

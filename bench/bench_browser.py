@@ -10,13 +10,18 @@ The floor is a bare Streamlit page written by this bench into a temporary direct
 - ``/sweep`` (60 x 50 grid): a click on a heat-map cell -> that cell's replay drawn; the first chart after opening
   the default grid (heat map and replay drawn); a 200 x 200 link opened, its batch run afresh -> heat map and replay
   drawn (multiple of the floor's first chart);
-- ``/frameworks``: the first load on a fresh server (TensorFlow and torch imported) -> the torch.optim path drawn.
+- ``/frameworks``: the first load on a fresh server -> the Keras 2.2.4 path drawn (torch and TensorFlow still
+  loading in the background), then -> the torch.optim path joined, then -> the tf.keras path joined;
+- ``pages``: the first chart of every page on a fresh server (median of N visits, the first one cold, as the
+  floor's): Home's six scenario pictures, ``/surfaces``, ``/inspect`` and ``/sweep`` at their defaults (any chart
+  with data), ``/train``'s curves, ``/train``'s Start -> the first live (SVG) curves, then ``/frameworks`` (its
+  first visit starts the torch and TensorFlow imports).
 
 "Settled" is read from plotly's own data (``_fullData``) of the live charts, with no stale element left
 (see ../../shared streamlit_recipe.md §8): a rerun keeps the old chart marked ``data-stale`` until it ends.
 Prints the median of N (5) and its multiple of the floor's median for the same kind of interaction.
 
-Usage: python bench/bench_browser.py [--repeats 5] [--only surfaces,inspect,sweep,frameworks] [--app-root DIR]
+Usage: python bench/bench_browser.py [--repeats 5] [--only surfaces,inspect,sweep,frameworks,pages] [--app-root DIR]
 (``--app-root``: another checkout of the app, e.g. ``git archive <commit>`` unpacked, to measure "before")
 """
 
@@ -191,17 +196,90 @@ def bench_floor(browser, repeats: int) -> dict[str, list[float]]:
     return {"first chart": first, "slider": change}
 
 
-def bench_frameworks_first(browser, root: Path) -> list[float]:
-    """The first visit on a fresh server: the page imports TensorFlow and torch (once per server)."""
+#: /frameworks: a live chart with the ``framework`` path (its title as the trace name) of ``n`` points.
+def framework_drawn(title: str) -> str:
+    found = f"t => t.name === '{title}' && t.x.length === n"
+    return LIVE + f"\nreturn !stale() && live().some(p => p._fullData.some({found}));"
+
+
+def bench_frameworks_first(browser, root: Path, repeats: int = 3) -> dict[str, list[float]]:
+    """The first visit on a fresh server (one server per repeat), timed from the navigation: the Keras 2.2.4 path
+    drawn (torch and TensorFlow load in the background), torch.optim joined, tf.keras joined."""
+    marks = {"keras224": "Keras 2.2.4 rules (optviz)", "torch": "torch.optim", "tf": "tf.keras (tf_keras.optimizers)"}
+    times: dict[str, list[float]] = {key: [] for key in marks}
+    for _ in range(repeats):
+        process, url = start_app(root)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            began = time.perf_counter()
+            page.goto(f"{url}/frameworks?o=sgd:lr%3D0.0001,momentum%3D0.9&steps=50")
+            for key, title in marks.items():
+                wait(page, framework_drawn(title), 51, timeout=300_000)
+                times[key].append((time.perf_counter() - began) * 1000.0)
+            page.close()
+        finally:
+            stop_app(process)
+    return {
+        "/frameworks fresh: first chart (Keras 2.2.4)": times["keras224"],
+        "/frameworks fresh: first chart + torch joined": times["torch"],
+        "/frameworks fresh: first chart + tf.keras joined": times["tf"],
+    }
+
+
+#: Any live chart with data: a first chart (a trace with points, or a grid).
+ANY_CHART = LIVE + """
+return !stale() && live().some(p => p._fullData.some(t => (t.x && t.x.length > 0) || (t.z && t.z.length > 0)));"""
+#: Home: ``n`` scenario pictures decoded.
+HOME_PICTURES = """const images = [...document.querySelectorAll('[data-testid="stImage"] img')];
+return images.length >= n && images.every(i => i.complete && i.naturalWidth > 0);"""
+#: /train: the curves' Plotly chart mounted (before any step it may have no points yet).
+TRAIN_CHART = LIVE + "\nreturn !stale() && live().length > 0;"
+#: /train while running: the live curves drawn as inline SVG.
+TRAIN_LIVE = "return document.querySelector('svg[aria-label=\"Loss and accuracy curves\"]') !== null;"
+
+#: (row, path, ready, n) for each page's first chart.
+FIRST_CHARTS = (
+    ("Home (/): first chart (six scenario pictures)", "/", HOME_PICTURES, 6),
+    ("/surfaces (defaults): first chart", "/surfaces", ANY_CHART, None),
+    ("/inspect (defaults): first chart", "/inspect", ANY_CHART, None),
+    ("/sweep (defaults): first chart", "/sweep", ANY_CHART, None),
+    ("/train (defaults): first chart", "/train", TRAIN_CHART, None),
+)
+
+
+def bench_first_charts(browser, root: Path, repeats: int) -> dict[str, list[float]]:
+    """Every page's first chart on one fresh server: N visits each (a blank page in between; the first is cold,
+    as the floor's), then /train's Start -> the first live curves (Stop in between)."""
+    results = {}
     process, url = start_app(root)
     try:
         page = browser.new_page(viewport={"width": 1400, "height": 1600})
-        ready = LIVE + "\nreturn live().some(p => p._fullData.some(t => t.name === 'torch.optim' && t.x.length === n));"
-        times = [timed(lambda: page.goto(f"{url}/frameworks?o=sgd:lr%3D0.0001,momentum%3D0.9&steps=50"),
-                       lambda: wait(page, ready, 51, timeout=300_000))]  # fmt: skip
+        for name, path, ready, n in FIRST_CHARTS:
+            results[name] = first_chart(page, url + path, ready, n, repeats)
+        results["/train: Start -> first live chart"] = train_starts(page, url + "/train", repeats)
+        # last: its first visit starts the torch and TensorFlow imports in the background of this server
+        frameworks = first_chart(page, url + "/frameworks", ANY_CHART, None, repeats)
+        results["/frameworks (defaults): first chart"] = frameworks
         page.close()
     finally:
         stop_app(process)
+    return results
+
+
+def train_starts(page, url: str, repeats: int) -> list[float]:
+    """Open /train, press Start, time until the live (SVG) curves are drawn; Stop and Reset; ms each."""
+    times = []
+    for _ in range(repeats):
+        page.goto(url)
+        wait(page, TRAIN_CHART)
+        idle(page)
+        start = page.get_by_role("button", name="Start", exact=True)
+        times.append(timed(start.click, lambda: wait(page, TRAIN_LIVE)))
+        page.get_by_role("button", name="Stop", exact=True).click()
+        page.wait_for_function(f"() => {{ {TRAIN_LIVE.replace('!==', '===')} }}", timeout=TIMEOUT)
+        idle(page)
+        page.get_by_role("button", name="Reset", exact=True).click()
+        idle(page)
     return times
 
 
@@ -282,7 +360,8 @@ def bench_sweep_big(page, url: str, repeats: int) -> dict[str, list[float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--only", default="surfaces,inspect,sweep,frameworks")
+    parser.add_argument("--only", default="surfaces,inspect,sweep,frameworks,pages")
+    parser.add_argument("--fresh-repeats", type=int, default=3, help="fresh servers for /frameworks' first load")
     parser.add_argument("--app-root", type=Path, default=ROOT, help="the app checkout to measure")
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -291,7 +370,9 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=shutil.which("chromium"), args=CHROME_ARGS)
         floor = bench_floor(browser, args.repeats)
         if "frameworks" in only:
-            results["/frameworks: first load (fresh server)"] = bench_frameworks_first(browser, args.app_root)
+            results.update(bench_frameworks_first(browser, args.app_root, args.fresh_repeats))
+        if "pages" in only:
+            results.update(bench_first_charts(browser, args.app_root, args.repeats))
         process, url = start_app(args.app_root)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1600})
@@ -310,9 +391,13 @@ def main() -> None:
     print(f"app: {args.app_root}; headless Chromium, median of {args.repeats} (ms); floor = bare page")
     print(f"{'interaction':46} | {'median ms':>9} | {'x floor':>7} | all runs")
     print("-" * 100)
+    floor_cold = floor["first chart"][0]  # its first visit: the server's first script run (compare "fresh" rows)
     rows = [("floor: first chart", floor["first chart"], floor_first),
+            ("floor: first chart, first visit (cold)", [floor_cold], floor_cold),
             ("floor: slider -> chart", floor["slider"], floor_change)]  # fmt: skip
-    rows += [(name, times, floor_first if "first" in name else floor_change) for name, times in results.items()]
+    bases = {name: floor_cold if "fresh" in name else floor_first if "first" in name else floor_change
+             for name in results}  # fmt: skip
+    rows += [(name, times, bases[name]) for name, times in results.items()]
     for name, times, base in rows:
         median = statistics.median(times)
         runs = " ".join(f"{t:.0f}" for t in times)

@@ -76,20 +76,6 @@ LANE_PREFIXES = {f.lane_prefix: f.key for f in FRAMEWORKS.values() if f.lane_pre
 LANE_FRAMEWORKS = tuple(LANE_PREFIXES.values())
 
 
-def framework_available(framework: str) -> tuple[bool, str]:
-    """Whether a framework can be imported here, and a sentence to show when it cannot."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    for module in FRAMEWORKS[framework].modules:
-        try:
-            importlib.import_module(module)
-        except Exception as error:  # ImportError, or a broken install
-            return False, (
-                f"{FRAMEWORKS[framework].title} is not available here ({module}: {error}). "
-                f"It is optional; install it with `{INSTALL_HINT}`."
-            )
-    return True, ""
-
-
 def framework_installed(framework: str) -> bool:
     """Whether a framework's modules are installed (looked up without importing them)."""
     return all(importlib.util.find_spec(module) is not None for module in FRAMEWORKS[framework].modules)

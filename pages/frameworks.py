@@ -10,9 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from optviz.figures.frameworks import deviation_figure, paths_figure
+from optviz.framework_loading import FAILED, READY, framework_loader
 from optviz.frameworks import DIFFERENCES, compare
 from optviz.lanes import Lane, parse_lane
-from optviz.native_lanes import FRAMEWORKS, framework_available
+from optviz.native_lanes import FRAMEWORKS
 from optviz.page_states.frameworks import FRAMEWORKS_MAX_STEPS, FRAMEWORKS_START_LIMIT, FrameworksState
 from optviz.state import start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec, make_spec
@@ -26,6 +27,7 @@ route_through_app()
 KEY = "fw."
 LIMIT = FRAMEWORKS_START_LIMIT
 WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane": lambda lanes: {}}
+POLL_SECONDS = 1.0  # how often the page asks whether torch or TensorFlow has finished loading (only while one loads)
 
 
 def load_demo(index: int) -> None:
@@ -40,9 +42,7 @@ def load_demo(index: int) -> None:
     st.session_state[KEY + "tf"] = "legacy" if difference.frameworks == ("tf_keras_legacy",) else "current"
 
 
-@st.cache_data(
-    max_entries=32, show_spinner="Running the three frameworks (the first TensorFlow import takes a few seconds)…"
-)
+@st.cache_data(max_entries=32, show_spinner="Running the frameworks…")
 def run_comparison(
     lane_text: str,
     spec: SurfaceSpec,
@@ -105,53 +105,87 @@ def setting_widgets() -> tuple[FrameworksState, str | None]:
 
 
 def compare_and_draw(state: FrameworksState, results) -> None:
-    """Run the comparison with the frameworks installed here and draw the paths, deviations and the table."""
+    """Run the comparison with the frameworks loaded so far and draw the paths, deviations and the table.
+
+    torch and then TensorFlow are imported in the background (their first imports take seconds each): Keras 2.2.4
+    is drawn at once, with a note and a table row in the place of each framework still loading, and a small
+    fragment reruns the page whenever one has finished loading (then stops polling).
+    """
     lane = state.lane[0]
     tf_name = "tf_keras_legacy" if state.tf == "legacy" else "tf_keras"
-    frameworks = []
-    for name in (tf_name, "torch"):
-        available, message = framework_available(name)
-        if available:
-            frameworks.append(name)
-        else:
-            results.info(message)
+    statuses = {name: framework_loader(name).status() for name in (tf_name, "torch")}
+    frameworks = tuple(name for name, status in statuses.items() if status.ready)
+    loading = tuple(name for name, status in statuses.items() if not (status.ready or status.failed))
     with results:
+        for status in statuses.values():
+            if status.failed:
+                st.info(status.message)
+        if loading:
+            frameworks_joining(loading)
         paths, losses, diverged, deviations, codes = run_comparison(
-            lane.to_text(), state.surface, state.start, state.steps, tuple(frameworks), state.defaults
+            lane.to_text(), state.surface, state.start, state.steps, frameworks, state.defaults
         )
         labels = {name: FRAMEWORKS[name].title for name in paths}
         st.plotly_chart(paths_figure(build_surface(state.surface), paths, labels), key=KEY + "paths")
         if deviations:
             st.plotly_chart(deviation_figure(deviations, labels), key=KEY + "deviation")
-    rows = []
+    load_in_background(tf_name)
+    by_framework = {}
     for name, path in paths.items():
         code, dropped = codes.get(name, (lane.keras_code(), ()))
-        rows.append(
-            {
-                "Framework": labels[name],
-                "Optimizer": code,
-                "Final x, y": f"{path[-1, 0]:.6g}, {path[-1, 1]:.6g}",
-                "Final loss": f"{losses[name][-1]:.6g}",
-                "Max |Δ| from Keras 2.2.4": "—" if name == "keras224" else f"{deviations[name].max():.2e}",
-                "Diverged at step": "—" if diverged[name] < 0 else str(diverged[name]),
-                "Not carried over": "; ".join(dropped) or "—",
-            }
-        )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        by_framework[name] = {
+            "Framework": labels[name],
+            "Optimizer": code,
+            "Final x, y": f"{path[-1, 0]:.6g}, {path[-1, 1]:.6g}",
+            "Final loss": f"{losses[name][-1]:.6g}",
+            "Max |Δ| from Keras 2.2.4": "—" if name == "keras224" else f"{deviations[name].max():.2e}",
+            "Diverged at step": "—" if diverged[name] < 0 else str(diverged[name]),
+            "Not carried over": "; ".join(dropped) or "—",
+        }
+    by_framework.update({name: {"Framework": FRAMEWORKS[name].title, "Optimizer": "loading…"} for name in loading})
+    rows = [by_framework[name] for name in ("keras224", tf_name, "torch") if name in by_framework]
+    st.dataframe(pd.DataFrame(rows).fillna("…"), hide_index=True, width="stretch")
+
+
+def load_in_background(tf_name: str) -> None:
+    """Start torch's import, and TensorFlow's once torch's has finished (after this run's charts: an import running
+    alongside would slow both down on a small machine). Never blocks."""
+    torch = framework_loader("torch").start()
+    if torch.ready or torch.failed:
+        framework_loader(tf_name).start()
+
+
+@st.fragment(run_every=POLL_SECONDS)
+def frameworks_joining(loading: tuple[str, ...]) -> None:
+    """The note while ``loading`` frameworks import; reruns the whole page as soon as one has finished."""
+    if any(framework_loader(name).status().state in (READY, FAILED) for name in loading):
+        st.rerun()  # the full rerun draws the framework (or says why it cannot); polling stops when none is left
+    names = [FRAMEWORKS[name].name for name in loading if name == "torch"]  # in the order they are imported
+    names += ["TensorFlow" for name in loading if name != "torch"]
+    them, each = ("them", "each joins") if len(names) > 1 else ("it", "it joins")
+    st.info(
+        f"{' and '.join(names)} loading… The first visit after a server start imports {them} in the background "
+        f"(several seconds); {each} the paths, the deviations and the table by itself.",
+        icon=":material/hourglass_top:",
+    )
 
 
 def differences() -> None:
-    """The documented differences, each with a one-click demo where there is one."""
+    """The documented differences as one list, and a one-click demo button for each that has one (few elements: the
+    browser draws them before it gets to the charts on a first visit)."""
     st.subheader("Documented differences")
     st.caption("From the Keras 2.2.4 spec and the tf_keras 2.21 / torch sources. *Show me* loads a setting.")
-    for index, difference in enumerate(DIFFERENCES):
-        text, button = st.columns([5, 1])
+    items = []
+    for difference in DIFFERENCES:
         names = ", ".join(FRAMEWORKS[f].title for f in difference.frameworks)
-        text.markdown(f"**{difference.title}** — {names}  \n{difference.explanation}")
-        if difference.lane is None:
-            button.caption("No one-click demo")
-        else:
-            button.button("Show me", key=f"{KEY}demo.{index}", on_click=load_demo, args=(index,))
+        demo = "" if difference.lane is not None else " *No one-click demo.*"
+        items.append(f"- **{difference.title}** — {names}: {difference.explanation}{demo}")
+    st.markdown("\n".join(items))
+    with st.container(horizontal=True):
+        for index, difference in enumerate(DIFFERENCES):
+            if difference.lane is not None:
+                label = f"Show me: {difference.title}"
+                st.button(label, key=f"{KEY}demo.{index}", on_click=load_demo, args=(index,))
 
 
 st.title("Framework comparison")

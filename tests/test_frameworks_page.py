@@ -1,14 +1,19 @@
-"""AppTest for /frameworks: the URL drives the run, paths equal the core's, missing frameworks explain themselves."""
+"""AppTest for /frameworks: the URL drives the run, paths equal the core's, missing frameworks explain themselves,
+Keras 2.2.4 is drawn while torch loads, Keras and torch while TensorFlow loads, and each joins once loaded."""
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
+import threading
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from optviz import framework_loading
+from optviz.framework_loading import BackgroundImport
 from optviz.lanes import parse_lane
 from optviz.runner import run
 from optviz.surfaces import get_surface
@@ -17,6 +22,40 @@ from .apptest_helpers import decode, run_page
 from .conftest import ROOT
 
 PAGE = ROOT / "pages" / "frameworks.py"
+LOADING_NOTE = "loading… The first visit after a server start"
+
+
+class SlowImport:
+    """A framework's import as a test drives it: it waits until the test opens it, then imports or fails."""
+
+    def __init__(self) -> None:
+        self.opened = threading.Event()
+        self.error: Exception | None = None
+
+    def __call__(self, module: str):
+        self.opened.wait(300)
+        if self.error is not None:
+            raise self.error
+        return importlib.import_module(module)
+
+    def finish(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.opened.set()
+
+
+@pytest.fixture(autouse=True)
+def tensorflow(monkeypatch):
+    """Fresh process-wide loaders: torch's finished before the page runs (imported, or failed when not installed)
+    and TensorFlow's waiting for the test (so every page run is deterministic: TensorFlow is "loading" until the
+    test finishes it); released with a failure at teardown."""
+    slow = SlowImport()
+    loader = BackgroundImport("tf_keras", importer=slow)
+    torch_loader = BackgroundImport("torch")
+    monkeypatch.setattr(framework_loading, "_LOADERS", {loader.modules: loader, torch_loader.modules: torch_loader})
+    torch_loader.wait(300)
+    yield slow
+    if not slow.opened.is_set():
+        slow.finish(ImportError("the test is over"))
 
 
 def figure(at, index=0):
@@ -65,10 +104,12 @@ def test_show_me_loads_the_demo_setting():
 def test_without_the_frameworks_the_page_explains_how_to_install_them(monkeypatch):
     for module in ("torch", "tensorflow", "tf_keras"):
         monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
+    monkeypatch.setattr(framework_loading, "_LOADERS", {})  # loaders that see the stubs
     at = page({"steps": "20"})
     assert not at.exception
     messages = " ".join(i.value for i in at.info)
-    assert "requirements-frameworks.txt" in messages and "torch" in messages and "tf" in messages
+    assert "requirements-frameworks.txt" in messages and "torch" in messages and "tf.keras" in messages
+    assert LOADING_NOTE not in messages  # not installed: said at once, nothing to wait for
     names = [t.get("name") for t in figure(at)["data"]]
     assert "Keras 2.2.4 rules (optviz)" in names and "torch.optim" not in names
 
@@ -95,3 +136,75 @@ def test_a_custom_surface_is_offered_and_a_bad_formula_is_refused_with_a_note():
     assert len(decode(keras["x"])) == 21
     refused = page({"surface": "custom", "f": "__import__('os')", "steps": "20"})
     assert not refused.exception and any("`f`" in w.value for w in refused.warning)
+
+
+def trace_names(at) -> list[str]:
+    return [t.get("name") for t in figure(at)["data"]]
+
+
+def table(at):
+    return at.dataframe[0].value
+
+
+def test_keras_and_torch_are_shown_while_tensorflow_loads_and_tf_keras_joins_when_it_has_loaded(tensorflow):
+    pytest.importorskip("torch")
+    pytest.importorskip("tf_keras")
+    at = page({"o": "sgd:lr=0.0001,momentum=0.9", "surface": "rosenbrock", "start": "-1,1.5", "steps": "40"})
+    assert not at.exception
+    assert LOADING_NOTE in " ".join(i.value for i in at.info)
+    names = trace_names(at)
+    assert "Keras 2.2.4 rules (optviz)" in names and "torch.optim" in names
+    assert "tf.keras (tf_keras.optimizers)" not in names
+    rows = table(at)
+    assert list(rows["Framework"]) == ["Keras 2.2.4 rules (optviz)", "tf.keras (tf_keras.optimizers)", "torch.optim"]
+    assert rows["Optimizer"][1] == "loading…" and "SGD(" in rows["Optimizer"][2]
+    at.run()  # still loading: the same picture (the page never waits for the import)
+    assert not at.exception and "tf.keras (tf_keras.optimizers)" not in trace_names(at)
+
+    tensorflow.finish()
+    assert framework_loading.framework_loader("tf_keras").wait(300).ready
+    at.run()  # what the polling fragment's rerun does in the browser
+    assert not at.exception
+    assert LOADING_NOTE not in " ".join(i.value for i in at.info)
+    tf_trace = next(t for t in figure(at)["data"] if t.get("name") == "tf.keras (tf_keras.optimizers)")
+    keras = next(t for t in figure(at)["data"] if t.get("name") == "Keras 2.2.4 rules (optviz)")
+    assert len(decode(tf_trace["x"])) == 41
+    # the same SGD momentum rule, with TF's float32 hyperparameters: close to Keras' path, not equal
+    np.testing.assert_allclose(decode(tf_trace["x"]), decode(keras["x"]), atol=1e-5)
+    assert "SGD(" in table(at)["Optimizer"][1]
+
+
+def test_a_tensorflow_import_that_fails_leaves_a_note_and_the_other_frameworks(tensorflow):
+    pytest.importorskip("torch")
+    at = page({"o": "adam:lr=0.05", "steps": "30"})
+    assert LOADING_NOTE in " ".join(i.value for i in at.info)
+    tensorflow.finish(ImportError("libtensorflow_framework.so.2: cannot open shared object file"))
+    assert framework_loading.framework_loader("tf_keras").wait(60).failed
+    at.run()
+    assert not at.exception
+    messages = " ".join(i.value for i in at.info)
+    assert "libtensorflow_framework.so.2" in messages and "requirements-frameworks.txt" in messages
+    assert LOADING_NOTE not in messages
+    assert trace_names(at)[1:3] == ["Keras 2.2.4 rules (optviz)", "torch.optim"]
+
+
+def test_keras_is_drawn_while_torch_loads_and_tensorflow_starts_loading_only_after_torch(monkeypatch, tensorflow):
+    pytest.importorskip("torch")
+    slow_torch = SlowImport()
+    torch_loader = BackgroundImport("torch", importer=slow_torch)
+    tf_loader = framework_loading.framework_loader("tf_keras")
+    monkeypatch.setitem(framework_loading._LOADERS, torch_loader.modules, torch_loader)
+    at = page({"o": "adam:lr=0.05", "steps": "30"})
+    assert not at.exception
+    assert "torch.optim and TensorFlow " + LOADING_NOTE in " ".join(i.value for i in at.info)
+    assert trace_names(at)[1] == "Keras 2.2.4 rules (optviz)" and "torch.optim" not in trace_names(at)
+    assert list(table(at)["Optimizer"][1:]) == ["loading…", "loading…"]
+    assert tf_loader.status().state == framework_loading.NOT_STARTED  # one import at a time: torch's first
+
+    slow_torch.finish()
+    assert torch_loader.wait(300).ready
+    at.run()  # what the polling fragment's rerun does in the browser
+    assert not at.exception
+    assert "TensorFlow " + LOADING_NOTE in " ".join(i.value for i in at.info)
+    assert "torch.optim" in trace_names(at)
+    assert tf_loader.status().state == framework_loading.LOADING  # started after this run's charts

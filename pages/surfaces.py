@@ -117,12 +117,12 @@ def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
 
 
 def explorer() -> None:
-    st.title("Surface explorer")
-    load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
-    st.caption(
-        "Race up to six optimizers across a 2-D loss surface. Every Keras 2.2.4 argument is a widget; "
-        "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL."
+    st.title(  # the page's caption is its help: the map and Play fit on a 1280 x 720 screen
+        "Surface explorer",
+        help="Race up to six optimizers across a 2-D loss surface. Every Keras 2.2.4 argument is a widget; "
+        "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL.",
     )
+    load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
     show_url_notes(seed_from_url(ExplorerState, KEY, WIDGETS))
     with st.expander("Scenarios: one click, something to see"):
         st.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
@@ -156,13 +156,14 @@ def explorer() -> None:
 
 def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[PathSet], list[Trajectory]]:
     """The formula, the map and the loss chart (one client-side view), and divergence notes."""
-    st.markdown(f"$${surface.latex}$$")
+    formula, toggle = st.columns([4, 1], vertical_alignment="center")  # one row: the map starts higher
+    formula.markdown(f"$${surface.latex}$$")
     if surface.note:
-        st.caption(escape_markdown(surface.note))  # a custom note quotes the typed formula
+        formula.caption(escape_markdown(surface.note))  # a custom note quotes the typed formula
     trajectories = compute(state)
     labels = [f"{n}. {choice.lane.label()}" for n, choice in enumerate(choices, 1)]
     paths = [PathSet(label, c.colour, t) for label, c, t in zip(labels, choices, trajectories, strict=True)]
-    log_scale = st.toggle("Log scale", key=KEY + "log", help="Log-scale loss axis (f − f* when f* is known).")
+    log_scale = toggle.toggle("Log scale", key=KEY + "log", help="Log-scale loss axis (f − f* when f* is known).")
     figure_loss, note = loss_figure(paths, optimum_value(surface), log_scale)
     data = explorer_view_data(surface, paths, state.start, figure_loss)
     path_view(data, KEY + "map", on_pick=pick_start, assets={"surface": data.pop("surface")})  # image sent once

@@ -13,6 +13,7 @@ import numpy as np
 from ..inspection import Inspection
 from ..surfaces import Surface
 from .inspection import ARROW_COLORS, FORK_COLOR, ORIGINAL_COLOR, path_trace, step_arrows, view_window
+from .legends import legend_below
 from .surfaces import plotly_json, surface_image
 
 
@@ -100,7 +101,7 @@ def step_deck(
         margin=dict(l=50, r=10, t=30, b=40),
         xaxis=dict(range=list(window[0]), autorange=False, title=dict(text="x"), constrain="domain"),
         yaxis=dict(range=list(window[1]), autorange=False, title=dict(text="y")),
-        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, font=dict(size=12)),
+        legend=legend_below(font=dict(size=12)),
         plot_bgcolor="white",
         hovermode="closest",
         clickmode="none",

@@ -117,14 +117,15 @@ def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
 
 
 def explorer() -> None:
-    st.title(  # the page's caption is its help: the map and Play fit on a 1280 x 720 screen
+    head, scenarios = st.columns([1, 2], vertical_alignment="center")  # a compact head: the map and Play fit on
+    head.title(  # a 1280 x 720 screen (the page's caption is the title's help)
         "Surface explorer",
         help="Race up to six optimizers across a 2-D loss surface. Every Keras 2.2.4 argument is a widget; "
         "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL.",
     )
     load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
     show_url_notes(seed_from_url(ExplorerState, KEY, WIDGETS))
-    with st.expander("Scenarios: one click, something to see"):
+    with scenarios.expander("Scenarios: one click, something to see"):
         st.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
     controls, view = st.columns([1, 2], gap="medium")
     with controls:

@@ -67,12 +67,13 @@ def step_deck(
     *,
     forked: Inspection | None = None,
     before: np.ndarray | None = None,
-    height: int = 560,
+    height: int | None = None,
 ) -> dict:
     """Steps ``first..last`` of ``inspection`` as data: ``image`` (the surface over the view), ``static`` (plotly
     JSON: a fork's or the original run's path, the minima, the layout), ``path`` (the run's positions),
     ``path_color``, ``colors`` (per arrow kind) and ``steps`` (per step: ``title``, ``arrows``, ``here``,
-    ``there``, ``rows``). ``before``: the path that led to a fork's first position."""
+    ``there``, ``rows``). ``before``: the path that led to a fork's first position. ``height``: the map's height in
+    pixels, None to fill its box (which the page's stylesheet fits to the window)."""
     window = view_window(surface, inspection)
     static = []
     if before is not None and len(before):
@@ -97,7 +98,7 @@ def step_deck(
             )
         )
     layout = dict(
-        height=height,
+        **({"height": height} if height is not None else {"autosize": True}),
         margin=dict(l=50, r=10, t=30, b=40),
         xaxis=dict(range=list(window[0]), autorange=False, title=dict(text="x"), constrain="domain"),
         yaxis=dict(range=list(window[1]), autorange=False, title=dict(text="y")),

@@ -93,9 +93,10 @@ def setting_widgets() -> tuple[FrameworksState, str | None]:
         "tf_keras.optimizers.legacy (Keras-2-style OptimizerV2, with decay).",
     )
     framework_defaults = st.checkbox(
-        "Each framework's own defaults for arguments left at the Keras default",
+        "Each framework's own defaults",
         key=KEY + "defaults",
-        help="Off: every framework gets Keras 2.2.4's values, so only the update rules differ. "
+        help="For the arguments left at the Keras default. "
+        "Off: every framework gets Keras 2.2.4's values, so only the update rules differ. "
         "On: shows the different default learning rates and epsilons too.",
     )
 

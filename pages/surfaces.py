@@ -87,10 +87,13 @@ def pick_start() -> None:
 
 def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
     """Start point, number of steps and gradient noise."""
-    left, right, reset = st.columns([2, 2, 1.3], vertical_alignment="bottom")
+    left, right, reset = st.columns([2, 2, 1], vertical_alignment="bottom")
     x0 = left.number_input("start x", -START_LIMIT, START_LIMIT, key=KEY + "x0", step=0.1, format="%g")
     y0 = right.number_input("start y", -START_LIMIT, START_LIMIT, key=KEY + "y0", step=0.1, format="%g")
-    reset.button("Reset", key=KEY + "reset_start", on_click=reset_start, args=(KEY,), help="The default start.")
+    reset.button(  # an icon: never cut to "R…" in a narrow column
+        "", icon=":material/restart_alt:", key=KEY + "reset_start", on_click=reset_start, args=(KEY,),
+        help="Reset: back to the surface's default start.", width="stretch",
+    )
     st.caption("Or click on the map to start there.")
     steps = st.slider("Steps", 1, EXPLORER_MAX_STEPS, key=KEY + "steps", help="Number of optimizer updates.")
     with st.expander("Gradient noise", expanded=st.session_state[KEY + "noise"] > 0):
@@ -157,7 +160,7 @@ def explorer() -> None:
 
 def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[PathSet], list[Trajectory]]:
     """The formula, the map and the loss chart (one client-side view), and divergence notes."""
-    formula, toggle = st.columns([4, 1], vertical_alignment="center")  # one row: the map starts higher
+    formula, toggle = st.columns([3, 1], vertical_alignment="center")  # one row: the map starts higher
     formula.markdown(f"$${surface.latex}$$")
     if surface.note:
         formula.caption(escape_markdown(surface.note))  # a custom note quotes the typed formula

@@ -17,6 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
+from .legends import legend_below
 from .thinning import thin
 
 #: Class colours of data points and maps (distinct from the lane palette).
@@ -122,7 +123,7 @@ def curves_figure(
         yaxis2=dict(title=dict(text=score_title), range=list(score_range), anchor="x2"),
         height=380,
         margin=dict(l=60, r=20, t=30, b=40),
-        legend=dict(orientation="h", y=-0.22, x=0),
+        legend=legend_below(),
         uirevision="curves",
     )
     return go.Figure(data=traces, layout=layout, _validate=False)  # redrawn ~10x/s: tests validate it instead

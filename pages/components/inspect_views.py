@@ -73,7 +73,9 @@ def keras_notes(shown: Inspection) -> None:
         st.latex(aligned([line.symbolic for line in formula_lines(shown.optimizer, unclipped)]))
     st.markdown("In Keras code:")
     st.code(
-        shown.lane.keras_code() + (f"\n{shown.lane.callbacks_code()}" if shown.lane.plan else ""), language="python"
+        shown.lane.keras_code() + (f"\n{shown.lane.callbacks_code()}" if shown.lane.plan else ""),
+        language="python",
+        wrap_lines=True,
     )
 
 

@@ -100,8 +100,9 @@ def step_deck(
     layout = dict(
         **({"height": height} if height is not None else {"autosize": True}),
         margin=dict(l=50, r=10, t=30, b=40),
-        xaxis=dict(range=list(window[0]), autorange=False, title=dict(text="x"), constrain="domain"),
-        yaxis=dict(range=list(window[1]), autorange=False, title=dict(text="y")),
+        # automargin: the browser draws this layout without plotly.py's template, which would set it
+        xaxis=dict(range=list(window[0]), autorange=False, title=dict(text="x"), constrain="domain", automargin=True),
+        yaxis=dict(range=list(window[1]), autorange=False, title=dict(text="y"), automargin=True),
         legend=legend_below(font=dict(size=12)),
         plot_bgcolor="white",
         hovermode="closest",

@@ -596,7 +596,7 @@ def pack_f4(values: np.ndarray) -> dict:
 def _view_layout(layout: dict) -> dict:
     """The map's layout in the browser view: clicks are the view's own (no plotly selection), x titled below the
     ticks, and no fixed height: the map fills its box, which the page's stylesheet fits to the window."""
-    xaxis = dict(layout["xaxis"], title=dict(text="x", standoff=8))
+    xaxis = dict(layout["xaxis"], title=dict(text="x", standoff=8), automargin=True)  # no template sets it here
     view = {key: value for key, value in layout.items() if key != "height"}
     margin = dict(layout["margin"], r=10, b=50)
     return {**view, "autosize": True, "clickmode": "none", "annotations": [], "xaxis": xaxis, "margin": margin}

@@ -102,8 +102,8 @@ def box(page, selector: str) -> dict:
 
 def assert_inside(page, selector: str, width: int, height: int) -> None:
     found = box(page, selector)
-    assert 0 <= found["left"] and found["right"] <= width, f"{selector} sticks out sideways: {found}"
-    assert 0 <= found["top"] and found["bottom"] <= height, f"{selector} is below the fold at {height} px: {found}"
+    assert found["left"] >= 0 and found["right"] <= width, f"{selector} sticks out sideways: {found}"
+    assert found["top"] >= 0 and found["bottom"] <= height, f"{selector} is below the fold at {height} px: {found}"
 
 
 @pytest.mark.parametrize("width,height", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])

@@ -133,12 +133,12 @@ def compare_and_draw(state: FrameworksState, results) -> None:
                 "Optimizer": code,
                 "Final x, y": f"{path[-1, 0]:.6g}, {path[-1, 1]:.6g}",
                 "Final loss": f"{losses[name][-1]:.6g}",
-                "Max |Δ| from Keras 2.2.4": "—" if name == "keras224" else f"{deviations[name].max():.2e}",
+                "Max |Δ| vs Keras 2.2.4": "—" if name == "keras224" else f"{deviations[name].max():.2e}",
                 "Diverged at step": "—" if diverged[name] < 0 else str(diverged[name]),
                 "Not carried over": "; ".join(dropped) or "—",
             }
         )
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows), hide_index=True)  # three rows: an HTML table wraps the code, nothing is cut off
 
 
 def differences() -> None:

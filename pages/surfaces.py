@@ -52,6 +52,14 @@ WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane
 #: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
 UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".map.surface", ".metrics", ".3d", ".lr_chart", ".log_height")
+#: The metrics table's long headers shortened (their full meaning in the header's help): the table fits 1024 px.
+METRIC_COLUMNS = {
+    "distance to minimum": st.column_config.NumberColumn("distance", help="Distance to the nearest known minimum."),
+    "ensemble median final loss": st.column_config.NumberColumn(
+        "ensemble median", help="Median final loss over the ensemble's runs that did not diverge."
+    ),
+    "ensemble diverged": st.column_config.TextColumn("diverged runs", help="Ensemble runs that diverged."),
+}
 STEP_BLOCK = 100  #: runs are recorded to a multiple of this and cut (Trajectory.prefix): the cache serves a block
 
 
@@ -197,6 +205,7 @@ def draw_tabs(state: ExplorerState, surface: Surface, paths: list[PathSet], traj
             table.style.format("{:.4g}", subset=numbers, na_rep="—").format(na_rep="—"),
             hide_index=True,
             key=KEY + "metrics",
+            column_config=METRIC_COLUMNS,
         )
         if not surface.minima:
             st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")

@@ -46,7 +46,8 @@ def state_table(inspection: Inspection, step: int) -> None:
     styles.iloc[row] = "background-color: #fff3c4"
     st.markdown(f"**Every number of step {step}** (before the step: `_prev`; after it: no suffix)")
     numbers = step_table(inspection, step)
-    st.dataframe(numbers, width="stretch", height=36 * (len(numbers) + 1) + 4)
+    names = {"_index": st.column_config.TextColumn("quantity", width="medium")}  # "bias_correction" whole
+    st.dataframe(numbers, width="stretch", height=36 * (len(numbers) + 1) + 4, column_config=names)
     st.markdown(f"**All steps**, one row per step (step {step} highlighted; `name[x]`, `name[y]`: the two coordinates)")
     st.dataframe(table.style.apply(lambda _: styles, axis=None).format("{:.6g}"), height=320, width="stretch")
     st.download_button(

@@ -28,7 +28,8 @@ CLIPPED = """() => {
     const selector = [
         'button', 'button *', '[data-testid="stWidgetLabel"]', '[data-testid="stWidgetLabel"] *',
         '[data-testid="stTab"]', '[data-testid="stTab"] *', '[data-testid="stExpander"] summary *',
-        'th', 'td', '[data-testid="stCode"] pre', '[data-testid="stHeading"] *', '.ov-bar *', '.sv-bar *',
+        'th', 'td', '[data-testid="stCode"] pre', '[data-testid="stHeading"] *', '[data-baseweb="select"] *',
+        '.ov-bar *', '.sv-bar *',
     ].join(', ');
     const clipped = [];
     for (const el of document.querySelectorAll(selector)) {

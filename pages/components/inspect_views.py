@@ -64,7 +64,7 @@ def keras_notes(shown: Inspection) -> None:
     st.markdown(f"**{shown.lane.display_name} in Keras 2.2.4 versus the paper and later frameworks:**")
     st.markdown("\n".join(f"- {note}" for note in KERAS_NOTES[shown.optimizer]))
     source, paper_lines = PAPER_RULES[shown.optimizer]
-    paper, keras = st.columns(2)
+    paper, keras = st.container(), st.container()  # one above the other: side by side they were cut off at 1024 px
     with paper:
         st.markdown(f"**The paper's rule** ({source})")
         st.latex(aligned(paper_lines))

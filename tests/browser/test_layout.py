@@ -23,13 +23,16 @@ PAGES = {
     "train": ("/train", '[data-testid="stMain"] .js-plotly-plot .main-svg'),
 }
 
+#: Tabs opened in turn after the first view is checked.
+TABS = {"inspect": ("State over all steps", "Where Keras differs"), "surfaces": ("Export and Keras code",)}
+
 #: Visible elements whose text is wider than their box (text-overflow or overflow cuts it, or a code line scrolls).
 CLIPPED = """() => {
     const selector = [
         'button', 'button *', '[data-testid="stWidgetLabel"]', '[data-testid="stWidgetLabel"] *',
         '[data-testid="stTab"]', '[data-testid="stTab"] *', '[data-testid="stExpander"] summary *',
         'th', 'td', '[data-testid="stCode"] pre', '[data-testid="stHeading"] *', '[data-baseweb="select"] *',
-        '.ov-bar *', '.sv-bar *',
+        '.ov-bar *', '.sv-bar *', '.katex-display',
     ].join(', ');
     const clipped = [];
     for (const el of document.querySelectorAll(selector)) {
@@ -122,6 +125,12 @@ def test_every_page_fits_small_screens(browser, app_url, screenshot_dir, name, w
         clipped, collisions = page.evaluate(CLIPPED), page.evaluate(AXIS_COLLISIONS)
         assert not clipped, "clipped text:\n" + "\n".join(clipped)
         assert not collisions, "\n".join(collisions)
+        for tab in TABS.get(name, ()):  # the tables and formulas of the other tabs
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(1000)
+            page.screenshot(path=str(screenshot_dir / f"layout_{name}_{width}x{height}_{tab.split()[0].lower()}.png"))
+            clipped = page.evaluate(CLIPPED)
+            assert not clipped, f"clipped text in tab {tab}:\n" + "\n".join(clipped)
         assert errors == []
     finally:
         context.close()

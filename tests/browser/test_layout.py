@@ -39,7 +39,7 @@ CLIPPED = """() => {
         const box = el.getBoundingClientRect();
         if (box.width <= 2 || box.height <= 2 || !el.textContent.trim()) continue;  // 1 px: a screen reader's label
         if (el.closest('[data-stale="true"]') || el.closest('[role="tooltip"]')) continue;
-        if (el.scrollWidth > el.clientWidth + 1 && el.clientWidth > 0) {
+        if (el.scrollWidth > el.clientWidth + 3 && el.clientWidth > 0) {  // 3 px: KaTeX's italic overhang
             clipped.push(`${el.tagName.toLowerCase()} "${el.textContent.trim().slice(0, 40)}" `
                 + `(${el.scrollWidth} px of text in ${el.clientWidth} px)`);
         }

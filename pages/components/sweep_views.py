@@ -110,11 +110,9 @@ def show_curves(
     colours = [PALETTE[i % len(PALETTE)] for i in range(len(tuned))]
     curves = metric_curves([(t.curve.lane.label(), c, t.curve) for t, c in zip(tuned, colours, strict=True)])
     table = pd.DataFrame(comparison_rows(tuned, state.metric)).set_index("optimizer")
-    widths = {"_index": st.column_config.TextColumn("optimizer", width="medium"),
-              "Keras code": st.column_config.TextColumn(width="large")}  # the code's room, not the note's
     if state.mode != "tune":
         st.plotly_chart(curves, key="sweep.curves", config=NO_BAR)
-        st.dataframe(table, width="stretch", column_config=widths)
+        show_table(table)
         return
     at_best = [(t, c) for t, c in zip(tuned, colours, strict=True) if t.best_lane is not None]
     left, right = st.columns([1, 1])
@@ -129,7 +127,15 @@ def show_curves(
         elif at_best:
             paths = [(t.best_lane.label(), c, replay(t.best_lane, task)) for t, c in at_best]
             st.plotly_chart(paths_figure(surface, paths, state.start), key="sweep.tuned", config=NO_BAR)
-    st.dataframe(table, width="stretch", column_config=widths)
+    show_table(table)
     if at_best and task is not None:
         lanes = [t.best_lane for t, _ in at_best]
         show_link(explorer_url(state, lanes), "Race the tuned optimizers in the surface explorer")
+
+
+def show_table(table: pd.DataFrame) -> None:
+    """The comparison table, its "Keras code" column shown under it as wrapped code (in the grid it was cut off)."""
+    st.dataframe(table, width="stretch", column_order=[c for c in table.columns if c != "Keras code"])
+    codes = [f"{code}  # {name}" for name, code in table["Keras code"].items() if code]
+    if codes:
+        st.code("\n".join(codes), language="python", wrap_lines=True)

@@ -53,12 +53,12 @@ WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
 UNSETTABLE = ("reset_start", ".csv", ".html", ".map", ".map.surface", ".metrics", ".3d", ".lr_chart", ".log_height")
 #: The metrics table's long headers shortened (their full meaning in the header's help): the table fits 1024 px.
-METRIC_COLUMNS = {
-    "distance to minimum": st.column_config.NumberColumn("distance", help="Distance to the nearest known minimum."),
-    "ensemble median final loss": st.column_config.NumberColumn(
+METRIC_COLUMNS = {  # plain Column: the table's own 4-digit format stays (a NumberColumn would replace it)
+    "distance to minimum": st.column_config.Column("distance", help="Distance to the nearest known minimum."),
+    "ensemble median final loss": st.column_config.Column(
         "ensemble median", help="Median final loss over the ensemble's runs that did not diverge."
     ),
-    "ensemble diverged": st.column_config.TextColumn("diverged runs", help="Ensemble runs that diverged."),
+    "ensemble diverged": st.column_config.Column("diverged runs", help="Ensemble runs that diverged."),
 }
 STEP_BLOCK = 100  #: runs are recorded to a multiple of this and cut (Trajectory.prefix): the cache serves a block
 

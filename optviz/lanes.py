@@ -38,8 +38,11 @@ from .native_lanes import (
     native_code,
 )
 
-#: Colours given to lanes in order (colour-blind-safe Okabe-Ito, then extras).
-PALETTE = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442", "#000000")
+#: Colours given to lanes in order: Paul Tol's colour-blind-safe "bright" qualitative scheme
+#: (https://personal.sron.nl/~pault/#sec:qualitative), red, blue, green, yellow, purple, cyan: six hues that stay
+#: apart for every common colour-vision deficiency (Okabe-Ito's orange/vermillion and sky blue/blue pairs did not),
+#: then Tol's grey for a seventh series. Lane n always gets PALETTE[n - 1].
+PALETTE = ("#EE6677", "#4477AA", "#228833", "#CCBB44", "#AA3377", "#66CCEE", "#BBBBBB")
 
 #: Display names of the optimizers, keyed by Keras' lowercase name.
 DISPLAY_NAMES = {name: cls.__name__ for name, cls in optimizers.OPTIMIZERS.items()}

@@ -93,9 +93,10 @@ def setting_widgets() -> tuple[FrameworksState, str | None]:
         "tf_keras.optimizers.legacy (Keras-2-style OptimizerV2, with decay).",
     )
     framework_defaults = st.checkbox(
-        "Each framework's own defaults for arguments left at the Keras default",
+        "Each framework's own defaults",
         key=KEY + "defaults",
-        help="Off: every framework gets Keras 2.2.4's values, so only the update rules differ. "
+        help="For the arguments left at the Keras default. "
+        "Off: every framework gets Keras 2.2.4's values, so only the update rules differ. "
         "On: shows the different default learning rates and epsilons too.",
     )
 
@@ -138,13 +139,13 @@ def compare_and_draw(state: FrameworksState, results) -> None:
             "Optimizer": code,
             "Final x, y": f"{path[-1, 0]:.6g}, {path[-1, 1]:.6g}",
             "Final loss": f"{losses[name][-1]:.6g}",
-            "Max |Δ| from Keras 2.2.4": "—" if name == "keras224" else f"{deviations[name].max():.2e}",
+            "Max |Δ| vs Keras 2.2.4": "—" if name == "keras224" else f"{deviations[name].max():.2e}",
             "Diverged at step": "—" if diverged[name] < 0 else str(diverged[name]),
             "Not carried over": "; ".join(dropped) or "—",
         }
     by_framework.update({name: {"Framework": FRAMEWORKS[name].title, "Optimizer": "loading…"} for name in loading})
     rows = [by_framework[name] for name in ("keras224", tf_name, "torch") if name in by_framework]
-    st.dataframe(pd.DataFrame(rows).fillna("…"), hide_index=True, width="stretch")
+    st.table(pd.DataFrame(rows).fillna("…"), hide_index=True)  # an HTML table wraps the code, nothing is cut off
 
 
 def load_in_background(tf_name: str) -> None:

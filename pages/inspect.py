@@ -169,12 +169,12 @@ def _set_fork_step(step: int) -> None:
 
 
 def inspector() -> None:
-    st.title("Step inspector")
-    load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
-    st.caption(
-        "Learn the rules: step through one optimizer and see every number it uses at step k (moments, accumulators, "
-        "bias corrections, clipping) as arrows on the surface and as formulas with the numbers put in."
+    st.title(  # the page's caption is the title's help: the map fits on a 1280 x 720 screen
+        "Step inspector",
+        help="Learn the rules: step through one optimizer and see every number it uses at step k (moments, "
+        "accumulators, bias corrections, clipping) as arrows on the surface and as formulas with the numbers put in.",
     )
+    load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
     show_url_notes(seed_from_url(InspectState, KEY, WIDGETS))
     settings, formula_problem = settings_widgets()
     if formula_problem is not None:

@@ -54,6 +54,14 @@ WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane
 UNSETTABLE = (
     "reset_start", ".csv", ".html", ".map", ".map.surface", ".map.scene_mesh", ".metrics", ".lr_chart", ".log_height"
 )
+#: The metrics table's long headers shortened (their full meaning in the header's help): the table fits 1024 px.
+METRIC_COLUMNS = {  # plain Column: the table's own 4-digit format stays (a NumberColumn would replace it)
+    "distance to minimum": st.column_config.Column("distance", help="Distance to the nearest known minimum."),
+    "ensemble median final loss": st.column_config.Column(
+        "ensemble median", help="Median final loss over the ensemble's runs that did not diverge."
+    ),
+    "ensemble diverged": st.column_config.Column("diverged runs", help="Ensemble runs that diverged."),
+}
 STEP_BLOCK = 100  #: runs are recorded to a multiple of this and cut (Trajectory.prefix): the cache serves a block
 
 
@@ -89,10 +97,13 @@ def pick_start() -> None:
 
 def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
     """Start point, number of steps and gradient noise."""
-    left, right, reset = st.columns([2, 2, 1.3], vertical_alignment="bottom")
+    left, right, reset = st.columns([2, 2, 1], vertical_alignment="bottom")
     x0 = left.number_input("start x", -START_LIMIT, START_LIMIT, key=KEY + "x0", step=0.1, format="%g")
     y0 = right.number_input("start y", -START_LIMIT, START_LIMIT, key=KEY + "y0", step=0.1, format="%g")
-    reset.button("Reset", key=KEY + "reset_start", on_click=reset_start, args=(KEY,), help="The default start.")
+    reset.button(  # an icon: never cut to "R…" in a narrow column
+        "", icon=":material/restart_alt:", key=KEY + "reset_start", on_click=reset_start, args=(KEY,),
+        help="Reset: back to the surface's default start.", width="stretch",
+    )
     st.caption("Or click on the map to start there.")
     steps = st.slider("Steps", 1, EXPLORER_MAX_STEPS, key=KEY + "steps", help="Number of optimizer updates.")
     with st.expander("Gradient noise", expanded=st.session_state[KEY + "noise"] > 0):
@@ -119,14 +130,15 @@ def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
 
 
 def explorer() -> None:
-    st.title("Surface explorer")
-    load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
-    st.caption(
-        "Race up to six optimizers across a 2-D loss surface. Every Keras 2.2.4 argument is a widget; "
-        "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL."
+    head, scenarios = st.columns([1, 2], vertical_alignment="center")  # a compact head: the map and Play fit on
+    head.title(  # a 1280 x 720 screen (the page's caption is the title's help)
+        "Surface explorer",
+        help="Race up to six optimizers across a 2-D loss surface. Every Keras 2.2.4 argument is a widget; "
+        "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL.",
     )
+    load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
     show_url_notes(seed_from_url(ExplorerState, KEY, WIDGETS))
-    with st.expander("Scenarios: one click, something to see"):
+    with scenarios.expander("Scenarios: one click, something to see"):
         st.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
     controls, view = st.columns([1, 2], gap="medium")
     with controls:
@@ -158,13 +170,14 @@ def explorer() -> None:
 
 def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[PathSet], list[Trajectory]]:
     """The formula, the map and the loss chart (one client-side view), and divergence notes."""
-    st.markdown(f"$${surface.latex}$$")
+    formula, toggle = st.columns([3, 1], vertical_alignment="center")  # one row: the map starts higher
+    formula.markdown(f"$${surface.latex}$$")
     if surface.note:
-        st.caption(escape_markdown(surface.note))  # a custom note quotes the typed formula
+        formula.caption(escape_markdown(surface.note))  # a custom note quotes the typed formula
     trajectories = compute(state)
     labels = [f"{n}. {choice.lane.label()}" for n, choice in enumerate(choices, 1)]
     paths = [PathSet(label, c.colour, t) for label, c, t in zip(labels, choices, trajectories, strict=True)]
-    log_scale = st.toggle("Log scale", key=KEY + "log", help="Log-scale loss axis (f − f* when f* is known).")
+    log_scale = toggle.toggle("Log scale", key=KEY + "log", help="Log-scale loss axis (f − f* when f* is known).")
     figure_loss, note = loss_figure(paths, optimum_value(surface), log_scale)
     data = explorer_view_data(surface, paths, state.start, figure_loss)
     assets = {"surface": data.pop("surface")}  # the image: sent once per surface
@@ -200,6 +213,7 @@ def draw_tabs(state: ExplorerState, surface: Surface, paths: list[PathSet], traj
             table.style.format("{:.4g}", subset=numbers, na_rep="—").format(na_rep="—"),
             hide_index=True,
             key=KEY + "metrics",
+            column_config=METRIC_COLUMNS,
         )
         if not surface.minima:
             st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")

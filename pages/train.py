@@ -200,7 +200,7 @@ def train_page() -> None:
         )
         for number, lane in enumerate(session.lanes):
             st.markdown(f"**Lane {number + 1}: {lane.label()}**")
-            st.code(keras_script(network, lane, state.batch, state.l2), language="python")
+            st.code(keras_script(network, lane, state.batch, state.l2), language="python", wrap_lines=True)
     st.caption(
         "The address bar holds this setup (dataset, network, batch size, L2, lanes and view): copy it to share. "
         "An uploaded table is not in the link: whoever opens it is asked to upload the file again."

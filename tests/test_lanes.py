@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from optviz import optimizers
-from optviz.lanes import Lane, keras_arguments, parse_lane, parse_lanes
+from optviz.lanes import PALETTE, Lane, keras_arguments, parse_lane, parse_lanes
 
 
 @pytest.mark.parametrize(
@@ -176,3 +177,50 @@ def test_a_page_without_schedules_refuses_a_planned_lane_saying_so():
         parse_lane("sgd:every=10")  # a stray argument keeps its old message
     with pytest.raises(ValueError, match=r"Keras 2\.2\.4 lanes only"):
         Lane("adam", framework="torch").with_plan(parse_lane("adam:plateau=0.5", allow_plan=True).plan)
+
+
+def _simulated_lab(colour: str, deficiency: np.ndarray | None) -> np.ndarray:
+    """CIELAB (D65) of an sRGB colour as seen with a colour-vision ``deficiency`` (a linear-RGB matrix) or normally."""
+    srgb = np.array([int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)])
+    linear = np.where(srgb <= 0.04045, srgb / 12.92, ((srgb + 0.055) / 1.055) ** 2.4)
+    if deficiency is not None:
+        linear = np.clip(deficiency @ linear, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]) @ linear
+    t = xyz / np.array([0.9505, 1.0, 1.089])
+    f = np.where(t > (6 / 29) ** 3, np.cbrt(t), t / (3 * (6 / 29) ** 2) + 4 / 29)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+#: Machado et al. (2009) full-severity simulation matrices (linear RGB).
+DEFICIENCIES = {
+    "normal": None,
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216], [-0.003882, -0.048116, 1.051998]]
+    ),
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413], [-0.011820, 0.042940, 0.968881]]
+    ),
+    "tritanopia": np.array(
+        [[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602], [0.004733, 0.691367, 0.303900]]
+    ),
+}
+
+
+def _closest_pair(colours, deficiency) -> float:
+    labs = [_simulated_lab(c, deficiency) for c in colours]
+    return min(float(np.linalg.norm(a - b)) for i, a in enumerate(labs) for b in labs[i + 1 :])
+
+
+#: Smallest ΔE76 allowed between two lane colours: wide apart for normal vision (thin lines on a map), and still
+#: apart under each simulated colour-vision deficiency.
+LEAST_DIFFERENCE = {"normal": 30, "protanopia": 12, "deuteranopia": 12, "tritanopia": 12}
+
+
+@pytest.mark.parametrize("deficiency", list(DEFICIENCIES))
+def test_the_six_lane_colours_stay_apart_for_colour_blind_eyes(deficiency):
+    """Every pair of the six lane colours differs by at least LEAST_DIFFERENCE; the old Okabe-Ito six do not (sky
+    blue/blue #56B4E9/#0072B2 are ΔE 26 apart in normal vision), so the check can fail."""
+    assert len(set(PALETTE[:6])) == 6
+    assert _closest_pair(PALETTE[:6], DEFICIENCIES[deficiency]) >= LEAST_DIFFERENCE[deficiency]
+    okabe_ito = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00")
+    assert _closest_pair(okabe_ito, DEFICIENCIES["normal"]) < LEAST_DIFFERENCE["normal"]

@@ -225,6 +225,9 @@ def test_the_browser_views_data_is_valid_plotly_and_its_heads_follow_the_runs():
         np.testing.assert_allclose(positions[lane], trajectory.positions, rtol=1e-6, atol=1e-6)
     assert data["steps"] == 600 and 600 / data["stride"] <= MAX_FRAMES
     assert data["surface"]["image"]["source"].startswith("data:image/png;base64,")
+    layout = data["map"]["layout"]  # fills the box the stylesheet fits to the window; x titled clear of the ticks
+    assert "height" not in layout and layout["autosize"] is True
+    assert layout["xaxis"]["automargin"] is True and layout["xaxis"]["title"]["standoff"] > 0
 
 
 def test_standalone_html_is_self_contained_and_animated():

@@ -34,7 +34,8 @@ def _panel() -> AppTest:
 def test_lane_list_seeds_from_initial_lanes_with_palette_colours():
     at = _panel()
     assert not at.exception
-    assert at.session_state["result"] == [("sgd:lr=0.1", "#E69F00"), ("adam:amsgrad=1", "#56B4E9")]
+    # Paul Tol's bright scheme: red, blue
+    assert at.session_state["result"] == [("sgd:lr=0.1", "#EE6677"), ("adam:amsgrad=1", "#4477AA")]
 
 
 def test_lane_list_duplicate_add_remove_and_limit():

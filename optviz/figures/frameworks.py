@@ -6,6 +6,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..surfaces import Surface
+from .legends import legend_below
 from .surface_layers import contour, minima_trace, surface_grid
 
 STYLES = {  # Keras drawn thick and solid, natives dashed/dotted on top, so identical paths stay visible
@@ -53,7 +54,7 @@ def paths_figure(surface: Surface, paths: dict[str, np.ndarray], labels: dict[st
     figure.update_layout(
         height=520,
         margin=dict(l=10, r=10, t=30, b=10),
-        legend=dict(orientation="h", y=-0.08),
+        legend=legend_below(),
         xaxis=dict(range=x_range, title="x"),
         yaxis=dict(range=y_range, title="y"),
     )
@@ -78,6 +79,6 @@ def deviation_figure(deviations: dict[str, np.ndarray], labels: dict[str, str]) 
         margin=dict(l=10, r=10, t=30, b=10),
         yaxis=dict(type="log", title="max |Δ| from Keras 2.2.4"),
         xaxis=dict(title="step"),
-        legend=dict(orientation="h", y=-0.25),
+        legend=legend_below(),
     )
     return figure

@@ -16,6 +16,7 @@ import plotly.graph_objects as go
 from ..inspection import Inspection
 from ..inspection_formulas import theta
 from ..surfaces import Surface
+from .legends import legend_below
 from .surface_layers import contour, minima_trace, surface_grid
 
 ORIGINAL_COLOR = "#333333"
@@ -239,7 +240,7 @@ def step_figure(
         margin=dict(l=10, r=10, t=30, b=10),
         xaxis=dict(range=list(window[0]), autorange=False, title="x", constrain="domain"),
         yaxis=dict(range=list(window[1]), autorange=False, title="y", scaleanchor="x" if zoom else None),
-        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, font=dict(size=12)),
+        legend=legend_below(font=dict(size=12)),
         title=dict(text=step_title(step), x=0.01, font=dict(size=15)),
         plot_bgcolor="white",
         clickmode="event+select",
@@ -278,7 +279,7 @@ def fork_figure(surface: Surface, original: Inspection, forked: Inspection, heig
         margin=dict(l=10, r=10, t=10, b=10),
         xaxis=dict(range=list(window[0]), autorange=False, title="x"),
         yaxis=dict(range=list(window[1]), autorange=False, title="y"),
-        legend=dict(orientation="h", yanchor="top", y=-0.12, x=0),
+        legend=legend_below(),
         plot_bgcolor="white",
     )
     return figure
@@ -307,7 +308,7 @@ def loss_figure(inspection: Inspection, step: int, forked: Inspection | None = N
         margin=dict(l=10, r=10, t=30, b=10),
         xaxis_title="step",
         yaxis=dict(title="loss", type="log" if _positive(inspection.losses) else "linear", exponentformat="power"),
-        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
+        legend=legend_below(),
     )
     return figure
 
@@ -349,6 +350,6 @@ def step_size_figure(inspection: Inspection, step: int, coordinate_names=("x", "
         margin=dict(l=10, r=10, t=30, b=10),
         xaxis_title="step",
         yaxis=dict(title="step per unit of gradient", type="log", exponentformat="power"),
-        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
+        legend=legend_below(),
     )
     return figure

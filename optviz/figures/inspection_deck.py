@@ -14,6 +14,7 @@ from ..inspection import Inspection
 from ..inspection_formulas import theta
 from ..surfaces import Surface
 from .inspection import ARROW_COLORS, FORK_COLOR, ORIGINAL_COLOR, path_trace, step_arrows, step_title, view_window
+from .legends import legend_below
 from .surfaces import plotly_json, surface_image
 
 
@@ -67,12 +68,13 @@ def step_deck(
     *,
     forked: Inspection | None = None,
     before: np.ndarray | None = None,
-    height: int = 560,
+    height: int | None = None,
 ) -> dict:
     """Steps ``first..last`` of ``inspection`` as data: ``image`` (the surface over the view), ``static`` (plotly
     JSON: a fork's or the original run's path, the minima, the layout), ``path`` (the run's positions),
     ``path_color``, ``colors`` (per arrow kind) and ``steps`` (per step: ``title``, ``arrows``, ``here``,
-    ``there``, ``rows``). ``before``: the path that led to a fork's first position."""
+    ``there``, ``rows``). ``before``: the path that led to a fork's first position. ``height``: the map's height in
+    pixels, None to fill its box (which the page's stylesheet fits to the window)."""
     window = view_window(surface, inspection)
     static = []
     if before is not None and len(before):
@@ -97,11 +99,12 @@ def step_deck(
             )
         )
     layout = dict(
-        height=height,
+        **({"height": height} if height is not None else {"autosize": True}),
         margin=dict(l=50, r=10, t=30, b=40),
-        xaxis=dict(range=list(window[0]), autorange=False, title=dict(text="x"), constrain="domain"),
-        yaxis=dict(range=list(window[1]), autorange=False, title=dict(text="y")),
-        legend=dict(orientation="h", yanchor="top", y=-0.08, x=0, font=dict(size=12)),
+        # automargin: the browser draws this layout without plotly.py's template, which would set it
+        xaxis=dict(range=list(window[0]), autorange=False, title=dict(text="x"), constrain="domain", automargin=True),
+        yaxis=dict(range=list(window[1]), autorange=False, title=dict(text="y"), automargin=True),
+        legend=legend_below(font=dict(size=12)),
         plot_bgcolor="white",
         hovermode="closest",
         clickmode="none",

@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..landscape import Landscape
+from .legends import legend_below
 
 DIVERGED_COLOUR = "#D62728"
 LANDSCAPE_COLOURS = "Viridis"
@@ -98,7 +99,7 @@ def landscape_figure(
         yaxis=dict(title=dict(text=y_title), range=[landscape.betas[0], landscape.betas[-1]]),
         height=520,
         margin=dict(l=60, r=20, t=30, b=40),
-        legend=dict(orientation="h", y=-0.18, x=0),
+        legend=legend_below(),
         uirevision="landscape",
     )
     return go.Figure(data=traces, layout=layout, _validate=False)

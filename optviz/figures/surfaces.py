@@ -401,12 +401,15 @@ def explorer_map(
     data += [{**trace, **style} for trace, style in zip(last, styles, strict=True)]
     layout = dict(
         height=height,
-        margin=dict(l=50, r=10, t=40, b=30),
+        margin=dict(l=50, r=26, t=40, b=30),
         plot_bgcolor="#FFFFFF",
         xaxis=dict(range=list(window[0]), autorange=False, showgrid=False, zeroline=False),
         yaxis=dict(range=list(window[1]), autorange=False, showgrid=False, zeroline=False, title=dict(text="y")),
-        annotations=[
-            dict(text="x", xref="paper", yref="paper", x=1.0, y=0.0, xanchor="left", yanchor="top", showarrow=False)
+        annotations=[  # "x" right of the axis, shifted clear of the last tick's label (the Play buttons are below)
+            dict(
+                text="x", xref="paper", yref="paper", x=1.0, y=0.0, xanchor="left", yanchor="top", xshift=10,
+                showarrow=False,
+            )
         ],
         legend=dict(orientation="h", yanchor="bottom", y=1.01, x=0, bgcolor="rgba(255,255,255,0.6)"),
         hovermode="closest",
@@ -577,9 +580,12 @@ def pack_f4(values: np.ndarray) -> dict:
 
 
 def _view_layout(layout: dict) -> dict:
-    """The map's layout in the browser view: clicks are the view's own (no plotly selection), x titled below."""
-    xaxis = dict(layout["xaxis"], title=dict(text="x", standoff=4))
-    return {**layout, "clickmode": "none", "annotations": [], "xaxis": xaxis, "margin": dict(layout["margin"], b=45)}
+    """The map's layout in the browser view: clicks are the view's own (no plotly selection), x titled below the
+    ticks, and no fixed height: the map fills its box, which the page's stylesheet fits to the window."""
+    xaxis = dict(layout["xaxis"], title=dict(text="x", standoff=8), automargin=True)  # no template sets it here
+    view = {key: value for key, value in layout.items() if key != "height"}
+    margin = dict(layout["margin"], r=10, b=50)
+    return {**view, "autosize": True, "clickmode": "none", "annotations": [], "xaxis": xaxis, "margin": margin}
 
 
 def explorer_view_data(

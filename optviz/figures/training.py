@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from PIL import Image, ImageDraw
 
 from ..retunes import Retune
+from .legends import legend_below
 from .thinning import thin
 
 #: Class colours of data points and maps (distinct from the lane palette).
@@ -126,7 +127,7 @@ def curves_figure(
         yaxis2=dict(title=dict(text=score_title), range=list(score_range), anchor="x2"),
         height=380,
         margin=dict(l=60, r=20, t=30, b=40),
-        legend=dict(orientation="h", y=-0.22, x=0),
+        legend=legend_below(),
         uirevision="curves",
         shapes=[
             dict(

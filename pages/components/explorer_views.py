@@ -73,4 +73,4 @@ def show_exports(surface: Surface, labels, trajectories, figure: Callable[[], ob
     for number, lane in enumerate(lanes, 1):
         code = lane.keras_code() if lane.is_native else f"{lane.keras_code()}\n{lane.keras_code(modern=True)}"
         code += f"\n{lane.callbacks_code()}" if lane.plan is not None else ""  # its lr schedule, written out
-        st.code(f"# lane {number}\n{code}", language="python")
+        st.code(f"# lane {number}\n{code}", language="python", wrap_lines=True)

@@ -46,7 +46,8 @@ def state_table(inspection: Inspection, step: int) -> None:
     styles.iloc[row] = "background-color: #fff3c4"
     st.markdown(f"**Every number of step {step}** (before the step: `_prev`; after it: no suffix)")
     numbers = step_table(inspection, step)
-    st.dataframe(numbers, width="stretch", height=36 * (len(numbers) + 1) + 4)
+    names = {"_index": st.column_config.TextColumn("quantity", width="medium")}  # "bias_correction" whole
+    st.dataframe(numbers, width="stretch", height=36 * (len(numbers) + 1) + 4, column_config=names)
     st.markdown(
         f"**All steps**, one row per step (step {step} highlighted; `name[x]`, `name[y]`: its coordinate x and "
         "coordinate y; θ is the parameter, the point on the map)"
@@ -66,7 +67,7 @@ def keras_notes(shown: Inspection) -> None:
     st.markdown(f"**{shown.lane.display_name} in Keras 2.2.4 versus the paper and later frameworks:**")
     st.markdown("\n".join(f"- {note}" for note in KERAS_NOTES[shown.optimizer]))
     source, paper_lines = PAPER_RULES[shown.optimizer]
-    paper, keras = st.columns(2)
+    paper, keras = st.container(), st.container()  # one above the other: side by side they were cut off at 1024 px
     with paper:
         st.markdown(f"**The paper's rule** ({source})")
         st.latex(aligned(paper_lines))
@@ -76,7 +77,9 @@ def keras_notes(shown: Inspection) -> None:
         st.latex(aligned([line.symbolic for line in formula_lines(shown.optimizer, unclipped)]))
     st.markdown("In Keras code:")
     st.code(
-        shown.lane.keras_code() + (f"\n{shown.lane.callbacks_code()}" if shown.lane.plan else ""), language="python"
+        shown.lane.keras_code() + (f"\n{shown.lane.callbacks_code()}" if shown.lane.plan else ""),
+        language="python",
+        wrap_lines=True,
     )
 
 

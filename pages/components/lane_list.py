@@ -121,26 +121,30 @@ def lanes_panel(
     choices, last = [], {}
     for number, (tab, lane_id) in enumerate(zip(tabs, ids, strict=True)):
         with tab:
-            pick, copy, drop = st.columns([1.2, 1, 1], vertical_alignment="bottom")
+            pick, copy, drop = st.columns(3, vertical_alignment="bottom")  # icon buttons: readable down to 900 px
             colour_key = _colour_key(key, lane_id)
             if colour_key not in st.session_state:
                 st.session_state[colour_key] = _free_colour(key, ids)
             colour = pick.color_picker("Colour", key=colour_key, help=f"Colour of lane {number + 1}'s path and curves.")
             copy.button(
-                "Duplicate",
+                "",
+                icon=":material/content_copy:",
+                width="stretch",
                 key=f"{key}.{lane_id}.duplicate",
                 on_click=_duplicate,
                 args=(key, lane_id, max_lanes),
                 disabled=len(ids) >= max_lanes,
-                help=f"Add a copy of this lane (up to {max_lanes} lanes).",
+                help=f"Duplicate: add a copy of this lane (up to {max_lanes} lanes).",
             )
             drop.button(
-                "Remove",
+                "",
+                icon=":material/delete:",
+                width="stretch",
                 key=f"{key}.{lane_id}.remove",
                 on_click=_remove,
                 args=(key, lane_id),
                 disabled=len(ids) <= 1,
-                help="Remove this lane (one lane always stays).",
+                help="Remove: delete this lane (one lane always stays).",
             )
             lane = lane_editor(
                 Lane("adam"),

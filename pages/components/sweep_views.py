@@ -163,7 +163,7 @@ def show_curves(
         show_notes(tuned[0].curve, steps_run(state, tuned[0].curve, task), comparison_notes(tuned))
     if state.mode != "tune":
         st.plotly_chart(curves, key="sweep.curves", config=NO_BAR)
-        st.dataframe(table, width="stretch")
+        show_table(table)
         return
     at_best = [(t, c) for t, c in zip(tuned, colours, strict=True) if t.best_lane is not None]
     left, right = st.columns([1, 1])
@@ -183,7 +183,15 @@ def show_curves(
         losses = [(label, colour, trajectory.losses[:, 0]) for label, colour, trajectory in paths]
         steps = np.arange(task.steps + 1)
         st.plotly_chart(training_curves(steps, losses, "loss", 380), key="sweep.tuned_losses", config=NO_BAR)
-    st.dataframe(table, width="stretch")
+    show_table(table)
     if at_best and task is not None:
         lanes = [t.best_lane for t, _ in at_best]
         show_link(explorer_url(state, lanes), "Race the tuned optimizers in the surface explorer")
+
+
+def show_table(table: pd.DataFrame) -> None:
+    """The comparison table, its "Keras code" column shown under it as wrapped code (in the grid it was cut off)."""
+    st.dataframe(table, width="stretch", column_order=[c for c in table.columns if c != "Keras code"])
+    codes = [f"{code}  # {name}" for name, code in table["Keras code"].items() if code]
+    if codes:
+        st.code("\n".join(codes), language="python", wrap_lines=True)

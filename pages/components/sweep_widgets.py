@@ -132,7 +132,7 @@ def axis_widgets(
     usual = default_axis(argument, 50 if name == "y" else None).capped(limit)
     for suffix, value in axis_widget_values(prefix, usual).items():
         st.session_state.setdefault(suffix, value)  # an argument not chosen before starts from its usual range
-    columns = st.columns([1, 1, 0.8, 0.8])
+    columns = st.columns([1, 1, 1.2, 0.8])  # "log" / "lin" whole at 1024 px
     low = columns[0].number_input("min", key=f"{prefix}.min", persist_state=KEPT, format="%g", step=None)
     high = columns[1].number_input("max", key=f"{prefix}.max", persist_state=KEPT, format="%g", step=None)
     scale = columns[2].selectbox("spacing", ["log", "lin"], key=f"{prefix}.scale", persist_state=KEPT)

@@ -18,7 +18,7 @@ def test_frameworks_page_in_chromium(page, app_url, screenshot_dir):
     errors = collect_console_errors(page)
     page.goto(f"{app_url}/frameworks?o=sgd:lr%3D0.0001,momentum%3D0.9&steps=50")
     expect(page.get_by_role("heading", name="Framework comparison")).to_be_visible(timeout=60_000)
-    expect(page.get_by_test_id("stSidebarNav")).to_contain_text("Framework comparison")  # routed via app.py
+    expect(page.get_by_test_id("stTopNav")).to_contain_text("Framework comparison")  # routed via app.py
     page.wait_for_function(
         "() => [...document.querySelectorAll('.js-plotly-plot')].some(el => (el._fullData || [])"
         ".some(t => t.name === 'torch.optim' && t.x.length === 51))",

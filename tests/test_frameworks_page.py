@@ -143,7 +143,7 @@ def trace_names(at) -> list[str]:
 
 
 def table(at):
-    return at.dataframe[0].value
+    return at.table[0].value  # an HTML table (st.table): the code wraps
 
 
 def test_keras_and_torch_are_shown_while_tensorflow_loads_and_tf_keras_joins_when_it_has_loaded(tensorflow):

@@ -131,7 +131,8 @@ def explorer() -> None:
         spec, problem = surface_picker(KEY, on_change=partial(reset_start, KEY))
         start, steps, noise, seed, ensemble = run_widgets()
         st.subheader("Optimizers")
-        choices = lanes_panel(url_state(KEY).lanes, LANES_KEY, allow_native=True, allow_plan=True, steps=steps)
+        choices = lanes_panel(url_state(KEY).lanes, LANES_KEY, allow_native=True, allow_plan=True, steps=steps,
+                              one_editor=True)
     session = st.session_state
     state = ExplorerState(
         surface=spec,

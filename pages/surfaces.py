@@ -35,7 +35,7 @@ from optviz.page_states.explorer import (
 from optviz.runner import Trajectory
 from optviz.scenarios import SCENARIOS
 from optviz.state import start_widget_values, surface_widget_values
-from optviz.surface_spec import SurfaceSpec
+from optviz.surface_spec import SurfaceSpec, warm_custom
 from optviz.surfaces import Surface
 from pages.components.explorer_views import show_divergence, show_exports
 from pages.components.lane_list import lanes_panel
@@ -124,6 +124,7 @@ def explorer() -> None:
         "press ▶ Play on the map to watch the paths, click the map to start elsewhere, share the URL."
     )
     show_url_notes(seed_from_url(ExplorerState, KEY, WIDGETS))
+    warm_custom()  # the formula worker starts in the background, before "custom" is first picked
     with st.expander("Scenarios: one click, something to see"):
         st.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
     controls, view = st.columns([1, 2], gap="medium")

@@ -96,6 +96,11 @@ def _loss_chart(at: AppTest) -> dict:
     return _view(at)["loss"]
 
 
+def _show_lane(at: AppTest, number: int) -> None:
+    """Pick lane ``number`` (1-based) in the lane picker and rerun (a URL's lanes get the ids 0, 1, ...)."""
+    at.button_group(key="surfaces.lanes.shown").set_value(str(number - 1)).run()
+
+
 def _path(figure: dict, label: str) -> np.ndarray:
     trace = next(t for t in figure["data"] if t.get("name") == label and t.get("mode") == "lines")
     return np.column_stack([decode(trace["x"]), decode(trace["y"])])
@@ -195,6 +200,7 @@ def test_widgets_change_the_result_and_the_url():
     at.checkbox(key="surfaces.lanes.0.adam.amsgrad").uncheck().run()  # checkbox
     assert at.query_params["o"][0] == "adam:lr=0.1"
     assert "1. Adam lr=0.1" in [t.get("name") for t in _map(at)["data"]]
+    _show_lane(at, 2)  # the lane picker: only the picked lane's editor is drawn
     at.color_picker(key="surfaces.lanes.1.colour").set_value("#112233").run()  # colour
     assert any(t.get("line", {}).get("color") == "#112233" for t in _map(at)["data"])
     at.toggle(key="surfaces.log").set_value(True).run()  # toggle
@@ -289,6 +295,7 @@ def test_leaving_the_page_and_coming_back_keeps_every_setting():
     at.switch_page("pages/surfaces.py").run()
     at.slider(key="surfaces.steps").set_value(120).run()
     at.select_slider(key="surfaces.lanes.0.adam.lr").set_value(0.1).run()
+    _show_lane(at, 2)
     at.color_picker(key="surfaces.lanes.1.colour").set_value("#112233").run()
     before = _map(at)
     at.switch_page("pages/home.py").run()

@@ -102,19 +102,20 @@ _warming = threading.Lock()
 _warm_started = False
 
 
-def warm_custom(delay: float = 2.0) -> bool:
+def warm_custom(delay: float = 2.0) -> threading.Timer | None:
     """Build the default custom surface in a background thread, once per process, ``delay`` seconds from now, so
-    the formula worker has started (it imports sympy: seconds) before a person first picks "custom". Returns True
-    when this call started it. A failure there only means the first pick builds it instead."""
+    the formula worker has started (it imports sympy) before a person first picks "custom". Returns the thread
+    when this call started it (None when an earlier call did). A failure there only means the first pick builds
+    the surface instead."""
     global _warm_started
     with _warming:
         if _warm_started:
-            return False
+            return None
         _warm_started = True
     timer = threading.Timer(delay, _build_quietly, args=(make_spec(CUSTOM),))
     timer.daemon = True
     timer.start()
-    return True
+    return timer
 
 
 def _build_quietly(spec: SurfaceSpec) -> None:

@@ -305,3 +305,17 @@ def test_the_server_process_never_imports_sympy():
     answer = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=120)
     value, imported = answer.stdout.split()
     assert abs(float(value) - (np.sin(1.0) * 4 + 0.25)) < 1e-12 and imported == "False", answer.stderr
+
+
+def test_the_default_custom_surface_is_built_once_in_the_background(monkeypatch):
+    from optviz import surface_spec
+
+    monkeypatch.setattr(surface_spec, "_warm_started", False)
+    surface_spec.build_surface.cache_clear()
+    timer = surface_spec.warm_custom(delay=0)
+    assert timer is not None and surface_spec.warm_custom(delay=0) is None  # once per process
+    timer.join(timeout=120)
+    hits = surface_spec.build_surface.cache_info().hits
+    surface = surface_spec.build_surface(surface_spec.make_spec(surface_spec.CUSTOM))
+    assert surface_spec.build_surface.cache_info().hits == hits + 1  # built already: the first pick finds it
+    assert surface.value(np.array([[0.0, 0.0]]))[0] == 0.0  # sin(x)*y**2 + 0.1*(x**2 + y**2) at the origin

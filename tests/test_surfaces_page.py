@@ -477,3 +477,70 @@ def test_a_lanes_plan_survives_a_visit_to_another_page():
     assert not at.exception and not at.warning
     assert at.query_params["o"][0] == "sgd:lr=0.002,momentum=0.9,schedule=step,every=50,drop=0.25"
     assert at.query_params["o"][1] == PLANNED["o"][1]
+
+
+# -- the lane picker: only the picked lane's editor is drawn (issue 13) ---------------------------------------------
+THREE = {**SHARED, "steps": "60", "o": ["adam:lr=0.01", "sgd:lr=0.001,momentum=0.9", "rmsprop:lr=0.01"]}
+
+
+def _lane_widget_keys(at: AppTest) -> set[str]:
+    """The lane numbers (0-based ids) whose argument widgets the last run drew."""
+    widgets = [*at.select_slider, *at.slider, *at.checkbox, *at.number_input, *at.selectbox, *at.color_picker]
+    return {w.key.split(".")[2] for w in widgets if str(w.key).startswith("surfaces.lanes.") and w.key[15].isdigit()}
+
+
+def test_only_the_picked_lane_is_drawn_and_a_hidden_lane_keeps_its_settings_and_url():
+    at = _page(THREE)
+    assert not at.exception and _lane_widget_keys(at) == {"0"}  # one editor, not three
+    picker = at.button_group(key="surfaces.lanes.shown")
+    assert [o.content for o in picker.proto.options] == ["Lane 1", "Lane 2", "Lane 3"]
+    _show_lane(at, 2)
+    assert _lane_widget_keys(at) == {"1"}
+    at.select_slider(key="surfaces.lanes.1.sgd.lr").set_value(0.0001).run()
+    at.color_picker(key="surfaces.lanes.1.colour").set_value("#112233").run()
+    at.checkbox(key="surfaces.lanes.1.sgd.nesterov").check().run()
+    assert at.query_params["o"][1] == "sgd:lr=0.0001,momentum=0.9,nesterov=1"
+    _show_lane(at, 3)  # lane 2 is no longer drawn: its lane, colour and URL text stay, through further reruns
+    at.slider(key="surfaces.steps").set_value(61).run()
+    at.slider(key="surfaces.steps").set_value(62).run()
+    assert not at.exception and _lane_widget_keys(at) == {"2"}
+    assert at.query_params["o"] == ["adam:lr=0.01", "sgd:lr=0.0001,momentum=0.9,nesterov=1", "rmsprop:lr=0.01"]
+    figure = _map(at)
+    assert len(_path(figure, "2. SGD lr=0.0001, momentum=0.9, nesterov")) == 63  # a hidden lane runs as set
+    assert any(t.get("line", {}).get("color") == "#112233" for t in figure["data"])
+    _show_lane(at, 2)  # shown again: its widgets hold what was set
+    assert at.select_slider(key="surfaces.lanes.1.sgd.lr").value == 0.0001
+    assert at.checkbox(key="surfaces.lanes.1.sgd.nesterov").value is True
+    assert at.color_picker(key="surfaces.lanes.1.colour").value == "#112233"
+    assert at.query_params["o"][1] == "sgd:lr=0.0001,momentum=0.9,nesterov=1"
+
+
+def test_the_picker_follows_duplicate_add_and_remove():
+    at = _page(THREE)
+    _show_lane(at, 2)
+    at.button(key="surfaces.lanes.1.duplicate").click().run()
+    picker = at.button_group(key="surfaces.lanes.shown")
+    assert picker.value == "3" and _lane_widget_keys(at) == {"3"}  # the copy is shown, after its original
+    assert at.query_params["o"][2] == "sgd:lr=0.001,momentum=0.9" and len(at.query_params["o"]) == 4
+    at.button(key="surfaces.lanes.3.remove").click().run()  # the lane in its place is shown
+    assert at.button_group(key="surfaces.lanes.shown").value == "2"
+    assert at.query_params["o"] == THREE["o"]
+    at.button(key="surfaces.lanes.add").click().run()
+    assert at.button_group(key="surfaces.lanes.shown").value == "4" and at.query_params["o"][-1] == "adam"
+    at.button_group(key="surfaces.lanes.shown").set_value(None).run()  # a second click on the picked lane
+    assert at.button_group(key="surfaces.lanes.shown").value == "4" and not at.exception
+
+
+def test_a_hidden_lane_and_the_picked_lane_survive_a_visit_to_another_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in THREE.items():
+        at.query_params[name] = value
+    at.switch_page("pages/surfaces.py").run()
+    _show_lane(at, 2)
+    at.select_slider(key="surfaces.lanes.1.sgd.lr").set_value(0.0001).run()
+    _show_lane(at, 3)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/surfaces.py").run()
+    assert not at.exception and not at.warning
+    assert at.query_params["o"] == ["adam:lr=0.01", "sgd:lr=0.0001,momentum=0.9", "rmsprop:lr=0.01"]
+    assert at.button_group(key="surfaces.lanes.shown").value == "2" and _lane_widget_keys(at) == {"2"}

@@ -197,8 +197,9 @@ def draw_tabs(state: ExplorerState, surface: Surface, paths: list[PathSet], traj
         )
         if not surface.minima:
             st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")
-        for number, lane in enumerate(state.lanes, 1):
-            st.caption(f"**{number}. {lane.display_name}**: {OPTIMIZER_SUMMARIES[lane.optimizer]}")
+        summaries = (f"**{n}. {lane.display_name}**: {OPTIMIZER_SUMMARIES[lane.optimizer]}" for n, lane in
+                     enumerate(state.lanes, 1))  # fmt: skip
+        st.caption("\n\n".join(summaries))  # one element for every lane: fewer to redraw per rerun
     with three_d_tab:  # st.tabs renders every tab: the WebGL figure is built only when asked for
         if st.toggle("Show 3-D view", key=KEY + "show_3d", help="The surface in 3-D with each lane's path on it."):
             help_text = "Height log10(1 + f − min f)."

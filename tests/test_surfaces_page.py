@@ -544,3 +544,11 @@ def test_a_hidden_lane_and_the_picked_lane_survive_a_visit_to_another_page():
     assert not at.exception and not at.warning
     assert at.query_params["o"] == ["adam:lr=0.01", "sgd:lr=0.0001,momentum=0.9", "rmsprop:lr=0.01"]
     assert at.button_group(key="surfaces.lanes.shown").value == "2" and _lane_widget_keys(at) == {"2"}
+
+
+def test_a_lane_added_while_others_are_hidden_gets_a_colour_no_lane_has():
+    at = _page(THREE)
+    at.button(key="surfaces.lanes.add").click().run()
+    at.button(key="surfaces.lanes.add").click().run()
+    colours = [t["line"]["color"] for t in _map(at)["data"] if t.get("mode") == "lines" and t.get("name")]
+    assert len(colours) == 5 and len(set(colours)) == 5

@@ -53,7 +53,8 @@ def _new_id(key: str) -> str:
 
 
 def _free_colour(key: str, ids: Sequence[str]) -> str:
-    used = {str(st.session_state.get(_colour_key(key, i), "")).upper() for i in ids}
+    kept = st.session_state.get(f"{key}.colours", {})  # lanes not drawn this run keep their colour there
+    used = {str(st.session_state.get(_colour_key(key, i), kept.get(i, ""))).upper() for i in ids}
     return next((c for c in PALETTE if c.upper() not in used), PALETTE[len(ids) % len(PALETTE)])
 
 

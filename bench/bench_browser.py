@@ -4,7 +4,10 @@ The floor is a bare Streamlit page written by this bench into a temporary direct
 ``streamlit run``: one slider and one small Plotly chart. Then, against the app (``tests/app_server.start_app``):
 
 - ``/surfaces`` with 6 lanes x 1000 steps on Rosenbrock: the Steps slider (one arrow key) -> the map's bold paths
-  and the loss chart both show the new step count; the first chart after opening the page (both drawn);
+  and the loss chart both show the new step count; the first chart after opening the page (both drawn); lane 1's
+  lr slider (one arrow key), start x (a typed value, Enter) and the surface picker (Rosenbrock <-> Himmelblau) ->
+  the map's paths and the loss curves both changed; the first switch to the custom surface on a fresh server
+  (the page opened and idle for 3 s first, as a person reads it);
 - the same page with 2 lanes x 20 steps;
 - ``/inspect``: one step forward (the Next button) -> the update arrow moved;
 - ``/sweep`` (60 x 50 grid): a click on a heat-map cell -> that cell's replay drawn; the first chart after opening
@@ -296,6 +299,86 @@ def bench_surfaces(page, url: str, repeats: int) -> dict[str, list[float]]:
     return results
 
 
+#: /surfaces: the ends of the map's paths and of the loss curves, as two strings (null while a chart is missing).
+VIEW_ENDS = (
+    LIVE
+    + """
+if (stale()) return null;
+const plots = live();
+const map = plots.find(p => p.closest('.ov-map') || p._fullData.some(t => t.meta === 'pick'));
+const loss = plots.find(p => p !== map && p._fullData.some(t => t.mode === 'lines'));
+if (!map || !loss) return null;
+const ends = p => JSON.stringify(p._fullData.filter(t => t.mode === 'lines')
+    .map(t => [t.name, t.x.length, last(t.x), last(t.y)]));
+return [ends(map), ends(loss)];"""
+)
+
+
+def view_changes(page, act: Callable[[int], None], repeats: int) -> list[float]:
+    """Time ``act(index)`` (one input on /surfaces) until the map's paths and the loss curves both changed; ms each."""
+    read = f"() => {{ {VIEW_ENDS} }}"
+    changed = f"const now = ({read})(); return now !== null && now[0] !== n[0] && now[1] !== n[1];"
+    times = []
+    for index in range(repeats):
+        idle(page)
+        before = page.evaluate(read)
+        times.append(timed(lambda index=index: act(index), lambda before=before: wait(page, changed, before)))
+    return times
+
+
+def pick_surface(page, name: str) -> Callable[[], None]:
+    """Open the Surface picker; return the click on option ``name`` (the timed part)."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text="Surface").first.click()
+    option = page.get_by_role("option", name=name, exact=True)
+    option.wait_for(timeout=TIMEOUT)
+    return option.click
+
+
+def bench_surfaces_inputs(page, url: str, repeats: int) -> dict[str, list[float]]:
+    """/surfaces 6x1000: lane 1's lr (one arrow key), start x (typed, Enter), the surface picker."""
+    page.goto(url + surfaces_url(LANES6, 1000))
+    wait(page, SURFACES_READY, 1000)
+    results = {}
+    lr = page.locator('input[type=range][aria-label="lr"]').first
+
+    def lr_key(index: int) -> None:
+        lr.focus()
+        lr.press("ArrowRight" if index % 2 == 0 else "ArrowLeft")
+
+    results["/surfaces 6x1000: lane 1 lr"] = view_changes(page, lr_key, repeats)
+    start_x = page.get_by_label("start x")
+
+    def type_start(index: int) -> None:
+        start_x.fill("-1.1" if index % 2 == 0 else "-1.2")  # Streamlit commits a number input on Enter
+        start_x.press("Enter")
+
+    results["/surfaces 6x1000: start x"] = view_changes(page, type_start, repeats)
+    names = ["Himmelblau", "Rosenbrock"]
+    results["/surfaces 6x1000: surface picker"] = view_changes(
+        page, lambda index: pick_surface(page, names[index % 2])(), repeats
+    )
+    return results
+
+
+def bench_first_custom(browser, root: Path, repeats: int) -> list[float]:
+    """The first switch to the custom surface on a fresh server (6x1000, the page idle 3 s before); ms each."""
+    times = []
+    for _ in range(repeats):
+        process, url = start_app(root)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1600})
+            page.goto(url + surfaces_url(LANES6, 1000))
+            wait(page, SURFACES_READY, 1000)
+            idle(page)
+            page.wait_for_timeout(3000)
+            click = pick_surface(page, "Custom f(x, y)")
+            times += view_changes(page, lambda _index, click=click: click(), 1)
+            page.close()
+        finally:
+            stop_app(process)
+    return times
+
+
 def bench_inspect(page, url: str, repeats: int) -> dict[str, list[float]]:
     page.goto(f"{url}/inspect?surface=rosenbrock&start=-1.2,1&steps=60&o=adam:lr=0.05&step=1")
     arrow = f"(() => {{ {INSPECT_ARROW} }})()"
@@ -373,11 +456,15 @@ def main() -> None:
             results.update(bench_frameworks_first(browser, args.app_root, args.fresh_repeats))
         if "pages" in only:
             results.update(bench_first_charts(browser, args.app_root, args.repeats))
+        if "surfaces" in only:
+            custom = bench_first_custom(browser, args.app_root, args.repeats)
+            results["/surfaces 6x1000: custom surface, 1st switch"] = custom
         process, url = start_app(args.app_root)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1600})
             if "surfaces" in only:
                 results.update(bench_surfaces(page, url, args.repeats))
+                results.update(bench_surfaces_inputs(page, url, args.repeats))
             if "inspect" in only:
                 results.update(bench_inspect(page, url, args.repeats))
             if "sweep" in only:

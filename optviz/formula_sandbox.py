@@ -196,7 +196,10 @@ def _serve(control: socket.socket, job, limits: Limits) -> None:
     """The worker's loop: fork a child for every connection handed over; exit when the server goes away."""
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
     gc.freeze()  # keep the warm heap shared with the children (no copy-on-write by the collector)
-    control.sendall(b"R")
+    try:
+        control.sendall(b"R")
+    except OSError:  # the server went away while this worker was warming up (e.g. it was started in the background)
+        return
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 1, 4)

@@ -8,7 +8,9 @@ A custom formula is worked out by :mod:`optviz.expressions` (a sandboxed worker;
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import threading
 from dataclasses import dataclass
 
 from .surfaces import SURFACES, Surface, get_surface, rotated_quadratic, window_start
@@ -94,6 +96,31 @@ def build_surface(spec: SurfaceSpec) -> Surface:
     if spec.key == QUADRATIC:
         return rotated_quadratic(spec.condition)
     return get_surface(spec.key)
+
+
+_warming = threading.Lock()
+_warm_started = False
+
+
+def warm_custom(delay: float = 2.0) -> threading.Timer | None:
+    """Build the default custom surface in a background thread, once per process, ``delay`` seconds from now, so
+    the formula worker has started (it imports sympy) before a person first picks "custom". Returns the thread
+    when this call started it (None when an earlier call did). A failure there only means the first pick builds
+    the surface instead."""
+    global _warm_started
+    with _warming:
+        if _warm_started:
+            return None
+        _warm_started = True
+    timer = threading.Timer(delay, _build_quietly, args=(make_spec(CUSTOM),))
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _build_quietly(spec: SurfaceSpec) -> None:
+    with contextlib.suppress(Exception):  # a warm-up: the page reports any problem when it builds the surface itself
+        build_surface(spec)
 
 
 @functools.lru_cache(maxsize=64)

@@ -35,7 +35,7 @@ from optviz.page_states.explorer import (
 from optviz.runner import Trajectory
 from optviz.scenarios import SCENARIOS
 from optviz.state import start_widget_values, surface_widget_values
-from optviz.surface_spec import SurfaceSpec
+from optviz.surface_spec import SurfaceSpec, warm_custom
 from optviz.surfaces import Surface
 from pages.components.explorer_views import show_divergence, show_exports, show_poles
 from pages.components.lane_list import lanes_panel
@@ -138,6 +138,7 @@ def explorer() -> None:
     )
     load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
     show_url_notes(seed_from_url(ExplorerState, KEY, WIDGETS))
+    warm_custom()  # the formula worker starts in the background, before "custom" is first picked
     with scenarios.expander("Scenarios: one click, something to see"):
         st.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
     controls, view = st.columns([1, 2], gap="medium")
@@ -145,7 +146,8 @@ def explorer() -> None:
         spec, problem = surface_picker(KEY, on_change=partial(reset_start, KEY))
         start, steps, noise, seed, ensemble = run_widgets()
         st.subheader("Optimizers")
-        choices = lanes_panel(url_state(KEY).lanes, LANES_KEY, allow_native=True, allow_plan=True, steps=steps)
+        choices = lanes_panel(url_state(KEY).lanes, LANES_KEY, allow_native=True, allow_plan=True, steps=steps,
+                              one_editor=True)
     session = st.session_state
     state = ExplorerState(
         surface=spec,
@@ -217,8 +219,9 @@ def draw_tabs(state: ExplorerState, surface: Surface, paths: list[PathSet], traj
         )
         if not surface.minima:
             st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")
-        for number, lane in enumerate(state.lanes, 1):
-            st.caption(f"**{number}. {lane.display_name}**: {OPTIMIZER_SUMMARIES[lane.optimizer]}")
+        summaries = (f"**{n}. {lane.display_name}**: {OPTIMIZER_SUMMARIES[lane.optimizer]}" for n, lane in
+                     enumerate(state.lanes, 1))  # fmt: skip
+        st.caption("\n\n".join(summaries))  # one element for every lane: fewer to redraw per rerun
     with three_d_tab:  # the scene is drawn in the view above (draw_view reads these toggles), only when on
         help_text = "The surface in 3-D with every lane's path drawn just above it, following ▶ Play and the scrubber."
         if st.toggle("Show 3-D view", key=KEY + "show_3d", help=help_text):

@@ -327,3 +327,17 @@ def test_a_formula_python_cannot_read_is_explained_with_a_real_position(text, me
         custom_surface(text)
     assert str(caught.value).startswith("not a formula: " + message)
     assert "?" not in str(caught.value) and "invalid syntax" not in str(caught.value)
+
+
+def test_the_default_custom_surface_is_built_once_in_the_background(monkeypatch):
+    from optviz import surface_spec
+
+    monkeypatch.setattr(surface_spec, "_warm_started", False)
+    surface_spec.build_surface.cache_clear()
+    timer = surface_spec.warm_custom(delay=0)
+    assert timer is not None and surface_spec.warm_custom(delay=0) is None  # once per process
+    timer.join(timeout=120)
+    hits = surface_spec.build_surface.cache_info().hits
+    surface = surface_spec.build_surface(surface_spec.make_spec(surface_spec.CUSTOM))
+    assert surface_spec.build_surface.cache_info().hits == hits + 1  # built already: the first pick finds it
+    assert surface.value(np.array([[0.0, 0.0]]))[0] == 0.0  # sin(x)*y**2 + 0.1*(x**2 + y**2) at the origin

@@ -97,6 +97,11 @@ def _loss_chart(at: AppTest) -> dict:
     return _view(at)["loss"]
 
 
+def _show_lane(at: AppTest, number: int) -> None:
+    """Pick lane ``number`` (1-based) in the lane picker and rerun (a URL's lanes get the ids 0, 1, ...)."""
+    at.button_group(key="surfaces.lanes.shown").set_value(str(number - 1)).run()
+
+
 def _path(figure: dict, label: str) -> np.ndarray:
     trace = next(t for t in figure["data"] if t.get("name") == label and t.get("mode") == "lines")
     return np.column_stack([decode(trace["x"]), decode(trace["y"])])
@@ -196,6 +201,7 @@ def test_widgets_change_the_result_and_the_url():
     at.checkbox(key="surfaces.lanes.0.adam.amsgrad").uncheck().run()  # checkbox
     assert at.query_params["o"][0] == "adam:lr=0.1"
     assert "1. Adam lr=0.1" in [t.get("name") for t in _map(at)["data"]]
+    _show_lane(at, 2)  # the lane picker: only the picked lane's editor is drawn
     at.color_picker(key="surfaces.lanes.1.colour").set_value("#112233").run()  # colour
     assert any(t.get("line", {}).get("color") == "#112233" for t in _map(at)["data"])
     at.toggle(key="surfaces.log").set_value(True).run()  # toggle
@@ -308,6 +314,7 @@ def test_leaving_the_page_and_coming_back_keeps_every_setting():
     at.switch_page("pages/surfaces.py").run()
     at.slider(key="surfaces.steps").set_value(120).run()
     at.select_slider(key="surfaces.lanes.0.adam.lr").set_value(0.1).run()
+    _show_lane(at, 2)
     at.color_picker(key="surfaces.lanes.1.colour").set_value("#112233").run()
     before = _map(at)
     at.switch_page("pages/home.py").run()
@@ -501,3 +508,78 @@ def test_a_pole_clips_the_maps_colours_and_a_lane_crossing_it_gets_a_note():
     at = _page({**SHARED, "o": ["sgd:lr=1"], "steps": "100"})  # a divergence is no pole, nor is Rosenbrock's wall
     assert not any("jumped across" in w.value for w in at.warning)
     assert not any(c.value.startswith("Colours show f") for c in at.caption)
+
+
+# -- the lane picker: only the picked lane's editor is drawn (issue 13) ---------------------------------------------
+THREE = {**SHARED, "steps": "60", "o": ["adam:lr=0.01", "sgd:lr=0.001,momentum=0.9", "rmsprop:lr=0.01"]}
+
+
+def _lane_widget_keys(at: AppTest) -> set[str]:
+    """The lane numbers (0-based ids) whose argument widgets the last run drew."""
+    widgets = [*at.select_slider, *at.slider, *at.checkbox, *at.number_input, *at.selectbox, *at.color_picker]
+    return {w.key.split(".")[2] for w in widgets if str(w.key).startswith("surfaces.lanes.") and w.key[15].isdigit()}
+
+
+def test_only_the_picked_lane_is_drawn_and_a_hidden_lane_keeps_its_settings_and_url():
+    at = _page(THREE)
+    assert not at.exception and _lane_widget_keys(at) == {"0"}  # one editor, not three
+    picker = at.button_group(key="surfaces.lanes.shown")
+    assert [o.content for o in picker.proto.options] == ["Lane 1", "Lane 2", "Lane 3"]
+    _show_lane(at, 2)
+    assert _lane_widget_keys(at) == {"1"}
+    at.select_slider(key="surfaces.lanes.1.sgd.lr").set_value(0.0001).run()
+    at.color_picker(key="surfaces.lanes.1.colour").set_value("#112233").run()
+    at.checkbox(key="surfaces.lanes.1.sgd.nesterov").check().run()
+    assert at.query_params["o"][1] == "sgd:lr=0.0001,momentum=0.9,nesterov=1"
+    _show_lane(at, 3)  # lane 2 is no longer drawn: its lane, colour and URL text stay, through further reruns
+    at.slider(key="surfaces.steps").set_value(61).run()
+    at.slider(key="surfaces.steps").set_value(62).run()
+    assert not at.exception and _lane_widget_keys(at) == {"2"}
+    assert at.query_params["o"] == ["adam:lr=0.01", "sgd:lr=0.0001,momentum=0.9,nesterov=1", "rmsprop:lr=0.01"]
+    figure = _map(at)
+    assert len(_path(figure, "2. SGD lr=0.0001, momentum=0.9, nesterov")) == 63  # a hidden lane runs as set
+    assert any(t.get("line", {}).get("color") == "#112233" for t in figure["data"])
+    _show_lane(at, 2)  # shown again: its widgets hold what was set
+    assert at.select_slider(key="surfaces.lanes.1.sgd.lr").value == 0.0001
+    assert at.checkbox(key="surfaces.lanes.1.sgd.nesterov").value is True
+    assert at.color_picker(key="surfaces.lanes.1.colour").value == "#112233"
+    assert at.query_params["o"][1] == "sgd:lr=0.0001,momentum=0.9,nesterov=1"
+
+
+def test_the_picker_follows_duplicate_add_and_remove():
+    at = _page(THREE)
+    _show_lane(at, 2)
+    at.button(key="surfaces.lanes.1.duplicate").click().run()
+    picker = at.button_group(key="surfaces.lanes.shown")
+    assert picker.value == "3" and _lane_widget_keys(at) == {"3"}  # the copy is shown, after its original
+    assert at.query_params["o"][2] == "sgd:lr=0.001,momentum=0.9" and len(at.query_params["o"]) == 4
+    at.button(key="surfaces.lanes.3.remove").click().run()  # the lane in its place is shown
+    assert at.button_group(key="surfaces.lanes.shown").value == "2"
+    assert at.query_params["o"] == THREE["o"]
+    at.button(key="surfaces.lanes.add").click().run()
+    assert at.button_group(key="surfaces.lanes.shown").value == "4" and at.query_params["o"][-1] == "adam"
+    at.button_group(key="surfaces.lanes.shown").set_value(None).run()  # a second click on the picked lane
+    assert at.button_group(key="surfaces.lanes.shown").value == "4" and not at.exception
+
+
+def test_a_hidden_lane_and_the_picked_lane_survive_a_visit_to_another_page():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for name, value in THREE.items():
+        at.query_params[name] = value
+    at.switch_page("pages/surfaces.py").run()
+    _show_lane(at, 2)
+    at.select_slider(key="surfaces.lanes.1.sgd.lr").set_value(0.0001).run()
+    _show_lane(at, 3)
+    at.switch_page("pages/home.py").run()
+    at.switch_page("pages/surfaces.py").run()
+    assert not at.exception and not at.warning
+    assert at.query_params["o"] == ["adam:lr=0.01", "sgd:lr=0.0001,momentum=0.9", "rmsprop:lr=0.01"]
+    assert at.button_group(key="surfaces.lanes.shown").value == "2" and _lane_widget_keys(at) == {"2"}
+
+
+def test_a_lane_added_while_others_are_hidden_gets_a_colour_no_lane_has():
+    at = _page(THREE)
+    at.button(key="surfaces.lanes.add").click().run()
+    at.button(key="surfaces.lanes.add").click().run()
+    colours = [t["line"]["color"] for t in _map(at)["data"] if t.get("mode") == "lines" and t.get("name")]
+    assert len(colours) == 5 and len(set(colours)) == 5

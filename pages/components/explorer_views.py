@@ -70,7 +70,9 @@ def show_exports(surface: Surface, labels, trajectories, figure: Callable[[], ob
         help="A standalone page with the animated map (works offline).",
     )
     st.markdown("**Keras code per lane** (Keras 2.2 spelling, then the modern `learning_rate=` one)")
+    blocks = []
     for number, lane in enumerate(lanes, 1):
         code = lane.keras_code() if lane.is_native else f"{lane.keras_code()}\n{lane.keras_code(modern=True)}"
         code += f"\n{lane.callbacks_code()}" if lane.plan is not None else ""  # its lr schedule, written out
-        st.code(f"# lane {number}\n{code}", language="python", wrap_lines=True)
+        blocks.append(f"# lane {number}\n{code}")
+    st.code("\n\n".join(blocks), language="python", wrap_lines=True)  # one element for all lanes

@@ -196,6 +196,33 @@ def test_click_moves_the_start_the_url_follows_and_the_csv_downloads(page, app_u
     assert errors == []
 
 
+def test_a_lane_picked_in_the_lane_picker_is_edited_alone_and_the_step_is_kept(page, app_url, screenshot_dir):
+    errors = collect_console_errors(page)
+    page.goto(app_url + URL)
+    expect(page.get_by_role("heading", name="Surface explorer")).to_be_visible(timeout=30_000)
+    before = map_state(page)
+    lr = page.locator('input[type=range][aria-label="lr"]')
+    expect(lr).to_have_count(1)  # one lane's editor is drawn, not one per lane
+    page.locator(".optviz-path-view").locator('input[type=range][aria-label="Animation step"]').fill("37")
+    wait_state(page, "s.step === 37")
+
+    page.get_by_role("radio", name="Lane 2", exact=True).click()  # the lane picker (a segmented control)
+    expect(page.locator('input[type=range][aria-label="momentum"]')).to_have_count(1, timeout=30_000)  # SGD's editor
+    expect(lr).to_have_count(1)
+    lr.focus()
+    lr.press("ArrowRight")  # lane 2's lr one stop up
+    old_end = before["paths"][1][1][-1]
+    wait_state(page, f"s.paths.length === 2 && s.paths[1][1][s.paths[1][1].length - 1] !== {old_end}")
+    after = page.evaluate(MAP_STATE)
+    assert after["paths"][0] == before["paths"][0], "lane 1 changed although only lane 2 was edited"
+    assert after["step"] == 37 and after["cursor"] == 37  # the animation's position is kept
+    page.wait_for_function("() => !location.search.includes('lr%3D0.001%2C') && !location.search.includes('lr=0.001,')")
+    lanes = query(page)["o"]
+    assert lanes[0] == LANES[0] and lanes[1].startswith("sgd:lr=") and lanes[1] != LANES[1]
+    page.screenshot(path=str(screenshot_dir / "surfaces_lane_picker.png"))
+    assert errors == []
+
+
 PAYLOAD = '<img src=x onerror="window.__optvizXss = 1; alert(1)">'
 
 

@@ -1,6 +1,7 @@
 // optviz path view: the surface explorer's map, loss chart and (when switched on) 3-D view, drawn by plotly.js.
 // Python computes every number (figures as plotly JSON, every lane's positions); this file only draws,
-// animates (Play / Pause / speed), scrubs (the step slider) and sends a click on the map back as a trigger.
+// animates (Play / Pause / speed; the paths drawn up to the animated step unless "whole paths" is ticked), scrubs
+// (the step slider) and sends a click on the map back as a trigger.
 // Text from the data is never parsed as HTML here: labels go to textContent, figures to plotly.js.
 
 const views = new WeakMap(); // parentElement -> the view's state, kept across reruns
@@ -56,6 +57,32 @@ function headTraces(view, step) {
     }
     x.push(ex);
     y.push(ey);
+  }
+  return { x, y };
+}
+
+function growingTraces(view, step) {
+  // Each lane's path, noisy runs, clip and divergence markers drawn up to ``step`` (whole when asked): the points
+  // whose step (computed in Python, NaN for a gap between runs) is not after it.
+  const x = [];
+  const y = [];
+  for (const { trace, steps } of view.growing) {
+    const { x: allX, y: allY } = view.data.map.data[trace];
+    if (view.whole || step >= view.data.steps) {
+      x.push(allX);
+      y.push(allY);
+      continue;
+    }
+    const shownX = [];
+    const shownY = [];
+    for (let i = 0; i < steps.length; i++) {
+      if (!(steps[i] > step)) {
+        shownX.push(allX[i]);
+        shownY.push(allY[i]);
+      }
+    }
+    x.push(shownX);
+    y.push(shownY);
   }
   return { x, y };
 }
@@ -180,13 +207,16 @@ function showStep(view, step) {
   // Move the heads and the loss cursor to ``step`` (no rerun, no new figure).
   view.step = step;
   const Plotly = window.Plotly;
-  const { x, y } = headTraces(view, step);
-  Plotly.restyle(view.map, { x, y }, view.data.animated);
+  const heads = headTraces(view, step);
+  const grown = growingTraces(view, step);
+  const indices = view.data.animated.concat(view.growing.map((g) => g.trace));
+  Plotly.restyle(view.map, { x: heads.x.concat(grown.x), y: heads.y.concat(grown.y) }, indices);
   const index = view.cursorIndex;
   Plotly.relayout(view.loss, { [`shapes[${index}].x0`]: step, [`shapes[${index}].x1`]: step });
   view.scrubber.value = String(step);
   view.stepLabel.textContent = `step ${step} of ${view.data.steps}`;
   view.root.dataset.step = String(step);
+  view.root.dataset.whole = String(view.whole);
   sceneStep(view, step);
 }
 
@@ -224,9 +254,13 @@ function draw(view) {
   const step = Math.min(view.step ?? data.steps, data.steps);
   view.step = step;
   const heads = headTraces(view, step);
+  const grown = growingTraces(view, step);
+  const growing = view.growing.map((g) => g.trace);
   const traces = data.map.data.map((trace, i) => {
     const at = data.animated.indexOf(i);
-    return at < 0 ? trace : { ...trace, x: heads.x[at], y: heads.y[at] };
+    if (at >= 0) return { ...trace, x: heads.x[at], y: heads.y[at] };
+    const cut = growing.indexOf(i);
+    return cut < 0 ? trace : { ...trace, x: grown.x[cut], y: grown.y[cut] };
   });
   const config = { displayModeBar: false, responsive: true };
   view.grid = surface.pick;
@@ -260,6 +294,7 @@ function create(parentElement) {
     stepLabel: root.querySelector(".ov-step-label"),
     speed: root.querySelector(".ov-speed"),
     hover: root.querySelector(".ov-hover"),
+    whole: false,
     playing: false,
     timer: null,
     step: undefined,
@@ -267,6 +302,11 @@ function create(parentElement) {
   root.querySelector(".ov-play").addEventListener("click", () => play(view));
   root.querySelector(".ov-pause").addEventListener("click", () => stop(view));
   view.speed.addEventListener("change", () => { if (view.playing) play(view); });
+  const whole = root.querySelector(".ov-whole input");
+  whole.addEventListener("change", () => {
+    view.whole = whole.checked;
+    if (window.Plotly && view.positions) showStep(view, view.step);
+  });
   view.scrubber.addEventListener("input", () => {
     stop(view);
     if (window.Plotly && view.positions) showStep(view, Number(view.scrubber.value));
@@ -300,6 +340,7 @@ export default function (component) {
   if (previous && view.step === previous.steps) view.step = data.steps; // at the end: stay at the end
   view.data = data;
   view.positions = decodeF32(data.positions);
+  view.growing = (data.growing || []).map((g) => ({ trace: g.trace, steps: decodeF32(g.steps) }));
   prepareScene(view);
   draw(view);
   // Streamlit calls this on unmount and before each update: stop only when the view has left the page.

@@ -13,7 +13,7 @@ import functools
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import plotly.graph_objects as go
@@ -252,8 +252,9 @@ def _text_side(point: np.ndarray, window: Window) -> str:
     return f"{vertical} {horizontal}"
 
 
-def _static_lane(path: PathSet, window: Window) -> list[dict]:
-    """A lane's faded full path, its ensemble's faint paths, clip markers and divergence marker."""
+def _static_lane(path: PathSet, window: Window) -> list[tuple[dict, np.ndarray]]:
+    """A lane's faded full path, its ensemble's faint paths, clip markers and divergence marker, each with the
+    step of every point (NaN for a gap between runs): the browser view draws them up to the animated step."""
     trajectory = path.trajectory
     positions = trajectory.positions
     steps = positions.shape[0]
@@ -265,69 +266,82 @@ def _static_lane(path: PathSet, window: Window) -> list[dict]:
         members = positions[faint, 1:, :]  # (t, n, 2)
         gap = np.full((1, members.shape[1], 2), np.nan)
         joined = np.concatenate([members, gap]).transpose(1, 0, 2).reshape(-1, 2)
+        joined_steps = np.tile(np.append(faint.astype(float), np.nan), members.shape[1])
         traces.append(
-            dict(
-                type="scatter",
-                x=joined[:, 0],
-                y=joined[:, 1],
-                mode="lines",
-                line=dict(color=path.colour, width=1),
-                opacity=0.3,
-                hoverinfo="skip",
-                name=f"{path.label}: noisy runs",
-                legendgroup=path.label,
-                showlegend=False,
+            (
+                dict(
+                    type="scatter",
+                    x=joined[:, 0],
+                    y=joined[:, 1],
+                    mode="lines",
+                    line=dict(color=path.colour, width=1),
+                    opacity=0.3,
+                    hoverinfo="skip",
+                    name=f"{path.label}: noisy runs",
+                    legendgroup=path.label,
+                    showlegend=False,
+                ),
+                joined_steps,
             )
         )
     traces.append(
-        dict(
-            type="scatter",
-            x=positions[keep, 0, 0],
-            y=positions[keep, 0, 1],
-            customdata=keep,
-            mode="lines",
-            line=dict(color=path.colour, width=2.5),
-            opacity=0.55,
-            name=path.label,
-            legendgroup=path.label,
-            hovertemplate=f"{path.label}<br>step %{{customdata}}: x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+        (
+            dict(
+                type="scatter",
+                x=positions[keep, 0, 0],
+                y=positions[keep, 0, 1],
+                customdata=keep,
+                mode="lines",
+                line=dict(color=path.colour, width=2.5),
+                opacity=0.55,
+                name=path.label,
+                legendgroup=path.label,
+                hovertemplate=f"{path.label}<br>step %{{customdata}}: x=%{{x:.4g}}, y=%{{y:.4g}}<extra></extra>",
+            ),
+            keep.astype(float),
         )
     )
     clipped = np.flatnonzero(trajectory.clipped[:, 0])
     if clipped.size:
         shown = clipped[thin(clipped.size, MAX_CLIP_MARKERS)]
         traces.append(
-            dict(
-                type="scatter",
-                x=positions[shown, 0, 0],
-                y=positions[shown, 0, 1],
-                customdata=shown,
-                mode="markers",
-                marker=dict(symbol="x-thin", size=8, line=dict(color=path.colour, width=2)),
-                name=f"{path.label}: clipped",
-                legendgroup=path.label,
-                showlegend=False,
-                hovertemplate=f"{path.label}<br>clipping fired at step %{{customdata}}<extra></extra>",
+            (
+                dict(
+                    type="scatter",
+                    x=positions[shown, 0, 0],
+                    y=positions[shown, 0, 1],
+                    customdata=shown,
+                    mode="markers",
+                    marker=dict(symbol="x-thin", size=8, line=dict(color=path.colour, width=2)),
+                    name=f"{path.label}: clipped",
+                    legendgroup=path.label,
+                    showlegend=False,
+                    hovertemplate=f"{path.label}<br>clipping fired at step %{{customdata}}<extra></extra>",
+                ),
+                shown.astype(float),
             )
         )
     if diverged >= 0:
         where, left = divergence_marker(positions[: diverged + 1, 0], window)
         note = f"; it left the view at step {left}" if left is not None else ""
         traces.append(
-            dict(
-                type="scatter",
-                x=[float(where[0])],
-                y=[float(where[1])],
-                mode="markers+text",
-                marker=dict(symbol="x", size=18, color=DIVERGED_COLOUR, line=dict(color="#FFFFFF", width=1.5)),
-                text=[f"diverged (step {diverged})"],
-                textposition=_text_side(where, window),
-                textfont=dict(color=DIVERGED_COLOUR, size=13),
-                name=f"{path.label}: diverged",
-                showlegend=False,
-                cliponaxis=False,
-                hovertemplate=f"{path.label}<br>diverged at step {diverged}: the next point or loss was not "
-                f"finite{note}<extra></extra>",
+            (
+                dict(
+                    type="scatter",
+                    x=[float(where[0])],
+                    y=[float(where[1])],
+                    mode="markers+text",
+                    marker=dict(symbol="x", size=18, color=DIVERGED_COLOUR, line=dict(color="#FFFFFF", width=1.5)),
+                    text=[f"diverged (step {diverged})"],
+                    textposition=_text_side(where, window),
+                    textfont=dict(color=DIVERGED_COLOUR, size=13),
+                    name=f"{path.label}: diverged",
+                    showlegend=False,
+                    cliponaxis=False,
+                    hovertemplate=f"{path.label}<br>diverged at step {diverged}: the next point or loss was not "
+                    f"finite{note}<extra></extra>",
+                ),
+                np.array([float(diverged)]),
             )
         )
     return traces
@@ -342,6 +356,7 @@ class ExplorerMap:
     layout: dict
     animated: list[int]
     window: Window
+    point_steps: dict[int, np.ndarray] = field(default_factory=dict)  #: trace index -> each point's step
 
 
 def surface_image(surface: Surface, window: Window) -> dict:
@@ -393,8 +408,11 @@ def explorer_map(
             hovertemplate="start (%{x:.4g}, %{y:.4g})<extra></extra>",
         ),
     ]
+    point_steps = {}
     for path in paths:
-        data += _static_lane(path, window)
+        for trace, steps_of_points in _static_lane(path, window):
+            point_steps[len(data)] = steps_of_points
+            data.append(trace)
     first_animated = len(data)
     styles = [style for path in paths for style in _styles(path)]
     last = _animated(paths, frame_steps(steps), len(frame_steps(steps)) - 1, _decimals(window))
@@ -407,7 +425,14 @@ def explorer_map(
         yaxis=dict(range=list(window[1]), autorange=False, showgrid=False, zeroline=False, title=dict(text="y")),
         annotations=[  # "x" right of the axis, shifted clear of the last tick's label (the Play buttons are below)
             dict(
-                text="x", xref="paper", yref="paper", x=1.0, y=0.0, xanchor="left", yanchor="top", xshift=10,
+                text="x",
+                xref="paper",
+                yref="paper",
+                x=1.0,
+                y=0.0,
+                xanchor="left",
+                yanchor="top",
+                xshift=10,
                 showarrow=False,
             )
         ],
@@ -417,7 +442,7 @@ def explorer_map(
         dragmode=False,
         uirevision=surface.key,
     )
-    return ExplorerMap(data, layout, list(range(first_animated, len(data))), window)
+    return ExplorerMap(data, layout, list(range(first_animated, len(data))), window, point_steps)
 
 
 def explorer_figure(
@@ -616,6 +641,9 @@ def explorer_view_data(
         "map": plotly_json({"data": base.data[1:], "layout": _view_layout(base.layout)}),  # no click grid
         "loss": plotly_json(loss),
         "animated": [index - 1 for index in base.animated],
+        # the lanes' paths, noisy runs, clip and divergence markers with each point's step (NaN: a gap between
+        # runs): the view draws them up to the animated step, or whole when asked
+        "growing": [{"trace": index - 1, "steps": pack_f4(steps)} for index, steps in base.point_steps.items()],
         "positions": pack_f4(positions),
         "shape": list(positions.shape[:3]),
         "steps": int(steps),

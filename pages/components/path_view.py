@@ -1,5 +1,6 @@
 """A persistent client-side view: a map and a loss chart drawn by plotly.js in the browser, animated and scrubbed
-there (Play, Pause, speed, step scrubber, a cursor on the loss chart), a click on the map sent back to Python.
+there (Play, Pause, speed, step scrubber, a cursor on the loss chart; the paths grow with the animated step unless
+"whole paths" is ticked), a click on the map sent back to Python.
 When the page sends a ``scene`` (optviz.figures.surface_3d.scene_view_data) a 3-D view follows the same step
 under the loss chart; its surface mesh is an asset like the map's image.
 
@@ -69,6 +70,8 @@ _VIEW_HTML = """<div class="optviz-path-view" data-testid="optviz-path-view">
     </select>
     <input type="range" class="ov-step" min="0" max="0" value="0" aria-label="Animation step">
     <span class="ov-step-label"></span>
+    <label class="ov-whole" title="Draw every path to its end while animating (off: paths grow as they are animated)">
+      <input type="checkbox"> whole paths</label>
   </div>
   <div class="ov-loss"></div>
   <div class="ov-3d" hidden></div>

@@ -137,6 +137,29 @@ def test_play_scrub_and_cursor_run_in_the_browser_and_a_widget_keeps_the_step(pa
     assert errors == []
 
 
+def test_paths_grow_as_they_are_animated_and_whole_paths_draws_them_to_the_end(page, app_url):
+    page.goto(app_url + URL)
+    expect(page.get_by_role("heading", name="Surface explorer")).to_be_visible(timeout=30_000)
+    assert [len(xs) for _, xs, _ in map_state(page)["paths"]] == [STEPS + 1] * len(LANES)  # at the end: whole
+    view = page.locator(".optviz-path-view")
+    view.locator('input[type=range][aria-label="Animation step"]').fill("37")
+    wait_state(page, "s.step === 37 && s.paths.every(p => p[1].length === 38)")  # steps 0..37, nothing ahead
+    surface = get_surface("rosenbrock")
+    core = [run(parse_lane(t).build(), surface.value_and_grad, [(-1.2, 1.0)], STEPS).positions[:, 0] for t in LANES]
+    for expected, (_, xs, ys) in zip(core, page.evaluate(MAP_STATE)["paths"], strict=True):
+        np.testing.assert_allclose(np.column_stack([xs, ys]), expected[:38], rtol=1e-9, atol=1e-12)
+    whole = view.get_by_label("whole paths")
+    whole.check()  # the race's outcome, on request
+    wait_state(page, f"s.step === 37 && s.paths.every(p => p[1].length === {STEPS + 1})")
+    whole.uncheck()
+    wait_state(page, "s.paths.every(p => p[1].length === 38)")
+    view.get_by_role("button", name="▶ Play").click()  # from 37 on, the paths grow with the heads
+    wait_state(page, "s.step > 60 && s.step < 200")
+    view.get_by_role("button", name="❚❚ Pause").click()
+    state = page.evaluate(MAP_STATE)
+    assert [len(xs) for _, xs, _ in state["paths"]] == [state["step"] + 1] * len(LANES)
+
+
 def test_click_moves_the_start_the_url_follows_and_the_csv_downloads(page, app_url, screenshot_dir):
     errors = collect_console_errors(page)
     page.goto(app_url + URL)

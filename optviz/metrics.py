@@ -69,6 +69,21 @@ def lane_metrics(
     return table
 
 
+def readable(table: pd.DataFrame, digits: int = 4) -> pd.DataFrame:
+    """``table`` as display text: floats to ``digits`` significant digits, whole numbers as they are, an empty
+    cell (NaN, NA: a diverged lane's loss, a tolerance never reached) as "—". Streamlit's data grid ignores a
+    pandas Styler's number format, so the page shows these strings."""
+
+    def text(value) -> str:
+        if value is None or value is pd.NA or (isinstance(value, float) and not np.isfinite(value)):
+            return "—"
+        if isinstance(value, (float, np.floating)):
+            return f"{value:.{digits}g}"
+        return str(value)
+
+    return table.astype(object).map(text)
+
+
 def trajectories_csv(labels: Sequence[str], trajectories: Sequence[Trajectory]) -> str:
     """Long-format CSV ``step, lane, run, x, y, loss`` of every run (run 0 is the main path)."""
     frames = []

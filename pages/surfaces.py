@@ -23,7 +23,7 @@ from optviz.figures.surfaces import (
     loss_figure,
 )
 from optviz.lanes import Lane
-from optviz.metrics import lane_metrics, optimum_value
+from optviz.metrics import lane_metrics, optimum_value, readable
 from optviz.page_states.explorer import (
     EXPLORER_MAX_ENSEMBLE,
     EXPLORER_MAX_NOISE,
@@ -210,9 +210,8 @@ def draw_tabs(state: ExplorerState, surface: Surface, paths: list[PathSet], traj
             help="A lane has converged at the first step where f − f* ≤ tolerance (f* = the known minimum).",
         )
         table = lane_metrics(labels, trajectories, surface, tolerance)
-        numbers = [c for c in ("final loss", "distance to minimum", "ensemble median final loss") if c in table]
         st.dataframe(  # 4 significant digits; a diverged lane's loss and distance, and empty cells, read "—"
-            table.style.format("{:.4g}", subset=numbers, na_rep="—").format(na_rep="—"),
+            readable(table),
             hide_index=True,
             key=KEY + "metrics",
             column_config=METRIC_COLUMNS,

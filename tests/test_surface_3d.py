@@ -9,6 +9,7 @@ import pytest
 
 from optviz.explorer import run_lanes
 from optviz.figures.surface_3d import (
+    CAMERA_DISTANCE,
     MAX_LANE_POINTS,
     MESH_RESOLUTIONS,
     MESH_TOLERANCE,
@@ -139,7 +140,7 @@ def test_the_ranges_fit_the_data(key):
     span = max(heights.max(), path_z.max()) - heights.min()
     assert high - low < 1.1 * span  # and no empty floor or ceiling
     assert layout["aspectmode"] == "manual" and all(not layout[axis]["autorange"] for axis in ("xaxis", "zaxis"))
-    assert np.linalg.norm(list(layout["camera"]["eye"].values())) == pytest.approx(2.5)
+    assert np.linalg.norm(list(layout["camera"]["eye"].values())) == pytest.approx(CAMERA_DISTANCE)
 
 
 def test_the_camera_sees_the_paths():

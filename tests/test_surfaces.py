@@ -309,3 +309,25 @@ def test_the_exports_step_slider_is_labelled_with_round_steps_and_the_last(steps
         share = frames.index(tick) / max(len(frames) - 1, 1)
         assert label["x"] == pytest.approx(slider["x"] + slider["len"] * share)
         assert label["xshift"] == pytest.approx(10 - 20 * share)
+
+
+def test_the_metrics_table_reads_four_significant_digits_and_a_dash_for_an_empty_cell():
+    import pandas as pd
+
+    from optviz.metrics import readable
+
+    table = pd.DataFrame(
+        {
+            "lane": ["Adam lr=0.05", "SGD lr=1"],
+            "final loss": [1.2251654321, float("nan")],
+            "steps to tolerance": pd.array([None, 17], dtype="Int64"),
+            "clipped steps": [0, 3],
+        }
+    )
+    shown = readable(table)
+    assert shown.to_dict("list") == {
+        "lane": ["Adam lr=0.05", "SGD lr=1"],
+        "final loss": ["1.225", "—"],
+        "steps to tolerance": ["—", "17"],
+        "clipped steps": ["0", "3"],
+    }

@@ -39,7 +39,7 @@ SEE_THROUGH_ABOVE = 0.1
 #: the box at a moderate elevation, then higher up; the first that hides the fewest path points is used.
 CAMERA_AZIMUTHS = (-135, -45, 135, 45, -90, 180, 0, 90)
 CAMERA_ELEVATIONS = (30, 45, 60)
-CAMERA_DISTANCE = 2.5
+CAMERA_DISTANCE = 2.0  # the box fills the view (the page fits the view to the window), nothing clipped
 Z_ASPECT = 0.55
 #: Path points sampled per lane when checking what a camera sees.
 OCCLUSION_SAMPLES = 40

@@ -227,14 +227,15 @@ def test_a_lane_picked_in_the_lane_picker_is_edited_alone_and_the_step_is_kept(p
     lr = page.locator('input[type=range][aria-label="lr"]')
     expect(lr).to_have_count(1)  # one lane's editor is drawn, not one per lane
     page.locator(".optviz-path-view").locator('input[type=range][aria-label="Animation step"]').fill("37")
-    wait_state(page, "s.step === 37")
+    wait_state(page, "s.step === 37 && s.paths.every(p => p[1].length === 38)")  # the paths drawn up to step 37
+    before = map_state(page)
 
     page.get_by_role("radio", name="Lane 2", exact=True).click()  # the lane picker (a segmented control)
     expect(page.locator('input[type=range][aria-label="momentum"]')).to_have_count(1, timeout=30_000)  # SGD's editor
     expect(lr).to_have_count(1)
     lr.focus()
     lr.press("ArrowRight")  # lane 2's lr one stop up
-    old_end = before["paths"][1][1][-1]
+    old_end = before["paths"][1][1][-1]  # lane 2 at step 37
     wait_state(page, f"s.paths.length === 2 && s.paths[1][1][s.paths[1][1].length - 1] !== {old_end}")
     after = page.evaluate(MAP_STATE)
     assert after["paths"][0] == before["paths"][0], "lane 1 changed although only lane 2 was edited"

@@ -45,6 +45,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench_surface_page import LANES as SURFACE_LANES  # noqa: E402  (this folder is on sys.path when run)
+
 from optviz.sweep import parse_axis  # noqa: E402
 from tests.app_server import start_app, stop_app  # noqa: E402
 
@@ -128,14 +130,7 @@ const heat = plots.some(p => p._fullData.some(t => t.type === 'heatmap' && t.x &
 return heat && plots.some(p => p._fullData.some(t => t.meta === 'path' && t.x && t.x.length > 1));"""
 )
 
-LANES6 = (
-    "adam:lr=0.01",
-    "sgd:lr=0.001,momentum=0.9",
-    "rmsprop:lr=0.01",
-    "adagrad:lr=0.1",
-    "nadam:lr=0.01",
-    "adamax:lr=0.05,clipnorm=1",
-)
+LANES6 = SURFACE_LANES  #: the six lanes bench_surface_page.py measures server-side
 
 
 def surfaces_url(lanes: tuple[str, ...], steps: int) -> str:

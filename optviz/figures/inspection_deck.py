@@ -15,6 +15,7 @@ from ..inspection_formulas import theta
 from ..surfaces import Surface
 from .inspection import ARROW_COLORS, FORK_COLOR, ORIGINAL_COLOR, path_trace, step_arrows, step_title, view_window
 from .legends import legend_below
+from .surface_layers import minima_trace
 from .surfaces import plotly_json, surface_image
 
 
@@ -85,19 +86,9 @@ def step_deck(
                 forked.positions, f"fork from step {forked.first_step}", FORK_COLOR, dash="dash"
             ).to_plotly_json()
         )
-    if surface.minima:
-        minima = np.array(surface.minima, dtype=float)
-        static.append(
-            dict(
-                type="scatter",
-                x=minima[:, 0],
-                y=minima[:, 1],
-                mode="markers",
-                name="minimum",
-                marker=dict(symbol="star", size=14, color="#FFD700", line=dict(color="#000000", width=1)),
-                hovertemplate="minimum (%{x:.4g}, %{y:.4g})<extra></extra>",
-            )
-        )
+    minima = minima_trace(surface)
+    if minima is not None:
+        static.append(minima.to_plotly_json())
     layout = dict(
         **({"height": height} if height is not None else {"autosize": True}),
         margin=dict(l=50, r=10, t=30, b=40),

@@ -54,6 +54,13 @@ def surface_start(values: Mapping[str, Any]) -> tuple[float, float]:
     return default_start(values.get("surface", SurfaceSpec()))
 
 
+def clicked_start(point: tuple[float, float], limit: float) -> tuple[float, float]:
+    """A point clicked on a map, as a start: each coordinate within ±``limit`` and to 4 significant digits (what the
+    start widgets show)."""
+    x, y = (float(f"{min(max(value, -limit), limit):.4g}") for value in point)
+    return x, y
+
+
 def query_lists(params: Any) -> dict[str, list[str]]:
     """Every key of ``params`` (``st.query_params``, a dict of strings or of lists) with all its values."""
     if hasattr(params, "get_all"):

@@ -18,7 +18,7 @@ from optviz.figures.inspection_deck import step_deck
 from optviz.inspection import Inspection, fork, inspect_run
 from optviz.lanes import Lane
 from optviz.page_states.inspect import INSPECT_MAX_STEPS, INSPECT_START_LIMIT, InspectRun, InspectState
-from optviz.state import start_widget_values, surface_widget_values
+from optviz.state import clicked_start, start_widget_values, surface_widget_values
 from pages.components.inspect_views import (
     keras_notes,
     show_formulas,
@@ -71,8 +71,7 @@ def deck_of(run: InspectRun, fork_at: int | None, fork_lane: Lane | None, viewin
 
 
 def _start_at(x: float, y: float) -> None:
-    x, y = (min(max(value, -START_LIMIT), START_LIMIT) for value in (x, y))
-    st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = float(f"{x:.4g}"), float(f"{y:.4g}")
+    st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = clicked_start((x, y), START_LIMIT)
     st.session_state[KEY + "step"] = 1
     st.session_state[KEY + "view"] = "original"
 

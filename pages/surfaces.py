@@ -34,7 +34,7 @@ from optviz.page_states.explorer import (
 )
 from optviz.runner import Trajectory
 from optviz.scenarios import SCENARIOS
-from optviz.state import start_widget_values, surface_widget_values
+from optviz.state import clicked_start, start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec, warm_custom
 from optviz.surfaces import Surface
 from pages.components.explorer_views import show_divergence, show_exports, show_poles
@@ -91,8 +91,7 @@ def pick_start() -> None:
     """A click on the map starts every lane from the clicked point."""
     point = picked_point(KEY + "map")
     if point is not None:
-        x, y = (min(max(value, -START_LIMIT), START_LIMIT) for value in point)
-        st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = float(f"{x:.4g}"), float(f"{y:.4g}")
+        st.session_state[KEY + "x0"], st.session_state[KEY + "y0"] = clicked_start(point, START_LIMIT)
 
 
 def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:

@@ -617,3 +617,10 @@ def test_a_sweep_over_a_schedule_argument_and_scheduled_train_lanes_are_read() -
         "step schedule every=5, drop=0.5",
         "plateau ×0.5 patience=3",
     ]
+
+
+def test_a_clicked_start_is_clamped_and_rounded_as_the_start_widgets_show_it():
+    from optviz.state import clicked_start
+
+    assert clicked_start((12345.6, -0.000123456), 1e4) == (1e4, -0.0001235)
+    assert clicked_start((-1.23456789, 2000.0), 1e3) == (-1.235, 1e3)

@@ -46,16 +46,11 @@ def show_link(url: str, label: str) -> None:
         st.caption(f"{label}: `{url}` (the surface explorer is not installed in this checkout)")
 
 
-def clicked_cell(shape: tuple[int, int]) -> tuple[int, int] | None:
-    """The cell a click on the heat map view picked in this rerun, else None."""
-    return picked_cell(MAP_KEY, shape)
-
-
 def chosen_cell(state: SweepState, result: SweepResult) -> tuple[int, int] | None:
     """The replayed cell: the last click on this grid, else the best cell (else the lowest final loss)."""
     if st.session_state.get("sweep.selection_for") != state:
         st.session_state["sweep.selection_for"], st.session_state["sweep.cell"] = state, None
-    cell = clicked_cell(result.values.shape)
+    cell = picked_cell(MAP_KEY, result.values.shape)  # a click on the heat map view in this rerun
     if cell is not None:
         st.session_state["sweep.cell"] = cell
     return st.session_state.get("sweep.cell") or result.best_cell() or best_index(result.final_loss, result.final_loss)

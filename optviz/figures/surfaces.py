@@ -13,7 +13,7 @@ import functools
 import io
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
@@ -356,7 +356,7 @@ class ExplorerMap:
     layout: dict
     animated: list[int]
     window: Window
-    point_steps: dict[int, np.ndarray] = field(default_factory=dict)  #: trace index -> each point's step
+    point_steps: dict[int, np.ndarray]  #: trace index -> the step of each of its points (NaN: a gap between runs)
 
 
 def surface_image(surface: Surface, window: Window) -> dict:

@@ -52,7 +52,7 @@ WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane
 #: Widget keys whose value Streamlit does not let a script set (buttons, downloads, chart selections), or
 #: whose widget passes its own default (setting them too would print Streamlit's "set twice" warning).
 UNSETTABLE = (
-    "reset_start", ".csv", ".html", ".map", ".map.surface", ".map.scene_mesh", ".metrics", ".lr_chart", ".log_height"
+    "reset_start", ".csv", ".html", ".map", ".map.surface", ".map.scene_mesh", ".metrics", ".lr_chart"
 )
 #: The metrics table's long headers shortened (their full meaning in the header's help): the table fits 1024 px.
 METRIC_COLUMNS = {  # plain Column: the table's own 4-digit format stays (a NumberColumn would replace it)
@@ -62,6 +62,8 @@ METRIC_COLUMNS = {  # plain Column: the table's own 4-digit format stays (a Numb
     ),
     "ensemble diverged": st.column_config.Column("diverged runs", help="Ensemble runs that diverged."),
 }
+#: The tabs under the view; only the open one's content is made.
+TABS = ("Metrics", "3-D view", "Export and Keras code")
 STEP_BLOCK = 100  #: runs are recorded to a multiple of this and cut (Trajectory.prefix): the cache serves a block
 
 
@@ -197,38 +199,53 @@ def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[Pat
 
 
 def draw_tabs(state: ExplorerState, surface: Surface, paths: list[PathSet], trajectories: list[Trajectory]) -> None:
-    """Metrics, the 3-D view and the exports, each in its tab; the URL follows the tolerance chosen there."""
+    """Metrics, the 3-D switch and the exports, each in its tab; the URL follows the tolerance chosen there.
+
+    Only the open tab's content is made (opening a tab reruns the page), so a slider change does not rebuild the
+    hidden tabs' code, downloads and switches: fewer elements for the browser to redraw on every rerun."""
     labels = [path.label for path in paths]
-    metrics_tab, three_d_tab, export_tab = st.tabs(["Metrics", "3-D view", "Export and Keras code"])
-    with metrics_tab:
-        tolerance = st.select_slider(
-            "Tolerance for 'steps to tolerance'",
-            TOLERANCES,
-            key=KEY + "tol",
-            format_func=lambda t: f"{t:g}",
-            help="A lane has converged at the first step where f − f* ≤ tolerance (f* = the known minimum).",
-        )
-        table = lane_metrics(labels, trajectories, surface, tolerance)
-        st.dataframe(  # 4 significant digits; a diverged lane's loss and distance, and empty cells, read "—"
-            readable(table),
-            hide_index=True,
-            key=KEY + "metrics",
-            column_config=METRIC_COLUMNS,
-        )
-        if not surface.minima:
-            st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")
-        summaries = (f"**{n}. {lane.display_name}**: {OPTIMIZER_SUMMARIES[lane.optimizer]}" for n, lane in
-                     enumerate(state.lanes, 1))  # fmt: skip
-        st.caption("\n\n".join(summaries))  # one element for every lane: fewer to redraw per rerun
-    with three_d_tab:  # the scene is drawn in the view above (draw_view reads these toggles), only when on
-        help_text = "The surface in 3-D with every lane's path drawn just above it, following ▶ Play and the scrubber."
-        if st.toggle("Show 3-D view", key=KEY + "show_3d", help=help_text):
-            st.toggle("Log height", value=True, key=KEY + "log_height", help="Height log10(1 + f − min f).")
-            st.caption("The 3-D view is under the loss chart: drag to turn it, scroll to zoom.")
-    with export_tab:
-        figure = partial(explorer_figure, surface, paths, state.start)
-        show_exports(surface, labels, trajectories, figure, state.lanes)
+    metrics_tab, three_d_tab, export_tab = st.tabs(TABS, key=KEY + "tab", on_change="rerun")
+    tolerance = float(st.session_state.get(KEY + "tol", ExplorerState.tol))  # kept while its tab is closed
+    if metrics_tab.open:
+        with metrics_tab:
+            tolerance = draw_metrics(state, surface, labels, trajectories)
+    if three_d_tab.open:  # the scene is drawn in the view above (draw_view reads these toggles), only when on
+        with three_d_tab:
+            help_text = "The surface in 3-D with every lane's path just above it, following ▶ Play and the scrubber."
+            if st.toggle("Show 3-D view", key=KEY + "show_3d", help=help_text):
+                if KEY + "log_height" not in st.session_state:  # on at first; remembered while the tab is closed
+                    st.session_state[KEY + "log_height"] = True
+                st.toggle("Log height", key=KEY + "log_height", help="Height log10(1 + f − min f).")
+                st.caption("The 3-D view is under the loss chart: drag to turn it, scroll to zoom.")
+    if export_tab.open:
+        with export_tab:
+            figure = partial(explorer_figure, surface, paths, state.start)
+            show_exports(surface, labels, trajectories, figure, state.lanes)
     write_url(state.replace(tol=float(tolerance)))
+
+
+def draw_metrics(state: ExplorerState, surface: Surface, labels: list[str], trajectories: list[Trajectory]) -> float:
+    """The tolerance, the metrics table and one caption on every lane's optimizer; returns the tolerance."""
+    tolerance = st.select_slider(
+        "Tolerance for 'steps to tolerance'",
+        TOLERANCES,
+        key=KEY + "tol",
+        format_func=lambda t: f"{t:g}",
+        help="A lane has converged at the first step where f − f* ≤ tolerance (f* = the known minimum).",
+    )
+    table = lane_metrics(labels, trajectories, surface, tolerance)
+    st.dataframe(  # 4 significant digits; a diverged lane's loss and distance, and empty cells, read "—"
+        readable(table),
+        hide_index=True,
+        key=KEY + "metrics",
+        column_config=METRIC_COLUMNS,
+    )
+    if not surface.minima:
+        st.caption("This surface has no known minimum: distance and steps to tolerance are blank.")
+    summaries = (f"**{n}. {lane.display_name}**: {OPTIMIZER_SUMMARIES[lane.optimizer]}" for n, lane in
+                 enumerate(state.lanes, 1))  # fmt: skip
+    st.caption("\n\n".join(summaries))  # one element for every lane: fewer to redraw per rerun
+    return float(tolerance)
 
 
 with kept_across_pages(KEY, skip=UNSETTABLE):

@@ -97,6 +97,30 @@ def _loss_chart(at: AppTest) -> dict:
     return _view(at)["loss"]
 
 
+def _open_tab(at: AppTest, label: str) -> None:
+    """Open the tab ``label`` under the view (a click on it reruns the page: only the open tab is made)."""
+    at.session_state["surfaces.tab"] = label
+    at.run()
+
+
+def test_only_the_open_tab_is_made_and_closed_tabs_keep_their_settings():
+    at = _page({**SHARED, "steps": "50", "tol": "0.01"})
+    assert [tab.label for tab in at.tabs] == ["Metrics", "3-D view", "Export and Keras code"]
+    assert len(at.dataframe) == 1 and not at.code and not at.get("download_button")  # Metrics open: no exports
+    _open_tab(at, "Export and Keras code")
+    assert not at.dataframe and len(at.code) == 1 and len(at.get("download_button")) == 2
+    assert at.query_params["tol"] == "0.01"  # the tolerance is kept while its tab is closed
+    _open_tab(at, "3-D view")
+    at.toggle(key="surfaces.show_3d").set_value(True).run()
+    at.toggle(key="surfaces.log_height").set_value(False).run()
+    _open_tab(at, "Metrics")
+    at.slider(key="surfaces.steps").set_value(40).run()  # a change while the 3-D tab is closed
+    assert not at.exception and at.select_slider(key="surfaces.tol").value == 0.01
+    scene = _view(at)["scene"]  # still shown, still linear: the closed tab's switches are kept
+    assert scene["figure"]["layout"]["scene"]["zaxis"]["title"]["text"] == "f(x, y)"
+    assert decode(scene["index"]).shape == (2, 41)
+
+
 def _show_lane(at: AppTest, number: int) -> None:
     """Pick lane ``number`` (1-based) in the lane picker and rerun (a URL's lanes get the ids 0, 1, ...)."""
     at.button_group(key="surfaces.lanes.shown").set_value(str(number - 1)).run()
@@ -223,6 +247,7 @@ def test_the_3d_view_is_built_only_when_asked_for():
     at = _page({**SHARED, "steps": "50"})
     assert "scene" not in _view(at) and "scene_mesh" not in _view(at)  # off: no scene, no mesh sent
     assert not any(name.startswith("scene_mesh") for name in _assets(at)) and at.get("plotly_chart") == []
+    _open_tab(at, "3-D view")
     at.toggle(key="surfaces.show_3d").set_value(True).run()
     assert not at.exception
     view = _view(at)
@@ -341,6 +366,7 @@ def test_a_native_lane_runs_alone_by_its_framework():
     assert_same_run(_path(figure, f"1. {native.label()}"), expected)
     assert native.label().startswith("torch.optim SGD")
     assert at.query_params["o"][0] == "torch.sgd:momentum=0.9"  # lr=0.001 is torch SGD's own default: left out
+    _open_tab(at, "Export and Keras code")
     assert any("torch.optim.SGD" in c.value for c in at.code)
 
 
@@ -434,6 +460,7 @@ def test_a_scheduled_lane_url_draws_the_core_run_with_its_callbacks():
         np.testing.assert_allclose(decode(trace["y"]), core.lrs[:, 0], rtol=1e-12)  # the lr of every update
     assert decode(next(t for t in lr_chart["data"] if t.get("name", "").startswith("1."))["y"])[-1] == 0.002 * 0.5**3
     assert at.query_params["o"] == PLANNED["o"]  # already canonical: the URL survives the round trip
+    _open_tab(at, "Export and Keras code")
     code = "\n".join(c.value for c in at.code)
     assert "return 0.002 * 0.5 ** math.floor(epoch / 50)" in code
     assert "keras.callbacks.ReduceLROnPlateau(monitor='loss', factor=0.5, patience=5)" in code

@@ -126,7 +126,8 @@ def test_every_page_fits_small_screens(browser, app_url, screenshot_dir, name, w
         assert not clipped, "clipped text:\n" + "\n".join(clipped)
         assert not collisions, "\n".join(collisions)
         for tab in TABS.get(name, ()):  # the tables and formulas of the other tabs
-            page.get_by_role("tab", name=tab).click()
+            page.get_by_role("tab", name=tab).click()  # a lazy tab reruns the page to make its content
+            page.wait_for_function("() => !document.querySelector('[data-stale=\"true\"]')", timeout=30_000)
             page.wait_for_timeout(1000)
             page.screenshot(path=str(screenshot_dir / f"layout_{name}_{width}x{height}_{tab.split()[0].lower()}.png"))
             clipped = page.evaluate(CLIPPED)

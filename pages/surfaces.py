@@ -3,7 +3,9 @@
 Every setting lives in one :class:`optviz.page_states.ExplorerState` (its table lists the URL keys:
 ``?surface=rosenbrock&start=-1.2,1&steps=300&o=adam:lr=0.01,amsgrad=1&o=sgd:lr=0.001,momentum=0.9``, plus
 ``condition`` / ``f``, ``xr``, ``yr``, ``noise``, ``seed``, ``ensemble``, ``tol``, ``log``). The page reads its
-widgets into that state, runs :func:`optviz.explorer.run_lanes` (each optimizer class cached) and draws.
+widgets into that state, runs :func:`optviz.explorer.run_lanes` (each optimizer class cached) and draws. When the
+values a rerun changed tell the state at once (pages/components/explorer_early.py), the view is drawn first and the
+controls after it, so the browser redraws the map before the widgets; only the open tab under the view is made.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from optviz.scenarios import SCENARIOS
 from optviz.state import clicked_start, start_widget_values, surface_widget_values
 from optviz.surface_spec import SurfaceSpec, warm_custom
 from optviz.surfaces import Surface
+from pages.components.explorer_early import confirm_early_view, early_view_state, remember_drawn
 from pages.components.explorer_views import show_divergence, show_exports, show_poles
 from pages.components.lane_list import lanes_panel
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
@@ -62,6 +65,8 @@ METRIC_COLUMNS = {  # plain Column: the table's own 4-digit format stays (a Numb
     ),
     "ensemble diverged": st.column_config.Column("diverged runs", help="Ensemble runs that diverged."),
 }
+#: Whether this run drew the view before the controls (see pages/components/explorer_early.py); outside ``KEY``.
+VIEW_FIRST = "explorer.view_first"
 #: The tabs under the view; only the open one's content is made.
 TABS = ("Metrics", "3-D view", "Export and Keras code")
 STEP_BLOCK = 100  #: runs are recorded to a multiple of this and cut (Trajectory.prefix): the cache serves a block
@@ -143,6 +148,11 @@ def explorer() -> None:
     with scenarios.expander("Scenarios: one click, something to see"):
         st.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
     controls, view = st.columns([1, 2], gap="medium")
+    early = early_view_state(KEY, LANES_KEY, UNSETTABLE)  # the view first when the changed values tell the state
+    st.session_state[VIEW_FIRST] = early is not None
+    if early is not None:
+        with view:
+            drawn = draw_view(early[0], build_surface(early[0].surface), early[1])
     with controls:
         spec, problem = surface_picker(KEY, on_change=partial(reset_start, KEY))
         start, steps, noise, seed, ensemble = run_widgets()
@@ -162,12 +172,17 @@ def explorer() -> None:
         lanes=tuple(choice.lane for choice in choices),
     )
     write_url(state)
+    if early is not None:
+        confirm_early_view(KEY, early, state, choices)  # the controls agree with what was drawn (else a rerun)
     if problem is not None:
         view.info("Fix the formula on the left to see the paths.")
         return
+    remember_drawn(KEY, state, choices)
     surface = build_surface(spec)
-    with view:
-        paths, trajectories = draw_view(state, surface, choices)
+    if early is None:
+        with view:
+            drawn = draw_view(state, surface, choices)
+    paths, trajectories = drawn
     draw_tabs(state, surface, paths, trajectories)
 
 

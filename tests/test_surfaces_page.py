@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +120,50 @@ def test_only_the_open_tab_is_made_and_closed_tabs_keep_their_settings():
     scene = _view(at)["scene"]  # still shown, still linear: the closed tab's switches are kept
     assert scene["figure"]["layout"]["scene"]["zaxis"]["title"]["text"] == "f(x, y)"
     assert decode(scene["index"]).shape == (2, 41)
+
+
+def _drawn_both_ways(at: AppTest) -> tuple[bool, dict, dict]:
+    """After a change: whether the run drew the view first, its view, and the view of the same run made the usual
+    way (controls first: the page's memory of the last drawn state dropped)."""
+    early, view = at.session_state["explorer.view_first"], _view(at)
+    del at.session_state["_surfaces.drawn_state"]
+    at.run()
+    assert not at.session_state["explorer.view_first"]
+    return early, view, _view(at)
+
+
+def test_the_view_comes_before_the_controls_when_the_changed_values_tell_the_state():
+    at = _page({**SHARED, "steps": "60"})
+    assert not at.session_state["explorer.view_first"]  # a first visit: the usual order
+    changes = [
+        lambda: at.slider(key="surfaces.steps").set_value(50),
+        lambda: at.number_input(key="surfaces.x0").set_value(-1.0),
+        lambda: at.select_slider(key="surfaces.lanes.0.adam.lr").set_value(0.0215),
+        lambda: at.slider(key="surfaces.lanes.0.adam.beta_1").set_value(0.8),
+        lambda: at.color_picker(key="surfaces.lanes.0.colour").set_value("#112233"),
+        lambda: at.selectbox(key="surfaces.surface").set_value("himmelblau"),
+        lambda: at.number_input(key="surfaces.noise").set_value(0.2),
+    ]
+    for change in changes:
+        change().run()
+        early, view, usual = _drawn_both_ways(at)
+        assert early and view == usual  # the same data, drawn before the controls
+    assert at.query_params["surface"] == "himmelblau" and at.query_params["start"] == "0,0"  # the picker's reset
+    at.selectbox(key="surfaces.lanes.0.optimizer").set_value("rmsprop").run()  # another optimizer: not told
+    assert not at.session_state["explorer.view_first"] and not at.exception
+    at.button(key="surfaces.lanes.add").click().run()  # a new lane: not told either
+    assert not at.session_state["explorer.view_first"] and len(_map(at)["data"]) > len(view["map"]["data"])
+    assert "explorer.early_view_mismatches" not in at.session_state  # the controls never disagreed
+
+
+def test_an_early_view_the_controls_disagree_with_is_drawn_again():
+    at = _page({**SHARED, "steps": "60"})
+    state, choices = at.session_state["_surfaces.drawn_state"]
+    wrong = (replace(choices[0], lane=parse_lane("rmsprop:lr=0.5")), *choices[1:])
+    at.session_state["_surfaces.drawn_state"] = (state, wrong)  # as if the memory had gone wrong
+    at.slider(key="surfaces.steps").set_value(50).run()
+    assert at.session_state["explorer.early_view_mismatches"] == 1 and not at.exception
+    assert _map(at) == _map(_page({**SHARED, "steps": "50"}))  # drawn again the usual way: the controls' lanes
 
 
 def _show_lane(at: AppTest, number: int) -> None:

@@ -112,26 +112,34 @@ def run_widgets() -> tuple[tuple[float, float], int, float, int, int]:
     )
     st.caption("Or click on the map to start there.")
     steps = st.slider("Steps", 1, EXPLORER_MAX_STEPS, key=KEY + "steps", help="Number of optimizer updates.")
-    with st.expander("Gradient noise", expanded=st.session_state[KEY + "noise"] > 0):
-        noise = st.number_input(
-            "noise σ",
-            0.0,
-            EXPLORER_MAX_NOISE,
-            key=KEY + "noise",
-            step=0.05,
-            format="%g",
-            help="Standard deviation of Gaussian noise added to every gradient (as a mini-batch would).",
-        )
-        seed_cell, ensemble_cell = st.columns(2)
-        seed = seed_cell.number_input("seed", 0, 2**31 - 1, key=KEY + "seed", help="Noise seed of the first run.")
-        ensemble = ensemble_cell.slider(
-            "ensemble runs",
-            1,
-            EXPLORER_MAX_ENSEMBLE,
-            key=KEY + "ensemble",
-            disabled=noise == 0,
-            help="Runs per lane with seeds seed, seed+1, …: the first is drawn bold, the others faint.",
-        )
+    session = st.session_state
+    noise, seed, ensemble = session[KEY + "noise"], session[KEY + "seed"], session[KEY + "ensemble"]
+    box = st.expander(  # made only while open (a click reruns the page); closed, the values are kept
+        "Gradient noise", expanded=noise > 0, key=KEY + "noise_box", on_change="rerun"
+    )
+    if box.open:
+        with box:
+            noise = st.number_input(
+                "noise σ",
+                0.0,
+                EXPLORER_MAX_NOISE,
+                key=KEY + "noise",
+                step=0.05,
+                format="%g",
+                help="Standard deviation of Gaussian noise added to every gradient (as a mini-batch would).",
+            )
+            seed_cell, ensemble_cell = st.columns(2)
+            seed = seed_cell.number_input(
+                "seed", 0, 2**31 - 1, key=KEY + "seed", help="Noise seed of the first run."
+            )
+            ensemble = ensemble_cell.slider(
+                "ensemble runs",
+                1,
+                EXPLORER_MAX_ENSEMBLE,
+                key=KEY + "ensemble",
+                disabled=noise == 0,
+                help="Runs per lane with seeds seed, seed+1, …: the first is drawn bold, the others faint.",
+            )
     return (float(x0), float(y0)), int(steps), float(noise), int(seed), int(ensemble)
 
 
@@ -145,8 +153,9 @@ def explorer() -> None:
     load_plotly()  # first: the browser receives and runs plotly.js while the rest of the page is computed
     show_url_notes(seed_from_url(ExplorerState, KEY, WIDGETS))
     warm_custom()  # the formula worker starts in the background, before "custom" is first picked
-    with scenarios.expander("Scenarios: one click, something to see"):
-        st.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
+    box = scenarios.expander("Scenarios: one click, something to see", key=KEY + "scenarios", on_change="rerun")
+    if box.open:  # made only while open
+        box.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
     controls, view = st.columns([1, 2], gap="medium")
     early = early_view_state(KEY, LANES_KEY, UNSETTABLE)  # the view first when the changed values tell the state
     st.session_state[VIEW_FIRST] = early is not None

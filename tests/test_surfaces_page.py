@@ -122,6 +122,12 @@ def test_only_the_open_tab_is_made_and_closed_tabs_keep_their_settings():
     assert decode(scene["index"]).shape == (2, 41)
 
 
+def _opened(at: AppTest, key: str) -> AppTest:
+    """Open the expander ``key`` (a click on it reruns the page: its content is made only while open)."""
+    at.session_state[key] = True
+    return at
+
+
 def _drawn_both_ways(at: AppTest) -> tuple[bool, dict, dict]:
     """After a change: whether the run drew the view first, its view, and the view of the same run made the usual
     way (controls first: the page's memory of the last drawn state dropped)."""
@@ -142,6 +148,7 @@ def test_the_view_comes_before_the_controls_when_the_changed_values_tell_the_sta
         lambda: at.slider(key="surfaces.lanes.0.adam.beta_1").set_value(0.8),
         lambda: at.color_picker(key="surfaces.lanes.0.colour").set_value("#112233"),
         lambda: at.selectbox(key="surfaces.surface").set_value("himmelblau"),
+        lambda: _opened(at, "surfaces.noise_box"),
         lambda: at.number_input(key="surfaces.noise").set_value(0.2),
     ]
     for change in changes:
@@ -556,6 +563,8 @@ def test_the_step_decay_scenario_link_rescues_the_too_large_lr():
     table = at.dataframe[0].value
     assert float(table["final loss"].iloc[1]) < 1e-7
     assert _lr_chart(at) is not None
+    assert not any("Step decay rescues" in e.value for e in at.markdown)  # the scenarios' list: made when opened
+    _opened(at, "surfaces.scenarios").run()
     assert any("Step decay rescues a too-large lr" in e.value for e in at.markdown)  # listed in the scenarios
 
 

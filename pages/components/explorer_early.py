@@ -26,7 +26,9 @@ from pages.components.page_state import NEVER
 from pages.components.surface_picker import formula_problem, spec_from_state
 
 #: A changed key ending (after the page prefix) in one of these maps onto one state field.
-PLAIN = ("steps", "x0", "y0", "noise", "seed", "ensemble", "tol", "log", "tab", "show_3d", "log_height")
+PLAIN = ("steps", "x0", "y0", "noise", "seed", "ensemble", "tol", "log", "show_3d", "log_height")
+#: Keys that change what is shown around the view, not the state (a tab or an expander opened).
+AROUND = ("tab", "noise_box", "scenarios")
 #: The surface picker's widgets (the spec is read from them, as the picker does).
 SURFACE = ("surface", "condition", "f", "x_low", "x_high", "y_low", "y_high")
 #: How many early views the controls disagreed with in this session (a session entry outside the page's prefix).
@@ -99,7 +101,7 @@ def early_view_state(
     choices = list(choices)
     lanes_prefix = lanes_key[len(prefix) :] + "."
     for key in changed:
-        if key in PLAIN or key in SURFACE or key == lanes_prefix + "shown":
+        if key in PLAIN or key in AROUND or key in SURFACE or key == lanes_prefix + "shown":
             continue
         if key.startswith(lanes_prefix) and key.endswith(".colour"):
             lane_id = key[len(lanes_prefix) : -len(".colour")]

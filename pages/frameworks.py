@@ -6,7 +6,6 @@ Every setting lives in one :class:`optviz.page_states.frameworks.FrameworksState
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from optviz.figures.frameworks import deviation_figure, paths_figure
@@ -27,6 +26,8 @@ route_through_app()
 KEY = "fw."
 LIMIT = FRAMEWORKS_START_LIMIT
 WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane": lambda lanes: {}}
+COLUMNS = ("Framework", "Optimizer", "Final x, y", "Final loss", "Max |Δ| vs Keras 2.2.4", "Diverged at step",
+           "Not carried over")  # fmt: skip
 POLL_SECONDS = 1.0  # how often the page asks whether torch or TensorFlow has finished loading (only while one loads)
 
 
@@ -145,7 +146,17 @@ def compare_and_draw(state: FrameworksState, results) -> None:
         }
     by_framework.update({name: {"Framework": FRAMEWORKS[name].title, "Optimizer": "loading…"} for name in loading})
     rows = [by_framework[name] for name in ("keras224", tf_name, "torch") if name in by_framework]
-    st.table(pd.DataFrame(rows).fillna("…"), hide_index=True)  # an HTML table wraps the code, nothing is cut off
+    st.markdown(markdown_table(rows))  # wraps the code, nothing is cut off; no pandas or Arrow on a first visit
+
+
+def markdown_table(rows: list[dict[str, str]]) -> str:
+    """``rows`` as a Markdown table of :data:`COLUMNS`, every cell shown literally ("…" where a row has none)."""
+
+    def line(cells) -> str:
+        return "| " + " | ".join(escape_markdown(" ".join(str(cell).split())) for cell in cells) + " |"
+
+    body = [line(row.get(column, "…") for column in COLUMNS) for row in rows]
+    return "\n".join([line(COLUMNS), "|" + " --- |" * len(COLUMNS), *body])
 
 
 def load_in_background(tf_name: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 import threading
 
@@ -142,8 +143,13 @@ def trace_names(at) -> list[str]:
     return [t.get("name") for t in figure(at)["data"]]
 
 
-def table(at):
-    return at.table[0].value  # an HTML table (st.table): the code wraps
+def table(at) -> dict[str, list[str]]:
+    """The results table, a Markdown table (the code wraps), as {column: cells}, each cell unescaped."""
+    text = next(m.value for m in at.markdown if m.value.startswith("| Framework |"))
+    lines = [re.split(r"(?<!\\)\|", line)[1:-1] for line in text.splitlines()]  # split at the unescaped pipes
+    cells = [[re.sub(r"\\(.)", r"\1", cell).strip() for cell in line] for line in lines]
+    header, rows = cells[0], cells[2:]
+    return {name: [row[index] for row in rows] for index, name in enumerate(header)}
 
 
 def test_keras_and_torch_are_shown_while_tensorflow_loads_and_tf_keras_joins_when_it_has_loaded(tensorflow):

@@ -29,6 +29,24 @@ WIDGETS = {"surface": surface_widget_values, "start": start_widget_values, "lane
 COLUMNS = ("Framework", "Optimizer", "Final x, y", "Final loss", "Max |Δ| vs Keras 2.2.4", "Diverged at step",
            "Not carried over")  # fmt: skip
 POLL_SECONDS = 1.0  # how often the page asks whether torch or TensorFlow has finished loading (only while one loads)
+DRAWN = "fw:drawn"  #: session flag: this browser has drawn the page's chart, so the imports may start
+FALLBACK_POLLS = 5  #: polls after which the imports start anyway when the browser has not said the chart is drawn
+
+#: Tells Python once that the page's paths chart is drawn (plotly's own data is in the page), so that the framework
+#: imports start then and not while the browser fetches and runs plotly.js for that first chart (on two cores the
+#: import slowed it down by seconds).
+_DRAWN_JS = """
+export default function ({ parentElement, setTriggerValue }) {
+  if (parentElement.__optvizWatching) return;
+  parentElement.__optvizWatching = true;
+  const timer = setInterval(() => {
+    const chart = document.querySelector('.st-key-fw-paths .js-plotly-plot');
+    if (chart && chart._fullData) { clearInterval(timer); setTriggerValue("drawn", true); }
+  }, 50);
+  return () => clearInterval(timer);
+}
+"""
+_chart_drawn = st.components.v2.component("optviz.chart_drawn", js=_DRAWN_JS)
 
 
 def load_demo(index: int) -> None:
@@ -123,7 +141,7 @@ def compare_and_draw(state: FrameworksState, results) -> None:
             if status.failed:
                 st.info(status.message)
         if loading:
-            frameworks_joining(loading)
+            frameworks_joining(loading, tf_name)
         paths, losses, diverged, deviations, codes = run_comparison(
             lane.to_text(), state.surface, state.start, state.steps, frameworks, state.defaults
         )
@@ -159,19 +177,39 @@ def markdown_table(rows: list[dict[str, str]]) -> str:
     return "\n".join([line(COLUMNS), "|" + " --- |" * len(COLUMNS), *body])
 
 
+def imports_may_start() -> bool:
+    """Whether the framework imports may start: this browser has drawn the paths chart (:func:`wait_for_chart`), or
+    an import has begun in this process already (the first chart after a server start goes first)."""
+    return st.session_state.get(DRAWN, False) or any(framework_loader(name).started for name in ("torch", "tf_keras"))
+
+
 def load_in_background(tf_name: str) -> None:
     """Start torch's import, and TensorFlow's once torch's has finished (after this run's charts: an import running
-    alongside would slow both down on a small machine). Never blocks."""
+    alongside would slow both down on a small machine), unless none may start yet. Never blocks."""
+    if not imports_may_start():
+        return
     torch = framework_loader("torch").start()
     if torch.ready or torch.failed:
         framework_loader(tf_name).start()
 
 
+def wait_for_chart(tf_name: str) -> None:
+    """Start the imports once the browser says the paths chart is drawn, or after :data:`FALLBACK_POLLS` polls
+    without word (its JavaScript blocked or slow)."""
+    polls = st.session_state[DRAWN + ".polls"] = st.session_state.get(DRAWN + ".polls", 0) + 1
+    drawn = _chart_drawn(key=KEY + "drawn", on_drawn_change=lambda: None, height=0).drawn
+    if drawn or polls > FALLBACK_POLLS:
+        st.session_state[DRAWN] = True
+        load_in_background(tf_name)
+
+
 @st.fragment(run_every=POLL_SECONDS)
-def frameworks_joining(loading: tuple[str, ...]) -> None:
+def frameworks_joining(loading: tuple[str, ...], tf_name: str) -> None:
     """The note while ``loading`` frameworks import; reruns the whole page as soon as one has finished."""
     if any(framework_loader(name).status().state in (READY, FAILED) for name in loading):
         st.rerun()  # the full rerun draws the framework (or says why it cannot); polling stops when none is left
+    if not imports_may_start():
+        wait_for_chart(tf_name)
     names = [FRAMEWORKS[name].name for name in loading if name == "torch"]  # in the order they are imported
     names += ["TensorFlow" for name in loading if name != "torch"]
     them, each = ("them", "each joins") if len(names) > 1 else ("it", "it joins")
@@ -206,5 +244,5 @@ st.caption(
     "tf.keras and torch.optim. Where the rules coincide the paths lie on top of each other (to 1e-10); "
     "where they differ, the deviation plot shows by how much and from which step."
 )
-with kept_across_pages(KEY, skip=(*(f".demo.{i}" for i in range(len(DIFFERENCES))), ".paths", ".deviation")):
+with kept_across_pages(KEY, skip=(*(f".demo.{i}" for i in range(len(DIFFERENCES))), ".paths", ".deviation", ".drawn")):
     comparison_page()

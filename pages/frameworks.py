@@ -12,7 +12,21 @@ import streamlit as st
 
 from pages.components.routing import route_through_app
 
+FIRST_VISIT = "fw:placeholder_sent"  #: session flag: the placeholders went out (a session's first visit only)
+
+
+def blank_chart(height: int) -> go.Figure:
+    """An empty chart ``height`` px high: no axes, nothing drawn."""
+    axis = dict(visible=False)
+    return go.Figure(layout=dict(height=height, margin=dict(l=0, r=0, t=0, b=0), xaxis=axis, yaxis=axis))
+
+
+first_visit = not st.session_state.get(FIRST_VISIT, False)
+early = st.empty()  # an empty element takes no room; the same element on every run keeps the layout's paths
+if first_visit:  # a link opened first on a fresh server runs this script alone once, without app.py, then
+    early.plotly_chart(blank_chart(10))  # reruns it through app.py: in that first run this starts plotly.js' fetch
 route_through_app()
+early.empty()
 st.title("Framework comparison")
 st.caption(
     "The same optimizer setting run three ways on the same analytic gradients: Keras 2.2.4's rules (optviz), "
@@ -23,10 +37,10 @@ url_notes = st.container()
 settings, results = st.columns([1, 2], gap="large")
 notes = results.container()
 chart = results
-if not st.session_state.get("fw:placeholder_sent", False):  # later runs update the drawn chart in place instead
-    st.session_state["fw:placeholder_sent"] = True
+if first_visit:  # later runs update the drawn chart in place instead
+    st.session_state[FIRST_VISIT] = True
     chart = results.empty()
-    chart.plotly_chart(go.Figure(layout=dict(height=520, xaxis=dict(visible=False), yaxis=dict(visible=False))))
+    chart.plotly_chart(blank_chart(520))
 
 from pages.components.framework_views import Places, frameworks_page  # noqa: E402  (after the placeholder)
 

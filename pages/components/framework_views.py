@@ -42,7 +42,7 @@ COLUMNS = ("Framework", "Optimizer", "Final x, y", "Final loss", "Max |Δ| vs Ke
            "Not carried over")  # fmt: skip
 POLL_SECONDS = 1.0  # how often the page asks whether torch or TensorFlow has finished loading (only while one loads)
 DRAWN = "fw:drawn"  #: session flag: this browser has drawn the page's chart, so the imports may start
-FALLBACK_POLLS = 5  #: polls after which the imports start anyway when the browser has not said the chart is drawn
+FALLBACK_POLLS = 10  #: polls (~1 s each) after which the imports start anyway without word from the browser
 
 #: Tells Python once that the page's paths chart is drawn (plotly's own data is in the page), so that the framework
 #: imports start then and not while the browser fetches and runs plotly.js for that first chart (on two cores the

@@ -101,6 +101,7 @@ def frameworks_page(places: Places) -> None:
 
 
 def comparison_page(places: Places) -> None:
+    """The URL notes, the setting widgets, then the comparison (or why the custom formula cannot be compared)."""
     with places.url_notes:
         show_url_notes(seed_from_url(FrameworksState, KEY, WIDGETS))
     with places.settings:
@@ -149,7 +150,8 @@ def compare_and_draw(state: FrameworksState, places: Places) -> None:
 
     torch and then TensorFlow are imported in the background (their first imports take seconds each): Keras 2.2.4
     is drawn at once, with a note and a table row in the place of each framework still loading, and a small
-    fragment reruns the page whenever one has finished loading (then stops polling).
+    fragment reruns the page whenever one has finished loading (then stops polling). On a fresh server the first
+    import starts once this browser has drawn the paths chart (:func:`imports_may_start`).
     """
     lane = state.lane[0]
     tf_name = "tf_keras_legacy" if state.tf == "legacy" else "tf_keras"

@@ -66,6 +66,12 @@ class BackgroundImport:
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._status = LoadStatus(NOT_STARTED)
+        self._started = False
+
+    @property
+    def started(self) -> bool:
+        """Whether the import has begun in this process (a framework found missing never begins one)."""
+        return self._started
 
     def start(self) -> LoadStatus:
         """Begin the import unless it has begun (returns at once); the status after starting."""
@@ -73,6 +79,7 @@ class BackgroundImport:
             if self._checked().state != NOT_STARTED:
                 return self._status
             self._status = LoadStatus(LOADING)
+            self._started = True
         threading.Thread(target=self._load, name=f"import {self.framework}", daemon=True).start()
         return LoadStatus(LOADING)
 

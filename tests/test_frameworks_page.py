@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import re
 import sys
 import threading
 
@@ -142,8 +143,13 @@ def trace_names(at) -> list[str]:
     return [t.get("name") for t in figure(at)["data"]]
 
 
-def table(at):
-    return at.table[0].value  # an HTML table (st.table): the code wraps
+def table(at) -> dict[str, list[str]]:
+    """The results table, a Markdown table (the code wraps), as {column: cells}, each cell unescaped."""
+    text = next(m.value for m in at.markdown if m.value.startswith("| Framework |"))
+    lines = [re.split(r"(?<!\\)\|", line)[1:-1] for line in text.splitlines()]  # split at the unescaped pipes
+    cells = [[re.sub(r"\\(.)", r"\1", cell).strip() for cell in line] for line in lines]
+    header, rows = cells[0], cells[2:]
+    return {name: [row[index] for row in rows] for index, name in enumerate(header)}
 
 
 def test_keras_and_torch_are_shown_while_tensorflow_loads_and_tf_keras_joins_when_it_has_loaded(tensorflow):
@@ -208,3 +214,40 @@ def test_keras_is_drawn_while_torch_loads_and_tensorflow_starts_loading_only_aft
     assert "TensorFlow " + LOADING_NOTE in " ".join(i.value for i in at.info)
     assert "torch.optim" in trace_names(at)
     assert tf_loader.status().state == framework_loading.LOADING  # started after this run's charts
+
+
+def test_on_a_fresh_server_the_first_import_waits_for_the_chart_and_starts_after_a_few_polls_without_word(
+    monkeypatch,
+):
+    """The browser says when the paths chart is drawn (AppTest has no browser): until then no import starts, so the
+    first chart does not share the machine with torch's import; without word it starts after a few polls."""
+    from pages.components.framework_views import FALLBACK_POLLS
+
+    torch_import = SlowImport()
+    torch_loader = BackgroundImport("torch", importer=torch_import)
+    tf_loader = BackgroundImport("tf_keras", importer=SlowImport())
+    monkeypatch.setattr(
+        framework_loading, "_LOADERS", {torch_loader.modules: torch_loader, tf_loader.modules: tf_loader}
+    )
+    try:
+        at = page({"o": "adam:lr=0.05", "steps": "30"})
+        assert not at.exception
+        assert trace_names(at)[1] == "Keras 2.2.4 rules (optviz)"
+        assert LOADING_NOTE in " ".join(i.value for i in at.info)
+        for _ in range(FALLBACK_POLLS - 1):  # what the polling fragment's reruns do in the browser
+            at.run()
+            assert not torch_loader.started and not tf_loader.started
+        at.run()
+        assert torch_loader.started and not tf_loader.started  # torch first, TensorFlow once torch has loaded
+    finally:
+        torch_import.finish(ImportError("the test is over"))
+
+
+def test_the_results_table_shows_every_cell_literally():
+    from pages.components.framework_views import COLUMNS, markdown_table
+
+    text = markdown_table([{"Framework": "a|b", "Optimizer": "SGD(lr=1e-3) *x* _y_ <img src=x onerror=alert(1)>"}])
+    header, rule, row = text.splitlines()
+    assert header.count(" | ") == rule.count(" |") - 1 == row.count(" | ") == len(COLUMNS) - 1  # the pipe is escaped
+    assert "a\\|b" in row and "\\<img" in row and "\\*x\\*" in row and "\\_y\\_" in row
+    assert row.endswith("| … | … | … | … | … |")  # the cells a row has not got yet

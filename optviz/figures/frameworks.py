@@ -9,6 +9,9 @@ from ..surfaces import Surface
 from .legends import legend_below
 from .surface_layers import contour, minima_trace, surface_grid
 
+#: The contour's grid: 80 x 80 looks the same as 120 x 120 under the paths and halves what the browser receives and
+#: contours (a first visit's chart is drawn sooner).
+GRID = 80
 STYLES = {  # Keras drawn thick and solid, natives dashed/dotted on top, so identical paths stay visible
     "keras224": dict(color="#222222", width=5, dash="solid"),
     "tf_keras": dict(color="#E69F00", width=2.5, dash="dash"),
@@ -33,7 +36,7 @@ def view_window(surface: Surface, paths: dict[str, np.ndarray]) -> tuple[tuple[f
 def paths_figure(surface: Surface, paths: dict[str, np.ndarray], labels: dict[str, str]) -> go.Figure:
     """Contour of ``surface`` with one path per framework (``paths[name]``: ``(T+1, 2)``)."""
     x_range, y_range = view_window(surface, paths)
-    figure = go.Figure(contour(*surface_grid(surface, x_range, y_range)))
+    figure = go.Figure(contour(*surface_grid(surface, x_range, y_range, GRID)))
     for name, path in paths.items():
         figure.add_trace(
             go.Scatter(x=path[:, 0], y=path[:, 1], mode="lines", name=labels[name], line=STYLES.get(name, {}))

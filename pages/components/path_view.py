@@ -6,9 +6,8 @@ under the loss chart; its surface mesh is an asset like the map's image.
 
 Three Streamlit custom components (``st.components.v2``, inline JS, no build step):
 
-- ``optviz.plotly``: plotly.js from the installed ``plotly`` package (no CDN). Its element is the same every
-  run, so Streamlit sends it once per browser session (a repeated large element goes as a reference to the
-  copy the browser already holds) and the browser runs it once;
+- ``optviz.plotly``: plotly.js from the installed ``plotly`` package (no CDN), sent on the session's first run
+  and run once by the page; later runs send a stub in its place (see :func:`load_plotly`);
 - ``optviz.asset``: one named value kept in the page (the surface image, the 3-D mesh), likewise sent once per
   value;
 - ``optviz.path_view``: the view (``assets/path_view.js``); a rerun hands it new data, its DOM, step and
@@ -33,10 +32,12 @@ import streamlit as st
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
-#: Runs plotly.js once per page (it defines ``window.Plotly``), then tells waiting views.
+#: Runs plotly.js once per page (it defines ``window.Plotly``), then tells waiting views. Given only a stub (the
+#: server thinks this page runs plotly.js already) in a page without it, it asks for the source (a trigger).
 _LOADER_JS = """
-export default function ({ data }) {
+export default function ({ data, setTriggerValue }) {
   if (window.Plotly || window.__optvizPlotlyLoading || !data) return;
+  if (data.stub) { setTriggerValue("missing", true); return; }
   window.__optvizPlotlyLoading = true;
   const script = document.createElement("script");
   script.textContent = typeof data === "string" ? data : new TextDecoder().decode(data);
@@ -93,10 +94,25 @@ def _plotly_source() -> bytes:
     return PLOTLY_JS.read_bytes()
 
 
+#: Session entry: plotly.js was sent to this browser session's page.
+_SENT = "optviz.plotly_sent"
+
+
 def load_plotly() -> None:
     """Put plotly.js in the page (sent once per browser session, run once per page). A page showing a view calls
-    this once per run, early (e.g. under its title): the browser receives and runs plotly.js meanwhile."""
-    _loader(data=_plotly_source(), key="optviz.plotly", height=0)
+    this once per run, early (e.g. under its title): the browser receives and runs plotly.js meanwhile.
+
+    Only the session's first run (and a run the page asks for it in) carries the 3.6 MB source; later runs put a
+    stub in the same place (the element stays mounted, the page keeps ``window.Plotly``). Re-sending the source
+    cost every rerun 20-40 ms of server time (Streamlit hashes the message) and the browser a cached 3.6 MB message
+    to handle before the view. A page that got the stub without ever running the source asks for it (a rerun)."""
+    session = st.session_state
+    asked = bool((session.get("optviz.plotly") or {}).get("missing"))
+    if asked or not session.get(_SENT):
+        session[_SENT] = True
+        _loader(data=_plotly_source(), key="optviz.plotly", height=0, on_missing_change=lambda: None)
+    else:
+        _loader(data={"stub": True}, key="optviz.plotly", height=0, on_missing_change=lambda: None)
 
 
 def asset_name(kind: str, value: str) -> str:

@@ -84,20 +84,26 @@ def check_hyperparameter(name: str, value: Any, bound: Bound) -> float | np.ndar
     return array
 
 
+#: Up to this many runs a per-run value broadcasts (a view) rather than being repeated (a copy): see :func:`expand`.
+_FEW_RUNS = 32
+
+
 def expand(value: float | np.ndarray, shape: tuple[int, ...]) -> float | np.ndarray:
     """A scalar or per-run ``(R,)`` value made ready to combine with a tensor of ``shape (R, ...)``.
 
     Floats pass through. Per-run values become ``(R, 1, ..., 1)``, or a materialised ``(R, ...)`` copy
-    when the trailing size is tiny: NumPy arithmetic broadcasting over an inner axis of 2 (a 2-D
-    point) is about 8x slower than on equal shapes.
+    when the trailing size is tiny and the runs many: NumPy arithmetic broadcasting over an inner axis
+    of 2 (a 2-D point) is about 8x slower than on equal shapes, while for a few runs the copy costs more
+    than it saves. Either way every element meets the same operands: the arithmetic is the same.
     """
-    if isinstance(value, float):
+    if type(value) is float:
         return value
-    value = np.asarray(value, dtype=np.float64)
+    if type(value) is not np.ndarray or value.dtype != np.float64:
+        value = np.asarray(value, dtype=np.float64)
     if value.ndim == 0:
         return float(value)
     trailing = math.prod(shape[1:])
-    if 1 < trailing <= 16:
+    if 1 < trailing <= 16 and value.shape[0] > _FEW_RUNS:
         return np.repeat(value, trailing).reshape(shape)
     return value.reshape(value.shape + (1,) * (len(shape) - 1))
 
@@ -209,6 +215,14 @@ class Optimizer:
             bound = self._bounds.get(name)
             setattr(self, name, value if bound is None else check_hyperparameter(name, value, bound))
         self._check_lengths()
+        #: hyperparameters never change after construction: whether lr decays and clipping is on, decided once
+        self._decaying = self.has_decay and bool(np.any(np.asarray(getattr(self, "decay", 0.0)) != 0))
+        self._clipping = self.clipnorm is not None or self.clipvalue is not None
+
+    @property
+    def clips(self) -> bool:
+        """Whether clipping can fire (``clipnorm`` or ``clipvalue`` set): only then is a clip factor recorded."""
+        return self.clipnorm is not None or self.clipvalue is not None
 
     # -- runs axis -------------------------------------------------------------------------
     def _per_run_arrays(self) -> dict[str, np.ndarray]:
@@ -264,13 +278,20 @@ class Optimizer:
 
         ``grads`` are never written. Returns the state record for the next step.
         """
-        runs = self._runs_of(params)
+        first = params[0] if type(params) is list and len(params) == 1 else None
+        if type(first) is np.ndarray and first.ndim:  # the runner's case (one (R, D) array), checked cheaply
+            runs = first.shape[0]
+        else:
+            runs = self._runs_of(params)
         if len(grads) != len(params):
             raise ValueError(f"got {len(grads)} gradient arrays for {len(params)} params arrays")
         if runs != self._checked_runs:
             self._check_lengths(runs)
             self._checked_runs = runs
-        grads, clip_factor = clip_gradients(grads, self.clipnorm, self.clipvalue, runs)
+        if self._clipping:
+            grads, clip_factor = clip_gradients(grads, self.clipnorm, self.clipvalue, runs)
+        else:  # what clip_gradients returns without clipping, without its calls
+            clip_factor = _read_only_ones(runs)
         state = self._apply(params, grads, state)
         return state._replace(iterations=state.iterations + 1, clip_factor=clip_factor)
 
@@ -280,7 +301,7 @@ class Optimizer:
         Per run ``(R,)``; with ``shape``, ready to combine with a tensor of that shape.
         """
         lr = self.lr if shape is None else self._hyper("lr", shape)
-        if not self.has_decay or iterations == 0 or not np.any(self.decay):
+        if iterations == 0 or not self._decaying:
             return lr
         factor = 1.0 / (1.0 + self.decay * iterations)
         return lr * (factor if shape is None else expand(factor, shape))

@@ -91,11 +91,17 @@ def value_and_grad(code: dict) -> Callable[[np.ndarray], tuple[np.ndarray, np.nd
         with np.errstate(all="ignore"):
             value, grad_x, grad_y = formula(x, y)
         grads = np.empty(points.shape, dtype=np.float64)
-        grads[:, 0] = _real(grad_x, x.shape)
-        grads[:, 1] = _real(grad_y, x.shape)
-        return np.array(_real(value, x.shape)), grads
+        shape = x.shape
+        grads[:, 0] = grad_x if _plain(grad_x, shape) else _real(grad_x, shape)
+        grads[:, 1] = grad_y if _plain(grad_y, shape) else _real(grad_y, shape)
+        return (value.copy() if _plain(value, shape) else np.array(_real(value, shape))), grads
 
     return evaluate
+
+
+def _plain(values, shape: tuple[int, ...]) -> bool:
+    """Already what :func:`_real` returns (a float64 array of ``shape``): the common case, checked cheaply."""
+    return type(values) is np.ndarray and values.dtype == np.float64 and values.shape == shape
 
 
 def _real(values, shape: tuple[int, ...]) -> np.ndarray:

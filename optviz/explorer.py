@@ -205,23 +205,37 @@ def _stacks(groups: Sequence[Sequence[Lane]]) -> list[list[int]]:
 
 class RunCache:
     """The explorer's runs, one entry per group of lanes (see :func:`lane_groups`) and setting, the last
-    ``max_entries`` kept (thread-safe: sessions share it). Runs are recorded to a multiple of ``step_block`` steps
-    (at most ``max_steps``) and cut (:meth:`Trajectory.prefix`), so a longer or shorter run within a block is
-    served from one entry. Stored arrays are read-only."""
+    ``max_entries`` kept within ``max_bytes`` of arrays (thread-safe: sessions share it). Runs are recorded to a
+    multiple of ``step_block`` steps (at most ``max_steps``) and cut (:meth:`Trajectory.prefix`), so a longer or
+    shorter run within a block is served from one entry. Stored arrays are read-only."""
 
-    def __init__(self, max_entries: int = 96, step_block: int = 100, max_steps: int = EXPLORER_MAX_STEPS) -> None:
-        if max_entries < 1 or step_block < 1:
+    def __init__(
+        self,
+        max_entries: int = 96,
+        step_block: int = 100,
+        max_steps: int = EXPLORER_MAX_STEPS,
+        max_bytes: int = 256 * 2**20,
+    ) -> None:
+        if max_entries < 1 or step_block < 1 or max_bytes < 1:
             raise ValueError("a RunCache keeps at least one entry and records at least one step per block")
         self.max_entries, self.step_block, self.max_steps = int(max_entries), int(step_block), int(max_steps)
-        self._entries: OrderedDict[Hashable, list[Trajectory]] = OrderedDict()
+        self.max_bytes = int(max_bytes)
+        self._entries: OrderedDict[Hashable, tuple[list[Trajectory], int]] = OrderedDict()
+        self._bytes = 0
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._entries)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays kept."""
+        return self._bytes
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0
 
     def recorded_steps(self, steps: int) -> int:
         """The steps recorded for a run of ``steps``: up to the next multiple of the block, at most the maximum."""
@@ -259,18 +273,28 @@ class RunCache:
 
     def _get(self, key: Hashable) -> list[Trajectory] | None:
         with self._lock:
-            runs = self._entries.get(key)
-            if runs is not None:
-                self._entries.move_to_end(key)
-            return runs
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
 
     def _put(self, key: Hashable, runs: list[Trajectory]) -> list[Trajectory]:
+        size = sum(_owned_bytes(trajectory) for trajectory in runs)
         with self._lock:
-            self._entries[key] = runs
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            if key in self._entries:
+                self._bytes -= self._entries.pop(key)[1]
+            self._entries[key] = (runs, size)
+            self._bytes += size
+            while len(self._entries) > 1 and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
+                self._bytes -= self._entries.popitem(last=False)[1][1]
         return runs
+
+
+def _owned_bytes(trajectory: Trajectory) -> int:
+    """Bytes of a trajectory's arrays, a broadcast constant counting as nothing."""
+    arrays = (getattr(trajectory, name) for name in _TRAJECTORY_FIELDS)
+    return sum(a.nbytes for a in arrays if a is not None and not (a.strides and 0 in a.strides))
 
 
 def _kept(trajectory: Trajectory) -> Trajectory:

@@ -171,6 +171,10 @@ def test_the_run_cache_keeps_at_most_its_entries():
     for lr in (0.01, 0.02, 0.03, 0.04):
         cache.runs(state_of([f"adam:lr={lr}", "sgd:lr=0.001"], steps=20))
     assert len(cache) == 3
+    small = RunCache(max_bytes=30_000, step_block=50)  # a lane of 300 steps: positions, losses, norms 9.6 kB
+    for lr in (0.01, 0.02, 0.03, 0.04, 0.05):
+        small.runs(state_of([f"adam:lr={lr}"], steps=300))
+    assert len(small) == 3 and 0 < small.nbytes <= 30_000
     assert cache.recorded_steps(20) == 50 and cache.recorded_steps(2000) == 2000 and cache.recorded_steps(1990) == 2000
     with pytest.raises(ValueError):
         RunCache(max_entries=0)

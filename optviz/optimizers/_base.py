@@ -20,6 +20,8 @@ DEFAULT_EPSILON = 1e-7  # keras.backend.epsilon() in Keras 2.2.4
 Params = list[np.ndarray]
 
 _ONES_CACHE: dict[int, np.ndarray] = {}
+#: State classes laid out as (iterations, ..., clip_factor), which update_inplace rebuilds directly.
+_COUNTED_STATES: dict[type, bool] = {}
 
 
 def _read_only_ones(runs: int) -> np.ndarray:
@@ -102,6 +104,8 @@ def expand(value: float | np.ndarray, shape: tuple[int, ...]) -> float | np.ndar
         value = np.asarray(value, dtype=np.float64)
     if value.ndim == 0:
         return float(value)
+    if len(shape) == 2 and value.shape[0] <= _FEW_RUNS:  # the runner's (R, D) points: a broadcasting view
+        return value.reshape(-1, 1)
     trailing = math.prod(shape[1:])
     if 1 < trailing <= 16 and value.shape[0] > _FEW_RUNS:
         return np.repeat(value, trailing).reshape(shape)
@@ -293,6 +297,11 @@ class Optimizer:
         else:  # what clip_gradients returns without clipping, without its calls
             clip_factor = _read_only_ones(runs)
         state = self._apply(params, grads, state)
+        kind = type(state)
+        if kind not in _COUNTED_STATES:  # once per state class: is it (iterations, ..., clip_factor)?
+            _COUNTED_STATES[kind] = kind._fields[0] == "iterations" and kind._fields[-1] == "clip_factor"
+        if _COUNTED_STATES[kind]:  # what _replace makes, without its keyword plumbing
+            return tuple.__new__(kind, (state.iterations + 1, *state[1:-1], clip_factor))
         return state._replace(iterations=state.iterations + 1, clip_factor=clip_factor)
 
     def decayed_lr(self, iterations: int, shape: tuple[int, ...] | None = None) -> float | np.ndarray:

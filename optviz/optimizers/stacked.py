@@ -75,10 +75,17 @@ class Stacked(Optimizer):
         """Every part's step on its slice of ``params`` (views: written in place)."""
         if len(grads) != len(params):
             raise ValueError(f"got {len(grads)} gradient arrays for {len(params)} params arrays")
-        parts = tuple(
-            part.update_inplace([p[where] for p in params], [g[where] for g in grads], part_state)
-            for (part, where), part_state in zip(self._pairs(), state.parts, strict=True)
-        )
+        if len(params) == 1:  # one (R, D) tensor, the runner's case: no list building per part
+            point, grad = params[0], grads[0]
+            parts = tuple(
+                part.update_inplace([point[where]], [grad[where]], part_state)
+                for part, where, part_state in zip(self.parts, self.slices, state.parts, strict=True)
+            )
+        else:
+            parts = tuple(
+                part.update_inplace([p[where] for p in params], [g[where] for g in grads], part_state)
+                for part, where, part_state in zip(self.parts, self.slices, state.parts, strict=True)
+            )
         if self._clipping:
             clip_factor = np.concatenate([part.clip_factor for part in parts])
         else:

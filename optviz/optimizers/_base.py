@@ -332,13 +332,10 @@ class Optimizer:
 
     def _hyper(self, name: str, shape: tuple[int, ...]) -> float | np.ndarray:
         """Hyperparameter ``name`` expanded for a tensor of ``shape`` (cached: hyperparameters never change)."""
-        value = getattr(self, name)
-        if isinstance(value, float):
-            return value
         key = (name, shape)
         expanded = self._expanded.get(key)
-        if expanded is None:
-            expanded = self._expanded[key] = expand(value, shape)
+        if expanded is None:  # floats are kept too: one lookup per call
+            expanded = self._expanded[key] = expand(getattr(self, name), shape)
         return expanded
 
     def get_config(self) -> dict[str, Any]:

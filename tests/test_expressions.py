@@ -27,6 +27,8 @@ from optviz.formula_sympy import X, Y
 from optviz.optimizers import SGD
 from optviz.runner import run
 
+from .tolerances import assert_same_run
+
 
 def test_value_and_gradient_of_a_formula():
     surface = custom_surface("sin(x)*y**2 + 0.1*(x**2+y**2)", (-2, 2), (-1, 3))
@@ -369,3 +371,17 @@ def test_a_compiled_formula_returns_fresh_arrays_even_for_f_equal_to_x():
     assert values.tolist() == [1.0, 3.0] and grads.tolist() == [[1.0, 0.0], [1.0, 0.0]]
     values, grads = custom_surface("2 + 0*x").value_and_grad(np.zeros((3, 2)))  # constant outputs: broadcast
     assert values.tolist() == [2.0] * 3 and grads.shape == (3, 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sin(x)*y**2 + 0.1*(x**2 + y**2)", "x", "2 + 0*x", "sqrt(x) + log(y)", "(x**2 + y - 11)**2 - x/y", "x**0.5"],
+)
+def test_f_alone_is_f_of_value_and_grad_without_the_gradient_work(text):
+    surface = custom_surface(text)
+    points = np.random.default_rng(3).normal(size=(64, 2)) * 2
+    assert_same_run(surface.value(points), surface.value_and_grad(points)[0])  # the same operations, alone
+    assert surface.value(points).shape == (64,)
+    if text.startswith("sin"):
+        _, value = formula_code._compiled(formula_sympy.program(parse_expression(text), X, Y))
+        assert "sin" in value.__code__.co_names and "cos" not in value.__code__.co_names  # no gradient term

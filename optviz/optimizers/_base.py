@@ -200,6 +200,8 @@ class Optimizer:
     _bounds: ClassVar[dict[str, Bound]] = {}
     _config_keys: ClassVar[tuple[str, ...]] = ()
     has_decay: ClassVar[bool] = True
+    _decaying = False  # set per instance by __init__ (a subclass that skips it decays and clips nothing)
+    _clipping = False
 
     def __init__(self, clipnorm: Any = None, clipvalue: Any = None, **hyperparameters: Any) -> None:
         self._clip_config: dict[str, Any] = {}

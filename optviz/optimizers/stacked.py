@@ -7,6 +7,7 @@ alone, so a runner evaluates the loss and gradient once per step for every run i
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -95,7 +96,9 @@ class Stacked(Optimizer):
     def with_lr(self, lr: Any) -> Stacked:
         """A copy whose parts' lr variables are the slices of ``lr`` ``(R,)`` (or a scalar for all)."""
         lr = np.broadcast_to(np.asarray(lr, dtype=np.float64), (self.runs,))
-        return Stacked([part.with_lr(lr[where]) for part, where in self._pairs()], self._counts())
+        clone = copy.copy(self)  # the same slices, already checked: only the parts change
+        clone.parts = tuple(part.with_lr(lr[where]) for part, where in self._pairs())
+        return clone
 
     def _pairs(self) -> zip:
         return zip(self.parts, self.slices, strict=True)

@@ -98,7 +98,7 @@ def expand(value: float | np.ndarray, shape: tuple[int, ...]) -> float | np.ndar
     of 2 (a 2-D point) is about 8x slower than on equal shapes, while for a few runs the copy costs more
     than it saves. Either way every element meets the same operands: the arithmetic is the same.
     """
-    if type(value) is float:
+    if isinstance(value, float):  # a float or a NumPy float64 scalar
         return value
     if type(value) is not np.ndarray or value.dtype != np.float64:
         value = np.asarray(value, dtype=np.float64)

@@ -15,6 +15,7 @@ from them.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Sequence
@@ -50,15 +51,20 @@ DISPLAY_NAMES = {name: cls.__name__ for name, cls in optimizers.OPTIMIZERS.items
 
 def keras_arguments(name: str) -> dict[str, Any]:
     """Keras 2.2.4 arguments of optimizer ``name`` with their defaults, in Keras order (epsilon resolved),
-    then ``clipnorm`` and ``clipvalue`` (default None = off)."""
-    cls = _class(name)
-    arguments = {}
+    then ``clipnorm`` and ``clipvalue`` (default None = off). A new dict each call (the signature is read once)."""
+    return dict(_signature_defaults(_class(name)))
+
+
+@functools.lru_cache(maxsize=len(optimizers.OPTIMIZERS))
+def _signature_defaults(cls: type[optimizers.Optimizer]) -> tuple[tuple[str, Any], ...]:
+    """``cls``'s constructor arguments and defaults (``inspect.signature`` costs ~50 us; lanes ask on every rerun)."""
+    arguments = []
     for parameter in inspect.signature(cls).parameters.values():
         default = parameter.default
         if parameter.name == "epsilon" and default is None:
             default = optimizers.DEFAULT_EPSILON
-        arguments[parameter.name] = default
-    return arguments
+        arguments.append((parameter.name, default))
+    return tuple(arguments)
 
 
 def lane_arguments(name: str, framework: str = "keras224") -> dict[str, Any]:

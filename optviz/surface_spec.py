@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -112,20 +113,31 @@ def when_warm(name: str, work: Callable[[Surface], object]) -> None:
     _WARM_WORK[name] = work
 
 
-def warm_custom(delay: float = 2.0) -> threading.Timer | None:
-    """Build the default custom surface in a background thread, once per process, ``delay`` seconds from now, so
-    the formula worker has started (it imports sympy) before a person first picks "custom"; then run the work
-    registered with :func:`when_warm` on it. Returns the thread when this call started it (None when an earlier
-    call did). A failure there only means the first pick builds the surface (or its views) instead."""
+def warm_custom(delay: float = 2.0) -> threading.Thread | None:
+    """Build the default custom surface in a background thread, once per process, so that a person's first pick of
+    "custom" finds it built: the formula worker starts at once (it imports sympy in its own process, at a lower
+    priority than the server's threads), the surface is built ``delay`` seconds from now (after the page's first
+    render), then the work registered with :func:`when_warm` runs on it. Returns the thread when this call
+    started it (None when an earlier call did). A failure there only means the first pick builds the surface (or
+    its views) instead."""
     global _warm_started
     with _warming:
         if _warm_started:
             return None
         _warm_started = True
-    timer = threading.Timer(delay, _build_quietly, args=(make_spec(CUSTOM),))
-    timer.daemon = True
-    timer.start()
-    return timer
+    thread = threading.Thread(target=_warm, args=(make_spec(CUSTOM), delay), name="optviz-warm-custom", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(spec: SurfaceSpec, delay: float) -> None:
+    began = time.monotonic()
+    with contextlib.suppress(Exception):  # no worker here: the build below says so, or works in-process
+        from .expressions import start_worker
+
+        start_worker()
+    time.sleep(max(0.0, delay - (time.monotonic() - began)))
+    _build_quietly(spec)
 
 
 def _build_quietly(spec: SurfaceSpec) -> None:

@@ -340,9 +340,9 @@ def test_the_default_custom_surface_is_built_once_in_the_background(monkeypatch)
     prepared = []
     surface_spec.when_warm("test", lambda surface: prepared.append(surface.value(np.array([[1.0, 0.0]]))[0]))
     surface_spec.when_warm("failing", lambda surface: 1 / 0)  # a failed warm-up is only a missed head start
-    timer = surface_spec.warm_custom(delay=0)
-    assert timer is not None and surface_spec.warm_custom(delay=0) is None  # once per process
-    timer.join(timeout=120)
+    thread = surface_spec.warm_custom(delay=0)
+    assert thread is not None and surface_spec.warm_custom(delay=0) is None  # once per process
+    thread.join(timeout=120)
     hits = surface_spec.build_surface.cache_info().hits
     surface = surface_spec.build_surface(surface_spec.make_spec(surface_spec.CUSTOM))
     assert surface_spec.build_surface.cache_info().hits == hits + 1  # built already: the first pick finds it

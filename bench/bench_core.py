@@ -6,6 +6,11 @@ Prints run-steps per second of optviz's runner against, measured in the same run
 (b) a Python loop over runs calling the optviz runner with R = 1 (a few hundred runs timed,
     scaled linearly to R).
 
+Then the surface explorer's case, where the runs are few and Python's per-step overhead is the cost: six lanes
+of six optimizer classes x 1000 steps (bench_surface_page.LANES) on Rosenbrock and on the default custom
+f(x, y), as one step loop for every class (``run_lanes``: an ``optimizers.Stacked`` optimizer) against one
+run per class (``run_group`` per class, what the explorer did before).
+
 Usage: python bench/bench_core.py [--repeats 3] [--loop-runs 200]
 """
 
@@ -118,6 +123,38 @@ def main() -> None:
             f"| {rate['b']:>8,.0f} | {best['b'] / best['optviz']:>5.0f}x"
         )
     print(f"(b) timed up to {args.loop_runs} runs one by one with R = 1 and scaled linearly to R.")
+    print()
+    explorer_lanes(args.repeats)
+
+
+def explorer_lanes(repeats: int) -> None:
+    """The explorer's six lanes (one per class) x 1000 steps: one stacked step loop against one run per class."""
+    from bench.bench_surface_page import LANES
+    from optviz.explorer import run_group, run_lanes
+    from optviz.lanes import parse_lane
+    from optviz.surface_spec import CUSTOM, build_surface, default_start, make_spec
+
+    lanes = [parse_lane(text) for text in LANES]
+    custom = make_spec(CUSTOM)
+    print(f"6 lanes x 1000 steps ({', '.join(LANES)}); best of {repeats}, interleaved")
+    for name, surface, start in (
+        ("Rosenbrock", ROSENBROCK, ROSENBROCK.start),
+        ("custom f (default formula)", build_surface(custom), default_start(custom)),
+    ):
+        vg = surface.value_and_grad
+        best = best_times(
+            {
+                "stacked": lambda vg=vg, start=start: run_lanes(lanes, vg, start, 1000),
+                "per class": lambda vg=vg, start=start: run_lanes(
+                    lanes, vg, start, 1000, group_runner=lambda *a, **k: run_group(*a, **k)
+                ),
+            },
+            repeats,
+        )
+        print(
+            f"  {name:<28}: one step loop {best['stacked'] * 1e3:6.1f} ms | one run per class "
+            f"{best['per class'] * 1e3:6.1f} ms ({best['per class'] / best['stacked']:.1f}x)"
+        )
 
 
 if __name__ == "__main__":

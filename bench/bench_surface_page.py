@@ -10,6 +10,9 @@ Prints, best of N (interleaved with the baselines, same run):
   frame carrying the path so far).
 - "AppTest rerun": the whole page script after the slider change (every widget, the view, the metrics
   table), the server-side time of a real rerun.
+- the first switch to a surface: every lane runs afresh (one step loop for all classes against one run per
+  class), then the view's data; and the whole page's first switch to "Custom f(x, y)" and to a built-in surface
+  not seen before (AppTest, after the page's background warm-up of the custom surface).
 
 Usage: python bench/bench_surface_page.py [--repeats 5] [--steps 1000] [--ensemble 8]
 """
@@ -30,10 +33,12 @@ import plotly.tools
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from optviz.explorer import run_group, run_lanes  # noqa: E402
+from optviz.explorer import RunCache, run_group, run_lanes  # noqa: E402
 from optviz.figures.surfaces import PathSet, explorer_figure, explorer_view_data, loss_figure  # noqa: E402
 from optviz.lanes import PALETTE, parse_lane  # noqa: E402
+from optviz.page_states.explorer import ExplorerState  # noqa: E402
 from optviz.runner import run  # noqa: E402
+from optviz.surface_spec import CUSTOM, build_surface, default_start, make_spec  # noqa: E402
 from optviz.surfaces import ROSENBROCK  # noqa: E402
 
 LANES = (
@@ -73,6 +78,34 @@ def slider_change(lanes, cached, steps, noise, ensemble) -> int:
     paths = paths_for(lanes, [changed[0], *cached[1:]])
     loss = loss_figure(paths, 0.0)[0]
     return len(json.dumps(explorer_view_data(ROSENBROCK, paths, ROSENBROCK.start, loss)))
+
+
+def one_group(*args, **kwargs) -> list:
+    """Each optimizer class in its own run (what the explorer did before one step loop ran them all)."""
+    return run_group(*args, **kwargs)
+
+
+def first_switch(lanes, steps: int, repeats: int) -> None:
+    """A surface not seen before: every lane runs afresh, then the view's data (map without image, loss chart,
+    positions); the image is made once per surface (for the default custom surface, during the warm-up)."""
+    custom = make_spec(CUSTOM)
+    surface, start = build_surface(custom), default_start(custom)
+    state = ExplorerState(surface=custom, start=start, steps=steps, lanes=tuple(lanes))
+
+    def switch(runner) -> int:
+        trajectories = runner()
+        paths = paths_for(lanes, trajectories)
+        loss = loss_figure(paths, None)[0]
+        return len(json.dumps(explorer_view_data(surface, paths, start, loss)))
+
+    stacked, _ = best(lambda: switch(lambda: RunCache().runs(state)), repeats)
+    per_class, _ = best(
+        lambda: switch(lambda: run_lanes(lanes, surface.value_and_grad, start, steps, group_runner=one_group)), repeats
+    )
+    print("[first switch to the custom surface: every lane afresh + view data, no Streamlit]")
+    print(f"  one step loop (RunCache.runs)          : {stacked * 1e3:8.1f} ms")
+    print(f"  one run per optimizer class            : {per_class * 1e3:8.1f} ms")
+    print()
 
 
 def naive_loop(lanes, steps, noise, ensemble) -> list:
@@ -116,6 +149,31 @@ def unsubsampled_json(lanes, trajectories) -> int:
     return len(pio.to_json(dict(data=[d.to_plotly_json() for d in data], layout={}, frames=frames), validate=False))
 
 
+def apptest_first_switches(steps: int) -> tuple[float, float]:
+    """The whole page's first switch to "Custom f(x, y)", then to a built-in surface not seen before (Himmelblau),
+    in this process's first AppTest of the page (run this before anything else builds the custom surface)."""
+    from streamlit.testing.v1 import AppTest
+
+    custom = make_spec(CUSTOM)
+    at = AppTest.from_file(str(ROOT / "pages" / "surfaces.py"), default_timeout=120)
+    at.query_params.update(surface="rosenbrock", start="-1.2,1", steps=str(steps))
+    at.query_params["o"] = list(LANES)
+    at.run()
+    deadline = time.perf_counter() + 60
+    while time.perf_counter() < deadline and build_surface.cache_info().currsize < 2:  # the warm-up: 2 s, then
+        time.sleep(0.2)  # the formula worker compiles the default formula
+    time.sleep(1.0)  # and the map image is made
+    assert build_surface(custom) is not None
+    times = []
+    for key in ("custom", "himmelblau"):
+        at.selectbox(key="surfaces.surface").set_value(key)
+        began = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - began)
+        assert not at.exception, at.exception
+    return times[0], times[1]
+
+
 def apptest_rerun(steps: int, repeats: int) -> float:
     from streamlit.testing.v1 import AppTest
 
@@ -144,13 +202,18 @@ def report(lanes, steps: int, noise: float, ensemble: int, repeats: int) -> None
     batched, _ = best(
         lambda: run_lanes(lanes, vg, start, steps, noise_sigma=noise, ensemble=ensemble), max(1, repeats // 2)
     )
+    per_class, _ = best(
+        lambda: run_lanes(lanes, vg, start, steps, noise_sigma=noise, ensemble=ensemble, group_runner=one_group),
+        max(1, repeats // 2),
+    )
     loop, _ = best(lambda: naive_loop(lanes, steps, noise, ensemble), max(1, repeats // 2))
     figure = explorer_figure(ROSENBROCK, paths_for(lanes, cached), start)
     fast, _ = best(lambda: len(send(explorer_figure(ROSENBROCK, paths_for(lanes, cached), start))), repeats)
     slow, _ = best(lambda: validated_figure(figure), 1)
     print(f"[{title}]")
     print(f"  slider change, compute + view + JSON   : {ours * 1e3:8.1f} ms   (target < 300 ms)")
-    print(f"  all lanes, batched per optimizer class : {batched * 1e3:8.1f} ms")
+    print(f"  all lanes, one step loop (stacked)     : {batched * 1e3:8.1f} ms")
+    print(f"  all lanes, one run per optimizer class : {per_class * 1e3:8.1f} ms")
     print(f"  all lanes, loop over lanes x members   : {loop * 1e3:8.1f} ms   ({loop / batched:.1f}x slower)")
     print(f"  HTML export figure + JSON (raw frames) : {fast * 1e3:8.1f} ms")
     print(f"  the same, validated frames             : {slow * 1e3:8.1f} ms   ({slow / fast:.1f}x slower)")
@@ -168,9 +231,13 @@ def main() -> None:
     parser.add_argument("--ensemble", type=int, default=8)
     args = parser.parse_args()
     lanes = [parse_lane(text) for text in LANES]
+    to_custom, to_builtin = apptest_first_switches(args.steps)  # first: a fresh process, nothing cached yet
     print(f"6 lanes x {args.steps} steps on Rosenbrock, best of {args.repeats}\n")
     for noise, ensemble in ((0.0, 1), (0.5, args.ensemble)):
         report(lanes, args.steps, noise, ensemble, args.repeats)
+    first_switch(lanes, args.steps, args.repeats)
+    print(f"AppTest first switch to the custom surface (whole page, warmed up): {to_custom * 1e3:.0f} ms")
+    print(f"AppTest first switch to Himmelblau (whole page, never seen)       : {to_builtin * 1e3:.0f} ms")
     rerun = apptest_rerun(args.steps, max(2, args.repeats // 2))
     print(f"AppTest rerun after a lane slider change (whole page, no noise): {rerun * 1e3:.0f} ms")
 

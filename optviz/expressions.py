@@ -54,6 +54,7 @@ __all__ = [
     "compile_formula",
     "custom_surface",
     "parse_expression",
+    "start_worker",
     "stripped",
 ]
 
@@ -81,6 +82,12 @@ _WARM_UP = (
 _sandbox = Sandbox("optviz.formula_sympy:formula_job", COMPILE_LIMITS, warm_up=_WARM_UP)
 _cache: OrderedDict[str, tuple[str, Gradient] | str] = OrderedDict()
 _cache_lock = threading.Lock()
+
+
+def start_worker() -> None:
+    """Start the formula worker now if it is not running (it imports sympy: about a second, in its own process);
+    ``SandboxUnavailable`` where there is none. The first formula then costs only its own work."""
+    _sandbox.start()
 
 
 def compile_formula(text: str) -> tuple[str, Gradient]:

@@ -83,19 +83,35 @@ class ProgramError(ValueError):
 
 
 def value_and_grad(code: dict) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Batched ``value_and_grad(points (R, 2)) -> (values (R,), grads (R, 2))`` of a checked :func:`program`."""
-    formula = _compiled(code)
+    """Batched ``value_and_grad(points (R, 2)) -> (values (R,), grads (R, 2))`` of a checked :func:`program`.
+
+    Its attribute ``value_only(points) -> values`` computes f alone (only the temporaries f needs, the same
+    operations, so the same numbers): a map or a path's segments need no gradient."""
+    formula, value_formula = _compiled(code)
+
+    def value_only(points: np.ndarray) -> np.ndarray:
+        x, y = points[:, 0], points[:, 1]
+        with np.errstate(all="ignore"):
+            value = value_formula(x, y)
+        return value.copy() if _plain(value, x.shape) else np.array(_real(value, x.shape))
 
     def evaluate(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         x, y = points[:, 0], points[:, 1]
         with np.errstate(all="ignore"):
             value, grad_x, grad_y = formula(x, y)
         grads = np.empty(points.shape, dtype=np.float64)
-        grads[:, 0] = _real(grad_x, x.shape)
-        grads[:, 1] = _real(grad_y, x.shape)
-        return np.array(_real(value, x.shape)), grads
+        shape = x.shape
+        grads[:, 0] = grad_x if _plain(grad_x, shape) else _real(grad_x, shape)
+        grads[:, 1] = grad_y if _plain(grad_y, shape) else _real(grad_y, shape)
+        return (value.copy() if _plain(value, shape) else np.array(_real(value, shape))), grads
 
+    evaluate.value_only = value_only  # type: ignore[attr-defined]
     return evaluate
+
+
+def _plain(values, shape: tuple[int, ...]) -> bool:
+    """Already what :func:`_real` returns (a float64 array of ``shape``): the common case, checked cheaply."""
+    return type(values) is np.ndarray and values.dtype == np.float64 and values.shape == shape
 
 
 def _real(values, shape: tuple[int, ...]) -> np.ndarray:
@@ -106,8 +122,9 @@ def _real(values, shape: tuple[int, ...]) -> np.ndarray:
     return np.broadcast_to(values.astype(np.float64, copy=False), shape)
 
 
-def _compiled(code: dict) -> Callable:
-    """``formula(x, y) -> (f, fx, fy)`` from the checked lines of ``code``; ``ProgramError`` if any line fails."""
+def _compiled(code: dict) -> tuple[Callable, Callable]:
+    """``formula(x, y) -> (f, fx, fy)`` and ``value(x, y) -> f`` (the temporaries f needs, no more) from the checked
+    lines of ``code``; ``ProgramError`` if any line fails."""
     try:
         temporaries, outputs = code["temporaries"], code["outputs"]
         known, constants = {"x", "y"}, {}
@@ -119,16 +136,28 @@ def _compiled(code: dict) -> Callable:
             known.add(name)
         if len(outputs) != 3:
             raise ProgramError("a program has three outputs: f, df/dx, df/dy")
-        body.append(ast.Return(ast.Tuple([_checked(line, known, constants) for line in outputs], ast.Load())))
+        results = [_checked(line, known, constants) for line in outputs]
     except (KeyError, TypeError, ValueError, SyntaxError, RecursionError) as error:
         if isinstance(error, ProgramError):
             raise
         raise ProgramError("the compiled formula is malformed") from None
-    module = ast.parse("def formula(x, y):\n    pass")
-    module.body[0].body = body
+    needed = _names(results[0])
+    value_body: list[ast.stmt] = []
+    for assign in reversed(body):  # a temporary f needs, and the ones that one needs
+        if assign.targets[0].id in needed:  # type: ignore[attr-defined]
+            value_body.insert(0, assign)
+            needed |= _names(assign.value)  # type: ignore[attr-defined]
+    source = "def formula(x, y):\n    pass\ndef value(x, y):\n    pass"
+    module = ast.parse(source)
+    module.body[0].body = [*body, ast.Return(ast.Tuple(results, ast.Load()))]
+    module.body[1].body = [*value_body, ast.Return(results[0])]
     namespace = {"__builtins__": {}, "numpy": np, **constants}
     exec(compile(ast.fix_missing_locations(module), "<formula>", "exec"), namespace)  # only checked nodes
-    return namespace["formula"]
+    return namespace["formula"], namespace["value"]
+
+
+def _names(node: ast.AST) -> set[str]:
+    return {child.id for child in ast.walk(node) if isinstance(child, ast.Name)}
 
 
 def _checked(line: str, known: set[str], constants: dict[str, object]) -> ast.expr:

@@ -81,6 +81,15 @@ class Sandbox:
                 self._hand_over(theirs)
             return self._exchange(ours, payload.encode())
 
+    def start(self) -> None:
+        """Start the worker now unless it is running (else the first :meth:`call` starts it); ``SandboxUnavailable``
+        when it cannot start."""
+        if not available():
+            raise SandboxUnavailable("sandboxed jobs need Linux")
+        with self._lock:
+            if self._control is None or self._process is None or self._process.poll() is not None:
+                self._start()
+
     def close(self) -> None:
         """Stop the worker (its running children end at their own alarms)."""
         with self._lock:

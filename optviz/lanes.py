@@ -15,6 +15,7 @@ from them.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 from collections.abc import Sequence
@@ -50,15 +51,20 @@ DISPLAY_NAMES = {name: cls.__name__ for name, cls in optimizers.OPTIMIZERS.items
 
 def keras_arguments(name: str) -> dict[str, Any]:
     """Keras 2.2.4 arguments of optimizer ``name`` with their defaults, in Keras order (epsilon resolved),
-    then ``clipnorm`` and ``clipvalue`` (default None = off)."""
-    cls = _class(name)
-    arguments = {}
+    then ``clipnorm`` and ``clipvalue`` (default None = off). A new dict each call (the signature is read once)."""
+    return dict(_signature_defaults(_class(name)))
+
+
+@functools.lru_cache(maxsize=len(optimizers.OPTIMIZERS))
+def _signature_defaults(cls: type[optimizers.Optimizer]) -> tuple[tuple[str, Any], ...]:
+    """``cls``'s constructor arguments and defaults (``inspect.signature`` costs ~50 us; lanes ask on every rerun)."""
+    arguments = []
     for parameter in inspect.signature(cls).parameters.values():
         default = parameter.default
         if parameter.name == "epsilon" and default is None:
             default = optimizers.DEFAULT_EPSILON
-        arguments[parameter.name] = default
-    return arguments
+        arguments.append((parameter.name, default))
+    return tuple(arguments)
 
 
 def lane_arguments(name: str, framework: str = "keras224") -> dict[str, Any]:
@@ -328,9 +334,10 @@ def batch_key(lane: Lane, index: int = -1) -> tuple:
 
 def batched_optimizer(lanes: Sequence[Lane], repeats: int = 1) -> optimizers.Optimizer:
     """One optimizer running ``lanes`` (one :func:`batch_key`), each repeated ``repeats`` times: run
-    ``i * repeats + m`` is member m of lane i. Continuous arguments become per-run arrays; ``clipnorm`` /
-    ``clipvalue`` off (None) in some lanes becomes 0 there (off for that run). A native lane (alone) builds
-    its framework optimizer, which takes any number of runs."""
+    ``i * repeats + m`` is member m of lane i. Continuous arguments that differ between lanes become per-run
+    arrays, the others stay numbers (the step's arithmetic on scalars costs a fraction, and a lane alone runs
+    exactly as ``lane.build()``); ``clipnorm`` / ``clipvalue`` off (None) in some lanes becomes 0 there (off for
+    that run). A native lane (alone) builds its framework optimizer, which takes any number of runs."""
     if lanes[0].is_native:
         if len(lanes) != 1:
             raise ValueError("a native (torch.optim / tf.keras) lane runs alone: pass it as a group of one")
@@ -343,10 +350,17 @@ def batched_optimizer(lanes: Sequence[Lane], repeats: int = 1) -> optimizers.Opt
         elif name in CLIP_ARGUMENTS:
             values = [lane.arguments[name] for lane in lanes]
             if any(v is not None for v in values):  # 0 turns clipping off for that run
-                arguments[name] = np.repeat([0.0 if v is None else float(v) for v in values], repeats)
+                arguments[name] = _per_run([0.0 if v is None else float(v) for v in values], repeats)
         else:
-            arguments[name] = np.repeat([float(lane.arguments[name]) for lane in lanes], repeats)
+            arguments[name] = _per_run([float(lane.arguments[name]) for lane in lanes], repeats)
     return _class(lanes[0].optimizer)(**arguments)
+
+
+def _per_run(values: list[float], repeats: int) -> float | np.ndarray:
+    """One number when every lane has it, else one value per run (each lane's repeated ``repeats`` times)."""
+    if all(value == values[0] for value in values):
+        return values[0]
+    return np.repeat(values, repeats)
 
 
 def batched_callbacks(lanes: Sequence[Lane], repeats: int = 1) -> list[Callback]:

@@ -221,7 +221,9 @@ def run(
     positions = np.empty((steps + 1, runs, dims))
     losses = np.empty((steps + 1, runs))
     grad_norms = np.empty((steps + 1, runs))
-    clipping = getattr(optimizer, "clipnorm", None) is not None or getattr(optimizer, "clipvalue", None) is not None
+    clipping = bool(getattr(optimizer, "clips", False)) or any(  # a stack clips through its parts
+        getattr(optimizer, name, None) is not None for name in ("clipnorm", "clipvalue")
+    )
     clip_factors = np.empty((steps, runs)) if clipping else np.broadcast_to(1.0, (steps, runs))
     diverged_step = np.full(runs, -1, dtype=np.int64)
     lrs = np.empty((steps, runs)) if callbacks else None

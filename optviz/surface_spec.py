@@ -11,6 +11,8 @@ from __future__ import annotations
 import contextlib
 import functools
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from .surfaces import SURFACES, Surface, get_surface, rotated_quadratic, window_start
@@ -100,27 +102,49 @@ def build_surface(spec: SurfaceSpec) -> Surface:
 
 _warming = threading.Lock()
 _warm_started = False
+#: What else to prepare for the default custom surface once it is built (name -> work), see :func:`when_warm`.
+_WARM_WORK: dict[str, Callable[[Surface], object]] = {}
 
 
-def warm_custom(delay: float = 2.0) -> threading.Timer | None:
-    """Build the default custom surface in a background thread, once per process, ``delay`` seconds from now, so
-    the formula worker has started (it imports sympy) before a person first picks "custom". Returns the thread
-    when this call started it (None when an earlier call did). A failure there only means the first pick builds
-    the surface instead."""
+def when_warm(name: str, work: Callable[[Surface], object]) -> None:
+    """Have :func:`warm_custom`'s thread also run ``work(surface)`` on the default custom surface once built: what
+    the first pick of "custom" would otherwise compute while the person waits and that depends on the surface
+    alone (a page's map image and grid, cached where the page finds them). One ``work`` per ``name``."""
+    _WARM_WORK[name] = work
+
+
+def warm_custom(delay: float = 2.0) -> threading.Thread | None:
+    """Build the default custom surface in a background thread, once per process, so that a person's first pick of
+    "custom" finds it built: the formula worker starts at once (it imports sympy in its own process, at a lower
+    priority than the server's threads), the surface is built ``delay`` seconds from now (after the page's first
+    render), then the work registered with :func:`when_warm` runs on it. Returns the thread when this call
+    started it (None when an earlier call did). A failure there only means the first pick builds the surface (or
+    its views) instead."""
     global _warm_started
     with _warming:
         if _warm_started:
             return None
         _warm_started = True
-    timer = threading.Timer(delay, _build_quietly, args=(make_spec(CUSTOM),))
-    timer.daemon = True
-    timer.start()
-    return timer
+    thread = threading.Thread(target=_warm, args=(make_spec(CUSTOM), delay), name="optviz-warm-custom", daemon=True)
+    thread.start()
+    return thread
+
+
+def _warm(spec: SurfaceSpec, delay: float) -> None:
+    began = time.monotonic()
+    with contextlib.suppress(Exception):  # no worker here: the build below says so, or works in-process
+        from .expressions import start_worker
+
+        start_worker()
+    time.sleep(max(0.0, delay - (time.monotonic() - began)))
+    _build_quietly(spec)
 
 
 def _build_quietly(spec: SurfaceSpec) -> None:
     with contextlib.suppress(Exception):  # a warm-up: the page reports any problem when it builds the surface itself
-        build_surface(spec)
+        surface = build_surface(spec)
+        for work in list(_WARM_WORK.values()):
+            work(surface)
 
 
 @functools.lru_cache(maxsize=64)

@@ -40,8 +40,13 @@ class Surface:
     note: str = ""
 
     def value(self, points: np.ndarray) -> np.ndarray:
-        """Loss at ``points (R, 2)``."""
-        return self.value_and_grad(np.asarray(points, dtype=np.float64))[0]
+        """Loss at ``points (R, 2)`` (without the gradient when ``value_and_grad`` has a ``value_only``, as a
+        compiled custom formula does: maps and a path's segments need f alone)."""
+        points = np.asarray(points, dtype=np.float64)
+        value_only = getattr(self.value_and_grad, "value_only", None)
+        if value_only is not None:
+            return value_only(points)
+        return self.value_and_grad(points)[0]
 
     def grid(self, resolution: int = 120) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``xs (n,), ys (n,), values (n, n)`` over the view window (rows follow y)."""

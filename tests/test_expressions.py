@@ -27,6 +27,8 @@ from optviz.formula_sympy import X, Y
 from optviz.optimizers import SGD
 from optviz.runner import run
 
+from .tolerances import assert_same_run
+
 
 def test_value_and_gradient_of_a_formula():
     surface = custom_surface("sin(x)*y**2 + 0.1*(x**2+y**2)", (-2, 2), (-1, 3))
@@ -333,11 +335,53 @@ def test_the_default_custom_surface_is_built_once_in_the_background(monkeypatch)
     from optviz import surface_spec
 
     monkeypatch.setattr(surface_spec, "_warm_started", False)
+    monkeypatch.setattr(surface_spec, "_WARM_WORK", {})
     surface_spec.build_surface.cache_clear()
-    timer = surface_spec.warm_custom(delay=0)
-    assert timer is not None and surface_spec.warm_custom(delay=0) is None  # once per process
-    timer.join(timeout=120)
+    prepared = []
+    surface_spec.when_warm("test", lambda surface: prepared.append(surface.value(np.array([[1.0, 0.0]]))[0]))
+    surface_spec.when_warm("failing", lambda surface: 1 / 0)  # a failed warm-up is only a missed head start
+    thread = surface_spec.warm_custom(delay=0)
+    assert thread is not None and surface_spec.warm_custom(delay=0) is None  # once per process
+    thread.join(timeout=120)
     hits = surface_spec.build_surface.cache_info().hits
     surface = surface_spec.build_surface(surface_spec.make_spec(surface_spec.CUSTOM))
     assert surface_spec.build_surface.cache_info().hits == hits + 1  # built already: the first pick finds it
     assert surface.value(np.array([[0.0, 0.0]]))[0] == 0.0  # sin(x)*y**2 + 0.1*(x**2 + y**2) at the origin
+    assert prepared == [pytest.approx(0.1)]  # the registered work ran on the built surface, once
+
+
+def test_the_surface_picker_has_the_explorer_map_of_the_default_custom_surface_prepared_when_warm():
+    from optviz import surface_spec
+    from optviz.figures.colour_scale import view_values
+    from optviz.figures.surfaces import surface_png
+    from pages.components import surface_picker
+
+    assert surface_spec._WARM_WORK["map"] is surface_picker.warm_map
+    surface = custom_surface("x**2 + y**2 + 0.5*x*y", (-1.0, 1.0), (-2.0, 0.0))
+    hits_png, hits_values = surface_png.cache_info().hits, view_values.cache_info().hits
+    surface_picker.warm_map(surface)
+    surface_picker.warm_map(surface)  # what the first view of the surface asks for: cached by the first call
+    assert surface_png.cache_info().hits == hits_png + 1 and view_values.cache_info().hits == hits_values + 1
+
+
+def test_a_compiled_formula_returns_fresh_arrays_even_for_f_equal_to_x():
+    points = np.array([[1.0, 2.0], [3.0, 4.0]])
+    values, grads = custom_surface("x").value_and_grad(points)
+    points[:] = 0.0
+    assert values.tolist() == [1.0, 3.0] and grads.tolist() == [[1.0, 0.0], [1.0, 0.0]]
+    values, grads = custom_surface("2 + 0*x").value_and_grad(np.zeros((3, 2)))  # constant outputs: broadcast
+    assert values.tolist() == [2.0] * 3 and grads.shape == (3, 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["sin(x)*y**2 + 0.1*(x**2 + y**2)", "x", "2 + 0*x", "sqrt(x) + log(y)", "(x**2 + y - 11)**2 - x/y", "x**0.5"],
+)
+def test_f_alone_is_f_of_value_and_grad_without_the_gradient_work(text):
+    surface = custom_surface(text)
+    points = np.random.default_rng(3).normal(size=(64, 2)) * 2
+    assert_same_run(surface.value(points), surface.value_and_grad(points)[0])  # the same operations, alone
+    assert surface.value(points).shape == (64,)
+    if text.startswith("sin"):
+        _, value = formula_code._compiled(formula_sympy.program(parse_expression(text), X, Y))
+        assert "sin" in value.__code__.co_names and "cos" not in value.__code__.co_names  # no gradient term

@@ -26,6 +26,18 @@ def sandbox():
     sandbox.close()
 
 
+def test_a_worker_started_ahead_serves_the_first_call():
+    sandbox = Sandbox("tests.sandbox_jobs:run", LIMITS)
+    try:
+        sandbox.start()
+        worker = sandbox._process
+        assert worker is not None and worker.poll() is None  # running before any call
+        sandbox.start()  # already running: the same worker
+        assert sandbox.call("echo:first") == "first" and sandbox._process is worker
+    finally:
+        sandbox.close()
+
+
 def test_answers_come_back(sandbox):
     assert sandbox.call("echo:sin(x) ünïcode") == "sin(x) ünïcode"
     assert sandbox.call("allocate:8") == str(8 << 20)

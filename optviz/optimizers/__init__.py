@@ -7,7 +7,8 @@
 
 Every continuous hyperparameter may be a scalar or one value per run (a 1-D array of length R).
 ``get``, ``serialize`` and ``deserialize`` follow Keras 2.2.4 (case-insensitive built-in names).
-``TFOptimizer`` and ``TorchOptimizer`` run a native framework optimizer on the same problems.
+``TFOptimizer`` and ``TorchOptimizer`` run a native framework optimizer on the same problems; ``Stacked`` runs
+several optimizers side by side on one runs axis (one step loop for lanes of different classes).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from .nadam import Nadam, NadamState
 from .native import NativeState, TFOptimizer, TorchOptimizer, is_tensorflow_optimizer
 from .rmsprop import RMSprop, RMSpropState
 from .sgd import SGD, SGDState
+from .stacked import Stacked, StackedState
 
 __all__ = [
     "DEFAULT_EPSILON",
@@ -43,6 +45,8 @@ __all__ = [
     "RMSprop",
     "RMSpropState",
     "SGDState",
+    "Stacked",
+    "StackedState",
     "TFOptimizer",
     "TorchOptimizer",
     "clip_gradients",

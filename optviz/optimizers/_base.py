@@ -20,6 +20,8 @@ DEFAULT_EPSILON = 1e-7  # keras.backend.epsilon() in Keras 2.2.4
 Params = list[np.ndarray]
 
 _ONES_CACHE: dict[int, np.ndarray] = {}
+#: State classes laid out as (iterations, ..., clip_factor), which update_inplace rebuilds directly.
+_COUNTED_STATES: dict[type, bool] = {}
 
 
 def _read_only_ones(runs: int) -> np.ndarray:
@@ -84,20 +86,28 @@ def check_hyperparameter(name: str, value: Any, bound: Bound) -> float | np.ndar
     return array
 
 
+#: Up to this many runs a per-run value broadcasts (a view) rather than being repeated (a copy): see :func:`expand`.
+_FEW_RUNS = 32
+
+
 def expand(value: float | np.ndarray, shape: tuple[int, ...]) -> float | np.ndarray:
     """A scalar or per-run ``(R,)`` value made ready to combine with a tensor of ``shape (R, ...)``.
 
     Floats pass through. Per-run values become ``(R, 1, ..., 1)``, or a materialised ``(R, ...)`` copy
-    when the trailing size is tiny: NumPy arithmetic broadcasting over an inner axis of 2 (a 2-D
-    point) is about 8x slower than on equal shapes.
+    when the trailing size is tiny and the runs many: NumPy arithmetic broadcasting over an inner axis
+    of 2 (a 2-D point) is about 8x slower than on equal shapes, while for a few runs the copy costs more
+    than it saves. Either way every element meets the same operands: the arithmetic is the same.
     """
-    if isinstance(value, float):
+    if isinstance(value, float):  # a float or a NumPy float64 scalar
         return value
-    value = np.asarray(value, dtype=np.float64)
+    if type(value) is not np.ndarray or value.dtype != np.float64:
+        value = np.asarray(value, dtype=np.float64)
     if value.ndim == 0:
         return float(value)
+    if len(shape) == 2 and value.shape[0] <= _FEW_RUNS:  # the runner's (R, D) points: a broadcasting view
+        return value.reshape(-1, 1)
     trailing = math.prod(shape[1:])
-    if 1 < trailing <= 16:
+    if 1 < trailing <= 16 and value.shape[0] > _FEW_RUNS:
         return np.repeat(value, trailing).reshape(shape)
     return value.reshape(value.shape + (1,) * (len(shape) - 1))
 
@@ -190,6 +200,8 @@ class Optimizer:
     _bounds: ClassVar[dict[str, Bound]] = {}
     _config_keys: ClassVar[tuple[str, ...]] = ()
     has_decay: ClassVar[bool] = True
+    _decaying = False  # set per instance by __init__ (a subclass that skips it decays and clips nothing)
+    _clipping = False
 
     def __init__(self, clipnorm: Any = None, clipvalue: Any = None, **hyperparameters: Any) -> None:
         self._clip_config: dict[str, Any] = {}
@@ -209,6 +221,14 @@ class Optimizer:
             bound = self._bounds.get(name)
             setattr(self, name, value if bound is None else check_hyperparameter(name, value, bound))
         self._check_lengths()
+        #: hyperparameters never change after construction: whether lr decays and clipping is on, decided once
+        self._decaying = self.has_decay and bool(np.any(np.asarray(getattr(self, "decay", 0.0)) != 0))
+        self._clipping = self.clipnorm is not None or self.clipvalue is not None
+
+    @property
+    def clips(self) -> bool:
+        """Whether clipping can fire (``clipnorm`` or ``clipvalue`` set): only then is a clip factor recorded."""
+        return self.clipnorm is not None or self.clipvalue is not None
 
     # -- runs axis -------------------------------------------------------------------------
     def _per_run_arrays(self) -> dict[str, np.ndarray]:
@@ -264,14 +284,26 @@ class Optimizer:
 
         ``grads`` are never written. Returns the state record for the next step.
         """
-        runs = self._runs_of(params)
+        first = params[0] if type(params) is list and len(params) == 1 else None
+        if type(first) is np.ndarray and first.ndim:  # the runner's case (one (R, D) array), checked cheaply
+            runs = first.shape[0]
+        else:
+            runs = self._runs_of(params)
         if len(grads) != len(params):
             raise ValueError(f"got {len(grads)} gradient arrays for {len(params)} params arrays")
         if runs != self._checked_runs:
             self._check_lengths(runs)
             self._checked_runs = runs
-        grads, clip_factor = clip_gradients(grads, self.clipnorm, self.clipvalue, runs)
+        if self._clipping:
+            grads, clip_factor = clip_gradients(grads, self.clipnorm, self.clipvalue, runs)
+        else:  # what clip_gradients returns without clipping, without its calls
+            clip_factor = _read_only_ones(runs)
         state = self._apply(params, grads, state)
+        kind = type(state)
+        if kind not in _COUNTED_STATES:  # once per state class: is it (iterations, ..., clip_factor)?
+            _COUNTED_STATES[kind] = kind._fields[0] == "iterations" and kind._fields[-1] == "clip_factor"
+        if _COUNTED_STATES[kind]:  # what _replace makes, without its keyword plumbing
+            return tuple.__new__(kind, (state.iterations + 1, *state[1:-1], clip_factor))
         return state._replace(iterations=state.iterations + 1, clip_factor=clip_factor)
 
     def decayed_lr(self, iterations: int, shape: tuple[int, ...] | None = None) -> float | np.ndarray:
@@ -280,7 +312,7 @@ class Optimizer:
         Per run ``(R,)``; with ``shape``, ready to combine with a tensor of that shape.
         """
         lr = self.lr if shape is None else self._hyper("lr", shape)
-        if not self.has_decay or iterations == 0 or not np.any(self.decay):
+        if iterations == 0 or not self._decaying:
             return lr
         factor = 1.0 / (1.0 + self.decay * iterations)
         return lr * (factor if shape is None else expand(factor, shape))
@@ -302,13 +334,10 @@ class Optimizer:
 
     def _hyper(self, name: str, shape: tuple[int, ...]) -> float | np.ndarray:
         """Hyperparameter ``name`` expanded for a tensor of ``shape`` (cached: hyperparameters never change)."""
-        value = getattr(self, name)
-        if isinstance(value, float):
-            return value
         key = (name, shape)
         expanded = self._expanded.get(key)
-        if expanded is None:
-            expanded = self._expanded[key] = expand(value, shape)
+        if expanded is None:  # floats are kept too: one lookup per call
+            expanded = self._expanded[key] = expand(getattr(self, name), shape)
         return expanded
 
     def get_config(self) -> dict[str, Any]:

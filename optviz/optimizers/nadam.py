@@ -62,11 +62,19 @@ class Nadam(Optimizer):
         """``mu_t = beta_1 * (1 - 0.5 * 0.96**(t * schedule_decay))``."""
         return self.beta_1 * (1.0 - 0.5 * SCHEDULE_BASE ** (t * self.schedule_decay))
 
+    def _momentum_pair(self, t: int) -> tuple[float | np.ndarray, float | np.ndarray]:
+        """``mu_t, mu_{t+1}``: step t's ``mu_{t+1}`` is step t+1's ``mu_t``, kept (the same numbers, computed once)."""
+        last = self.__dict__.get("_last_momentum")
+        mu_t = last[1] if last is not None and last[0] == t else self.momentum_cache(t)
+        mu_next = self.momentum_cache(t + 1)
+        self._last_momentum = (t + 1, mu_next)
+        return mu_t, mu_next
+
     def _apply(self, params: Params, grads, state: NadamState) -> NadamState:
         t = state.iterations + 1
-        mu_t, mu_next = self.momentum_cache(t), self.momentum_cache(t + 1)
+        mu_t, mu_next = self._momentum_pair(t)
         schedule = state.momentum_schedule * mu_t
-        schedule_next = state.momentum_schedule * mu_t * mu_next
+        schedule_next = schedule * mu_next  # (m_schedule * mu_t) * mu_next, as Keras multiplies
         for p, g, m, v in zip(params, grads, state.first_moments, state.second_moments, strict=True):
             beta_1, beta_2 = self._hyper("beta_1", p.shape), self._hyper("beta_2", p.shape)
             g_prime = g / (1.0 - expand(schedule, p.shape))

@@ -22,6 +22,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
+from optviz.figures.colour_scale import view_values
+from optviz.figures.surfaces import default_window, surface_image
 from optviz.state import spec_from_widget_values
 from optviz.surface_spec import (
     CONDITIONS,
@@ -37,6 +39,7 @@ from optviz.surface_spec import (
     build_surface,
     default_start,
     make_spec,
+    when_warm,
 )
 from optviz.surface_spec import surface_problem as formula_problem
 from pages.components.page_state import widget_value_map
@@ -53,6 +56,18 @@ __all__ = [
     "formula_problem",
     "make_spec",
 ]
+
+
+def warm_map(surface) -> None:
+    """The map image and grid values of ``surface`` over its own window, into the caches the explorer's view reads
+    (run by :func:`optviz.surface_spec.warm_custom` on the default custom surface: its first pick skips them)."""
+    window = default_window(surface)
+    window = (tuple(window[0]), tuple(window[1]))
+    surface_image(surface, window)
+    view_values(surface, window)
+
+
+when_warm("map", warm_map)
 
 
 def escape_markdown(text: str) -> str:

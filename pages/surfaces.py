@@ -3,9 +3,10 @@
 Every setting lives in one :class:`optviz.page_states.ExplorerState` (its table lists the URL keys:
 ``?surface=rosenbrock&start=-1.2,1&steps=300&o=adam:lr=0.01,amsgrad=1&o=sgd:lr=0.001,momentum=0.9``, plus
 ``condition`` / ``f``, ``xr``, ``yr``, ``noise``, ``seed``, ``ensemble``, ``tol``, ``log``). The page reads its
-widgets into that state, runs :func:`optviz.explorer.run_lanes` (each optimizer class cached) and draws. When the
-values a rerun changed tell the state at once (pages/components/explorer_early.py), the view is drawn first and the
-controls after it, so the browser redraws the map before the widgets; only the open tab under the view is made.
+widgets into that state, runs :func:`optviz.explorer.run_explorer` (the lanes not cached run together in one step
+loop) and draws. When the values a rerun changed tell the state at once (pages/components/explorer_early.py), the
+view is drawn first and the controls after it, so the browser redraws the map before the widgets; only the open
+tab under the view is made.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from functools import partial
 import streamlit as st
 
 from optviz.explain import OPTIMIZER_SUMMARIES
-from optviz.explorer import run_explorer, run_group
+from optviz.explorer import EXPLORER_RUNS, run_explorer
 from optviz.figures.lr import lr_figure
 from optviz.figures.surface_3d import scene_view_data
 from optviz.figures.surfaces import (
@@ -24,7 +25,6 @@ from optviz.figures.surfaces import (
     explorer_view_data,
     loss_figure,
 )
-from optviz.lanes import Lane
 from optviz.metrics import lane_metrics, optimum_value, readable
 from optviz.page_states.explorer import (
     EXPLORER_MAX_ENSEMBLE,
@@ -37,7 +37,7 @@ from optviz.page_states.explorer import (
 from optviz.runner import Trajectory
 from optviz.scenarios import SCENARIOS
 from optviz.state import clicked_start, start_widget_values, surface_widget_values
-from optviz.surface_spec import SurfaceSpec, warm_custom
+from optviz.surface_spec import warm_custom
 from optviz.surfaces import Surface
 from pages.components.explorer_early import confirm_early_view, early_view_state, remember_drawn
 from pages.components.explorer_views import show_divergence, show_exports, show_poles
@@ -69,29 +69,12 @@ METRIC_COLUMNS = {  # plain Column: the table's own 4-digit format stays (a Numb
 VIEW_FIRST = "explorer.view_first"
 #: The tabs under the view; only the open one's content is made.
 TABS = ("Metrics", "3-D view", "Export and Keras code")
-STEP_BLOCK = 100  #: runs are recorded to a multiple of this and cut (Trajectory.prefix): the cache serves a block
-
-
-@st.cache_data(max_entries=96, show_spinner=False)
-def _group_runs(
-    spec: SurfaceSpec, lanes: tuple[Lane, ...], start, steps: int, noise: float, seed: int, ensemble: int
-) -> list[Trajectory]:
-    """One batched core call for the lanes of one optimizer class, cached across sessions."""
-    surface = build_surface(spec)
-    return run_group(
-        list(lanes), surface.value_and_grad, start, steps, noise_sigma=noise, noise_seed=seed, ensemble=ensemble
-    )
 
 
 def compute(state: ExplorerState) -> list[Trajectory]:
-    """Every lane's trajectory through the tested :func:`run_explorer`, each optimizer class cached on its own."""
-
-    def cached_group(lanes, _value_and_grad, start, steps, *, noise_sigma, noise_seed, ensemble, bound):
-        recorded = min(EXPLORER_MAX_STEPS, -(-steps // STEP_BLOCK) * STEP_BLOCK)
-        runs = _group_runs(state.surface, tuple(lanes), start, recorded, noise_sigma, noise_seed, ensemble)
-        return [trajectory.prefix(steps) for trajectory in runs]
-
-    return run_explorer(state, group_runner=cached_group)
+    """Every lane's trajectory through the tested :func:`run_explorer`: each group of lanes (one optimizer class)
+    kept in the shared, bounded ``EXPLORER_RUNS``, the groups not kept run together in one step loop."""
+    return run_explorer(state, cache=EXPLORER_RUNS)
 
 
 def pick_start() -> None:

@@ -29,7 +29,8 @@ function whenReady(view) {
 }
 
 function headTraces(view, step) {
-  // Per lane: a tail over the last frames, the bold run's head, the ensemble's heads (same order as "animated").
+  // Per lane: a tail over the last frames, the bold run's head and, with an ensemble (more than one run), the
+  // ensemble's heads (same order as "animated").
   const { data, positions } = view;
   const [lanes, rows, runs] = data.shape;
   const stride = data.stride;
@@ -49,6 +50,7 @@ function headTraces(view, step) {
     }
     x.push(tx, [positions[at(step, 0)]]);
     y.push(ty, [positions[at(step, 0) + 1]]);
+    if (runs < 2) continue;
     const ex = [];
     const ey = [];
     for (let r = 1; r < runs; r++) {

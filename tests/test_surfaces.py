@@ -221,6 +221,9 @@ def test_the_browser_views_data_is_valid_plotly_and_its_heads_follow_the_runs():
     packed = data["positions"]
     positions = np.frombuffer(base64.b64decode(packed["bdata"]), "<f4").reshape(packed["shape"])
     assert positions.shape == (2, 601, 3, 2) and data["shape"] == [2, 601, 3]
+    quiet = [PathSet("solo", "#000000", run_lanes(lanes[:1], surface.value_and_grad, surface.start, 50)[0])]
+    alone = explorer_view_data(surface, quiet, surface.start, loss_figure(quiet, 0.0)[0])
+    assert len(alone["animated"]) == 2  # one run per lane: tail and head, no empty ensemble trace
     for lane, trajectory in enumerate(trajectories):  # float32 for the browser's animation
         np.testing.assert_allclose(positions[lane], trajectory.positions, rtol=1e-6, atol=1e-6)
     assert data["steps"] == 600 and 600 / data["stride"] <= MAX_FRAMES

@@ -192,10 +192,17 @@ def _decimals(window: Window) -> int:
     return int(max(0, 4 - np.floor(np.log10(span))))
 
 
+def has_ensemble(paths: Sequence[PathSet]) -> bool:
+    """Whether the lanes carry more than one run each (a noisy ensemble): then each lane animates its ensemble's
+    heads too, else only its tail and head (no empty trace for plotly.js to process on every redraw)."""
+    return any(path.trajectory.positions.shape[1] > 1 for path in paths)
+
+
 def _animated(paths: Sequence[PathSet], frames: np.ndarray, index: int, decimals: int) -> list[dict]:
-    """The moving traces at frame ``index``: per lane a tail, a head and the ensemble's heads (rounded lists)."""
+    """The moving traces at frame ``index``: per lane a tail, a head and, with an ensemble, its heads (rounded)."""
     step = int(frames[index])
     recent = frames[max(0, index - TAIL_FRAMES) : index + 1]
+    ensemble = has_ensemble(paths)
     traces = []
     for path in paths:
         positions = path.trajectory.positions
@@ -203,7 +210,8 @@ def _animated(paths: Sequence[PathSet], frames: np.ndarray, index: int, decimals
         here = np.round(positions[step], decimals)
         traces.append(dict(type="scatter", x=tail[:, 0].tolist(), y=tail[:, 1].tolist()))
         traces.append(dict(type="scatter", x=here[:1, 0].tolist(), y=here[:1, 1].tolist()))
-        traces.append(dict(type="scatter", x=here[1:, 0].tolist(), y=here[1:, 1].tolist()))
+        if ensemble:
+            traces.append(dict(type="scatter", x=here[1:, 0].tolist(), y=here[1:, 1].tolist()))
     return traces
 
 
@@ -350,7 +358,8 @@ def _static_lane(path: PathSet, window: Window) -> list[tuple[dict, np.ndarray]]
 @dataclass(frozen=True)
 class ExplorerMap:
     """The 2-D map without its animation: plotly ``data`` and ``layout`` (no surface image), the indices of the
-    animated traces (per lane: tail, head, ensemble heads; drawn at the last step) and the view's window."""
+    animated traces (per lane: tail, head and, with an ensemble, its heads; drawn at the last step) and the view's
+    window."""
 
     data: list[dict]
     layout: dict
@@ -414,7 +423,8 @@ def explorer_map(
             point_steps[len(data)] = steps_of_points
             data.append(trace)
     first_animated = len(data)
-    styles = [style for path in paths for style in _styles(path)]
+    per_lane = 3 if has_ensemble(paths) else 2  # tail, head (, ensemble heads)
+    styles = [style for path in paths for style in _styles(path)[:per_lane]]
     last = _animated(paths, frame_steps(steps), len(frame_steps(steps)) - 1, _decimals(window))
     data += [{**trace, **style} for trace, style in zip(last, styles, strict=True)]
     layout = dict(

@@ -77,18 +77,28 @@ def run_group(
     if int(ensemble) < 1:
         raise ValueError(f"ensemble must be at least 1, got {ensemble}")
     members = int(ensemble) if noise_sigma > 0 else 1  # without noise every member would repeat run 0
-    runs = len(lanes) * members
-    trajectory = run(
-        batched_optimizer(lanes, members),
+    optimizer = batched_optimizer(lanes, members)
+    trajectory = _run_lanes_batch(optimizer, lanes, members, value_and_grad, start, steps, noise_sigma, noise_seed,
+                                  bound)  # fmt: skip
+    return [_take(trajectory, slice(i * members, (i + 1) * members)) for i in range(len(lanes))]
+
+
+def _run_lanes_batch(
+    optimizer, lanes: Sequence[Lane], members: int, value_and_grad: ValueAndGrad, start, steps: int,
+    noise_sigma: float, noise_seed: int, bound: float,
+) -> Trajectory:
+    """One core run of ``optimizer`` over ``members`` runs per lane (member m of each lane: seed ``noise_seed + m``),
+    all from ``start``, with the lanes' lr plans as batched callbacks."""
+    return run(
+        optimizer,
         value_and_grad,
-        np.tile(np.asarray(start, dtype=np.float64), (runs, 1)),
+        np.tile(np.asarray(start, dtype=np.float64), (len(lanes) * members, 1)),
         steps,
         noise_sigma=noise_sigma,
         noise_seed=np.tile(noise_seed + np.arange(members), len(lanes)),
         bound=bound,
         callbacks=batched_callbacks(lanes, members),
     )
-    return [_take(trajectory, slice(i * members, (i + 1) * members)) for i in range(len(lanes))]
 
 
 def stack_key(lanes: Sequence[Lane], index: int = -1) -> tuple:
@@ -126,18 +136,9 @@ def run_stack(
         raise ValueError(f"ensemble must be at least 1, got {ensemble}")
     members = int(ensemble) if noise_sigma > 0 else 1  # without noise every member would repeat run 0
     lanes = [lane for group in groups for lane in group]
-    runs = len(lanes) * members
     optimizer = Stacked([batched_optimizer(group, members) for group in groups], [len(g) * members for g in groups])
-    trajectory = run(
-        optimizer,
-        value_and_grad,
-        np.tile(np.asarray(start, dtype=np.float64), (runs, 1)),
-        steps,
-        noise_sigma=noise_sigma,
-        noise_seed=np.tile(noise_seed + np.arange(members), len(lanes)),
-        bound=bound,
-        callbacks=batched_callbacks(lanes, members),
-    )
+    trajectory = _run_lanes_batch(optimizer, lanes, members, value_and_grad, start, steps, noise_sigma, noise_seed,
+                                  bound)  # fmt: skip
     per_lane = [_take(trajectory, slice(i * members, (i + 1) * members)) for i in range(len(lanes))]
     ends = np.cumsum([len(group) for group in groups])
     return [per_lane[end - len(group) : end] for end, group in zip(ends, groups, strict=True)]
@@ -162,34 +163,17 @@ def run_lanes(
     ``group_runner`` (same arguments as :func:`run_group`), if given, runs each group on its own instead (a
     page caching each group's run; :class:`RunCache` does that and still stacks the groups it runs)."""
     results: list[Trajectory | None] = [None] * len(lanes)
+    options = dict(noise_sigma=noise_sigma, noise_seed=noise_seed, ensemble=ensemble, bound=bound)
+    groups = lane_groups(lanes)
     if group_runner is run_group:
-        groups = lane_groups(lanes)
         for stack in _stacks([[lanes[i] for i in indices] for indices in groups]):
-            ran = run_stack(
-                [[lanes[i] for i in groups[g]] for g in stack],
-                value_and_grad,
-                start,
-                steps,
-                noise_sigma=noise_sigma,
-                noise_seed=noise_seed,
-                ensemble=ensemble,
-                bound=bound,
-            )
+            ran = run_stack([[lanes[i] for i in groups[g]] for g in stack], value_and_grad, start, steps, **options)
             for g, group in zip(stack, ran, strict=True):
                 for index, trajectory in zip(groups[g], group, strict=True):
                     results[index] = trajectory
         return results  # type: ignore[return-value]
-    for indices in lane_groups(lanes):
-        group = group_runner(
-            [lanes[i] for i in indices],
-            value_and_grad,
-            start,
-            steps,
-            noise_sigma=noise_sigma,
-            noise_seed=noise_seed,
-            ensemble=ensemble,
-            bound=bound,
-        )
+    for indices in groups:
+        group = group_runner([lanes[i] for i in indices], value_and_grad, start, steps, **options)
         for index, trajectory in zip(indices, group, strict=True):
             results[index] = trajectory
     return results  # type: ignore[return-value]

@@ -5,9 +5,9 @@ The floor is a bare Streamlit page written by this bench into a temporary direct
 
 - ``/surfaces`` with 6 lanes x 1000 steps on Rosenbrock: the Steps slider (one arrow key) -> the map's bold paths
   and the loss chart both show the new step count; the first chart after opening the page (both drawn); lane 1's
-  lr slider (one arrow key), start x (a typed value, Enter) and the surface picker (Rosenbrock <-> Himmelblau) ->
-  the map's paths and the loss curves both changed; the first switch to the custom surface on a fresh server
-  (the page opened and idle for 3 s first, as a person reads it);
+  lr slider (one arrow key), start x (a typed value, Enter) and the surface picker (Rosenbrock <-> Himmelblau, then
+  surfaces the server has not run yet) -> the map's paths and the loss curves both changed; the first switch to
+  the custom surface on a fresh server (the page opened and idle for 3 s first, as a person reads it);
 - the same page with 2 lanes x 20 steps;
 - ``/inspect``: one step forward (the Next button) -> the update arrow moved;
 - ``/sweep`` (60 x 50 grid): a click on a heat-map cell -> that cell's replay drawn; the first chart after opening
@@ -381,6 +381,10 @@ def bench_surfaces_inputs(page, url: str, repeats: int) -> dict[str, list[Timing
     names = ["Himmelblau", "Rosenbrock"]
     results["/surfaces 6x1000: surface picker"] = view_changes(
         page, lambda index: pick_surface(page, names[index % 2])(), repeats
+    )
+    fresh = ["Beale", "Booth", "Matyas", "Six-hump camel", "Ackley", "Saddle", "Cliff"][:repeats]
+    results["/surfaces 6x1000: picker, surface not run yet"] = view_changes(
+        page, lambda index: pick_surface(page, fresh[index])(), len(fresh)
     )
     return results
 

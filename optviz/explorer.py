@@ -74,23 +74,29 @@ def run_group(
         raise ValueError(
             "run_group needs lanes of one optimizer class with the same nesterov / amsgrad and kind of lr plan"
         )
+    return _run_batch(lambda members: batched_optimizer(lanes, members), lanes, value_and_grad, start, steps,
+                      noise_sigma, noise_seed, ensemble, bound)  # fmt: skip
+
+
+def _run_batch(
+    make_optimizer: Callable[[int], object],
+    lanes: Sequence[Lane],
+    value_and_grad: ValueAndGrad,
+    start,
+    steps: int,
+    noise_sigma: float,
+    noise_seed: int,
+    ensemble: int,
+    bound: float,
+) -> list[Trajectory]:
+    """One core run over ``lanes`` with ``ensemble`` members each (one without noise: every member would repeat run
+    0; member m of each lane has seed ``noise_seed + m``), all from ``start``, the lanes' lr plans as batched
+    callbacks and ``make_optimizer(members)`` as the optimizer; a trajectory per lane."""
     if int(ensemble) < 1:
         raise ValueError(f"ensemble must be at least 1, got {ensemble}")
-    members = int(ensemble) if noise_sigma > 0 else 1  # without noise every member would repeat run 0
-    optimizer = batched_optimizer(lanes, members)
-    trajectory = _run_lanes_batch(optimizer, lanes, members, value_and_grad, start, steps, noise_sigma, noise_seed,
-                                  bound)  # fmt: skip
-    return [_take(trajectory, slice(i * members, (i + 1) * members)) for i in range(len(lanes))]
-
-
-def _run_lanes_batch(
-    optimizer, lanes: Sequence[Lane], members: int, value_and_grad: ValueAndGrad, start, steps: int,
-    noise_sigma: float, noise_seed: int, bound: float,
-) -> Trajectory:
-    """One core run of ``optimizer`` over ``members`` runs per lane (member m of each lane: seed ``noise_seed + m``),
-    all from ``start``, with the lanes' lr plans as batched callbacks."""
-    return run(
-        optimizer,
+    members = int(ensemble) if noise_sigma > 0 else 1
+    trajectory = run(
+        make_optimizer(members),
         value_and_grad,
         np.tile(np.asarray(start, dtype=np.float64), (len(lanes) * members, 1)),
         steps,
@@ -99,6 +105,7 @@ def _run_lanes_batch(
         bound=bound,
         callbacks=batched_callbacks(lanes, members),
     )
+    return [_take(trajectory, slice(i * members, (i + 1) * members)) for i in range(len(lanes))]
 
 
 def stack_key(lanes: Sequence[Lane], index: int = -1) -> tuple:
@@ -132,14 +139,12 @@ def run_stack(
         len({batch_key(lane) for lane in group}) != 1 for group in groups
     ):
         raise ValueError("run_stack needs groups of one optimizer class each (lane_groups) and one kind of lr plan")
-    if int(ensemble) < 1:
-        raise ValueError(f"ensemble must be at least 1, got {ensemble}")
-    members = int(ensemble) if noise_sigma > 0 else 1  # without noise every member would repeat run 0
     lanes = [lane for group in groups for lane in group]
-    optimizer = Stacked([batched_optimizer(group, members) for group in groups], [len(g) * members for g in groups])
-    trajectory = _run_lanes_batch(optimizer, lanes, members, value_and_grad, start, steps, noise_sigma, noise_seed,
-                                  bound)  # fmt: skip
-    per_lane = [_take(trajectory, slice(i * members, (i + 1) * members)) for i in range(len(lanes))]
+
+    def stacked(members: int) -> Stacked:
+        return Stacked([batched_optimizer(group, members) for group in groups], [len(g) * members for g in groups])
+
+    per_lane = _run_batch(stacked, lanes, value_and_grad, start, steps, noise_sigma, noise_seed, ensemble, bound)
     ends = np.cumsum([len(group) for group in groups])
     return [per_lane[end - len(group) : end] for end, group in zip(ends, groups, strict=True)]
 

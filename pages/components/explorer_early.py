@@ -18,9 +18,9 @@ from collections.abc import Sequence
 
 import streamlit as st
 
-from optviz.arguments import ARGUMENT_RANGES, BOOLEAN_ARGUMENTS
-from optviz.lanes import Lane, lane_arguments
+from optviz.lanes import Lane
 from optviz.page_states.explorer import ExplorerState
+from pages.components.lane_editor import argument_widget_prefix, keras_lane_from_state
 from pages.components.lane_list import LaneChoice
 from pages.components.page_state import NEVER
 from pages.components.surface_picker import formula_problem, spec_from_state
@@ -61,30 +61,15 @@ def _changed(prefix: str, skip: Sequence[str]) -> set[str]:
 
 
 def _lane_argument(lanes_key: str, changed: str, choices: Sequence[LaneChoice]) -> tuple[int, Lane] | None:
-    """(index, new lane) when the key ``changed`` is an argument widget of the Keras lane being edited, else None:
-    the lane as :func:`pages.components.lane_editor.lane_editor` reads it from its widgets."""
-    state = st.session_state
-    shown = state.get(f"{lanes_key}.drawn")
+    """(index, new lane) when the key ``changed`` is an argument widget of the Keras lane being edited, else None."""
+    shown = st.session_state.get(f"{lanes_key}.drawn")
     for index, choice in enumerate(choices):
-        lane = choice.lane
-        editor = f"{lanes_key}.{choice.lane_id}"
-        if choice.lane_id != shown or lane.is_native or not changed.startswith(f"{editor}.{lane.optimizer}."):
-            continue
-        values = {}
-        for argument in lane_arguments(lane.optimizer, lane.framework):
-            value = state.get(f"{editor}.{lane.optimizer}.{argument}", _MISSING)
-            if value is _MISSING:
-                return None
-            if argument in ARGUMENT_RANGES and ARGUMENT_RANGES[argument].optional and value == 0:
-                value = None
-            elif argument in BOOLEAN_ARGUMENTS:
-                value = bool(value)
-            values[argument] = value
-        try:
-            new = Lane.create(lane.optimizer, lane.framework, **{k: v for k, v in values.items() if v is not None})
-        except ValueError:
-            return None
-        return index, new.with_plan(lane.plan)
+        editor, lane = f"{lanes_key}.{choice.lane_id}", choice.lane
+        if choice.lane_id == shown and not lane.is_native and changed.startswith(
+            argument_widget_prefix(editor, lane.optimizer)
+        ):
+            new = keras_lane_from_state(editor, lane)
+            return None if new is None else (index, new)
     return None
 
 

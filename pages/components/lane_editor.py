@@ -190,6 +190,33 @@ def _bounds(framework: str, optimizer: str, argument: str) -> ArgumentRange | No
     return native_range(framework, optimizer, argument)
 
 
+def _argument_value(value, bounds: ArgumentRange | None):
+    """A widget's value as the lane's argument: an optional argument at 0 is off (None)."""
+    return None if bounds is not None and bounds.optional and value == 0 else value
+
+
+def keras_lane_from_state(key: str, lane: Lane) -> Lane | None:
+    """The Keras 2.2.4 lane the editor under ``key`` holds now for ``lane``'s optimizer (and its plan), read from
+    the widgets' session values without drawing them: what :func:`lane_editor` returns for them. None when a value
+    is missing or the lane would be refused (the page then draws the editor first)."""
+    values = {}
+    for argument in lane_arguments(lane.optimizer):
+        value = st.session_state.get(_widget_key(key, lane.optimizer, argument))
+        if value is None:
+            return None
+        values[argument] = _argument_value(value, _bounds("keras224", lane.optimizer, argument))
+    try:
+        built = Lane.create(lane.optimizer, **{k: v for k, v in values.items() if v is not None})
+    except ValueError:
+        return None
+    return built.with_plan(lane.plan)
+
+
+def argument_widget_prefix(key: str, optimizer: str) -> str:
+    """The start of every Keras argument widget's key of the editor under ``key`` for ``optimizer``."""
+    return _widget_key(key, optimizer, "")
+
+
 def _argument_widget(argument: str, widget_key: str, bounds: ArgumentRange | None):
     helptext = argument_help(argument)
     if bounds is None:
@@ -212,7 +239,7 @@ def _argument_widget(argument: str, widget_key: str, bounds: ArgumentRange | Non
             help=helptext,
             format="%g",
         )
-        return None if value == 0 else value
+        return _argument_value(value, bounds)
     step = 0.0001 if argument in ("beta_2", "beta2", "schedule_decay", "momentum_decay", "weight_decay") else 0.001
     st.session_state[widget_key] = min(max(float(current), bounds.low), bounds.high)
     return st.slider(

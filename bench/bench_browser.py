@@ -178,14 +178,15 @@ def timed(page, action: Callable[[], None], body: str, arg=None, *, navigation: 
     return float(handle.json_value()[0]), driver
 
 
-def idle(page) -> None:
-    """No rerun pending (so the next key press starts from a settled page)."""
+def idle(page, pause_ms: int = 400) -> None:
+    """No rerun pending (so the next key press starts from a settled page), then ``pause_ms`` more."""
     page.wait_for_function(
         "() => !document.querySelector('[data-stale=\"true\"]') && "
         "!document.querySelector('[data-testid=\"stStatusWidget\"]')",
         timeout=TIMEOUT,
     )
-    page.wait_for_timeout(400)
+    if pause_ms:
+        page.wait_for_timeout(pause_ms)
 
 
 def first_chart(page, url: str, ready: str, n: int, repeats: int) -> list[Timing]:

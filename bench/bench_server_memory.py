@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_browser import LANES6, SURFACES_READY, new_page, surfaces_url, wait  # noqa: E402
+from bench_browser import LANES6, SURFACES_READY, idle, new_page, surfaces_url, wait  # noqa: E402
 
 from tests.app_server import CHROME_ARGS, start_app, stop_app  # noqa: E402
 
@@ -62,7 +62,7 @@ def measure(browser, env_gc: bool, reruns: int, every: int) -> tuple[list[tuple[
         slider = page.locator('input[type=range][aria-label="Steps"]')
         samples, value, began = [], 1000, cpu_seconds(process.pid)
         for done in range(1, reruns + 1):
-            idle_fast(page)
+            idle(page, pause_ms=0)  # many reruns back to back
             key, value = ("ArrowLeft", value - 1) if value == 1000 else ("ArrowRight", value + 1)
             slider.focus()
             slider.press(key)
@@ -74,15 +74,6 @@ def measure(browser, env_gc: bool, reruns: int, every: int) -> tuple[list[tuple[
     finally:
         stop_app(process)
     return samples, cpu
-
-
-def idle_fast(page) -> None:
-    """No rerun pending (the bench's ``idle`` without its pause: many reruns back to back)."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]') && "
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=60_000,
-    )
 
 
 def main() -> None:

@@ -108,11 +108,9 @@ def load_plotly() -> None:
     to handle before the view. A page that got the stub without ever running the source asks for it (a rerun)."""
     session = st.session_state
     asked = bool((session.get("optviz.plotly") or {}).get("missing"))
-    if asked or not session.get(_SENT):
-        session[_SENT] = True
-        _loader(data=_plotly_source(), key="optviz.plotly", height=0, on_missing_change=lambda: None)
-    else:
-        _loader(data={"stub": True}, key="optviz.plotly", height=0, on_missing_change=lambda: None)
+    data = _plotly_source() if asked or not session.get(_SENT) else {"stub": True}
+    session[_SENT] = True
+    _loader(data=data, key="optviz.plotly", height=0, on_missing_change=lambda: None)
 
 
 def asset_name(kind: str, value: str) -> str:

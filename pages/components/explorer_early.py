@@ -22,7 +22,7 @@ from optviz.lanes import Lane
 from optviz.page_states.explorer import ExplorerState
 from pages.components.lane_editor import argument_widget_prefix, keras_lane_from_state
 from pages.components.lane_list import LaneChoice
-from pages.components.page_state import NEVER
+from pages.components.page_state import NEVER, remembered_widgets
 from pages.components.surface_picker import formula_problem, spec_from_state
 
 #: A changed key ending (after the page prefix) in one of these maps onto one state field.
@@ -50,7 +50,7 @@ def _changed(prefix: str, skip: Sequence[str]) -> set[str]:
     """Keys under ``prefix`` (the prefix cut off) whose value differs from the snapshot taken at the end of the
     last run (see :func:`pages.components.page_state.remember_widgets`)."""
     state = st.session_state
-    snapshot = state.get(f"{prefix}snapshot", {})
+    snapshot = remembered_widgets(prefix)
     keys = {str(k) for k in state if str(k).startswith(prefix)} | set(snapshot)
     endings = (*NEVER, *skip, "snapshot", "url_notes", "url_state")
     return {

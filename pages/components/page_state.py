@@ -34,9 +34,14 @@ def _snapshot_key(prefix: str) -> str:
 
 def restore_widgets(prefix: str) -> None:
     """Put back the values remembered for widget keys starting with ``prefix`` that Streamlit dropped."""
-    for name, value in st.session_state.get(_snapshot_key(prefix), {}).items():
+    for name, value in remembered_widgets(prefix).items():
         if name not in st.session_state:
             st.session_state[name] = value
+
+
+def remembered_widgets(prefix: str) -> dict:
+    """The widget values remembered at the end of the page's last run (see :func:`remember_widgets`)."""
+    return st.session_state.get(_snapshot_key(prefix), {})
 
 
 def remember_widgets(prefix: str, skip: Iterable[str] = ()) -> None:

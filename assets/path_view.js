@@ -6,9 +6,25 @@
 
 const views = new WeakMap(); // parentElement -> the view's state, kept across reruns
 
+//: plotly.js's typed-array codes (what Python's pack_array and pack_f4 write)
+const TYPED = { f8: Float64Array, f4: Float32Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array, u2: Uint16Array,
+  i4: Int32Array, u4: Uint32Array };
+
+function decodeBytes(bdata) {
+  const text = atob(bdata);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i); // no per-byte callback: ~5x faster
+  return bytes;
+}
+
 function decodeF32(packed) {
-  const bytes = Uint8Array.from(atob(packed.bdata), (c) => c.charCodeAt(0));
-  return new Float32Array(bytes.buffer);
+  return new Float32Array(decodeBytes(packed.bdata).buffer);
+}
+
+function decodeArray(values) {
+  // A packed array ({dtype, bdata}) as a typed array; anything else as it is.
+  if (!values || typeof values.bdata !== "string" || !TYPED[values.dtype]) return values;
+  return new TYPED[values.dtype](decodeBytes(values.bdata).buffer);
 }
 
 function assets() {
@@ -343,6 +359,11 @@ export default function (component) {
   view.data = data;
   view.positions = decodeF32(data.positions);
   view.growing = (data.growing || []).map((g) => ({ trace: g.trace, steps: decodeF32(g.steps) }));
+  for (const { trace } of view.growing) { // cut to the animated step in the browser: typed arrays, decoded once
+    const growing = data.map.data[trace];
+    growing.x = decodeArray(growing.x);
+    growing.y = decodeArray(growing.y);
+  }
   prepareScene(view);
   draw(view);
   // Streamlit calls this on unmount and before each update: stop only when the view has left the page.

@@ -23,7 +23,7 @@ from optviz.figures.surfaces import (
     PathSet,
     explorer_figure,
     explorer_view_data,
-    loss_figure,
+    loss_chart,
 )
 from optviz.metrics import lane_metrics, optimum_value, readable
 from optviz.page_states.explorer import (
@@ -188,7 +188,7 @@ def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[Pat
     labels = [f"{n}. {choice.lane.label()}" for n, choice in enumerate(choices, 1)]
     paths = [PathSet(label, c.colour, t) for label, c, t in zip(labels, choices, trajectories, strict=True)]
     log_scale = toggle.toggle("Log scale", key=KEY + "log", help="Log-scale loss axis (f − f* when f* is known).")
-    figure_loss, note = loss_figure(paths, optimum_value(surface), log_scale)
+    figure_loss, note = loss_chart(paths, optimum_value(surface), log_scale)
     data = explorer_view_data(surface, paths, state.start, figure_loss)
     assets = {"surface": data.pop("surface")}  # the image: sent once per surface
     if st.session_state.get(KEY + "show_3d"):  # switched on in the 3-D tab; nothing built while off

@@ -233,6 +233,68 @@ def test_the_browser_views_data_is_valid_plotly_and_its_heads_follow_the_runs():
     assert layout["xaxis"]["automargin"] is True and layout["xaxis"]["title"]["standoff"] > 0
 
 
+def test_pack_array_keeps_every_number_in_the_smallest_plotly_type():
+    """The view's arrays go out in plotly.js's typed-array form: floats as float64 (bit for bit, NaN gaps kept),
+    whole numbers in the smallest int type that holds them."""
+    from optviz.figures.surfaces import pack_array
+
+    from .apptest_helpers import decode
+
+    floats = np.array([0.1, -2.5e-300, np.nan, 1e300, np.inf])
+    packed = pack_array(floats)
+    assert packed["dtype"] == "f8"
+    np.testing.assert_array_equal(decode(packed), floats)  # equal, NaN where NaN
+    for values, dtype in (([0, 5, 127], "i1"), ([0, 999], "i2"), ([-1, 70_000], "i4"), ([2**40], "f8")):
+        packed = pack_array(np.array(values, dtype=np.int64))
+        assert packed["dtype"] == dtype
+        np.testing.assert_array_equal(decode(packed), values)
+
+
+def test_the_views_paths_and_loss_curves_are_packed_and_equal_the_figures():
+    """The browser view gets each lane's path and loss curve as packed arrays (not JSON lists of floats, which made
+    most of its data and of its encoding time): the same numbers as the checked plotly figure, fewer bytes."""
+    import json
+
+    import plotly.graph_objects as go
+
+    from optviz.explorer import run_lanes
+    from optviz.figures.surfaces import (
+        PathSet,
+        explorer_map,
+        explorer_view_data,
+        loss_chart,
+        loss_figure,
+        plotly_json,
+    )
+    from optviz.lanes import parse_lane
+
+    from .apptest_helpers import decode
+
+    surface = get_surface("rosenbrock")
+    lanes = [parse_lane("adam:lr=0.01"), parse_lane("sgd:lr=0.001,momentum=0.9,clipnorm=1"), parse_lane("sgd:lr=9")]
+    trajectories = run_lanes(lanes, surface.value_and_grad, surface.start, 1000)
+    paths = [PathSet(f"lane {i}", "#E69F00", t) for i, t in enumerate(trajectories)]
+    chart, note = loss_chart(paths, 0.0)
+    figure, same_note = loss_figure(paths, 0.0)
+    assert isinstance(figure, go.Figure) and note == same_note  # the checked figure is the same chart
+    assert figure.to_plotly_json()["layout"]["shapes"] == chart["layout"]["shapes"]  # lane 3 diverged: its line
+    data = explorer_view_data(surface, paths, surface.start, chart)
+    for lane, trajectory in enumerate(trajectories):
+        path = next(t for t in data["map"]["data"] if t.get("name") == f"lane {lane}" and t.get("mode") == "lines")
+        assert path["x"]["dtype"] == "f8" and path["y"]["dtype"] == "f8"
+        steps = decode(path["customdata"]).astype(int)
+        np.testing.assert_array_equal(decode(path["x"]), trajectory.positions[steps, 0, 0])  # float64, exactly
+        np.testing.assert_array_equal(decode(path["y"]), trajectory.positions[steps, 0, 1])
+        curve = data["loss"]["data"][lane]
+        expected = plotly_json(figure)["data"][lane]
+        np.testing.assert_array_equal(decode(curve["x"]), decode(expected["x"]))
+        np.testing.assert_array_equal(decode(curve["y"]), decode(expected["y"]))
+    as_lists = [{k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in trace.items()}
+                for trace in explorer_map(surface, paths, surface.start).data[1:]]  # fmt: skip
+    listed = json.dumps({**data, "map": plotly_json({"data": as_lists})})  # the same traces as JSON lists
+    assert len(json.dumps(data)) < 0.8 * len(listed)
+
+
 def test_standalone_html_is_self_contained_and_animated():
     """The 2-D figure download: plotly.js inlined (works offline), frames and the surface image included."""
     import json

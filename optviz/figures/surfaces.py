@@ -31,7 +31,9 @@ Window = tuple[tuple[float, float], tuple[float, float]]
 MAX_FRAMES = 150
 MAX_PATH_POINTS = 800
 MAX_ENSEMBLE_POINTS = 300
-MAX_CLIP_MARKERS = 300
+#: One SVG node per marker, redrawn with every animation frame: 300 (a lane clipping at every step) was a third
+#: of the map's nodes; 80 still mark every stretch where clipping fired.
+MAX_CLIP_MARKERS = 80
 MAX_CURVE_POINTS = 1000
 TAIL_FRAMES = 12
 PICK_RESOLUTION = 41
@@ -152,7 +154,7 @@ def surface_png(surface: Surface, window: Window, resolution: int = 220, bands: 
     rgb = np.stack([np.interp(banded, stops, anchors[:, channel]) for channel in range(3)], axis=-1)
     rgb[np.isnan(levels)] = 255.0
     buffer = io.BytesIO()
-    Image.fromarray(rgb.astype(np.uint8)).save(buffer, format="PNG", optimize=True)
+    Image.fromarray(rgb.astype(np.uint8)).save(buffer, format="PNG")  # optimize=True: 5x the time, same size
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
@@ -523,8 +525,16 @@ def explorer_figure(
 def loss_figure(
     paths: Sequence[PathSet], optimum: float | None, log_scale: bool = False
 ) -> tuple[go.Figure, str | None]:
-    """Loss against step per lane (faint lines for the ensemble). On a log scale the gap f − f* is drawn
-    when the optimum f* is known; returns the figure and a note when the log scale could not be used."""
+    """:func:`loss_chart` as a ``go.Figure`` (checked by plotly.py, for exports and notebooks)."""
+    chart, note = loss_chart(paths, optimum, log_scale)
+    return go.Figure(chart), note
+
+
+def loss_chart(paths: Sequence[PathSet], optimum: float | None, log_scale: bool = False) -> tuple[dict, str | None]:
+    """Loss against step per lane (faint lines for the ensemble), as plotly ``{"data", "layout"}``. On a log scale
+    the gap f − f* is drawn when the optimum f* is known; returns the chart and a note when the log scale could not
+    be used. Plain dicts: the page sends them on every rerun, and building a ``go.Figure`` (every property checked)
+    cost 5 ms of each."""
     note = None
     shift = 0.0
     if log_scale:
@@ -537,46 +547,58 @@ def loss_figure(
                 note = (
                     "The log scale needs positive losses and this surface's minimum is unknown; showing a linear scale."
                 )
-    figure = go.Figure()
+    data, shapes = [], []
     for path in paths:
         losses = path.trajectory.losses
         keep = thin(losses.shape[0], MAX_CURVE_POINTS)
         for member in range(1, losses.shape[1]):
-            figure.add_scatter(
+            data.append(
+                dict(
+                    type="scatter",
+                    x=keep,
+                    y=losses[keep, member] - shift,
+                    mode="lines",
+                    line=dict(color=path.colour, width=1),
+                    opacity=0.25,
+                    hoverinfo="skip",
+                    showlegend=False,
+                    legendgroup=path.label,
+                )
+            )
+        data.append(
+            dict(
+                type="scatter",
                 x=keep,
-                y=losses[keep, member] - shift,
+                y=losses[keep, 0] - shift,
                 mode="lines",
-                line=dict(color=path.colour, width=1),
-                opacity=0.25,
-                hoverinfo="skip",
-                showlegend=False,
+                line=dict(color=path.colour, width=2.5),
+                name=path.label,
                 legendgroup=path.label,
             )
-        figure.add_scatter(
-            x=keep,
-            y=losses[keep, 0] - shift,
-            mode="lines",
-            line=dict(color=path.colour, width=2.5),
-            name=path.label,
-            legendgroup=path.label,
         )
         diverged = int(path.trajectory.diverged_step[0])
-        if diverged >= 0:
-            figure.add_vline(x=diverged, line=dict(color=DIVERGED_COLOUR, dash="dot", width=1.5))
+        if diverged >= 0:  # what go.Figure.add_vline makes
+            shapes.append(
+                dict(type="line", x0=diverged, x1=diverged, xref="x", y0=0, y1=1, yref="y domain",
+                     line=dict(color=DIVERGED_COLOUR, dash="dot", width=1.5))
+            )  # fmt: skip
     y_title = ("f − f*" if shift else "f") + (" (log scale)" if log_scale else "")
-    figure.update_layout(
+    yaxis = dict(title=dict(text=y_title), type="log" if log_scale else "linear", exponentformat="power")
+    top = _linear_top(paths, shift) if not log_scale else None
+    if top is not None:  # a blown-up lane would flatten every other curve to a line at 0
+        yaxis.update(range=[min(0.0, top[1]), top[0]], autorange=False)
+        note = "A diverged lane runs off the top of the chart (its dotted line marks the step); try the log scale."
+    layout = dict(
         height=380,
         margin=dict(l=60, r=10, t=30, b=40),
-        xaxis_title="step",
-        yaxis=dict(title=y_title, type="log" if log_scale else "linear", exponentformat="power"),
+        xaxis=dict(title=dict(text="step")),
+        yaxis=yaxis,
         legend=dict(orientation="h", y=1.02, yanchor="bottom"),
         hovermode="x unified",
     )
-    top = _linear_top(paths, shift) if not log_scale else None
-    if top is not None:  # a blown-up lane would flatten every other curve to a line at 0
-        figure.update_yaxes(range=[min(0.0, top[1]), top[0]], autorange=False)
-        note = "A diverged lane runs off the top of the chart (its dotted line marks the step); try the log scale."
-    return figure, note
+    if shapes:
+        layout["shapes"] = shapes
+    return {"data": data, "layout": layout}, note
 
 
 def _linear_top(paths: Sequence[PathSet], shift: float) -> tuple[float, float] | None:
@@ -614,6 +636,29 @@ def pack_f4(values: np.ndarray) -> dict:
     return {"dtype": "f4", "bdata": base64.b64encode(array.tobytes()).decode(), "shape": list(array.shape)}
 
 
+def pack_array(values: np.ndarray) -> dict:
+    """1-D numbers in plotly.js's typed-array form: float64, or the smallest int type that holds them, in base64.
+    Plain JSON lists of floats were most of the view's data (~20 characters a number) and the slowest part of
+    encoding it."""
+    array = np.asarray(values)
+    code = "f8"
+    if array.dtype.kind in "iub" and array.size:
+        low, high = int(array.min()), int(array.max())
+        code = next((c for c in ("i1", "i2", "i4") if np.iinfo(c).min <= low and high <= np.iinfo(c).max), "f8")
+    packed = np.ascontiguousarray(array, dtype="<" + code)
+    return {"dtype": code, "bdata": base64.b64encode(packed.tobytes()).decode()}
+
+
+def _packed_traces(traces: Sequence[dict]) -> list[dict]:
+    """``traces`` with their 1-D numeric arrays (x, y, customdata, ...) packed by :func:`pack_array`."""
+
+    def packed(value: object) -> object:
+        is_numbers = isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iubf"
+        return pack_array(value) if is_numbers else value
+
+    return [{key: packed(value) for key, value in trace.items()} for trace in traces]
+
+
 def _view_layout(layout: dict) -> dict:
     """The map's layout in the browser view: clicks are the view's own (no plotly selection), x titled below the
     ticks, and no fixed height: the map fills its box, which the page's stylesheet fits to the window."""
@@ -627,7 +672,7 @@ def explorer_view_data(
     surface: Surface,
     paths: Sequence[PathSet],
     start: tuple[float, float],
-    loss: go.Figure,
+    loss: go.Figure | dict,
     *,
     window: Window | None = None,
     max_frames: int = MAX_FRAMES,
@@ -648,8 +693,8 @@ def explorer_view_data(
             "image": surface_image(surface, base.window),
             "pick": {"x": list(base.window[0]), "y": list(base.window[1]), "n": PICK_RESOLUTION, "f": pack_f4(values)},
         },
-        "map": plotly_json({"data": base.data[1:], "layout": _view_layout(base.layout)}),  # no click grid
-        "loss": plotly_json(loss),
+        "map": plotly_json({"data": _packed_traces(base.data[1:]), "layout": _view_layout(base.layout)}),  # no grid
+        "loss": plotly_json({**loss, "data": _packed_traces(loss["data"])} if isinstance(loss, dict) else loss),
         "animated": [index - 1 for index in base.animated],
         # the lanes' paths, noisy runs, clip and divergence markers with each point's step (NaN: a gap between
         # runs): the view draws them up to the animated step, or whole when asked

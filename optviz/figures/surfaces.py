@@ -642,7 +642,7 @@ def pack_array(values: np.ndarray) -> dict:
     encoding it."""
     array = np.asarray(values)
     code = "f8"
-    if array.dtype.kind in "iub" and array.size:
+    if array.dtype.kind in "iu" and array.size:
         low, high = int(array.min()), int(array.max())
         code = next((c for c in ("i1", "i2", "i4") if np.iinfo(c).min <= low and high <= np.iinfo(c).max), "f8")
     packed = np.ascontiguousarray(array, dtype="<" + code)
@@ -653,7 +653,7 @@ def _packed_traces(traces: Sequence[dict]) -> list[dict]:
     """``traces`` with their 1-D numeric arrays (x, y, customdata, ...) packed by :func:`pack_array`."""
 
     def packed(value: object) -> object:
-        is_numbers = isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iubf"
+        is_numbers = isinstance(value, np.ndarray) and value.ndim == 1 and value.dtype.kind in "iuf"  # not booleans
         return pack_array(value) if is_numbers else value
 
     return [{key: packed(value) for key, value in trace.items()} for trace in traces]

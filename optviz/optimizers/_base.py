@@ -294,6 +294,11 @@ class Optimizer:
         if runs != self._checked_runs:
             self._check_lengths(runs)
             self._checked_runs = runs
+        return self._update_checked(params, grads, state, runs)
+
+    def _update_checked(self, params: Params, grads: Sequence[np.ndarray], state: NamedTuple, runs: int) -> NamedTuple:
+        """:meth:`update_inplace` once its arguments are known to fit (``runs`` runs): a :class:`Stacked`
+        optimizer steps its parts through here, their slices checked when it was built, not every step."""
         if self._clipping:
             grads, clip_factor = clip_gradients(grads, self.clipnorm, self.clipvalue, runs)
         else:  # what clip_gradients returns without clipping, without its calls

@@ -211,7 +211,7 @@ class Optimizer:
 
     def __init__(self, clipnorm: Any = None, clipvalue: Any = None, **hyperparameters: Any) -> None:
         self._clip_config: dict[str, Any] = {}
-        self._expanded: dict[tuple[str, tuple[int, ...]], np.ndarray] = {}
+        self._expanded: dict[tuple[int, ...], dict[str, float | np.ndarray]] = {}
         self._checked_runs: int | None = None
         for name, value, bound in (("clipnorm", clipnorm, CLIP_THRESHOLD), ("clipvalue", clipvalue, CLIP_THRESHOLD)):
             if value is None:
@@ -322,7 +322,7 @@ class Optimizer:
 
         Per run ``(R,)``; with ``shape``, ready to combine with a tensor of that shape.
         """
-        lr = self.lr if shape is None else self._hyper("lr", shape)
+        lr = self.lr if shape is None else self._hypers(shape)["lr"]
         if iterations == 0 or not self._decaying:
             return lr
         factor = 1.0 / (1.0 + self.decay * iterations)
@@ -339,17 +339,17 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__} has no lr variable that callbacks could set")
         clone = copy.copy(self)
         clone.lr = check_hyperparameter("lr", lr, NON_NEGATIVE)  # Keras allows set_value(lr, 0.0)
-        clone._expanded = {key: value for key, value in self._expanded.items() if key[0] != "lr"}
+        clone._expanded = {shape: {**hypers, "lr": expand(clone.lr, shape)} for shape, hypers in self._expanded.items()}
         clone._checked_runs = None
         return clone
 
-    def _hyper(self, name: str, shape: tuple[int, ...]) -> float | np.ndarray:
-        """Hyperparameter ``name`` expanded for a tensor of ``shape`` (cached: hyperparameters never change)."""
-        key = (name, shape)
-        expanded = self._expanded.get(key)
-        if expanded is None:  # floats are kept too: one lookup per call
-            expanded = self._expanded[key] = expand(getattr(self, name), shape)
-        return expanded
+    def _hypers(self, shape: tuple[int, ...]) -> dict[str, float | np.ndarray]:
+        """Every hyperparameter of ``_bounds`` expanded for a tensor of ``shape``, by name (cached: hyperparameters
+        never change). An update rule takes this dict once per tensor: a lookup per name and step costs a call each."""
+        hypers = self._expanded.get(shape)
+        if hypers is None:
+            hypers = self._expanded[shape] = {name: expand(getattr(self, name), shape) for name in self._bounds}
+        return hypers
 
     def get_config(self) -> dict[str, Any]:
         """Keras 2.2.4 config keys (epsilon resolved); per-run arrays become lists."""

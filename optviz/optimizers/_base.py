@@ -148,9 +148,9 @@ def clip_gradients(
     factor = _read_only_ones(runs)  # replaced, never written, where clipping fires
     if clipnorm is not None:
         # Keras: if n >= c: g * c / n; c <= 0 is "off", n == 0 never fires.
-        fire = (raw_norm >= clipnorm) & (raw_norm > 0)
-        if not (isinstance(clipnorm, float) and clipnorm > 0):  # a positive number is on for every run
-            fire &= np.asarray(clipnorm) > 0
+        fire = raw_norm >= clipnorm
+        if not (isinstance(clipnorm, float) and clipnorm > 0):  # a positive number: on everywhere, and n >= c > 0
+            fire &= (raw_norm > 0) & (np.asarray(clipnorm) > 0)
         fired = np.count_nonzero(fire)  # a fraction of fire.any()'s cost on a few runs
         if fired == runs:  # where every run fires, the np.where below picks clipnorm / raw_norm everywhere
             factor = clipnorm / raw_norm

@@ -152,7 +152,7 @@ def clip_gradients(
         if not (isinstance(clipnorm, float) and clipnorm > 0):  # a positive number: on everywhere, and n >= c > 0
             fire &= (raw_norm > 0) & (np.asarray(clipnorm) > 0)
         fired = np.count_nonzero(fire)  # a fraction of fire.any()'s cost on a few runs
-        if fired == runs:  # where every run fires, the np.where below picks clipnorm / raw_norm everywhere
+        if fired == fire.size:  # where every run fires, the np.where below picks clipnorm / raw_norm everywhere
             factor = clipnorm / raw_norm
         elif fired:
             factor = np.where(fire, clipnorm / np.where(fire, raw_norm, 1.0), 1.0)

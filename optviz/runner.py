@@ -6,6 +6,7 @@ One loop over steps; every step is vectorised over the R runs. A run that leaves
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -150,13 +151,38 @@ def walk(
     any_dead = False
     state = optimizer.init([buffers[0]]) if state is None else state
     escaped = None
+    here, loss, grad = buffers[0], None, None  # the previous position's, which the update to the next one reads
     for k in range(steps + 1):
-        here = buffers[slot(k)]
+        # One errstate context a step (entering one costs as much as a few array operations): the update to
+        # position k (after position k - 1 was yielded), then the loss and gradient there.
         with np.errstate(all="ignore"):
+            if k:
+                following = buffers[slot(k)]
+                escaped = None
+                if keep_states:
+                    moved, state = stepper.update([here], [grad], state)
+                    following[...] = moved[0]
+                else:
+                    following[...] = here
+                    state = stepper.update_inplace([following], [grad], state)
+                if control is not None:
+                    epoch = initial_epoch + k - 1
+                    lr, callback_states = control.on_epoch_end(epoch, lr, {"loss": loss}, callback_states)
+                if any_dead:
+                    following[dead] = here[dead]
+                if not np.abs(following).max() <= bound:  # NaN fails too; then check run by run
+                    out = ~(np.abs(following) <= bound).all(axis=1)
+                    if out.any():
+                        diverged_step[out] = k
+                        escaped = following.copy()
+                        following[out] = here[out]
+                        dead |= out
+                        any_dead = True
+                here = following
             loss, grad = value_and_grad(here)
             if noisy:
                 grad = grad + sigma_column * gaussian(keys, k, dims)
-            if not np.isfinite(loss.sum()):  # one fast check; per-run work only when it fails
+            if not math.isfinite(loss.sum()):  # one fast check; per-run work only when it fails
                 newly = ~np.isfinite(loss) & ~dead
                 if newly.any():
                     diverged_step[newly] = k
@@ -166,30 +192,6 @@ def walk(
             lr, callback_states = control.on_epoch_begin(initial_epoch + k, lr, callback_states)
             stepper = optimizer.with_lr(lr)
         yield Position(k, here, loss, grad, state, diverged_step, lr, escaped)
-        if k == steps:
-            return
-        following = buffers[slot(k + 1)]
-        escaped = None
-        with np.errstate(all="ignore"):
-            if keep_states:
-                moved, state = stepper.update([here], [grad], state)
-                following[...] = moved[0]
-            else:
-                following[...] = here
-                state = stepper.update_inplace([following], [grad], state)
-            if control is not None:
-                lr, callback_states = control.on_epoch_end(initial_epoch + k, lr, {"loss": loss}, callback_states)
-            if any_dead:
-                following[dead] = here[dead]
-            if following.max() <= bound and following.min() >= -bound:  # NaN fails both
-                continue
-            out = ~(np.abs(following) <= bound).all(axis=1)
-            if out.any():
-                diverged_step[out] = k + 1
-                escaped = following.copy()
-                following[out] = here[out]
-                dead |= out
-                any_dead = True
 
 
 def run(

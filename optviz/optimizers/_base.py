@@ -145,12 +145,18 @@ def clip_gradients(
     if clipnorm is None and clipvalue is None:
         return grads, _read_only_ones(runs)
     raw_norm = global_norm(grads)
-    factor = np.ones(runs)
+    factor = _read_only_ones(runs)  # replaced, never written, where clipping fires
     if clipnorm is not None:
         # Keras: if n >= c: g * c / n; c <= 0 is "off", n == 0 never fires.
-        fire = (raw_norm >= clipnorm) & (raw_norm > 0) & (np.asarray(clipnorm) > 0)
-        if fire.any():
+        fire = raw_norm >= clipnorm
+        if not (isinstance(clipnorm, float) and clipnorm > 0):  # a positive number: on everywhere, and n >= c > 0
+            fire &= (raw_norm > 0) & (np.asarray(clipnorm) > 0)
+        fired = np.count_nonzero(fire)  # a fraction of fire.any()'s cost on a few runs
+        if fired == fire.size:  # where every run fires, the np.where below picks clipnorm / raw_norm everywhere
+            factor = clipnorm / raw_norm
+        elif fired:
             factor = np.where(fire, clipnorm / np.where(fire, raw_norm, 1.0), 1.0)
+        if fired:
             grads = [g * expand(factor, g.shape) for g in grads]
     if clipvalue is not None:
         active = np.asarray(clipvalue) > 0
@@ -205,7 +211,7 @@ class Optimizer:
 
     def __init__(self, clipnorm: Any = None, clipvalue: Any = None, **hyperparameters: Any) -> None:
         self._clip_config: dict[str, Any] = {}
-        self._expanded: dict[tuple[str, tuple[int, ...]], np.ndarray] = {}
+        self._expanded: dict[tuple[int, ...], dict[str, float | np.ndarray]] = {}
         self._checked_runs: int | None = None
         for name, value, bound in (("clipnorm", clipnorm, CLIP_THRESHOLD), ("clipvalue", clipvalue, CLIP_THRESHOLD)):
             if value is None:
@@ -294,6 +300,11 @@ class Optimizer:
         if runs != self._checked_runs:
             self._check_lengths(runs)
             self._checked_runs = runs
+        return self._update_checked(params, grads, state, runs)
+
+    def _update_checked(self, params: Params, grads: Sequence[np.ndarray], state: NamedTuple, runs: int) -> NamedTuple:
+        """:meth:`update_inplace` once its arguments are known to fit (``runs`` runs): a :class:`Stacked`
+        optimizer steps its parts through here, their slices checked when it was built, not every step."""
         if self._clipping:
             grads, clip_factor = clip_gradients(grads, self.clipnorm, self.clipvalue, runs)
         else:  # what clip_gradients returns without clipping, without its calls
@@ -311,7 +322,7 @@ class Optimizer:
 
         Per run ``(R,)``; with ``shape``, ready to combine with a tensor of that shape.
         """
-        lr = self.lr if shape is None else self._hyper("lr", shape)
+        lr = self.lr if shape is None else self._hypers(shape)["lr"]
         if iterations == 0 or not self._decaying:
             return lr
         factor = 1.0 / (1.0 + self.decay * iterations)
@@ -328,17 +339,17 @@ class Optimizer:
             raise ValueError(f"{type(self).__name__} has no lr variable that callbacks could set")
         clone = copy.copy(self)
         clone.lr = check_hyperparameter("lr", lr, NON_NEGATIVE)  # Keras allows set_value(lr, 0.0)
-        clone._expanded = {key: value for key, value in self._expanded.items() if key[0] != "lr"}
+        clone._expanded = {shape: {**hypers, "lr": expand(clone.lr, shape)} for shape, hypers in self._expanded.items()}
         clone._checked_runs = None
         return clone
 
-    def _hyper(self, name: str, shape: tuple[int, ...]) -> float | np.ndarray:
-        """Hyperparameter ``name`` expanded for a tensor of ``shape`` (cached: hyperparameters never change)."""
-        key = (name, shape)
-        expanded = self._expanded.get(key)
-        if expanded is None:  # floats are kept too: one lookup per call
-            expanded = self._expanded[key] = expand(getattr(self, name), shape)
-        return expanded
+    def _hypers(self, shape: tuple[int, ...]) -> dict[str, float | np.ndarray]:
+        """Every hyperparameter of ``_bounds`` expanded for a tensor of ``shape``, by name (cached: hyperparameters
+        never change). An update rule takes this dict once per tensor: a lookup per name and step costs a call each."""
+        hypers = self._expanded.get(shape)
+        if hypers is None:
+            hypers = self._expanded[shape] = {name: expand(getattr(self, name), shape) for name in self._bounds}
+        return hypers
 
     def get_config(self) -> dict[str, Any]:
         """Keras 2.2.4 config keys (epsilon resolved); per-run arrays become lists."""

@@ -45,8 +45,8 @@ class Adadelta(Optimizer):
 
     def _apply(self, params: Params, grads, state: AdadeltaState) -> AdadeltaState:
         for p, g, a, d in zip(params, grads, state.accumulators, state.delta_accumulators, strict=True):
-            rho = self._hyper("rho", p.shape)
-            epsilon = self._hyper("epsilon", p.shape)
+            hyper = self._hypers(p.shape)
+            rho, epsilon = hyper["rho"], hyper["epsilon"]
             a *= rho
             a += (1.0 - rho) * np.square(g)
             update = g * np.sqrt(d + epsilon)

@@ -38,6 +38,6 @@ class Adagrad(Optimizer):
         for p, g, a in zip(params, grads, state.accumulators, strict=True):
             a += np.square(g)
             step = self.decayed_lr(state.iterations, p.shape) * g
-            step /= np.sqrt(a) + self._hyper("epsilon", p.shape)
+            step /= np.sqrt(a) + self._hypers(p.shape)["epsilon"]
             p -= step
         return state

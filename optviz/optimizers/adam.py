@@ -85,7 +85,8 @@ class Adam(Optimizer):
         correction = self.bias_correction(state.iterations)
         vhats = state.max_second_moments or (None,) * len(params)
         for p, g, m, v, vhat in zip(params, grads, state.first_moments, state.second_moments, vhats, strict=True):
-            beta_1, beta_2 = self._hyper("beta_1", p.shape), self._hyper("beta_2", p.shape)
+            hyper = self._hypers(p.shape)
+            beta_1, beta_2 = hyper["beta_1"], hyper["beta_2"]
             step, denominator = scratch(p.shape, 0), scratch(p.shape, 1)
             m *= beta_1
             np.multiply(g, 1.0 - beta_1, out=step)
@@ -97,7 +98,7 @@ class Adam(Optimizer):
             if vhat is not None:
                 np.maximum(vhat, v, out=vhat)
             np.sqrt(v if vhat is None else vhat, out=denominator)
-            denominator += self._hyper("epsilon", p.shape)
+            denominator += hyper["epsilon"]
             np.multiply(self.decayed_lr(state.iterations, p.shape), expand(correction, p.shape), out=step)
             step *= m  # (lr_t * m) / denominator, in Keras' order
             step /= denominator

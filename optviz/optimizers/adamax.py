@@ -57,12 +57,13 @@ class Adamax(Optimizer):
 
     def _apply(self, params: Params, grads, state: AdamaxState) -> AdamaxState:
         for p, g, m, u in zip(params, grads, state.first_moments, state.infinity_norms, strict=True):
-            beta_1, beta_2 = self._hyper("beta_1", p.shape), self._hyper("beta_2", p.shape)
+            hyper = self._hypers(p.shape)
+            beta_1, beta_2 = hyper["beta_1"], hyper["beta_2"]
             m *= beta_1
             m += (1.0 - beta_1) * g
             u *= beta_2
             np.maximum(u, np.abs(g), out=u)
             step = self.bias_corrected_lr(state.iterations, p.shape) * m
-            step /= u + self._hyper("epsilon", p.shape)
+            step /= u + hyper["epsilon"]
             p -= step
         return state

@@ -76,7 +76,8 @@ class Nadam(Optimizer):
         schedule = state.momentum_schedule * mu_t
         schedule_next = schedule * mu_next  # (m_schedule * mu_t) * mu_next, as Keras multiplies
         for p, g, m, v in zip(params, grads, state.first_moments, state.second_moments, strict=True):
-            beta_1, beta_2 = self._hyper("beta_1", p.shape), self._hyper("beta_2", p.shape)
+            hyper = self._hypers(p.shape)
+            beta_1, beta_2 = hyper["beta_1"], hyper["beta_2"]
             g_prime = g / (1.0 - expand(schedule, p.shape))
             m *= beta_1
             m += (1.0 - beta_1) * g
@@ -85,5 +86,5 @@ class Nadam(Optimizer):
             v += (1.0 - beta_2) * np.square(g)
             v_prime = v / (1.0 - expand(self.beta_2**t, p.shape))
             m_bar = (1.0 - expand(mu_t, p.shape)) * g_prime + expand(mu_next, p.shape) * m_prime
-            p -= self._hyper("lr", p.shape) * m_bar / (np.sqrt(v_prime) + self._hyper("epsilon", p.shape))
+            p -= hyper["lr"] * m_bar / (np.sqrt(v_prime) + hyper["epsilon"])
         return state._replace(momentum_schedule=schedule)

@@ -43,10 +43,11 @@ class RMSprop(Optimizer):
 
     def _apply(self, params: Params, grads, state: RMSpropState) -> RMSpropState:
         for p, g, a in zip(params, grads, state.accumulators, strict=True):
-            rho = self._hyper("rho", p.shape)
+            hyper = self._hypers(p.shape)
+            rho = hyper["rho"]
             a *= rho
             a += (1.0 - rho) * np.square(g)
             step = self.decayed_lr(state.iterations, p.shape) * g
-            step /= np.sqrt(a) + self._hyper("epsilon", p.shape)
+            step /= np.sqrt(a) + hyper["epsilon"]
             p -= step
         return state

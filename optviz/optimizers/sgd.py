@@ -44,7 +44,7 @@ class SGD(Optimizer):
 
     def _apply(self, params: Params, grads, state: SGDState) -> SGDState:
         for p, g, v in zip(params, grads, state.moments, strict=True):
-            momentum = self._hyper("momentum", p.shape)
+            momentum = self._hypers(p.shape)["momentum"]
             lr_g = self.decayed_lr(state.iterations, p.shape) * g
             v *= momentum
             v -= lr_g

@@ -44,6 +44,8 @@ class Stacked(Optimizer):
         self._checked_runs = None
         self._clipping = any(part.clips for part in parts)
         self.clipnorm = self.clipvalue = None  # the parts clip, each with its own arguments
+        #: every part steps through Optimizer.update_inplace's own rule (a native part has its own)
+        self._plain_parts = all(type(part).update_inplace is Optimizer.update_inplace for part in parts)
         for part, count in zip(parts, runs, strict=True):
             part._check_lengths(count)
 
@@ -76,11 +78,16 @@ class Stacked(Optimizer):
         """Every part's step on its slice of ``params`` (views: written in place)."""
         if len(grads) != len(params):
             raise ValueError(f"got {len(grads)} gradient arrays for {len(params)} params arrays")
-        if len(params) == 1:  # one (R, D) tensor, the runner's case: no list building per part
-            point, grad = params[0], grads[0]
+        point = params[0] if len(params) == 1 else None
+        if self._plain_parts and type(point) is np.ndarray and point.ndim and point.shape[0] == self.runs:
+            # the runner's case, one (R, D) tensor whose slices have the runs each part was checked for when the
+            # stack was built: each part steps without re-checking its arguments every step
+            grad = grads[0]
             parts = tuple(
-                part.update_inplace([point[where]], [grad[where]], part_state)
-                for part, where, part_state in zip(self.parts, self.slices, state.parts, strict=True)
+                [
+                    part._update_checked([point[where]], [grad[where]], part_state, where.stop - where.start)
+                    for part, where, part_state in zip(self.parts, self.slices, state.parts, strict=True)
+                ]
             )
         else:
             parts = tuple(

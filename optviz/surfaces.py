@@ -13,6 +13,20 @@ import numpy as np
 
 ValueAndGrad = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _numbers(*values: float) -> tuple[tuple[float, ...], tuple[np.ndarray, ...]]:
+    """A formula's constants as written and as read-only 0-d float64 arrays: index with ``points.dtype is _FLOAT64``.
+
+    NumPy combines a 0-d float64 array with a small float64 array about twice as fast as a Python number, and it is the
+    same double, so the same bits; other dtypes keep the Python numbers (whose weak typing keeps float32 in float32).
+    """
+    arrays = tuple(np.array(value, dtype=np.float64) for value in values)
+    for array in arrays:
+        array.flags.writeable = False
+    return values, arrays
+
 
 @dataclass(frozen=True)
 class Surface:
@@ -58,19 +72,23 @@ class Surface:
         return xs, ys, values
 
 
+_ROSENBROCK = _numbers(1.0, 200.0, 0.5, -2.0, 2.0)
+
+
 def _rosenbrock(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    one, two_hundred, half, minus_two, two = _ROSENBROCK[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    one_minus_x = 1.0 - x
+    one_minus_x = one - x
     valley = y - x * x
     grads = np.empty_like(points)
-    np.multiply(valley, 200.0, out=grads[:, 1])
-    values = valley * grads[:, 1]  # 200 valley^2, halved below
-    values *= 0.5
+    grad_x, grad_y = grads[:, 0], grads[:, 1]
+    np.multiply(valley, two_hundred, out=grad_y)
+    values = valley * grad_y  # 200 valley^2, halved below
+    values *= half
     values += one_minus_x * one_minus_x
-    grad_x = grads[:, 0]
-    np.multiply(x, grads[:, 1], out=grad_x)  # 200 x valley
-    grad_x *= -2.0
-    one_minus_x *= 2.0
+    np.multiply(x, grad_y, out=grad_x)  # 200 x valley
+    grad_x *= minus_two
+    one_minus_x *= two
     grad_x -= one_minus_x
     return values, grads
 
@@ -90,20 +108,28 @@ def _stack(values: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> tuple[
     return values, np.column_stack([grad_x, grad_y])
 
 
+_BEALE = _numbers(1.5, 2.25, 2.625, 1, 2, 4, 6)
+
+
 def _beale(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c1, c2, c3, one, two, four, six = _BEALE[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
     xy, y3 = x * y, y**3  # each computed once where the formulas below repeat it (x * y * y is (x * y) * y)
-    r1, r2, r3 = 1.5 - x + xy, 2.25 - x + xy * y, 2.625 - x + x * y3
-    two_r1 = 2 * r1
-    grad_x = two_r1 * (y - 1) + 2 * r2 * (y * y - 1) + 2 * r3 * (y3 - 1)
-    grad_y = two_r1 * x + 4 * r2 * x * y + 6 * r3 * x * y * y
+    r1, r2, r3 = c1 - x + xy, c2 - x + xy * y, c3 - x + x * y3
+    two_r1 = two * r1
+    grad_x = two_r1 * (y - one) + two * r2 * (y * y - one) + two * r3 * (y3 - one)
+    grad_y = two_r1 * x + four * r2 * x * y + six * r3 * x * y * y
     return _stack(r1 * r1 + r2 * r2 + r3 * r3, grad_x, grad_y)
 
 
+_HIMMELBLAU = _numbers(11, 7, 4, 2)
+
+
 def _himmelblau(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    eleven, seven, four, two = _HIMMELBLAU[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    a, b = x * x + y - 11, x + y * y - 7
-    return _stack(a * a + b * b, 4 * x * a + 2 * b, 2 * a + 4 * y * b)
+    a, b = x * x + y - eleven, x + y * y - seven
+    return _stack(a * a + b * b, four * x * a + two * b, two * a + four * y * b)
 
 
 def _booth(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

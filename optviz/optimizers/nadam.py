@@ -10,6 +10,8 @@ from ._base import NON_NEGATIVE, POSITIVE, UNIT_INTERVAL, Optimizer, Params, exp
 
 # Keras casts 0.96 to floatx (float32 by default) before the power; TensorFlow does the same.
 SCHEDULE_BASE = float(np.float32(0.96))
+_ONE = np.array(1.0)  # for the float64 momentum schedule (every state holds float64 arrays)
+_ONE.flags.writeable = False
 
 
 class NadamState(NamedTuple):
@@ -76,12 +78,14 @@ class Nadam(Optimizer):
         mu_t, mu_next = self._momentum_pair(t)
         schedule = state.momentum_schedule * mu_t
         schedule_next = schedule * mu_next  # (m_schedule * mu_t) * mu_next, as Keras multiplies
+        # 1 - s per run, expanded per tensor below (the same numbers); a 0-d 1.0 as _hypers holds scalars, for speed
+        one_minus_schedule, one_minus_schedule_next = _ONE - schedule, _ONE - schedule_next
         for p, g, m, v in zip(params, grads, state.first_moments, state.second_moments, strict=True):
             hyper = self._hypers(g)
-            g_prime = g / expand(1.0 - schedule, p.shape)  # 1 - s per run, then expanded: the same numbers
+            g_prime = g / expand(one_minus_schedule, p.shape)
             m *= hyper["beta_1"]
             m += hyper["one_minus_beta_1"] * g
-            m_prime = m / expand(1.0 - schedule_next, p.shape)
+            m_prime = m / expand(one_minus_schedule_next, p.shape)
             v *= hyper["beta_2"]
             v += hyper["one_minus_beta_2"] * np.square(g)
             v_prime = v / (1.0 - expand(self.beta_2**t, p.shape))

@@ -360,6 +360,8 @@ class Optimizer:
         like ``grad``, by name: an update rule takes this dict once per tensor (a lookup per name and step costs a
         call each). Scalars are 0-d float64 arrays for a float64 ``grad``, Python floats otherwise (see
         :meth:`_hypers_for`)."""
+        if type(grad) is not np.ndarray:  # a nested list or an array subclass: the Python floats, as before
+            return self._hypers_for(np.shape(grad), False)
         key = (grad.shape, grad.dtype is _FLOAT64)
         hypers = self._expanded.get(key)
         return self._hypers_for(*key) if hypers is None else hypers

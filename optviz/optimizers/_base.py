@@ -369,8 +369,9 @@ class Optimizer:
     def _hypers_for(self, shape: tuple[int, ...], exact: bool) -> dict[str, float | np.ndarray]:
         """:meth:`_hypers` for a tensor of ``shape``, cached (hyperparameters never change). With ``exact`` (a float64
         gradient) a scalar is a 0-d float64 array: NumPy combines one with a small float64 array about twice as fast
-        as a Python float, with the same bits (the same double). Other dtypes get Python floats, whose weak typing
-        keeps, e.g., float32 arithmetic in float32 as it was."""
+        as a Python float, with the same bits (the same double; the state's arrays are float64 too, as init, copy_state
+        and adopt_state make them). Other dtypes get Python floats, whose weak typing keeps, e.g., float32 arithmetic
+        in float32 as it was."""
         hypers = self._expanded.get((shape, exact))
         if hypers is None:
             hypers = {name: expand(getattr(self, name), shape) for name in self._bounds}

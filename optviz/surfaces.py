@@ -13,6 +13,20 @@ import numpy as np
 
 ValueAndGrad = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
+_FLOAT64 = np.dtype(np.float64)
+
+
+def _numbers(*values: float) -> tuple[tuple[float, ...], tuple[np.ndarray, ...]]:
+    """A formula's constants as written and as read-only 0-d float64 arrays: index with ``points.dtype is _FLOAT64``.
+
+    NumPy combines a 0-d float64 array with a small float64 array about twice as fast as a Python number, and it is the
+    same double, so the same bits; other dtypes keep the Python numbers (whose weak typing keeps float32 in float32).
+    """
+    arrays = tuple(np.array(value, dtype=np.float64) for value in values)
+    for array in arrays:
+        array.flags.writeable = False
+    return values, arrays
+
 
 @dataclass(frozen=True)
 class Surface:
@@ -58,19 +72,23 @@ class Surface:
         return xs, ys, values
 
 
+_ROSENBROCK = _numbers(1.0, 200.0, 0.5, -2.0, 2.0)
+
+
 def _rosenbrock(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    one, two_hundred, half, minus_two, two = _ROSENBROCK[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    one_minus_x = 1.0 - x
+    one_minus_x = one - x
     valley = y - x * x
     grads = np.empty_like(points)
-    np.multiply(valley, 200.0, out=grads[:, 1])
-    values = valley * grads[:, 1]  # 200 valley^2, halved below
-    values *= 0.5
+    grad_x, grad_y = grads[:, 0], grads[:, 1]
+    np.multiply(valley, two_hundred, out=grad_y)
+    values = valley * grad_y  # 200 valley^2, halved below
+    values *= half
     values += one_minus_x * one_minus_x
-    grad_x = grads[:, 0]
-    np.multiply(x, grads[:, 1], out=grad_x)  # 200 x valley
-    grad_x *= -2.0
-    one_minus_x *= 2.0
+    np.multiply(x, grad_y, out=grad_x)  # 200 x valley
+    grad_x *= minus_two
+    one_minus_x *= two
     grad_x -= one_minus_x
     return values, grads
 
@@ -90,79 +108,121 @@ def _stack(values: np.ndarray, grad_x: np.ndarray, grad_y: np.ndarray) -> tuple[
     return values, np.column_stack([grad_x, grad_y])
 
 
+_BEALE = _numbers(1.5, 2.25, 2.625, 1, 2, 4, 6)
+
+
 def _beale(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c1, c2, c3, one, two, four, six = _BEALE[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
     xy, y3 = x * y, y**3  # each computed once where the formulas below repeat it (x * y * y is (x * y) * y)
-    r1, r2, r3 = 1.5 - x + xy, 2.25 - x + xy * y, 2.625 - x + x * y3
-    two_r1 = 2 * r1
-    grad_x = two_r1 * (y - 1) + 2 * r2 * (y * y - 1) + 2 * r3 * (y3 - 1)
-    grad_y = two_r1 * x + 4 * r2 * x * y + 6 * r3 * x * y * y
+    r1, r2, r3 = c1 - x + xy, c2 - x + xy * y, c3 - x + x * y3
+    two_r1 = two * r1
+    grad_x = two_r1 * (y - one) + two * r2 * (y * y - one) + two * r3 * (y3 - one)
+    grad_y = two_r1 * x + four * r2 * x * y + six * r3 * x * y * y
     return _stack(r1 * r1 + r2 * r2 + r3 * r3, grad_x, grad_y)
 
 
+_HIMMELBLAU = _numbers(11, 7, 4, 2)
+
+
 def _himmelblau(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    eleven, seven, four, two = _HIMMELBLAU[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    a, b = x * x + y - 11, x + y * y - 7
-    return _stack(a * a + b * b, 4 * x * a + 2 * b, 2 * a + 4 * y * b)
+    a, b = x * x + y - eleven, x + y * y - seven
+    return _stack(a * a + b * b, four * x * a + two * b, two * a + four * y * b)
+
+
+_BOOTH = _numbers(2, 7, 5, 4)
 
 
 def _booth(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    two, seven, five, four = _BOOTH[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    a, b = x + 2 * y - 7, 2 * x + y - 5
-    return _stack(a * a + b * b, 2 * a + 4 * b, 4 * a + 2 * b)
+    a, b = x + two * y - seven, two * x + y - five
+    return _stack(a * a + b * b, two * a + four * b, four * a + two * b)
+
+
+_MATYAS = _numbers(0.26, 0.48, 0.52)
 
 
 def _matyas(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    c1, c2, c3 = _MATYAS[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    return _stack(0.26 * (x * x + y * y) - 0.48 * x * y, 0.52 * x - 0.48 * y, 0.52 * y - 0.48 * x)
+    return _stack(c1 * (x * x + y * y) - c2 * x * y, c3 * x - c2 * y, c3 * y - c2 * x)
+
+
+_SIX_HUMP_CAMEL = _numbers(4, 2.1, 3, -4, 8, 8.4, 2, 16)
 
 
 def _six_hump_camel(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    four, c1, three, minus_four, eight, c2, two, sixteen = _SIX_HUMP_CAMEL[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
     x2, y2 = x * x, y * y
-    values = (4 - 2.1 * x2 + x2 * x2 / 3) * x2 + x * y + (-4 + 4 * y2) * y2
-    return _stack(values, 8 * x - 8.4 * x2 * x + 2 * x2 * x2 * x + y, x - 8 * y + 16 * y2 * y)
+    values = (four - c1 * x2 + x2 * x2 / three) * x2 + x * y + (minus_four + four * y2) * y2
+    return _stack(values, eight * x - c2 * x2 * x + two * x2 * x2 * x + y, x - eight * y + sixteen * y2 * y)
+
+
+_RASTRIGIN = _numbers(2 * np.pi, 20, 10, 2, 10 * (2 * np.pi))  # tau and 10 tau as Python computes them
 
 
 def _rastrigin(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    tau, twenty, ten, two, ten_tau = _RASTRIGIN[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    tau = 2 * np.pi
-    values = 20 + x * x - 10 * np.cos(tau * x) + y * y - 10 * np.cos(tau * y)
-    return _stack(values, 2 * x + 10 * tau * np.sin(tau * x), 2 * y + 10 * tau * np.sin(tau * y))
+    values = twenty + x * x - ten * np.cos(tau * x) + y * y - ten * np.cos(tau * y)
+    return _stack(values, two * x + ten_tau * np.sin(tau * x), two * y + ten_tau * np.sin(tau * y))
+
+
+_ACKLEY = _numbers(2 * np.pi, 0.5, -0.2, -20, np.e, 20, 2, np.pi)
 
 
 def _ackley(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    tau, half, c1, minus_twenty, e, twenty, two, pi = _ACKLEY[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    tau = 2 * np.pi
-    radius = np.sqrt(0.5 * (x * x + y * y))
-    envelope = np.exp(-0.2 * radius)
-    ripple = np.exp(0.5 * (np.cos(tau * x) + np.cos(tau * y)))
-    values = -20 * envelope - ripple + np.e + 20
+    radius = np.sqrt(half * (x * x + y * y))
+    envelope = np.exp(c1 * radius)
+    ripple = np.exp(half * (np.cos(tau * x) + np.cos(tau * y)))
+    values = minus_twenty * envelope - ripple + e + twenty
     with np.errstate(invalid="ignore", divide="ignore"):
-        scale = np.where(radius > 0, 2 * envelope / radius, 0.0)  # the cone's tip: take the 0 subgradient
-    return _stack(values, scale * x + np.pi * np.sin(tau * x) * ripple, scale * y + np.pi * np.sin(tau * y) * ripple)
+        scale = np.where(radius > 0, two * envelope / radius, 0.0)  # the cone's tip: take the 0 subgradient
+    return _stack(values, scale * x + pi * np.sin(tau * x) * ripple, scale * y + pi * np.sin(tau * y) * ripple)
+
+
+_STYBLINSKI_TANG = _numbers(0.5, 16, 5, 2, 2.5)
 
 
 def _styblinski_tang(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    half, sixteen, five, two, c1 = _STYBLINSKI_TANG[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    values = 0.5 * (x**4 - 16 * x * x + 5 * x + y**4 - 16 * y * y + 5 * y)
-    return _stack(values, 2 * x**3 - 16 * x + 2.5, 2 * y**3 - 16 * y + 2.5)
+    values = half * (x**4 - sixteen * x * x + five * x + y**4 - sixteen * y * y + five * y)
+    return _stack(values, two * x**3 - sixteen * x + c1, two * y**3 - sixteen * y + c1)
+
+
+_SADDLE = _numbers(2, -2)
 
 
 def _saddle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    two, minus_two = _SADDLE[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    return _stack(x * x - y * y, 2 * x, -2 * y)
+    return _stack(x * x - y * y, two * x, minus_two * y)
+
+
+_MONKEY_SADDLE = _numbers(3, -6)
 
 
 def _monkey_saddle(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    three, minus_six = _MONKEY_SADDLE[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
-    return _stack(x**3 - 3 * x * y * y, 3 * x * x - 3 * y * y, -6 * x * y)
+    return _stack(x**3 - three * x * y * y, three * x * x - three * y * y, minus_six * x * y)
+
+
+_PLATEAU = _numbers(1, 2)
 
 
 def _plateau(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    one, two = _PLATEAU[points.dtype is _FLOAT64]
     x, y = points[:, 0], points[:, 1]
     well = np.exp(-(x * x + y * y))
-    return _stack(1 - well, 2 * x * well, 2 * y * well)
+    return _stack(one - well, two * x * well, two * y * well)
 
 
 CLIFF_HEIGHT, CLIFF_STEEPNESS, CLIFF_AT = 20.0, 50.0, 0.5

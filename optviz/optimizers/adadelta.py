@@ -27,6 +27,7 @@ class Adadelta(Optimizer):
 
     _bounds = {"lr": POSITIVE, "rho": UNIT_INTERVAL, "epsilon": NON_NEGATIVE, "decay": NON_NEGATIVE}
     _config_keys = ("lr", "rho", "decay", "epsilon")
+    _complemented = ("rho",)
 
     def __init__(
         self,
@@ -45,13 +46,13 @@ class Adadelta(Optimizer):
 
     def _apply(self, params: Params, grads, state: AdadeltaState) -> AdadeltaState:
         for p, g, a, d in zip(params, grads, state.accumulators, state.delta_accumulators, strict=True):
-            hyper = self._hypers(p.shape)
+            hyper = self._hypers(g)
             rho, epsilon = hyper["rho"], hyper["epsilon"]
             a *= rho
-            a += (1.0 - rho) * np.square(g)
+            a += hyper["one_minus_rho"] * np.square(g)
             update = g * np.sqrt(d + epsilon)
             update /= np.sqrt(a + epsilon)
-            p -= self.decayed_lr(state.iterations, p.shape) * update
+            p -= (self.decayed_lr(state.iterations, p.shape) if self._decaying else hyper["lr"]) * update
             d *= rho
-            d += (1.0 - rho) * np.square(update)
+            d += hyper["one_minus_rho"] * np.square(update)
         return state

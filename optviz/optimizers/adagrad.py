@@ -36,8 +36,9 @@ class Adagrad(Optimizer):
 
     def _apply(self, params: Params, grads, state: AdagradState) -> AdagradState:
         for p, g, a in zip(params, grads, state.accumulators, strict=True):
+            hyper = self._hypers(g)
             a += np.square(g)
-            step = self.decayed_lr(state.iterations, p.shape) * g
-            step /= np.sqrt(a) + self._hypers(p.shape)["epsilon"]
+            step = (self.decayed_lr(state.iterations, p.shape) if self._decaying else hyper["lr"]) * g
+            step /= np.sqrt(a) + hyper["epsilon"]
             p -= step
         return state

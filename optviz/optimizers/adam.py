@@ -35,6 +35,7 @@ class Adam(Optimizer):
         "decay": NON_NEGATIVE,
     }
     _config_keys = ("lr", "beta_1", "beta_2", "decay", "epsilon", "amsgrad")
+    _complemented = ("beta_1", "beta_2")
 
     def __init__(
         self,
@@ -85,21 +86,21 @@ class Adam(Optimizer):
         correction = self.bias_correction(state.iterations)
         vhats = state.max_second_moments or (None,) * len(params)
         for p, g, m, v, vhat in zip(params, grads, state.first_moments, state.second_moments, vhats, strict=True):
-            hyper = self._hypers(p.shape)
-            beta_1, beta_2 = hyper["beta_1"], hyper["beta_2"]
+            hyper = self._hypers(g)
             step, denominator = scratch(p.shape, 0), scratch(p.shape, 1)
-            m *= beta_1
-            np.multiply(g, 1.0 - beta_1, out=step)
+            m *= hyper["beta_1"]
+            np.multiply(g, hyper["one_minus_beta_1"], out=step)
             m += step
-            v *= beta_2
+            v *= hyper["beta_2"]
             np.square(g, out=step)
-            step *= 1.0 - beta_2
+            step *= hyper["one_minus_beta_2"]
             v += step
             if vhat is not None:
                 np.maximum(vhat, v, out=vhat)
             np.sqrt(v if vhat is None else vhat, out=denominator)
             denominator += hyper["epsilon"]
-            np.multiply(self.decayed_lr(state.iterations, p.shape), expand(correction, p.shape), out=step)
+            lr = self.decayed_lr(state.iterations, p.shape) if self._decaying else hyper["lr"]
+            np.multiply(lr, expand(correction, p.shape), out=step)
             step *= m  # (lr_t * m) / denominator, in Keras' order
             step /= denominator
             p -= step

@@ -33,6 +33,7 @@ class Adamax(Optimizer):
         "decay": NON_NEGATIVE,
     }
     _config_keys = ("lr", "beta_1", "beta_2", "decay", "epsilon")
+    _complemented = ("beta_1", "beta_2")
 
     def __init__(
         self,
@@ -57,11 +58,10 @@ class Adamax(Optimizer):
 
     def _apply(self, params: Params, grads, state: AdamaxState) -> AdamaxState:
         for p, g, m, u in zip(params, grads, state.first_moments, state.infinity_norms, strict=True):
-            hyper = self._hypers(p.shape)
-            beta_1, beta_2 = hyper["beta_1"], hyper["beta_2"]
-            m *= beta_1
-            m += (1.0 - beta_1) * g
-            u *= beta_2
+            hyper = self._hypers(g)
+            m *= hyper["beta_1"]
+            m += hyper["one_minus_beta_1"] * g
+            u *= hyper["beta_2"]
             np.maximum(u, np.abs(g), out=u)
             step = self.bias_corrected_lr(state.iterations, p.shape) * m
             step /= u + hyper["epsilon"]

@@ -10,6 +10,8 @@ from ._base import NON_NEGATIVE, POSITIVE, UNIT_INTERVAL, Optimizer, Params, exp
 
 # Keras casts 0.96 to floatx (float32 by default) before the power; TensorFlow does the same.
 SCHEDULE_BASE = float(np.float32(0.96))
+_ONE = np.array(1.0)  # for the float64 momentum schedule (every state holds float64 arrays)
+_ONE.flags.writeable = False
 
 
 class NadamState(NamedTuple):
@@ -38,6 +40,7 @@ class Nadam(Optimizer):
         "schedule_decay": NON_NEGATIVE,
     }
     _config_keys = ("lr", "beta_1", "beta_2", "epsilon", "schedule_decay")
+    _complemented = ("beta_1", "beta_2")
     has_decay = False
 
     def __init__(
@@ -75,16 +78,17 @@ class Nadam(Optimizer):
         mu_t, mu_next = self._momentum_pair(t)
         schedule = state.momentum_schedule * mu_t
         schedule_next = schedule * mu_next  # (m_schedule * mu_t) * mu_next, as Keras multiplies
+        # 1 - s per run, expanded per tensor below (the same numbers); a 0-d 1.0 as _hypers holds scalars, for speed
+        one_minus_schedule, one_minus_schedule_next = _ONE - schedule, _ONE - schedule_next
         for p, g, m, v in zip(params, grads, state.first_moments, state.second_moments, strict=True):
-            hyper = self._hypers(p.shape)
-            beta_1, beta_2 = hyper["beta_1"], hyper["beta_2"]
-            g_prime = g / (1.0 - expand(schedule, p.shape))
-            m *= beta_1
-            m += (1.0 - beta_1) * g
-            m_prime = m / (1.0 - expand(schedule_next, p.shape))
-            v *= beta_2
-            v += (1.0 - beta_2) * np.square(g)
+            hyper = self._hypers(g)
+            g_prime = g / expand(one_minus_schedule, p.shape)
+            m *= hyper["beta_1"]
+            m += hyper["one_minus_beta_1"] * g
+            m_prime = m / expand(one_minus_schedule_next, p.shape)
+            v *= hyper["beta_2"]
+            v += hyper["one_minus_beta_2"] * np.square(g)
             v_prime = v / (1.0 - expand(self.beta_2**t, p.shape))
             m_bar = (1.0 - expand(mu_t, p.shape)) * g_prime + expand(mu_next, p.shape) * m_prime
             p -= hyper["lr"] * m_bar / (np.sqrt(v_prime) + hyper["epsilon"])
-        return state._replace(momentum_schedule=schedule)
+        return NadamState(state.iterations, state.first_moments, state.second_moments, schedule, state.clip_factor)

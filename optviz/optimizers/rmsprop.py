@@ -25,6 +25,7 @@ class RMSprop(Optimizer):
 
     _bounds = {"lr": POSITIVE, "rho": UNIT_INTERVAL, "epsilon": NON_NEGATIVE, "decay": NON_NEGATIVE}
     _config_keys = ("lr", "rho", "decay", "epsilon")
+    _complemented = ("rho",)
 
     def __init__(
         self,
@@ -43,11 +44,10 @@ class RMSprop(Optimizer):
 
     def _apply(self, params: Params, grads, state: RMSpropState) -> RMSpropState:
         for p, g, a in zip(params, grads, state.accumulators, strict=True):
-            hyper = self._hypers(p.shape)
-            rho = hyper["rho"]
-            a *= rho
-            a += (1.0 - rho) * np.square(g)
-            step = self.decayed_lr(state.iterations, p.shape) * g
+            hyper = self._hypers(g)
+            a *= hyper["rho"]
+            a += hyper["one_minus_rho"] * np.square(g)
+            step = (self.decayed_lr(state.iterations, p.shape) if self._decaying else hyper["lr"]) * g
             step /= np.sqrt(a) + hyper["epsilon"]
             p -= step
         return state

@@ -44,8 +44,9 @@ class SGD(Optimizer):
 
     def _apply(self, params: Params, grads, state: SGDState) -> SGDState:
         for p, g, v in zip(params, grads, state.moments, strict=True):
-            momentum = self._hypers(p.shape)["momentum"]
-            lr_g = self.decayed_lr(state.iterations, p.shape) * g
+            hyper = self._hypers(g)
+            momentum = hyper["momentum"]
+            lr_g = (self.decayed_lr(state.iterations, p.shape) if self._decaying else hyper["lr"]) * g
             v *= momentum
             v -= lr_g
             if self.nesterov:

@@ -40,6 +40,9 @@ class Stacked(Optimizer):
         self.parts = parts
         self.slices = tuple(slice(int(end - count), int(end)) for end, count in zip(ends, runs, strict=True))
         self.runs = int(ends[-1])
+        self._run_counts = runs
+        #: the parts that clip: only they can have a clip factor other than 1
+        self._clipping_parts = tuple(i for i, part in enumerate(parts) if part.clips)
         self._expanded = {}
         self._checked_runs = None
         self._clipping = any(part.clips for part in parts)
@@ -85,10 +88,17 @@ class Stacked(Optimizer):
             grad = grads[0]
             parts = tuple(
                 [
-                    part._update_checked([point[where]], [grad[where]], part_state, where.stop - where.start)
-                    for part, where, part_state in zip(self.parts, self.slices, state.parts, strict=True)
+                    part._update_checked([point[where]], [grad[where]], part_state, count)
+                    for part, where, count, part_state in zip(
+                        self.parts, self.slices, self._run_counts, state.parts, strict=True
+                    )
                 ]
             )
+            if self._clipping:  # ones (every other plain part's factor) with the clipping parts' factors written in:
+                clip_factor = _read_only_ones(self.runs).copy()  # cheaper than concatenating every part's
+                for i in self._clipping_parts:
+                    clip_factor[self.slices[i]] = parts[i].clip_factor
+                return StackedState(state.iterations + 1, parts, clip_factor)
         else:
             parts = tuple(
                 part.update_inplace([p[where] for p in params], [g[where] for g in grads], part_state)

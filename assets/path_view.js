@@ -17,10 +17,6 @@ function decodeBytes(bdata) {
   return bytes;
 }
 
-function decodeF32(packed) {
-  return new Float32Array(decodeBytes(packed.bdata).buffer);
-}
-
 function decodeArray(values) {
   // A packed array ({dtype, bdata}) as a typed array; anything else as it is.
   if (!values || typeof values.bdata !== "string" || !TYPED[values.dtype]) return values;
@@ -133,8 +129,8 @@ function cursorShape(step) {
 function prepareScene(view) {
   // The 3-D scene's lines, as Python lifted them above the surface: (3, k) float32 and each step's point.
   const scene = view.data.scene;
-  view.points3d = scene ? decodeF32(scene.points) : null;
-  view.index3d = scene ? decodeF32(scene.index) : null;
+  view.points3d = scene ? decodeArray(scene.points) : null;
+  view.index3d = scene ? decodeArray(scene.index) : null;
 }
 
 function sceneTraces(view, step) {
@@ -282,7 +278,7 @@ function draw(view) {
   });
   const config = { displayModeBar: false, responsive: true };
   view.grid = surface.pick;
-  if (!view.grid.values) view.grid.values = decodeF32(view.grid.f);
+  if (!view.grid.values) view.grid.values = decodeArray(view.grid.f);
   Plotly.react(view.map, traces, { ...data.map.layout, images: [surface.image] }, config);
   const shapes = (data.loss.layout.shapes || []).concat([cursorShape(step)]);
   view.cursorIndex = shapes.length - 1;
@@ -357,8 +353,8 @@ export default function (component) {
   const previous = view.data;
   if (previous && view.step === previous.steps) view.step = data.steps; // at the end: stay at the end
   view.data = data;
-  view.positions = decodeF32(data.positions);
-  view.growing = (data.growing || []).map((g) => ({ trace: g.trace, steps: decodeF32(g.steps) }));
+  view.positions = decodeArray(data.positions);
+  view.growing = (data.growing || []).map((g) => ({ trace: g.trace, steps: decodeArray(g.steps) }));
   for (const { trace } of view.growing) { // cut to the animated step in the browser: typed arrays, decoded once
     const growing = data.map.data[trace];
     growing.x = decodeArray(growing.x);

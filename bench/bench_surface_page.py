@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from optviz.explorer import RunCache, run_group, run_lanes  # noqa: E402
-from optviz.figures.surfaces import PathSet, explorer_figure, explorer_view_data, loss_figure  # noqa: E402
+from optviz.figures.surfaces import PathSet, explorer_figure, explorer_view_data, loss_chart  # noqa: E402
 from optviz.lanes import PALETTE, parse_lane  # noqa: E402
 from optviz.page_states.explorer import ExplorerState  # noqa: E402
 from optviz.runner import run  # noqa: E402
@@ -76,7 +76,7 @@ def slider_change(lanes, cached, steps, noise, ensemble) -> int:
         [lanes[0]], ROSENBROCK.value_and_grad, ROSENBROCK.start, steps, noise_sigma=noise, ensemble=ensemble
     )
     paths = paths_for(lanes, [changed[0], *cached[1:]])
-    loss = loss_figure(paths, 0.0)[0]
+    loss = loss_chart(paths, 0.0)[0]
     return len(json.dumps(explorer_view_data(ROSENBROCK, paths, ROSENBROCK.start, loss)))
 
 
@@ -95,7 +95,7 @@ def first_switch(lanes, steps: int, repeats: int) -> None:
     def switch(runner) -> int:
         trajectories = runner()
         paths = paths_for(lanes, trajectories)
-        loss = loss_figure(paths, None)[0]
+        loss = loss_chart(paths, None)[0]
         return len(json.dumps(explorer_view_data(surface, paths, start, loss)))
 
     stacked, _ = best(lambda: switch(lambda: RunCache().runs(state)), repeats)

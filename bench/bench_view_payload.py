@@ -59,7 +59,7 @@ def view_now(surface, paths, start) -> str:
 def view_before(surface, paths, start) -> str:
     """The baseline: a checked go.Figure loss chart and the map's traces as JSON lists of floats."""
     figure, _ = figures.loss_figure(paths, optimum_value(surface))
-    data = figures.explorer_view_data(surface, paths, start, figure)
+    data = figures.explorer_view_data(surface, paths, start, figure.to_plotly_json())  # the checked figure's dict
     listed = [{k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in trace.items()}
               for trace in figures.explorer_map(surface, paths, start).data[1:]]  # fmt: skip
     data["map"] = figures.plotly_json({"data": listed, "layout": data["map"]["layout"]})

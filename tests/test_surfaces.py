@@ -204,7 +204,7 @@ def test_the_browser_views_data_is_valid_plotly_and_its_heads_follow_the_runs():
     import plotly.graph_objects as go
 
     from optviz.explorer import run_lanes
-    from optviz.figures.surfaces import MAX_FRAMES, PathSet, explorer_view_data, loss_figure
+    from optviz.figures.surfaces import MAX_FRAMES, PathSet, explorer_view_data, loss_chart
     from optviz.lanes import parse_lane
 
     surface = get_surface("cliff")
@@ -212,7 +212,7 @@ def test_the_browser_views_data_is_valid_plotly_and_its_heads_follow_the_runs():
     trajectories = run_lanes(lanes, surface.value_and_grad, surface.start, 600, noise_sigma=0.1, ensemble=3)
     colours = ("#E69F00", "#56B4E9")
     paths = [PathSet(f"lane {i}", c, t) for i, (c, t) in enumerate(zip(colours, trajectories, strict=True))]
-    data = explorer_view_data(surface, paths, surface.start, loss_figure(paths, 0.0)[0])
+    data = explorer_view_data(surface, paths, surface.start, loss_chart(paths, 0.0)[0])
     go.Figure(data["map"])  # raises on any invalid property
     go.Figure(data["loss"])
     animated = [data["map"]["data"][i] for i in data["animated"]]
@@ -222,7 +222,7 @@ def test_the_browser_views_data_is_valid_plotly_and_its_heads_follow_the_runs():
     positions = np.frombuffer(base64.b64decode(packed["bdata"]), "<f4").reshape(packed["shape"])
     assert positions.shape == (2, 601, 3, 2) and data["shape"] == [2, 601, 3]
     quiet = [PathSet("solo", "#000000", run_lanes(lanes[:1], surface.value_and_grad, surface.start, 50)[0])]
-    alone = explorer_view_data(surface, quiet, surface.start, loss_figure(quiet, 0.0)[0])
+    alone = explorer_view_data(surface, quiet, surface.start, loss_chart(quiet, 0.0)[0])
     assert len(alone["animated"]) == 2  # one run per lane: tail and head, no empty ensemble trace
     for lane, trajectory in enumerate(trajectories):  # float32 for the browser's animation
         np.testing.assert_allclose(positions[lane], trajectory.positions, rtol=1e-6, atol=1e-6)

@@ -623,8 +623,9 @@ def standalone_html(figure: go.Figure) -> str:
 
 
 def plotly_json(figure: go.Figure | dict) -> dict:
-    """A figure (or ``{"data", "layout"}``) as the JSON plotly.js reads: numpy arrays packed as base64 typed
-    arrays, plotly.py's template dropped (plotly.js draws its plain default)."""
+    """A figure (or ``{"data", "layout"}``) as the JSON plotly.js reads, plotly.py's template dropped (plotly.js draws
+    its plain default). A ``go.Figure``'s numpy arrays are packed as base64 typed arrays; a plain dict's become JSON
+    lists (pack them first with :func:`_packed_traces` where the page's JavaScript only hands them to plotly.js)."""
     result = json.loads(to_json_plotly(figure))
     result.get("layout", {}).pop("template", None)
     return result
@@ -672,7 +673,7 @@ def explorer_view_data(
     surface: Surface,
     paths: Sequence[PathSet],
     start: tuple[float, float],
-    loss: go.Figure | dict,
+    loss: dict,
     *,
     window: Window | None = None,
     max_frames: int = MAX_FRAMES,
@@ -694,7 +695,7 @@ def explorer_view_data(
             "pick": {"x": list(base.window[0]), "y": list(base.window[1]), "n": PICK_RESOLUTION, "f": pack_f4(values)},
         },
         "map": plotly_json({"data": _packed_traces(base.data[1:]), "layout": _view_layout(base.layout)}),  # no grid
-        "loss": plotly_json({**loss, "data": _packed_traces(loss["data"])} if isinstance(loss, dict) else loss),
+        "loss": plotly_json({**loss, "data": _packed_traces(loss["data"])}),
         "animated": [index - 1 for index in base.animated],
         # the lanes' paths, noisy runs, clip and divergence markers with each point's step (NaN: a gap between
         # runs): the view draws them up to the animated step, or whole when asked

@@ -243,8 +243,9 @@ class Optimizer:
 
     @property
     def clips(self) -> bool:
-        """Whether clipping can fire (``clipnorm`` or ``clipvalue`` set): only then is a clip factor recorded."""
-        return self.clipnorm is not None or self.clipvalue is not None
+        """Whether clipping can fire (``clipnorm`` or ``clipvalue`` set, decided in ``__init__``): only then is a clip
+        factor recorded."""
+        return self._clipping
 
     # -- runs axis -------------------------------------------------------------------------
     def _per_run_arrays(self) -> dict[str, np.ndarray]:

@@ -53,10 +53,6 @@ class Stacked(Optimizer):
             part._check_lengths(count)
 
     @property
-    def clips(self) -> bool:
-        return self._clipping
-
-    @property
     def lr(self) -> np.ndarray:
         """Every run's lr variable ``(R,)`` (NaN for a part without one)."""
         lr = np.empty(self.runs)

@@ -4,9 +4,11 @@ Every setting lives in one :class:`optviz.page_states.ExplorerState` (its table 
 ``?surface=rosenbrock&start=-1.2,1&steps=300&o=adam:lr=0.01,amsgrad=1&o=sgd:lr=0.001,momentum=0.9``, plus
 ``condition`` / ``f``, ``xr``, ``yr``, ``noise``, ``seed``, ``ensemble``, ``tol``, ``log``). The page reads its
 widgets into that state, runs :func:`optviz.explorer.run_explorer` (the lanes not cached run together in one step
-loop) and draws. When the values a rerun changed tell the state at once (pages/components/explorer_early.py), the
-view is drawn first and the controls after it, so the browser redraws the map before the widgets; only the open
-tab under the view is made.
+loop) and draws. The surface, start and run settings, the view and the tabs under it are one fragment
+(:func:`explorer_view`): changing them reruns that part only, and the lanes panel (~25 widgets) is neither rerun
+nor redrawn; a lane's widgets rerun the whole page. When the values a rerun changed tell the state at once
+(pages/components/explorer_early.py), the view is drawn first and the controls after it, so the browser redraws the
+map before the widgets; only the open tab under the view is made.
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from optviz.surface_spec import warm_custom
 from optviz.surfaces import Surface
 from pages.components.explorer_early import confirm_early_view, early_view_state, remember_drawn
 from pages.components.explorer_views import show_divergence, show_exports, show_poles
-from pages.components.lane_list import lanes_panel
+from pages.components.lane_list import LaneChoice, lanes_panel
 from pages.components.page_state import kept_across_pages, seed_from_url, show_url_notes, url_state, write_url
 from pages.components.path_view import load_plotly, path_view, picked_point
 from pages.components.routing import route_through_app
@@ -140,54 +142,77 @@ def explorer() -> None:
     if box.open:  # made only while open
         box.markdown("\n".join(f"- [{s.title}]({s.url}): {s.lesson}" for s in SCENARIOS))
     controls, view = st.columns([1, 2], gap="medium")
+    settings_box, lanes_box = controls.container(), controls.container()
+    tabs_box = st.container()
     early = early_view_state(KEY, LANES_KEY, UNSETTABLE)  # the view first when the changed values tell the state
-    st.session_state[VIEW_FIRST] = early is not None
-    if early is not None:
-        with view:
-            drawn = draw_view(early[0], build_surface(early[0].surface), early[1])
-    with controls:
-        spec, problem = surface_picker(KEY, on_change=partial(reset_start, KEY))
-        start, steps, noise, seed, ensemble = run_widgets()
-        st.subheader("Optimizers")
-        choices = lanes_panel(url_state(KEY).lanes, LANES_KEY, allow_native=True, allow_plan=True, steps=steps,
-                              one_editor=True)
-    session = st.session_state
-    state = ExplorerState(
-        surface=spec,
-        start=start,
-        steps=steps,
-        noise=noise,
-        seed=seed,
-        ensemble=ensemble,
-        tol=float(session.get(KEY + "tol", ExplorerState.tol)),
-        log=bool(session.get(KEY + "log", False)),
-        lanes=tuple(choice.lane for choice in choices),
-    )
-    write_url(state)
-    if early is not None:
-        confirm_early_view(KEY, early, state, choices)  # the controls agree with what was drawn (else a rerun)
-    if problem is not None:
-        view.info("Fix the formula on the left to see the paths.")
+    if early is None:  # the usual order: the lanes, then the settings and the view
+        explorer_view(settings_box, view, tabs_box, draw_lanes(lanes_box))
         return
-    remember_drawn(KEY, state, choices)
-    surface = build_surface(spec)
-    if early is None:
-        with view:
-            drawn = draw_view(state, surface, choices)
-    paths, trajectories = drawn
-    draw_tabs(state, surface, paths, trajectories)
+    explorer_view(settings_box, view, tabs_box, early[1])  # draws the view first (with the lanes told)
+    choices = draw_lanes(lanes_box)
+    confirm_early_view(KEY, early, early[0].replace(lanes=tuple(c.lane for c in choices)), choices)
+
+
+def draw_lanes(box) -> tuple[LaneChoice, ...]:
+    """The lanes panel (its widgets rerun the whole page: a lane changes every view)."""
+    with box:
+        st.subheader("Optimizers")
+        steps = int(st.session_state.get(KEY + "steps", ExplorerState.steps))  # offered schedule arguments
+        return tuple(lanes_panel(url_state(KEY).lanes, LANES_KEY, allow_native=True, allow_plan=True, steps=steps,
+                                 one_editor=True))
+
+
+@st.fragment(key="surfaces.view")
+def explorer_view(settings_box, view, tabs_box, choices: tuple[LaneChoice, ...]) -> None:
+    """The surface, start and steps settings, the view and the tabs under it: a fragment, so that a change of
+    its own widgets reruns only this part (the lanes panel, ~25 widgets, is neither rerun nor redrawn).
+
+    ``choices``: the lanes of the page's last full run (a fragment rerun reuses them: lanes change only in full
+    runs). Keeps its widget values across pages itself, since a fragment rerun skips the page's own keeping."""
+    with kept_across_pages(KEY, skip=UNSETTABLE):
+        early = early_view_state(KEY, LANES_KEY, UNSETTABLE)
+        st.session_state[VIEW_FIRST] = early is not None
+        if early is not None:
+            with view:
+                drawn = draw_view(early[0], build_surface(early[0].surface), early[1])
+        with settings_box:
+            spec, problem = surface_picker(KEY, on_change=partial(reset_start, KEY))
+            start, steps, noise, seed, ensemble = run_widgets()
+        session = st.session_state
+        state = ExplorerState(
+            surface=spec,
+            start=start,
+            steps=steps,
+            noise=noise,
+            seed=seed,
+            ensemble=ensemble,
+            tol=float(session.get(KEY + "tol", ExplorerState.tol)),
+            log=bool(session.get(KEY + "log", False)),
+            lanes=tuple(choice.lane for choice in choices),
+        )
+        write_url(state)
+        if early is not None:
+            confirm_early_view(KEY, early, state, choices)  # the settings agree with what was drawn (else a rerun)
+        if problem is not None:
+            view.info("Fix the formula on the left to see the paths.")
+            return
+        remember_drawn(KEY, state, choices)
+        surface = build_surface(spec)
+        if early is None:
+            with view:
+                drawn = draw_view(state, surface, choices)
+        paths, trajectories = drawn
+        with tabs_box:
+            draw_tabs(state, surface, paths, trajectories)
 
 
 def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[PathSet], list[Trajectory]]:
     """The formula, the map and the loss chart (one client-side view), and divergence notes."""
     formula, toggle = st.columns([3, 1], vertical_alignment="center")  # one row: the map starts higher
-    formula.markdown(f"$${surface.latex}$$")
-    if surface.note:
-        formula.caption(escape_markdown(surface.note))  # a custom note quotes the typed formula
     trajectories = compute(state)
     labels = [f"{n}. {choice.lane.label()}" for n, choice in enumerate(choices, 1)]
     paths = [PathSet(label, c.colour, t) for label, c, t in zip(labels, choices, trajectories, strict=True)]
-    log_scale = toggle.toggle("Log scale", key=KEY + "log", help="Log-scale loss axis (f − f* when f* is known).")
+    log_scale = bool(st.session_state.get(KEY + "log", False))
     figure_loss, note = loss_chart(paths, optimum_value(surface), log_scale)
     data = explorer_view_data(surface, paths, state.start, figure_loss)
     assets = {"surface": data.pop("surface")}  # the image: sent once per surface
@@ -196,6 +221,10 @@ def draw_view(state: ExplorerState, surface: Surface, choices) -> tuple[list[Pat
         data["scene"] = scene_view_data(surface, paths, log_height=log_height)
         assets["scene_mesh"] = data["scene"].pop("mesh")  # the 3-D surface: sent once per surface and scale
     path_view(data, KEY + "map", on_pick=pick_start, assets=assets)
+    formula.markdown(f"$${surface.latex}$$")  # after the view, above it: the browser draws the map first
+    if surface.note:
+        formula.caption(escape_markdown(surface.note))  # a custom note quotes the typed formula
+    toggle.toggle("Log scale", key=KEY + "log", help="Log-scale loss axis (f − f* when f* is known).")
     if note:
         st.caption(note)
     show_divergence(labels, trajectories)

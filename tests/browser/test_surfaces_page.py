@@ -247,6 +247,76 @@ def test_a_lane_picked_in_the_lane_picker_is_edited_alone_and_the_step_is_kept(p
     assert errors == []
 
 
+#: Watch the element containers of the widgets labelled ``labels``: every time Streamlit marks one stale (it does so
+#: while a run that will redraw it is under way), its label is recorded in ``window.__staleSeen``.
+WATCH_STALE = """(labels) => {
+    window.__staleSeen = [];
+    const observer = new MutationObserver((changes) => {
+        for (const { target } of changes)
+            if (target.getAttribute('data-stale') === 'true') window.__staleSeen.push(target.dataset.watched);
+    });
+    for (const label of labels) {
+        const input = document.querySelector(`input[aria-label="${label}"]`);
+        const box = input.closest('[data-testid="stElementContainer"]');
+        box.dataset.watched = label;
+        observer.observe(box, {attributes: true, attributeFilter: ['data-stale']});
+    }
+}"""
+
+
+def settled(page) -> None:
+    """The lane editor drawn, no run under way and no element waiting to be redrawn."""
+    expect(page.locator('input[type=range][aria-label="lr"]')).to_have_count(1, timeout=30_000)
+    page.wait_for_function(
+        "() => !document.querySelector('[data-stale=\"true\"]')"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+    )
+
+
+def test_surface_and_run_settings_rerun_only_their_part_and_are_kept_across_pages(page, app_url):
+    """The surface picker, the start and Steps rerun only the part of the page they change (a fragment): the lanes
+    panel is not redrawn. Their values are kept on a visit to another page; a lane's widget reruns the whole page."""
+    errors = collect_console_errors(page)
+    page.goto(app_url + URL)
+    expect(page.get_by_role("heading", name="Surface explorer")).to_be_visible(timeout=30_000)
+    first = map_state(page)
+    settled(page)
+    page.evaluate(WATCH_STALE, ["lr", "Steps"])
+
+    steps = page.locator('input[type=range][aria-label="Steps"]')
+    steps.focus()
+    steps.press("ArrowLeft")
+    wait_state(page, f"s.steps === {STEPS - 1}")
+    page.get_by_test_id("stSelectbox").filter(has_text="Surface").click()
+    page.get_by_role("option", name="Himmelblau", exact=True).click()
+    wait_state(page, f"s.imageHref !== {first['imageHref']!r}")
+    page.wait_for_function("() => location.search.includes('surface=himmelblau')")
+    settled(page)
+    seen = page.evaluate("window.__staleSeen")
+    assert "Steps" in seen, "the Steps slider was not redrawn by its own change"
+    assert "lr" not in seen, "a surface or Steps change redrew the lanes panel (a whole-page rerun)"
+    assert query(page)["steps"] == [str(STEPS - 1)] and query(page)["start"] == ["0,0"]  # the picker's reset
+
+    page.get_by_test_id("stTopNav").get_by_role("link", name="Home").click()  # another page, then back
+    expect(page.get_by_role("heading", name="Surface explorer")).to_have_count(0, timeout=30_000)
+    page.get_by_test_id("stTopNav").get_by_role("link", name="Surface explorer").click()
+    wait_state(page, f"s.steps === {STEPS - 1} && s.imageHref !== {first['imageHref']!r}")
+    expect(page.get_by_role("combobox", name="Surface")).to_have_value("Himmelblau")
+    assert query(page)["surface"] == ["himmelblau"] and query(page)["o"] == list(LANES)
+
+    settled(page)
+    page.evaluate(WATCH_STALE, ["lr", "Steps"])
+    drawn = page.evaluate(MAP_STATE)["drawn"]
+    lr = page.locator('input[type=range][aria-label="lr"]')
+    lr.focus()
+    lr.press("ArrowRight")  # a lane's argument: the whole page reruns (the lanes panel with it)
+    wait_state(page, f"s.drawn > {drawn}")
+    settled(page)
+    assert "lr" in page.evaluate("window.__staleSeen")
+    assert query(page)["o"][0] != LANES[0] and query(page)["steps"] == [str(STEPS - 1)]
+    assert errors == []
+
+
 PAYLOAD = '<img src=x onerror="window.__optvizXss = 1; alert(1)">'
 
 

@@ -18,6 +18,14 @@ APP = ROOT / "app.py"
 SCREENSHOTS = ROOT / "tests" / "screenshots"
 
 
+@pytest.fixture(autouse=True)
+def _no_view_head_start(monkeypatch):
+    """AppTest runs the pages in this process with no browser to draw the view first: no wait after the view (the
+    browser tests' server, another process, keeps it)."""
+    from pages.components import path_view
+
+    monkeypatch.setattr(path_view, "VIEW_HEAD_START", 0.0)
+
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):

@@ -265,8 +265,9 @@ WATCH_STALE = """(labels) => {
 
 
 def settled(page) -> None:
-    """The lane editor drawn, no run under way and no element waiting to be redrawn."""
-    expect(page.locator('input[type=range][aria-label="lr"]')).to_have_count(1, timeout=30_000)
+    """The lane editor and the Steps slider drawn, no run under way and no element waiting to be redrawn."""
+    for label in ("lr", "Steps"):
+        expect(page.locator(f'input[type=range][aria-label="{label}"]')).to_have_count(1, timeout=30_000)
     page.wait_for_function(
         "() => !document.querySelector('[data-stale=\"true\"]')"
         " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
@@ -299,6 +300,10 @@ def test_surface_and_run_settings_rerun_only_their_part_and_are_kept_across_page
 
     page.get_by_test_id("stTopNav").get_by_role("link", name="Home").click()  # another page, then back
     expect(page.get_by_role("heading", name="Surface explorer")).to_have_count(0, timeout=30_000)
+    page.wait_for_function(  # Home settled (its pictures loaded: leaving earlier cancels them, a 404 in the console)
+        "() => { const images = [...document.querySelectorAll('[data-testid=\"stImage\"] img')];"
+        " return images.length > 0 && images.every(i => i.complete && i.naturalWidth > 0); }"
+    )
     page.get_by_test_id("stTopNav").get_by_role("link", name="Surface explorer").click()
     wait_state(page, f"s.steps === {STEPS - 1} && s.imageHref !== {first['imageHref']!r}")
     expect(page.get_by_role("combobox", name="Surface")).to_have_value("Himmelblau")

@@ -19,6 +19,7 @@ from optviz.lanes import parse_lane
 from optviz.runner import run
 from optviz.surfaces import get_surface
 
+from ..app_server import start_app, stop_app
 from ..conftest import collect_console_errors
 
 pytestmark = pytest.mark.browser
@@ -320,6 +321,27 @@ def test_surface_and_run_settings_rerun_only_their_part_and_are_kept_across_page
     assert "lr" in page.evaluate("window.__staleSeen")
     assert query(page)["o"][0] != LANES[0] and query(page)["steps"] == [str(STEPS - 1)]
     assert errors == []
+
+
+def test_a_framework_first_chosen_for_a_lane_loads_under_a_spinner_that_says_so(page):
+    """tf.keras chosen as a lane's rules on a fresh server: TensorFlow's first import (seconds) runs under a spinner
+    naming it, where the person chose it; then the lane runs tf.keras' own Adam."""
+    errors = collect_console_errors(page)
+    process, url = start_app()  # a server of its own: TensorFlow not imported yet
+    try:
+        page.goto(url + URL)
+        map_state(page)
+        drawn = page.evaluate(MAP_STATE)["drawn"]
+        page.get_by_role("combobox", name="Rules").click()
+        page.get_by_role("option", name="tf.keras (native)", exact=True).click()
+        expect(page.get_by_test_id("stSpinner")).to_contain_text("Loading tf.keras", timeout=30_000)
+        expect(page.get_by_text("the framework's own names and defaults")).to_be_visible(timeout=120_000)
+        expect(page.get_by_test_id("stSpinner")).to_have_count(0)
+        wait_state(page, f"s.drawn > {drawn}", timeout=60_000)
+        page.wait_for_function("() => new URLSearchParams(location.search).getAll('o')[0].startsWith('tf.adam')")
+        assert errors == []
+    finally:
+        stop_app(process)
 
 
 PAYLOAD = '<img src=x onerror="window.__optvizXss = 1; alert(1)">'

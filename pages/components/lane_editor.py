@@ -14,14 +14,12 @@ first at :func:`optviz.lane_schedules.suggested_arguments` for the page's number
 from __future__ import annotations
 
 import math
-import sys
 
 import numpy as np
 import streamlit as st
 
 from optviz.arguments import ARGUMENT_RANGES, BOOLEAN_ARGUMENTS, ArgumentRange
 from optviz.explain import OPTIMIZER_SUMMARIES, argument_help
-from optviz.framework_loading import LOADING, framework_loader
 from optviz.lane_schedules import (
     PLAN_ARGUMENT_HELP,
     PLAN_TITLES,
@@ -34,21 +32,10 @@ from optviz.lane_schedules import (
 )
 from optviz.lanes import DISPLAY_NAMES, Lane, lane_arguments
 from optviz.native_lanes import FRAMEWORKS, INSTALL_HINT, LANE_FRAMEWORKS, framework_installed, native_range
+from pages.components.framework_spinner import importing
 
 OPTIMIZER_NAMES = list(DISPLAY_NAMES)
 RULES = {"keras224": "Keras 2.2.4 (optviz)", **{key: f"{FRAMEWORKS[key].name} (native)" for key in LANE_FRAMEWORKS}}
-
-
-def arguments_loading_framework(optimizer: str, framework: str) -> dict:
-    """The lane's arguments and defaults (see :func:`optviz.lanes.lane_arguments`). A native framework's defaults
-    are read from the framework itself: its first import in this server (seconds for TensorFlow) runs under a
-    spinner that says so, where the person just chose it, instead of a page greyed out without a word."""
-    modules = FRAMEWORKS[framework].modules  # none for Keras 2.2.4
-    imported = all(module in sys.modules for module in modules)
-    if not modules or (imported and framework_loader(framework).status().state != LOADING):
-        return lane_arguments(optimizer, framework)
-    with st.spinner(f"Loading {FRAMEWORKS[framework].name}: its first use on this server takes a few seconds…"):
-        return lane_arguments(optimizer, framework)
 
 
 def installed_frameworks() -> list[str]:
@@ -134,7 +121,8 @@ def lane_editor(
         help=None,
     )
     st.caption(OPTIMIZER_SUMMARIES[optimizer])
-    defaults = arguments_loading_framework(optimizer, framework)
+    with importing([framework]):  # a framework's first use here imports it (seconds): said where it was chosen
+        defaults = lane_arguments(optimizer, framework)
     values = {}
     cells = st.columns(columns)
     for index, (argument, default) in enumerate(defaults.items()):

@@ -21,6 +21,7 @@ from typing import TypeVar
 import streamlit as st
 
 from optviz.state import PageState, query_lists, widget_values
+from pages.components.framework_spinner import importing, linked_frameworks
 
 S = TypeVar("S", bound=PageState)
 
@@ -62,7 +63,8 @@ def seed_from_url(state_class: type[S], prefix: str, widgets: Mapping[str, Calla
     Returns the notes on unusable URL values (kept for the session, so the page can show them every run)."""
     notes_key = prefix + "url_notes"
     if notes_key not in st.session_state:
-        state, notes = state_class.from_query(st.query_params)
+        with importing(linked_frameworks(st.query_params)):  # a link's native lane imports its framework
+            state, notes = state_class.from_query(st.query_params)
         for suffix, value in widget_values(state, widgets or {}).items():
             st.session_state[prefix + suffix] = value
         st.session_state[notes_key] = notes

@@ -323,22 +323,25 @@ def test_surface_and_run_settings_rerun_only_their_part_and_are_kept_across_page
     assert errors == []
 
 
-def test_a_framework_first_chosen_for_a_lane_loads_under_a_spinner_that_says_so(page):
-    """tf.keras chosen as a lane's rules on a fresh server: TensorFlow's first import (seconds) runs under a spinner
-    naming it, where the person chose it; then the lane runs tf.keras' own Adam."""
+def test_a_framework_first_met_in_a_link_or_the_rules_loads_under_a_spinner_that_says_so(page):
+    """On a fresh server a link's tf.keras lane imports TensorFlow (seconds) under a spinner naming it, instead of a
+    blank page; then torch.optim chosen as lane 1's rules imports torch under its own spinner, where it was chosen."""
     errors = collect_console_errors(page)
-    process, url = start_app()  # a server of its own: TensorFlow not imported yet
+    process, url = start_app()  # a server of its own: neither framework imported yet
     try:
-        page.goto(url + URL)
-        map_state(page)
-        drawn = page.evaluate(MAP_STATE)["drawn"]
-        page.get_by_role("combobox", name="Rules").click()
-        page.get_by_role("option", name="tf.keras (native)", exact=True).click()
+        page.goto(url + "/surfaces?steps=200&o=adam:lr=0.05&o=tf.adam:learning_rate=0.01")
         expect(page.get_by_test_id("stSpinner")).to_contain_text("Loading tf.keras", timeout=30_000)
-        expect(page.get_by_text("the framework's own names and defaults")).to_be_visible(timeout=120_000)
+        first = map_state(page, timeout=120_000)
+        assert len(first["paths"]) == 2  # the tf.keras lane runs too
         expect(page.get_by_test_id("stSpinner")).to_have_count(0)
-        wait_state(page, f"s.drawn > {drawn}", timeout=60_000)
-        page.wait_for_function("() => new URLSearchParams(location.search).getAll('o')[0].startsWith('tf.adam')")
+
+        page.get_by_role("combobox", name="Rules").click()
+        page.get_by_role("option", name="torch.optim (native)", exact=True).click()
+        expect(page.get_by_test_id("stSpinner")).to_contain_text("Loading torch.optim", timeout=30_000)
+        expect(page.get_by_text("the framework's own names and defaults")).to_be_visible(timeout=120_000)
+        wait_state(page, f"s.drawn > {first['drawn']}", timeout=60_000)
+        page.wait_for_function("() => new URLSearchParams(location.search).getAll('o')[0].startsWith('torch.adam')")
+        expect(page.get_by_test_id("stSpinner")).to_have_count(0)
         assert errors == []
     finally:
         stop_app(process)

@@ -6,27 +6,7 @@
 
 const views = new WeakMap(); // parentElement -> the view's state, kept across reruns
 
-//: plotly.js's typed-array codes (what Python's pack_array and pack_f4 write)
-const TYPED = { f8: Float64Array, f4: Float32Array, i1: Int8Array, u1: Uint8Array, i2: Int16Array, u2: Uint16Array,
-  i4: Int32Array, u4: Uint32Array };
-
-function decodeBytes(bdata) {
-  const text = atob(bdata);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i); // no per-byte callback: ~5x faster
-  return bytes;
-}
-
-function decodeArray(values) {
-  // A packed array ({dtype, bdata}) as a typed array; anything else as it is.
-  if (!values || typeof values.bdata !== "string" || !TYPED[values.dtype]) return values;
-  return new TYPED[values.dtype](decodeBytes(values.bdata).buffer);
-}
-
-function assets() {
-  window.__optviz = window.__optviz || { assets: {} };
-  return window.__optviz.assets;
-}
+// TYPED, decodeBytes, decodeArray and assets() come from view_common.js (put in front of this file).
 
 function whenReady(view) {
   // plotly.js and the surface image arrive through their own components: draw when both are in the page.

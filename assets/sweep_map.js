@@ -5,17 +5,7 @@
 
 const views = new WeakMap(); // parentElement -> the view's state, kept across reruns
 
-function assets() {
-  window.__optviz = window.__optviz || { assets: {} };
-  return window.__optviz.assets;
-}
-
-function decode(packed) {
-  const text = atob(packed.bdata);
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i); // no per-byte callback: ~5x faster
-  return packed.dtype === "u1" ? bytes : new Float32Array(bytes.buffer);
-}
+// decodeArray and assets() come from view_common.js (put in front of this file).
 
 function general(value) {
   // Python's "%.4g": 4 significant digits, exponent form below 1e-4 and from 1e4 on.
@@ -84,8 +74,8 @@ function draw(view) {
   const began = performance.now();
   const { figure, cells } = heatmap;
   if (!cells.valueArray) {
-    cells.valueArray = decode(cells.values);
-    cells.statusCodes = decode(cells.status);
+    cells.valueArray = decodeArray(cells.values);
+    cells.statusCodes = decodeArray(cells.status);
   }
   view.cells = cells;
   view.drawn = view.data.heatmap;

@@ -90,13 +90,20 @@ _VIEW_HTML = """<div class="optviz-path-view" data-testid="optviz-path-view">
   <div class="ov-3d" hidden></div>
 </div>"""
 
+
+def view_js(name: str) -> str:
+    """A view's JS (``assets/<name>``) with the helpers the views share (``assets/view_common.js``) in front: an
+    inline component is one module and cannot import a sibling file."""
+    return "\n".join((ASSETS / file).read_text(encoding="utf-8") for file in ("view_common.js", name))
+
+
 _loader = st.components.v2.component("optviz.plotly", js=_LOADER_JS, isolate_styles=False)
 _asset = st.components.v2.component("optviz.asset", js=_ASSET_JS, isolate_styles=False)
 _view = st.components.v2.component(
     "optviz.path_view",
     html=_VIEW_HTML,
     css=(ASSETS / "path_view.css").read_text(encoding="utf-8"),
-    js=(ASSETS / "path_view.js").read_text(encoding="utf-8"),
+    js=view_js("path_view.js"),
     isolate_styles=False,  # plotly.js styles its charts from the document's head
 )
 

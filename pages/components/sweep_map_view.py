@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from pages.components.path_view import ASSETS, asset_name, share_asset
+from pages.components.path_view import ASSETS, asset_name, share_asset, view_js
 
 _MAP_HTML = """<div class="optviz-sweep-map" data-testid="optviz-sweep-map">
   <div class="sm-status" role="status">Loading the interactive heat map…</div>
@@ -43,7 +43,7 @@ _map = st.components.v2.component(
     "optviz.sweep_map",
     html=_MAP_HTML,
     css=_CSS,
-    js=(ASSETS / "sweep_map.js").read_text(encoding="utf-8"),
+    js=view_js("sweep_map.js"),
     isolate_styles=False,  # plotly.js styles its charts from the document's head
 )
 _figure = st.components.v2.component(

@@ -339,6 +339,13 @@ class Optimizer:
         factor = 1.0 / (1.0 + self.decay * iterations)
         return lr * (factor if shape is None else expand(factor, shape))
 
+    def _step_lr(
+        self, iterations: int, shape: tuple[int, ...], hyper: dict[str, float | np.ndarray]
+    ) -> float | np.ndarray:
+        """The lr an update rule multiplies by for a tensor of ``shape``: :meth:`decayed_lr` while decay applies,
+        else the lr as ``hyper`` (the rule's :meth:`_hypers`) holds it, in the form of its other hyperparameters."""
+        return self.decayed_lr(iterations, shape) if self._decaying else hyper["lr"]
+
     def with_lr(self, lr: Any) -> Optimizer:
         """A copy whose lr variable is ``lr`` (scalar or ``(R,)``, finite, >= 0); ``self`` is unchanged.
 

@@ -52,7 +52,7 @@ class Adadelta(Optimizer):
             a += hyper["one_minus_rho"] * np.square(g)
             update = g * np.sqrt(d + epsilon)
             update /= np.sqrt(a + epsilon)
-            p -= (self.decayed_lr(state.iterations, p.shape) if self._decaying else hyper["lr"]) * update
+            p -= self._step_lr(state.iterations, p.shape, hyper) * update
             d *= rho
             d += hyper["one_minus_rho"] * np.square(update)
         return state

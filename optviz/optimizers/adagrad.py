@@ -38,7 +38,7 @@ class Adagrad(Optimizer):
         for p, g, a in zip(params, grads, state.accumulators, strict=True):
             hyper = self._hypers(g)
             a += np.square(g)
-            step = (self.decayed_lr(state.iterations, p.shape) if self._decaying else hyper["lr"]) * g
+            step = self._step_lr(state.iterations, p.shape, hyper) * g
             step /= np.sqrt(a) + hyper["epsilon"]
             p -= step
         return state

@@ -99,7 +99,7 @@ class Adam(Optimizer):
                 np.maximum(vhat, v, out=vhat)
             np.sqrt(v if vhat is None else vhat, out=denominator)
             denominator += hyper["epsilon"]
-            lr = self.decayed_lr(state.iterations, p.shape) if self._decaying else hyper["lr"]
+            lr = self._step_lr(state.iterations, p.shape, hyper)
             np.multiply(lr, expand(correction, p.shape), out=step)
             step *= m  # (lr_t * m) / denominator, in Keras' order
             step /= denominator

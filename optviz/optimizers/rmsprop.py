@@ -47,7 +47,7 @@ class RMSprop(Optimizer):
             hyper = self._hypers(g)
             a *= hyper["rho"]
             a += hyper["one_minus_rho"] * np.square(g)
-            step = (self.decayed_lr(state.iterations, p.shape) if self._decaying else hyper["lr"]) * g
+            step = self._step_lr(state.iterations, p.shape, hyper) * g
             step /= np.sqrt(a) + hyper["epsilon"]
             p -= step
         return state

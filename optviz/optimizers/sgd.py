@@ -46,7 +46,7 @@ class SGD(Optimizer):
         for p, g, v in zip(params, grads, state.moments, strict=True):
             hyper = self._hypers(g)
             momentum = hyper["momentum"]
-            lr_g = (self.decayed_lr(state.iterations, p.shape) if self._decaying else hyper["lr"]) * g
+            lr_g = self._step_lr(state.iterations, p.shape, hyper) * g
             v *= momentum
             v -= lr_g
             if self.nesterov:

@@ -45,7 +45,7 @@ class Stacked(Optimizer):
         self._clipping_parts = tuple(i for i, part in enumerate(parts) if part.clips)
         self._expanded = {}
         self._checked_runs = None
-        self._clipping = any(part.clips for part in parts)
+        self._clipping = bool(self._clipping_parts)
         self.clipnorm = self.clipvalue = None  # the parts clip, each with its own arguments
         #: every part steps through Optimizer.update_inplace's own rule (a native part has its own)
         self._plain_parts = all(type(part).update_inplace is Optimizer.update_inplace for part in parts)

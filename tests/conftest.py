@@ -54,6 +54,17 @@ def screenshot_dir() -> Path:
     return SCREENSHOTS
 
 
+#: JS expression: no rerun under way (no element waiting to be redrawn, no running-status widget).
+NO_RUN_PENDING = (
+    "!document.querySelector('[data-stale=\"true\"]') && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+)
+
+
+def wait_no_run_pending(page, also: str = "true", timeout: float = 30_000) -> None:
+    """Wait until no rerun is under way and the JS expression ``also`` holds."""
+    page.wait_for_function(f"() => {NO_RUN_PENDING} && ({also})", timeout=timeout)
+
+
 BENIGN_CONSOLE_SUFFIXES = ("/_stcore/health", "/_stcore/host-config", "/host-config")
 
 

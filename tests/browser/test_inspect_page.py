@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from optviz.inspection_formulas import theta
 
-from ..conftest import collect_console_errors
+from ..conftest import collect_console_errors, wait_no_run_pending
 
 pytestmark = pytest.mark.browser
 
@@ -37,11 +37,7 @@ DATA_TO_PIXEL = """([x, y]) => {
 
 def settle(page) -> None:
     """Wait until no rerun is pending (no stale element, no running status) so a click reaches the new chart."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]') && "
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]')",
-        timeout=30_000,
-    )
+    wait_no_run_pending(page)
     page.wait_for_timeout(500)
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from ..conftest import collect_console_errors
+from ..conftest import collect_console_errors, wait_no_run_pending
 
 pytestmark = pytest.mark.browser
 
@@ -73,12 +73,7 @@ AXIS_COLLISIONS = """() => {
 
 def settle(page) -> None:
     """Wait until no rerun is pending and every element has arrived (no stale element, no skeleton, no status)."""
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]') && "
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]') && "
-        "!document.querySelector('[data-testid=\"stSkeleton\"]')",
-        timeout=120_000,
-    )
+    wait_no_run_pending(page, "!document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=120_000)
     page.wait_for_timeout(1500)  # plotly.js relayouts once it has measured its box
 
 

@@ -20,7 +20,7 @@ from optviz.runner import run
 from optviz.surfaces import get_surface
 
 from ..app_server import start_app, stop_app
-from ..conftest import collect_console_errors
+from ..conftest import collect_console_errors, wait_no_run_pending
 
 pytestmark = pytest.mark.browser
 
@@ -269,10 +269,7 @@ def settled(page) -> None:
     """The lane editor and the Steps slider drawn, no run under way and no element waiting to be redrawn."""
     for label in ("lr", "Steps"):
         expect(page.locator(f'input[type=range][aria-label="{label}"]')).to_have_count(1, timeout=30_000)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-stale=\"true\"]')"
-        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-    )
+    wait_no_run_pending(page)
 
 
 def test_surface_and_run_settings_rerun_only_their_part_and_are_kept_across_pages(page, app_url):
